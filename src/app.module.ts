@@ -1,0 +1,50 @@
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import type { DestinationStream } from 'pino';
+import { Clock } from './common/clock';
+import type { AppConfigValues } from './config/app-config';
+import { AppConfig } from './config/app-config.service';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { buildGraphqlOptions } from './graphql/graphql-options';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { SandboxModule } from './sandbox/sandbox.module';
+import { AccessGuard } from './sessions/access.guard';
+import { WechatAuthModule } from './wechat/wechat-auth.module';
+
+export interface AppModuleOptions {
+  /** Where log lines go (tests capture them); stdout by default. */
+  logDestination?: DestinationStream;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfigValues, options: AppModuleOptions = {}): DynamicModule {
+    const sandbox = config.mode === 'sandbox';
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config.logLevel, options.logDestination),
+        DatabaseModule,
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          inject: [AppConfig],
+          useFactory: buildGraphqlOptions,
+        }),
+        HealthModule,
+        WechatAuthModule,
+        ...(sandbox ? [SandboxModule] : []),
+      ],
+      providers: [
+        { provide: Clock, useValue: new Clock(sandbox) },
+        { provide: APP_GUARD, useClass: AccessGuard },
+      ],
+      exports: [Clock],
+    };
+  }
+}

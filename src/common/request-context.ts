@@ -1,0 +1,24 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+
+export interface RequestContextData {
+  requestId: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContextData>();
+
+const INCOMING_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+/** A caller's X-Request-Id is kept when it is harmless; otherwise we make one. */
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value && INCOMING_ID.test(value) ? value : randomUUID();
+}
+
+export function runWithRequestContext<T>(data: RequestContextData, fn: () => T): T {
+  return storage.run(data, fn);
+}
+
+export function currentRequestId(): string | undefined {
+  return storage.getStore()?.requestId;
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
+
+// Listed explicitly (not globbed) so that the app, the CLI and the tests run the same set in order.
+export const MIGRATIONS = [InitialSchema1764000000000];

@@ -1,0 +1,29 @@
+import { ErrorCode, errorPolicy } from './error-code';
+
+export interface DomainErrorDetails {
+  /** The input field at fault, for BAD_USER_INPUT. */
+  field?: string;
+  /** WeChat's errcode where WeChat said no. */
+  wechatErrcode?: number;
+  /** When to try again, for rate limits. */
+  retryAfterSeconds?: number;
+}
+
+/**
+ * The one error type services throw. Its message is shown to the caller, so it never carries a
+ * secret, a token, a code, a full phone number or an upstream body.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly details: DomainErrorDetails = {},
+  ) {
+    super(message ?? errorPolicy(code).message);
+    this.name = 'DomainError';
+  }
+
+  static badInput(field: string, message: string): DomainError {
+    return new DomainError(ErrorCode.BAD_USER_INPUT, `${field}: ${message}`, { field });
+  }
+}

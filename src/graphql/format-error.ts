@@ -1,0 +1,109 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import { HttpException, Logger } from '@nestjs/common';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { currentRequestId } from '../common/request-context';
+import { isDatabaseUnavailable } from '../database/database-errors';
+import { DomainError } from './domain-error';
+import { ErrorCode, errorPolicy } from './error-code';
+
+const CATALOGUE = new Set<string>(Object.values(ErrorCode));
+
+// Apollo's and graphql-js's own codes for a request that is malformed rather than failing.
+const REQUEST_SHAPE_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+const logger = new Logger('GraphQL');
+
+/**
+ * The one place where errors leave the server. Output carries a catalogue code, a message meant for
+ * the caller and the request id; never a stack, SQL, an upstream body or the original error.
+ */
+export function formatGraphqlError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const requestId = currentRequestId();
+  const base = { locations: formatted.locations, path: formatted.path };
+
+  const build = (code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLFormattedError => {
+    const extensions: Record<string, unknown> = { code, ...extra };
+    if (errorPolicy(code).retryable) extensions.retryable = true;
+    if (requestId) extensions.requestId = requestId;
+    return { message, ...base, extensions };
+  };
+
+  if (original instanceof DomainError) {
+    const { field, wechatErrcode, retryAfterSeconds } = original.details;
+    return build(original.code, original.message, stripUndefined({ field, wechatErrcode, retryAfterSeconds }));
+  }
+
+  if (original instanceof GraphQLError && original.originalError === undefined) {
+    const code = String(original.extensions?.code ?? formatted.extensions?.code ?? '');
+    if (CATALOGUE.has(code)) {
+      const { code: _code, ...rest } = original.extensions ?? {};
+      return build(code as ErrorCode, original.message, pickSafe(rest));
+    }
+    // graphql-armor's token limit throws from the parser, before our validation-rule hook can label it.
+    if (/^(Syntax Error: )?Token limit of \d+ exceeded/.test(original.message)) {
+      return build(ErrorCode.QUERY_TOO_COMPLEX, original.message);
+    }
+    if (REQUEST_SHAPE_CODES.has(code) || code === '') {
+      return build(ErrorCode.BAD_USER_INPUT, original.message);
+    }
+  }
+
+  if (isDatabaseUnavailable(original)) {
+    logger.warn(`database unavailable: ${describe(original)}`);
+    return build(ErrorCode.SERVICE_UNAVAILABLE, errorPolicy(ErrorCode.SERVICE_UNAVAILABLE).message);
+  }
+
+  if (original instanceof HttpException) {
+    const code = httpStatusToCode(original.getStatus());
+    if (code) return build(code, errorPolicy(code).message);
+  }
+
+  logger.error(`unexpected error: ${describe(original)}`, original instanceof Error ? original.stack : undefined);
+  return build(ErrorCode.INTERNAL, `Internal error${requestId ? ` (request id ${requestId})` : ''}.`);
+}
+
+function httpStatusToCode(status: number): ErrorCode | undefined {
+  switch (status) {
+    case 400:
+      return ErrorCode.BAD_USER_INPUT;
+    case 401:
+      return ErrorCode.UNAUTHENTICATED;
+    case 403:
+      return ErrorCode.FORBIDDEN;
+    case 429:
+      return ErrorCode.TOO_MANY_REQUESTS;
+    case 503:
+      return ErrorCode.SERVICE_UNAVAILABLE;
+    default:
+      return undefined;
+  }
+}
+
+// Only these extension keys may travel from a thrown GraphQLError to the caller.
+function pickSafe(extensions: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of ['field', 'wechatErrcode', 'retryAfterSeconds']) {
+    if (extensions[key] !== undefined) out[key] = extensions[key];
+  }
+  return out;
+}
+
+function stripUndefined(record: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
+}
+
+// Name, code and message only: driver errors carry SQL parameters in other properties.
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code;
+  return `${error.name}${code ? ` ${String(code)}` : ''}: ${error.message}`;
+}

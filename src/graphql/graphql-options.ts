@@ -1,0 +1,50 @@
+import { ApolloDriverConfig } from '@nestjs/apollo';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { GraphQLError, ValidationContext } from 'graphql';
+import type { Request, Response } from 'express';
+import { AppConfig } from '../config/app-config.service';
+import { ErrorCode } from './error-code';
+import { formatGraphqlError } from './format-error';
+
+export interface GraphqlContext {
+  req: Request;
+  res: Response;
+}
+
+// graphql-armor reports a rejected document as BAD_USER_INPUT by default; ours says what happened.
+function reportTooComplex(context: ValidationContext | null, error: GraphQLError): void {
+  context?.reportError(new GraphQLError(error.message, { extensions: { code: ErrorCode.QUERY_TOO_COMPLEX } }));
+}
+
+const rejection = { propagateOnRejection: false, onReject: [reportTooComplex] };
+
+export function buildGraphqlOptions(config: AppConfig): ApolloDriverConfig {
+  const limits = config.get('graphql');
+  const armor = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth, ...rejection },
+    maxAliases: { n: limits.maxAliases, ...rejection },
+    costLimit: { maxCost: limits.maxCost, ...rejection },
+    maxDirectives: { n: 20, ...rejection },
+    maxTokens: { n: limits.maxTokens, exposeLimits: true },
+    // "Did you mean ...?" helps attackers map the schema; only the sandbox keeps it.
+    blockFieldSuggestion: { enabled: config.isProduction },
+  });
+  const protection = armor.protect();
+
+  return {
+    path: '/graphql',
+    autoSchemaFile: limits.schemaFile ?? true,
+    sortSchema: true,
+    // The self-hosted playground is its own route; Apollo's landing pages load assets from a CDN.
+    graphiql: false,
+    introspection: !config.isProduction,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    includeStacktraceInErrorResponses: false,
+    autoTransformHttpErrors: false,
+    formatError: formatGraphqlError,
+    validationRules: protection.validationRules,
+    plugins: protection.plugins,
+    context: ({ req, res }: GraphqlContext): GraphqlContext => ({ req, res }),
+  };
+}

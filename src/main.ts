@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { ConfigError, loadAppConfig } from './config/app-config';
+import { createApp } from './bootstrap';
+import { printBanner } from './banner';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadAppConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee .env.example for every variable.\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+  printBanner(config, app.getHttpServer().address());
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`fatal: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import request from 'supertest';
+import { createApp } from '../../src/bootstrap';
+import { AppConfigValues, loadAppConfig } from '../../src/config/app-config';
+import { createTestDatabase, TestDatabase } from './test-database';
+
+export interface GqlResponse<T = Record<string, unknown>> {
+  status: number;
+  body: { data?: T | null; errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[] };
+  headers: Record<string, string>;
+}
+
+export interface TestApp {
+  app: NestExpressApplication;
+  config: AppConfigValues;
+  database: TestDatabase;
+  /** Every log line the app wrote, raw. */
+  logs: string[];
+  http(): ReturnType<typeof request>;
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GqlResponse<T>>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Adjust the loaded configuration (e.g. mode: 'production' without real MySQL secrets). */
+  override?: (config: AppConfigValues) => AppConfigValues;
+}
+
+/** Boots the whole service on a fresh database, with its logs captured. */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wl-data-'));
+  const database = await createTestDatabase();
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      callback();
+    },
+  });
+  let config = loadAppConfig(
+    {
+      DATA_DIR: dataDir,
+      DATABASE_URL: database.url,
+      LOG_LEVEL: 'debug',
+      GRAPHQL_SCHEMA_FILE: 'off',
+      ...options.env,
+    },
+    dataDir,
+  );
+  if (options.override) config = options.override(config);
+  const app = await createApp(config, { logDestination: sink });
+  const server = app.getHttpServer();
+
+  return {
+    app,
+    config,
+    database,
+    logs,
+    http: () => request(server),
+    gql: async (query, variables, headers = {}) => {
+      const res = await request(server)
+        .post('/graphql')
+        .set('content-type', 'application/json')
+        .set(headers)
+        .send({ query, variables });
+      return { status: res.status, body: res.body, headers: res.headers as Record<string, string> };
+    },
+    close: async () => {
+      await app.close();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
