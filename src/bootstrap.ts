@@ -7,7 +7,6 @@ import { AppModule, AppModuleOptions } from './app.module';
 import { requestIdFrom, runWithRequestContext } from './common/request-context';
 import type { AppConfigValues } from './config/app-config';
 import { DomainError } from './graphql/domain-error';
-import { FakeWechatServer } from './sandbox/fake-wechat/fake-wechat';
 
 /** Builds the whole service, initialised but not yet listening (tests use it as it is). */
 export async function createApp(config: AppConfigValues, options: AppModuleOptions = {}): Promise<NestExpressApplication> {
@@ -27,10 +26,6 @@ export async function createApp(config: AppConfigValues, options: AppModuleOptio
     runWithRequestContext({ requestId }, next);
   });
   app.useBodyParser('json', { limit: config.httpBodyLimit });
-
-  if (config.mode === 'sandbox') {
-    app.use('/sandbox/wechat', app.get(FakeWechatServer).handler);
-  }
 
   app.useGlobalPipes(
     new ValidationPipe({

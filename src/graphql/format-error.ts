@@ -42,17 +42,19 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
     return build(original.code, original.message, stripUndefined({ field, wechatErrcode, retryAfterSeconds }));
   }
 
-  if (original instanceof GraphQLError && original.originalError === undefined) {
-    const code = String(original.extensions?.code ?? formatted.extensions?.code ?? '');
+  if (original instanceof GraphQLError) {
+    // Apollo re-wraps validation errors under its own code; a code we set ourselves sits inside.
+    const inner = original.originalError instanceof GraphQLError ? original.originalError : undefined;
+    const code = String(inner?.extensions?.code ?? original.extensions?.code ?? '');
     if (CATALOGUE.has(code)) {
-      const { code: _code, ...rest } = original.extensions ?? {};
+      const { code: _code, ...rest } = (inner ?? original).extensions ?? {};
       return build(code as ErrorCode, original.message, pickSafe(rest));
     }
     // graphql-armor's token limit throws from the parser, before our validation-rule hook can label it.
     if (/^(Syntax Error: )?Token limit of \d+ exceeded/.test(original.message)) {
       return build(ErrorCode.QUERY_TOO_COMPLEX, original.message);
     }
-    if (REQUEST_SHAPE_CODES.has(code) || code === '') {
+    if (REQUEST_SHAPE_CODES.has(code)) {
       return build(ErrorCode.BAD_USER_INPUT, original.message);
     }
   }

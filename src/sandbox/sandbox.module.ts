@@ -1,6 +1,9 @@
-import { Logger, Module } from '@nestjs/common';
+import { Logger, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
 import { AppConfig } from '../config/app-config.service';
 import { FakeWechatServer } from './fake-wechat/fake-wechat';
+
+export const FAKE_WECHAT_PATH = '/sandbox/wechat';
 
 /** Only imported in sandbox mode: in production none of /sandbox/* exists. */
 @Module({
@@ -19,4 +22,17 @@ import { FakeWechatServer } from './fake-wechat/fake-wechat';
   ],
   exports: [FakeWechatServer],
 })
-export class SandboxModule {}
+export class SandboxModule implements NestModule {
+  constructor(private readonly fake: FakeWechatServer) {}
+
+  // Registered as Nest middleware (not app.use) so that request logging and request ids apply.
+  configure(consumer: MiddlewareConsumer): void {
+    const handler = this.fake.handler;
+    consumer
+      .apply((req: Request, res: Response, _next: NextFunction) => {
+        req.url = req.originalUrl.slice(FAKE_WECHAT_PATH.length) || '/';
+        handler(req, res);
+      })
+      .forRoutes({ path: `${FAKE_WECHAT_PATH.slice(1)}/*path`, method: RequestMethod.ALL });
+  }
+}
