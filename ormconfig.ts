@@ -8,4 +8,6 @@ import { buildDataSourceOptions } from './src/database/data-source-options';
 
 const config = loadAppConfig(process.env);
 
-export default new DataSource(buildDataSourceOptions(config.database, [join(__dirname, 'src', '**', '*.entity.{js,ts}')]));
+export default new DataSource(
+  buildDataSourceOptions(config.database, [join(__dirname, 'src', '**', '*.entity.{js,ts}')]),
+);

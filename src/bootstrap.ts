@@ -9,7 +9,10 @@ import type { AppConfigValues } from './config/app-config';
 import { DomainError } from './graphql/domain-error';
 
 /** Builds the whole service, initialised but not yet listening (tests use it as it is). */
-export async function createApp(config: AppConfigValues, options: AppModuleOptions = {}): Promise<NestExpressApplication> {
+export async function createApp(
+  config: AppConfigValues,
+  options: AppModuleOptions = {},
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, options), {
     bufferLogs: true,
     bodyParser: false,

@@ -12,5 +12,7 @@ const PHONE_IN_TEXT = /(?<![\d+])(?:\+?86)?1[3-9]\d{9}(?!\d)|\+[1-9]\d{7,14}(?!\
 
 /** Masks every phone number found in a log message; a last line of defence, not the first. */
 export function maskPhonesInText(text: string): string {
-  return text.replace(PHONE_IN_TEXT, (found) => maskPhone(found.startsWith('+') ? found : `+86${found.replace(/^86/, '')}`));
+  return text.replace(PHONE_IN_TEXT, (found) =>
+    maskPhone(found.startsWith('+') ? found : `+86${found.replace(/^86/, '')}`),
+  );
 }

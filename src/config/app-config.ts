@@ -17,9 +17,7 @@ export interface EncryptionKey {
   key: Buffer;
 }
 
-export type DatabaseSettings =
-  | { type: 'sqlite'; path: string }
-  | { type: 'mysql'; url: string; poolSize: number };
+export type DatabaseSettings = { type: 'sqlite'; path: string } | { type: 'mysql'; url: string; poolSize: number };
 
 export interface AppConfigValues {
   mode: AppMode;
@@ -49,7 +47,14 @@ export interface AppConfigValues {
   sms: {
     provider: SmsProvider;
     webhook?: { url: string; secret: string };
-    tencent?: { secretId: string; secretKey: string; sdkAppId: string; signName: string; templateId: string; region: string };
+    tencent?: {
+      secretId: string;
+      secretKey: string;
+      sdkAppId: string;
+      signName: string;
+      templateId: string;
+      region: string;
+    };
     aliyun?: { accessKeyId: string; accessKeySecret: string; signName: string; templateCode: string };
   };
   allowedPhoneRegions: string[];
@@ -125,12 +130,14 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
   }
 
   const sandboxSecrets = production ? null : ensureSandboxSecrets(dataDir);
-  const tokenEncryptionKeys =
-    readEncryptionKeys(reader, problems) ??
-    (sandboxSecrets ? [sandboxSecrets.tokenEncryptionKey] : missing(problems, 'TOKEN_ENCRYPTION_KEYS', []));
-  const signingKey =
-    readSigningKey(reader, problems) ??
-    (sandboxSecrets ? sandboxSecrets.signingKey : missing(problems, 'SESSION_SIGNING_KEY', undefined as never));
+  const tokenEncryptionKeys = reader.string('TOKEN_ENCRYPTION_KEYS')
+    ? readEncryptionKeys(reader, problems)
+    : sandboxSecrets
+      ? [sandboxSecrets.tokenEncryptionKey]
+      : missing(problems, 'TOKEN_ENCRYPTION_KEYS', []);
+  const signingKey = reader.string('SESSION_SIGNING_KEY')
+    ? readSigningKey(reader, problems)
+    : (sandboxSecrets?.signingKey ?? missing(problems, 'SESSION_SIGNING_KEY', undefined));
 
   const sms = readSms(reader, production, problems);
 
@@ -163,7 +170,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     },
     tokenEncryptionKeys,
     session: {
-      signingKey,
+      signingKey: signingKey as KeyObject,
       issuer: reader.string('SESSION_ISSUER') ?? 'wechat-login',
       audience: reader.string('SESSION_AUDIENCE') ?? 'mobile-apps',
       accessTtlSeconds: reader.int('ACCESS_TOKEN_TTL_SECONDS', 900, 30, 900),
@@ -199,7 +206,11 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
 /** The configuration as lines fit for a log: sensitive variables masked. */
 export function describeEnvironment(env: Env = process.env): string[] {
   return Object.keys(env)
-    .filter((name) => /^(APP_|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$|DATABASE_|WECHAT_|TOKEN_|SESSION_|SMS_|TENCENT_|ALIYUN_|ALLOWED_|ADMIN_|TRUST_|GRAPHQL_|HTTP_)/.test(name))
+    .filter((name) =>
+      /^(APP_|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$|DATABASE_|WECHAT_|TOKEN_|SESSION_|SMS_|TENCENT_|ALIYUN_|ALLOWED_|ADMIN_|TRUST_|GRAPHQL_|HTTP_)/.test(
+        name,
+      ),
+    )
     .sort()
     .map((name) => `${name}=${SENSITIVE_VARIABLES.has(name) ? '********' : env[name]}`);
 }
@@ -303,7 +314,8 @@ function readWechatApps(reader: EnvReader, production: boolean, problems: string
   }
   if (singleId !== undefined || singleSecret !== undefined) {
     if (!singleId || !APP_ID.test(singleId)) problems.push('WECHAT_APP_ID: an AppID like wx0123456789abcdef');
-    if (!singleSecret || !APP_SECRET.test(singleSecret)) problems.push('WECHAT_APP_SECRET: the AppSecret of WECHAT_APP_ID');
+    if (!singleSecret || !APP_SECRET.test(singleSecret))
+      problems.push('WECHAT_APP_SECRET: the AppSecret of WECHAT_APP_ID');
     if (singleId && singleSecret && APP_ID.test(singleId) && APP_SECRET.test(singleSecret)) {
       apps.push({ appId: singleId, secret: singleSecret });
     }
@@ -323,9 +335,8 @@ function readWechatApps(reader: EnvReader, production: boolean, problems: string
   return apps;
 }
 
-function readEncryptionKeys(reader: EnvReader, problems: string[]): EncryptionKey[] | undefined {
-  const raw = reader.string('TOKEN_ENCRYPTION_KEYS');
-  if (raw === undefined) return undefined;
+function readEncryptionKeys(reader: EnvReader, problems: string[]): EncryptionKey[] {
+  const raw = reader.string('TOKEN_ENCRYPTION_KEYS') ?? '';
   const keys: EncryptionKey[] = [];
   for (const [index, entry] of raw.split(',').entries()) {
     const [id, material, ...rest] = entry.trim().split(':');
@@ -341,8 +352,7 @@ function readEncryptionKeys(reader: EnvReader, problems: string[]): EncryptionKe
 }
 
 function readSigningKey(reader: EnvReader, problems: string[]): KeyObject | undefined {
-  const raw = reader.string('SESSION_SIGNING_KEY');
-  if (raw === undefined) return undefined;
+  const raw = reader.string('SESSION_SIGNING_KEY') ?? '';
   const pem = raw.includes('-----BEGIN') ? raw.replace(/\\n/g, '\n') : Buffer.from(raw, 'base64').toString('utf8');
   try {
     const key = createPrivateKey(pem);

@@ -65,7 +65,10 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'GRAPHQL_MAX_ALIASES', description: 'maximum aliases per operation (default 15)' },
   { name: 'GRAPHQL_MAX_COST', description: 'maximum query cost (default 5000)' },
   { name: 'GRAPHQL_MAX_TOKENS', description: 'maximum tokens in one document (default 2000)' },
-  { name: 'GRAPHQL_SCHEMA_FILE', description: 'write the schema SDL here at boot (default schema.gql outside production)' },
+  {
+    name: 'GRAPHQL_SCHEMA_FILE',
+    description: 'write the schema SDL here at boot (default schema.gql outside production)',
+  },
   { name: 'HTTP_BODY_LIMIT', description: 'largest request body accepted (default 64kb)' },
 ];
 

@@ -6,7 +6,10 @@ import { MIGRATIONS } from './migrations';
 
 // Entities are registered by their feature modules (autoLoadEntities); the CLI DataSource in
 // ormconfig.ts adds them by glob.
-export function buildDataSourceOptions(settings: DatabaseSettings, entities: DataSourceOptions['entities'] = []): DataSourceOptions {
+export function buildDataSourceOptions(
+  settings: DatabaseSettings,
+  entities: DataSourceOptions['entities'] = [],
+): DataSourceOptions {
   const common = {
     entities,
     migrations: MIGRATIONS,

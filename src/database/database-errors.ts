@@ -22,9 +22,18 @@ const UNAVAILABLE_CODES = new Set([
 export function isDatabaseUnavailable(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
-    const candidate = current as { code?: unknown; errno?: unknown; driverError?: unknown; cause?: unknown; message?: unknown };
+    const candidate = current as {
+      code?: unknown;
+      errno?: unknown;
+      driverError?: unknown;
+      cause?: unknown;
+      message?: unknown;
+    };
     if (typeof candidate.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
-    if (typeof candidate.message === 'string' && /Pool is closed|connect ETIMEDOUT|Connection lost/i.test(candidate.message)) {
+    if (
+      typeof candidate.message === 'string' &&
+      /Pool is closed|connect ETIMEDOUT|Connection lost/i.test(candidate.message)
+    ) {
       return true;
     }
     current = candidate.driverError ?? candidate.cause;

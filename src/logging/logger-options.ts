@@ -60,7 +60,11 @@ export function buildLoggerParams(level: string, destination?: DestinationStream
             path: (req.url ?? '').split('?')[0],
           }),
           res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-          err: (err: Error & { code?: unknown }) => ({ type: err.name, code: err.code, message: maskPhonesInText(err.message) }),
+          err: (err: Error & { code?: unknown }) => ({
+            type: err.name,
+            code: err.code,
+            message: maskPhonesInText(err.message),
+          }),
         },
       },
       destination ?? pino.destination({ fd: 1, sync: false }),

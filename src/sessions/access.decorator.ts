@@ -5,7 +5,8 @@ export const ACCESS_KEY = 'access';
 export type AccessRule = { kind: 'public' } | { kind: 'signed-in' } | { kind: 'roles'; roles: string[] };
 
 /** Anyone may call it, signed in or not. */
-export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(ACCESS_KEY, { kind: 'public' } satisfies AccessRule);
+export const Public = (): MethodDecorator & ClassDecorator =>
+  SetMetadata(ACCESS_KEY, { kind: 'public' } satisfies AccessRule);
 
 /** Only a caller with a live session. */
 export const SignedIn = (): MethodDecorator & ClassDecorator =>

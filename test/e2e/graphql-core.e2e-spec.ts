@@ -55,7 +55,10 @@ describe('GraphQL core (sandbox mode)', () => {
     });
 
     it('refuses a GET query without a preflight header (CSRF prevention)', async () => {
-      const res = await t.http().get('/graphql').query({ query: '{ loginOptions(platform: IOS, wechatInstalled: true) { methods } }' });
+      const res = await t
+        .http()
+        .get('/graphql')
+        .query({ query: '{ loginOptions(platform: IOS, wechatInstalled: true) { methods } }' });
       expect(res.status).toBe(400);
     });
 
@@ -72,14 +75,17 @@ describe('GraphQL core (sandbox mode)', () => {
 
   describe('query limits answer QUERY_TOO_COMPLEX', () => {
     it('60 aliases in one query', async () => {
-      const fields = Array.from({ length: 60 }, (_, i) => `a${i}: loginOptions(platform: IOS, wechatInstalled: true) { methods }`);
+      const fields = Array.from(
+        { length: 60 },
+        (_, i) => `a${i}: loginOptions(platform: IOS, wechatInstalled: true) { methods }`,
+      );
       const res = await t.gql(`{ ${fields.join('\n')} }`);
       expect(res.body.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
       expect(res.body.data).toBeUndefined();
     });
 
     it('a document over the token limit', async () => {
-      const fields = Array.from({ length: 800 }, () => "methods showWechatButton promptInstallWechat");
+      const fields = Array.from({ length: 800 }, () => 'methods showWechatButton promptInstallWechat');
       const res = await t.gql(`{ loginOptions(platform: IOS, wechatInstalled: true) { ${fields.join(' ')} } }`);
       expect(res.body.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
     });
@@ -93,7 +99,10 @@ describe('GraphQL core (sandbox mode)', () => {
     });
 
     it('leaves a reasonable query alone', async () => {
-      const fields = Array.from({ length: 10 }, (_, i) => `a${i}: loginOptions(platform: IOS, wechatInstalled: true) { methods }`);
+      const fields = Array.from(
+        { length: 10 },
+        (_, i) => `a${i}: loginOptions(platform: IOS, wechatInstalled: true) { methods }`,
+      );
       const res = await t.gql(`{ ${fields.join('\n')} }`);
       expect(res.body.errors).toBeUndefined();
       expect(Object.keys(res.body.data ?? {})).toHaveLength(10);

@@ -51,7 +51,11 @@ async function get(path: string, params: Record<string, string | undefined>): Pr
   return { status: res.status, contentType: res.headers.get('content-type'), text, json };
 }
 
-async function post(path: string, body: unknown, method = 'POST'): Promise<{ status: number; json: Record<string, unknown> }> {
+async function post(
+  path: string,
+  body: unknown,
+  method = 'POST',
+): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: { 'content-type': 'application/json' },
@@ -60,7 +64,9 @@ async function post(path: string, body: unknown, method = 'POST'): Promise<{ sta
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
-async function authorize(body: Record<string, unknown> = {}): Promise<{ code: string; openid: string; unionid: string; state?: string }> {
+async function authorize(
+  body: Record<string, unknown> = {},
+): Promise<{ code: string; openid: string; unionid: string; state?: string }> {
   const res = await post('/authorize', { appid: APP.appId, ...body });
   expect(res.status).toBe(200);
   return res.json as { code: string; openid: string; unionid: string };
@@ -76,7 +82,12 @@ const exchange = (code: string | undefined, overrides: Record<string, string | u
   });
 
 const refresh = (token: string | undefined, overrides: Record<string, string | undefined> = {}): Promise<Raw> =>
-  get('/sns/oauth2/refresh_token', { appid: APP.appId, grant_type: 'refresh_token', refresh_token: token, ...overrides });
+  get('/sns/oauth2/refresh_token', {
+    appid: APP.appId,
+    grant_type: 'refresh_token',
+    refresh_token: token,
+    ...overrides,
+  });
 
 async function login(body: Record<string, unknown> = {}): Promise<Record<string, string>> {
   const { code } = await authorize(body);
@@ -236,7 +247,9 @@ describe('/sns/oauth2/refresh_token', () => {
     const res = await refresh(tokens.refresh_token);
     expect(res.json.access_token).toEqual(expect.any(String));
     expect(res.json.access_token).not.toBe(tokens.access_token);
-    expect((await get('/sns/auth', { access_token: tokens.access_token, openid: tokens.openid })).json.errcode).toBe(40001);
+    expect((await get('/sns/auth', { access_token: tokens.access_token, openid: tokens.openid })).json.errcode).toBe(
+      40001,
+    );
   });
 
   it('rotates refresh tokens when switched, and the old one dies', async () => {
@@ -276,7 +289,9 @@ describe('/sns/oauth2/refresh_token', () => {
     const tokens = await login({ person: 'erin' });
     expect((await post('/persons/reset-credentials', { person: 'erin' })).status).toBe(200);
     expect((await refresh(tokens.refresh_token)).json.errcode).toBe(42007);
-    expect((await get('/sns/auth', { access_token: tokens.access_token, openid: tokens.openid })).json.errcode).toBe(42007);
+    expect((await get('/sns/auth', { access_token: tokens.access_token, openid: tokens.openid })).json.errcode).toBe(
+      42007,
+    );
     // A new authorization works again.
     const fresh = await login({ person: 'erin' });
     expect((await refresh(fresh.refresh_token)).json.access_token).toEqual(expect.any(String));
@@ -292,10 +307,14 @@ describe('/sns/auth', () => {
 
   it('answers 40003 on an openid mismatch, 42001 when expired, 40001 for an unknown token', async () => {
     const tokens = await login();
-    expect((await get('/sns/auth', { access_token: tokens.access_token, openid: 'oSomeoneElse' })).json.errcode).toBe(40003);
+    expect((await get('/sns/auth', { access_token: tokens.access_token, openid: 'oSomeoneElse' })).json.errcode).toBe(
+      40003,
+    );
     expect((await get('/sns/auth', { access_token: 'unknown', openid: tokens.openid })).json.errcode).toBe(40001);
     fake.advanceClock(7201);
-    expect((await get('/sns/auth', { access_token: tokens.access_token, openid: tokens.openid })).json.errcode).toBe(42001);
+    expect((await get('/sns/auth', { access_token: tokens.access_token, openid: tokens.openid })).json.errcode).toBe(
+      42001,
+    );
   });
 
   it('answers 41001 and 41009 for missing parameters', async () => {
@@ -327,7 +346,9 @@ describe('/sns/userinfo', () => {
 
   it('answers 48001 without the snsapi_userinfo scope', async () => {
     const tokens = await login({ scope: 'snsapi_base' });
-    expect((await get('/sns/userinfo', { access_token: tokens.access_token, openid: tokens.openid })).json.errcode).toBe(48001);
+    expect(
+      (await get('/sns/userinfo', { access_token: tokens.access_token, openid: tokens.openid })).json.errcode,
+    ).toBe(48001);
   });
 
   it('drops unionid when switched, and sends sex as a string when switched', async () => {
@@ -348,10 +369,14 @@ describe('/sns/userinfo', () => {
 
   it('answers 42001, 40003 and 40001 like /sns/auth', async () => {
     const tokens = await login();
-    expect((await get('/sns/userinfo', { access_token: tokens.access_token, openid: 'oOther' })).json.errcode).toBe(40003);
+    expect((await get('/sns/userinfo', { access_token: tokens.access_token, openid: 'oOther' })).json.errcode).toBe(
+      40003,
+    );
     expect((await get('/sns/userinfo', { access_token: 'x', openid: tokens.openid })).json.errcode).toBe(40001);
     fake.advanceClock(7300);
-    expect((await get('/sns/userinfo', { access_token: tokens.access_token, openid: tokens.openid })).json.errcode).toBe(42001);
+    expect(
+      (await get('/sns/userinfo', { access_token: tokens.access_token, openid: tokens.openid })).json.errcode,
+    ).toBe(42001);
   });
 });
 
@@ -389,7 +414,9 @@ describe('fault injection', () => {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 100);
     await expect(
-      fetch(`${base}/sns/auth?access_token=${tokens.access_token}&openid=${tokens.openid}`, { signal: controller.signal }),
+      fetch(`${base}/sns/auth?access_token=${tokens.access_token}&openid=${tokens.openid}`, {
+        signal: controller.signal,
+      }),
     ).rejects.toThrow();
     clearTimeout(timer);
     // The delayed call still completes on the fake's side, after the client gave up.

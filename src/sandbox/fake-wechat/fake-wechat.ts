@@ -421,14 +421,17 @@ export class FakeWechatServer {
       switch (route) {
         case 'POST /authorize': {
           const body = await readJson(req);
-          return json(200, this.authorize({
-            appid: requireString(body, 'appid'),
-            state: optionalString(body, 'state'),
-            person: optionalString(body, 'person'),
-            nickname: optionalString(body, 'nickname'),
-            withoutUnionid: body.withoutUnionid === true,
-            scope: optionalString(body, 'scope'),
-          }));
+          return json(
+            200,
+            this.authorize({
+              appid: requireString(body, 'appid'),
+              state: optionalString(body, 'state'),
+              person: optionalString(body, 'person'),
+              nickname: optionalString(body, 'nickname'),
+              withoutUnionid: body.withoutUnionid === true,
+              scope: optionalString(body, 'scope'),
+            }),
+          );
         }
         case 'POST /faults': {
           const fault = parseFault(await readJson(req));
@@ -628,7 +631,8 @@ function parseFault(body: Json): FakeFault {
   }
   const fault: FakeFault = { endpoint: endpoint as FakeEndpoint, times };
   if (body.errcode !== undefined) {
-    if (typeof body.errcode !== 'number' || !Number.isInteger(body.errcode)) throw new FakeInputError('errcode must be a number');
+    if (typeof body.errcode !== 'number' || !Number.isInteger(body.errcode))
+      throw new FakeInputError('errcode must be a number');
     fault.errcode = body.errcode;
   }
   if (body.httpStatus !== undefined) {
@@ -645,8 +649,11 @@ function parseFault(body: Json): FakeFault {
   }
   if (body.drop === true) fault.drop = true;
   if (body.malformed === true) fault.malformed = true;
-  const kinds = [fault.errcode !== undefined, fault.httpStatus !== undefined, fault.drop, fault.malformed].filter(Boolean);
-  if (kinds.length > 1) throw new FakeInputError('give one of errcode, httpStatus, drop, malformed (delayMs may join any)');
+  const kinds = [fault.errcode !== undefined, fault.httpStatus !== undefined, fault.drop, fault.malformed].filter(
+    Boolean,
+  );
+  if (kinds.length > 1)
+    throw new FakeInputError('give one of errcode, httpStatus, drop, malformed (delayMs may join any)');
   if (kinds.length === 0 && fault.delayMs === undefined) {
     throw new FakeInputError('give errcode, httpStatus, delayMs, drop or malformed');
   }

@@ -18,7 +18,9 @@ async function main(): Promise<void> {
   });
   const fake = new FakeWechatServer({ apps: apps.length > 0 ? apps : [SANDBOX_WECHAT_APP] });
   const url = await fake.listen(Number(values.port), values.host);
-  process.stdout.write(`fake WeChat listening on ${url} (apps: ${(apps.length > 0 ? apps : [SANDBOX_WECHAT_APP]).map((a) => a.appId).join(', ')})\n`);
+  process.stdout.write(
+    `fake WeChat listening on ${url} (apps: ${(apps.length > 0 ? apps : [SANDBOX_WECHAT_APP]).map((a) => a.appId).join(', ')})\n`,
+  );
   const stop = (): void => {
     void fake.close().then(() => process.exit(0));
   };

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Smoke test of the built service as a user runs it: the sandbox starts with no configuration,
+# serves /graphql and a green /health/ready, and prints its banner; production without secrets
+# refuses to start and names every missing variable. Needs `npm run build` first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+log="$work/sandbox.log"
+pid=""
+cleanup() {
+  [[ -n "$pid" ]] && kill "$pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# --- sandbox: no environment beyond a port and a scratch data dir --------------------------------
+env -i PATH="$PATH" HOME="$HOME" PORT="$port" DATA_DIR="$work/data" GRAPHQL_SCHEMA_FILE=off \
+  node dist/src/main.js >"$log" 2>&1 &
+pid=$!
+ready=""
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then ready=yes; break; fi
+  sleep 0.1
+done
+if [[ -z "$ready" ]]; then
+  echo "smoke: sandbox did not become ready"; cat "$log"; exit 1
+fi
+grep -q 'SANDBOX MODE' "$log" || { echo "smoke: no sandbox banner"; cat "$log"; exit 1; }
+grep -q "http://127.0.0.1:$port/graphql" "$log" || { echo "smoke: banner lacks the GraphQL URL"; exit 1; }
+answer=$(curl -fsS -X POST "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' \
+  -d '{"query":"{ loginOptions(platform: IOS, wechatInstalled: false) { showWechatButton methods } }"}')
+[[ "$answer" == '{"data":{"loginOptions":{"showWechatButton":false,"methods":["PHONE"]}}}' ]] || {
+  echo "smoke: unexpected loginOptions answer: $answer"; exit 1; }
+kill -TERM "$pid"
+wait "$pid" || true
+pid=""
+echo "smoke: sandbox ok (port $port)"
+
+# --- production without secrets ----------------------------------------------------------------
+set +e
+out=$(env -i PATH="$PATH" HOME="$HOME" NODE_ENV=production DATA_DIR="$work/prod" node dist/src/main.js 2>&1)
+code=$?
+set -e
+if [[ $code -eq 0 ]]; then echo "smoke: production started without secrets"; exit 1; fi
+for name in DATABASE_URL WECHAT_APPS TOKEN_ENCRYPTION_KEYS SESSION_SIGNING_KEY SMS_PROVIDER; do
+  grep -q "$name" <<<"$out" || { echo "smoke: production error does not name $name:"; echo "$out"; exit 1; }
+done
+echo "smoke: production refuses to start without secrets (exit $code)"

@@ -1,0 +1,173 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, describeEnvironment, loadAppConfig, SANDBOX_WECHAT_APP } from './app-config';
+import { ENV_VARIABLES } from './env.variables';
+
+const dataDir = (): string => mkdtempSync(join(tmpdir(), 'wl-config-'));
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadAppConfig({ DATA_DIR: dataDir(), ...env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+const pem = (): string =>
+  generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+    .privateKey.export({ type: 'pkcs8', format: 'pem' })
+    .toString();
+
+const PRODUCTION_ENV = (): Record<string, string> => ({
+  NODE_ENV: 'production',
+  DATABASE_URL: 'mysql://app:pw@db.internal:3306/wechat_login',
+  WECHAT_APPS: 'wx1234567890abcdef:0123456789abcdef0123456789abcdef',
+  TOKEN_ENCRYPTION_KEYS: `k2:${randomBytes(32).toString('base64')},k1:${randomBytes(32).toString('base64')}`,
+  SESSION_SIGNING_KEY: pem(),
+  SMS_PROVIDER: 'webhook',
+  SMS_WEBHOOK_URL: 'https://sms.internal/send',
+  SMS_WEBHOOK_SECRET: 'webhook-secret-value',
+});
+
+describe('configuration', () => {
+  it('runs in sandbox mode with no environment at all', () => {
+    const dir = dataDir();
+    const config = loadAppConfig({ DATA_DIR: dir });
+    expect(config.mode).toBe('sandbox');
+    expect(config.port).toBe(3000);
+    expect(config.database).toEqual({ type: 'sqlite', path: join(dir, 'wechat-login.sqlite') });
+    expect(config.wechat.apps).toEqual([SANDBOX_WECHAT_APP]);
+    expect(config.wechat.apiBase).toBeNull();
+    expect(config.sms.provider).toBe('console');
+    expect(config.tokenEncryptionKeys).toHaveLength(1);
+    expect(config.tokenEncryptionKeys[0].key).toHaveLength(32);
+    expect(config.session.signingKey.asymmetricKeyType).toBe('ec');
+  });
+
+  it('generates sandbox keys once and keeps them under DATA_DIR', () => {
+    const dir = dataDir();
+    const first = loadAppConfig({ DATA_DIR: dir });
+    const second = loadAppConfig({ DATA_DIR: dir });
+    expect(second.tokenEncryptionKeys[0].key.equals(first.tokenEncryptionKeys[0].key)).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'sandbox-secrets.json'), 'utf8'))).toHaveProperty('signingKeyPem');
+  });
+
+  it('honours PORT and DATA_DIR', () => {
+    const dir = dataDir();
+    const config = loadAppConfig({ PORT: '4321', DATA_DIR: dir });
+    expect(config.port).toBe(4321);
+    expect(config.dataDir).toBe(dir);
+  });
+
+  it('names every missing production variable in one error', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    const named = problems.map((p) => p.split(':')[0]);
+    expect(named).toEqual(
+      expect.arrayContaining([
+        'DATABASE_URL',
+        'WECHAT_APPS',
+        'TOKEN_ENCRYPTION_KEYS',
+        'SESSION_SIGNING_KEY',
+        'SMS_PROVIDER',
+      ]),
+    );
+  });
+
+  it('accepts a complete production environment', () => {
+    const config = loadAppConfig({ DATA_DIR: dataDir(), ...PRODUCTION_ENV() });
+    expect(config.mode).toBe('production');
+    expect(config.database.type).toBe('mysql');
+    expect(config.wechat.apiBase).toBe('https://api.weixin.qq.com');
+    expect(config.tokenEncryptionKeys.map((k) => k.id)).toEqual(['k2', 'k1']);
+    expect(config.graphql.schemaFile).toBeNull();
+  });
+
+  it('also takes APP_MODE=production and the single-app shorthand', () => {
+    const env = PRODUCTION_ENV();
+    delete env.NODE_ENV;
+    delete env.WECHAT_APPS;
+    const config = loadAppConfig({
+      DATA_DIR: dataDir(),
+      ...env,
+      APP_MODE: 'production',
+      WECHAT_APP_ID: 'wxabcdef0123456789',
+      WECHAT_APP_SECRET: 'fedcba9876543210fedcba9876543210',
+    });
+    expect(config.mode).toBe('production');
+    expect(config.wechat.apps).toEqual([{ appId: 'wxabcdef0123456789', secret: 'fedcba9876543210fedcba9876543210' }]);
+  });
+
+  it('refuses sandbox mode under NODE_ENV=production', () => {
+    expect(problemsOf({ ...PRODUCTION_ENV(), APP_MODE: 'sandbox' })).toEqual([
+      'APP_MODE: sandbox mode is refused when NODE_ENV=production',
+    ]);
+  });
+
+  it('refuses SQLite, plain-http WeChat and the console SMS provider in production', () => {
+    const problems = problemsOf({
+      ...PRODUCTION_ENV(),
+      DATABASE_URL: 'sqlite:data/x.sqlite',
+      WECHAT_API_BASE: 'http://api.weixin.qq.com',
+      SMS_PROVIDER: 'console',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'SMS_PROVIDER', 'WECHAT_API_BASE']);
+  });
+
+  it('names malformed values without echoing them', () => {
+    const secret = 'short';
+    const problems = problemsOf({
+      ...PRODUCTION_ENV(),
+      WECHAT_APPS: `wx1234567890abcdef:${secret}`,
+      TOKEN_ENCRYPTION_KEYS: 'k1:bm90MzJieXRlcw==',
+      SESSION_SIGNING_KEY: '-----BEGIN PRIVATE KEY-----\\nnonsense\\n-----END PRIVATE KEY-----',
+      PORT: 'eighty',
+      TRUST_PROXY: 'maybe; rm -rf',
+      ADMIN_PHONES: '13800138000',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(
+      ['ADMIN_PHONES', 'PORT', 'SESSION_SIGNING_KEY', 'TOKEN_ENCRYPTION_KEYS', 'TRUST_PROXY', 'WECHAT_APPS'].sort(),
+    );
+    expect(problems.join('\n')).not.toContain(secret);
+    expect(problems.join('\n')).not.toContain('nonsense');
+  });
+
+  it('requires each SMS provider setting only when that provider is chosen', () => {
+    const base = PRODUCTION_ENV();
+    delete base.SMS_WEBHOOK_URL;
+    delete base.SMS_WEBHOOK_SECRET;
+    expect(problemsOf({ ...base, SMS_PROVIDER: 'webhook' }).map((p) => p.split(':')[0])).toEqual([
+      'SMS_WEBHOOK_URL',
+      'SMS_WEBHOOK_SECRET',
+    ]);
+    expect(problemsOf({ ...base, SMS_PROVIDER: 'tencent' })).toHaveLength(5);
+    expect(problemsOf({ ...base, SMS_PROVIDER: 'aliyun' })).toHaveLength(4);
+  });
+
+  it('parses TRUST_PROXY as off, on, a hop count or addresses', () => {
+    const trust = (value: string): unknown => loadAppConfig({ DATA_DIR: dataDir(), TRUST_PROXY: value }).trustProxy;
+    expect(loadAppConfig({ DATA_DIR: dataDir() }).trustProxy).toBe(false);
+    expect(trust('true')).toBe(true);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.0/8, 127.0.0.1')).toBe('10.0.0.0/8, 127.0.0.1');
+  });
+
+  it('masks sensitive variables when the environment is described', () => {
+    const env = PRODUCTION_ENV();
+    const lines = describeEnvironment(env).join('\n');
+    expect(lines).toContain('SMS_PROVIDER=webhook');
+    expect(lines).toContain('SESSION_SIGNING_KEY=********');
+    expect(lines).toContain('DATABASE_URL=********');
+    expect(lines).not.toContain('0123456789abcdef0123456789abcdef');
+    expect(lines).not.toContain('webhook-secret-value');
+  });
+
+  it('is documented: .env.example lists every variable', () => {
+    const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
+    const missing = ENV_VARIABLES.filter((v) => !new RegExp(`^#?\\s*${v.name}=`, 'm').test(example)).map((v) => v.name);
+    expect(missing).toEqual([]);
+  });
+});

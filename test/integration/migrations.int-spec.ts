@@ -1,0 +1,209 @@
+import { DataSource } from 'typeorm';
+import { loadAppConfig } from '../../src/config/app-config';
+import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { Database } from '../../src/database/database.service';
+import { runMigrations } from '../../src/database/migration-runner';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+
+const EXPECTED_TABLES: Record<string, string[]> = {
+  users: ['id', 'phone', 'nickname', 'avatar_url', 'status', 'roles', 'created_at', 'last_login_at'],
+  wechat_identities: ['id', 'app_id', 'openid', 'unionid', 'user_id', 'nickname', 'avatar_url'],
+  wechat_grants: [
+    'id',
+    'identity_id',
+    'access_token_enc',
+    'refresh_token_enc',
+    'key_id',
+    'scope',
+    'access_expires_at',
+    'refresh_expires_at',
+    'status',
+    'lease_owner',
+    'lease_expires_at',
+    'failure_count',
+    'next_attempt_at',
+  ],
+  login_states: ['id', 'state_hash', 'device_id', 'expires_at', 'consumed_at'],
+  code_exchanges: ['id', 'code_hash', 'state_hash', 'device_id', 'outcome', 'identity_id', 'session_id'],
+  bind_tickets: ['id', 'ticket_hash', 'identity_id', 'expires_at', 'consumed_at'],
+  sms_codes: ['id', 'phone', 'purpose', 'code_hash', 'expires_at', 'attempts', 'consumed_at', 'requester_ip'],
+  sessions: [
+    'id',
+    'user_id',
+    'refresh_token_hash',
+    'family_id',
+    'device_id',
+    'platform',
+    'ip',
+    'user_agent',
+    'created_at',
+    'last_used_at',
+    'idle_expires_at',
+    'absolute_expires_at',
+    'revoked_at',
+    'replaced_by',
+  ],
+  audit_events: ['id', 'action', 'actor_user_id', 'subject_user_id', 'ip', 'details', 'created_at'],
+};
+
+function dataSourceFor(db: TestDatabase): DataSource {
+  const config = loadAppConfig({ DATABASE_URL: db.url, DATA_DIR: '/tmp/wl-unused', GRAPHQL_SCHEMA_FILE: 'off' });
+  return new DataSource(buildDataSourceOptions(config.database));
+}
+
+const now = '2026-01-01 00:00:00.000';
+
+describe('migrations on an empty database', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = await dataSourceFor(db).initialize();
+  });
+
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  it('creates every table of the design, and a second run is a no-op', async () => {
+    expect(await runMigrations(ds)).toEqual(['InitialSchema1764000000000']);
+    const runner = ds.createQueryRunner();
+    try {
+      for (const [table, columns] of Object.entries(EXPECTED_TABLES)) {
+        const found = await runner.getTable(table);
+        expect(found?.columns.map((c) => c.name)).toEqual(expect.arrayContaining(columns));
+      }
+    } finally {
+      await runner.release();
+    }
+    expect(await runMigrations(ds)).toEqual([]);
+    const applied = (await ds.query('SELECT name FROM migrations')) as { name: string }[];
+    expect(applied.map((r) => r.name)).toEqual(['InitialSchema1764000000000']);
+  });
+
+  it('keeps emoji nicknames intact', async () => {
+    const nickname = '小龙虾🦞 Lucky☘️';
+    await ds.query(
+      'INSERT INTO users (id, nickname, status, roles, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ['u-emoji', nickname, 'active', '', now, now],
+    );
+    const [row] = (await ds.query('SELECT nickname FROM users WHERE id = ?', ['u-emoji'])) as { nickname: string }[];
+    expect(row.nickname).toBe(nickname);
+  });
+
+  it('compares openids byte for byte and keeps (app_id, openid) unique', async () => {
+    const insert = (id: string, openid: string): Promise<unknown> =>
+      ds.query('INSERT INTO wechat_identities (id, app_id, openid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
+        id,
+        'wxapp',
+        openid,
+        now,
+        now,
+      ]);
+    await insert('i1', 'oAbCdEf');
+    await insert('i2', 'oabcdef');
+    await expect(insert('i3', 'oAbCdEf')).rejects.toThrow();
+    const rows = (await ds.query('SELECT id FROM wechat_identities WHERE openid = ?', ['oabcdef'])) as { id: string }[];
+    expect(rows.map((r) => r.id)).toEqual(['i2']);
+  });
+
+  it('allows many users without a phone but never two with the same phone', async () => {
+    const insert = (id: string, phone: string | null): Promise<unknown> =>
+      ds.query('INSERT INTO users (id, phone, status, roles, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', [
+        id,
+        phone,
+        'active',
+        '',
+        now,
+        now,
+      ]);
+    await insert('n1', null);
+    await insert('n2', null);
+    await insert('p1', '+8613800138000');
+    await expect(insert('p2', '+8613800138000')).rejects.toThrow();
+  });
+});
+
+describe('migrations started by several instances', () => {
+  it('are applied exactly once (on MySQL all at once, under GET_LOCK)', async () => {
+    const db = await createTestDatabase();
+    const sources = await Promise.all([1, 2, 3].map(() => dataSourceFor(db).initialize()));
+    try {
+      // SQLite is the single-instance embedded default: its instances come one after another.
+      const results =
+        db.dialect === 'mysql'
+          ? await Promise.all(sources.map((s) => runMigrations(s)))
+          : [await runMigrations(sources[0]), await runMigrations(sources[1]), await runMigrations(sources[2])];
+      expect(results.flat()).toEqual(['InitialSchema1764000000000']);
+      const applied = (await sources[0].query('SELECT name FROM migrations')) as { name: string }[];
+      expect(applied).toHaveLength(1);
+    } finally {
+      await Promise.all(sources.map((s) => s.destroy()));
+      await db.drop();
+    }
+  });
+});
+
+describe('the transaction helper', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let database: Database;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = await dataSourceFor(db).initialize();
+    await runMigrations(ds);
+    database = new Database(ds);
+  });
+
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  const insertUser = (manager: { query: (sql: string, params: unknown[]) => Promise<unknown> }, id: string) =>
+    manager.query('INSERT INTO users (id, status, roles, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
+      id,
+      'active',
+      '',
+      now,
+      now,
+    ]);
+
+  it('keeps a concurrent transaction apart from one that rolls back', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const failing = database.transaction(async (manager) => {
+      await insertUser(manager, 'tx-rolled-back');
+      await held;
+      throw new Error('boom');
+    });
+    const succeeding = database.transaction(async (manager) => insertUser(manager, 'tx-committed'));
+    setTimeout(release, 20);
+    await expect(failing).rejects.toThrow('boom');
+    await succeeding;
+
+    const rows = (await ds.query("SELECT id FROM users WHERE id LIKE 'tx-%' ORDER BY id")) as { id: string }[];
+    expect(rows.map((r) => r.id)).toEqual(['tx-committed']);
+  });
+
+  it('runs many concurrent transactions without losing one', async () => {
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) => database.transaction((manager) => insertUser(manager, `many-${i}`))),
+    );
+    const [row] = (await ds.query("SELECT COUNT(*) AS n FROM users WHERE id LIKE 'many-%'")) as {
+      n: number | string;
+    }[];
+    expect(Number(row.n)).toBe(25);
+  });
+
+  it('answers ping while the database is up and rejects once it is closed', async () => {
+    await expect(database.ping(1000)).resolves.toBeUndefined();
+    const other = await dataSourceFor(db).initialize();
+    const closed = new Database(other);
+    await other.destroy();
+    await expect(closed.ping(1000)).rejects.toThrow();
+  });
+});
