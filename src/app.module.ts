@@ -12,7 +12,13 @@ import { buildGraphqlOptions } from './graphql/graphql-options';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { SandboxModule } from './sandbox/sandbox.module';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AuditModule } from './audit/audit.module';
+import { GqlThrottlerGuard } from './graphql/gql-throttler.guard';
+import { SmsOutbox } from './sandbox/sms-outbox';
 import { AccessGuard } from './sessions/access.guard';
+import { SessionsModule } from './sessions/sessions.module';
+import { PhoneLoginModule } from './users/phone-login.module';
 import { WechatAuthModule } from './wechat/wechat-auth.module';
 
 export interface AppModuleOptions {
@@ -36,15 +42,23 @@ export class AppModule {
           inject: [AppConfig],
           useFactory: buildGraphqlOptions,
         }),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'public', ttl: 60_000, limit: config.throttlePublicPerMinute }],
+        }),
         HealthModule,
+        AuditModule,
+        SessionsModule,
+        PhoneLoginModule,
         WechatAuthModule,
         ...(sandbox ? [SandboxModule] : []),
       ],
       providers: [
         { provide: Clock, useValue: new Clock(sandbox) },
+        { provide: SmsOutbox, useValue: new SmsOutbox() },
+        { provide: APP_GUARD, useClass: GqlThrottlerGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
       ],
-      exports: [Clock],
+      exports: [Clock, SmsOutbox],
     };
   }
 }

@@ -1,4 +1,4 @@
-import { createPrivateKey, KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ensureSandboxSecrets } from './sandbox-secrets';
@@ -19,6 +19,16 @@ export interface EncryptionKey {
 
 export type DatabaseSettings = { type: 'sqlite'; path: string } | { type: 'mysql'; url: string; poolSize: number };
 
+export interface SmsLimits {
+  codeTtlSeconds: number;
+  resendSeconds: number;
+  perPhonePerDay: number;
+  perIpPerMinute: number;
+  perIpPerHour: number;
+  maxAttempts: number;
+  phoneFailuresPerHour: number;
+}
+
 export interface AppConfigValues {
   mode: AppMode;
   port: number;
@@ -38,6 +48,8 @@ export interface AppConfigValues {
   tokenEncryptionKeys: EncryptionKey[];
   session: {
     signingKey: KeyObject;
+    /** Earlier signing keys' public halves: still verified and published for rotation. */
+    verifyKeys: KeyObject[];
     issuer: string;
     audience: string;
     accessTtlSeconds: number;
@@ -46,6 +58,8 @@ export interface AppConfigValues {
   };
   sms: {
     provider: SmsProvider;
+    consoleLogCodes: boolean;
+    limits: SmsLimits;
     webhook?: { url: string; secret: string };
     tencent?: {
       secretId: string;
@@ -60,6 +74,7 @@ export interface AppConfigValues {
   allowedPhoneRegions: string[];
   adminPhones: string[];
   trustProxy: boolean | number | string;
+  throttlePublicPerMinute: number;
   graphql: {
     maxDepth: number;
     maxAliases: number;
@@ -171,6 +186,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     tokenEncryptionKeys,
     session: {
       signingKey: signingKey as KeyObject,
+      verifyKeys: readVerifyKeys(reader, problems),
       issuer: reader.string('SESSION_ISSUER') ?? 'wechat-login',
       audience: reader.string('SESSION_AUDIENCE') ?? 'mobile-apps',
       accessTtlSeconds: reader.int('ACCESS_TOKEN_TTL_SECONDS', 900, 30, 900),
@@ -181,6 +197,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     allowedPhoneRegions: regions,
     adminPhones,
     trustProxy: readTrustProxy(reader, problems),
+    throttlePublicPerMinute: reader.int('THROTTLE_PUBLIC_PER_MINUTE', 600, 1, 1_000_000),
     graphql: {
       maxDepth: reader.int('GRAPHQL_MAX_DEPTH', 8, 2, 50),
       maxAliases: reader.int('GRAPHQL_MAX_ALIASES', 15, 1, 1000),
@@ -368,10 +385,22 @@ function readSigningKey(reader: EnvReader, problems: string[]): KeyObject | unde
 }
 
 function readSms(reader: EnvReader, production: boolean, problems: string[]): AppConfigValues['sms'] {
+  const common = {
+    consoleLogCodes: reader.bool('SMS_CONSOLE_LOG_CODES', true),
+    limits: {
+      codeTtlSeconds: reader.int('SMS_CODE_TTL_SECONDS', 300, 30, 3600),
+      resendSeconds: reader.int('SMS_RESEND_SECONDS', 60, 1, 3600),
+      perPhonePerDay: reader.int('SMS_PHONE_PER_DAY', 10, 1, 1000),
+      perIpPerMinute: reader.int('SMS_IP_PER_MINUTE', 60, 1, 1_000_000),
+      perIpPerHour: reader.int('SMS_IP_PER_HOUR', 600, 1, 1_000_000),
+      maxAttempts: reader.int('SMS_MAX_ATTEMPTS', 5, 1, 20),
+      phoneFailuresPerHour: reader.int('SMS_PHONE_FAILURES_PER_HOUR', 10, 1, 1000),
+    },
+  };
   const provider = reader.enum('SMS_PROVIDER', ['console', 'webhook', 'tencent', 'aliyun'] as const);
   if (provider === undefined) {
     if (production) problems.push('SMS_PROVIDER: required in production (webhook, tencent or aliyun)');
-    return { provider: 'console' };
+    return { provider: 'console', ...common };
   }
   if (provider === 'console' && production) {
     problems.push('SMS_PROVIDER: console prints codes to the log and is for the sandbox only');
@@ -383,15 +412,16 @@ function readSms(reader: EnvReader, production: boolean, problems: string[]): Ap
   };
   switch (provider) {
     case 'console':
-      return { provider };
+      return { provider, ...common };
     case 'webhook': {
       const url = need('SMS_WEBHOOK_URL');
       if (url && !safeUrl(url)) problems.push('SMS_WEBHOOK_URL: must be a URL');
-      return { provider, webhook: { url, secret: need('SMS_WEBHOOK_SECRET') } };
+      return { provider, ...common, webhook: { url, secret: need('SMS_WEBHOOK_SECRET') } };
     }
     case 'tencent':
       return {
         provider,
+        ...common,
         tencent: {
           secretId: need('TENCENT_SMS_SECRET_ID'),
           secretKey: need('TENCENT_SMS_SECRET_KEY'),
@@ -404,6 +434,7 @@ function readSms(reader: EnvReader, production: boolean, problems: string[]): Ap
     case 'aliyun':
       return {
         provider,
+        ...common,
         aliyun: {
           accessKeyId: need('ALIYUN_SMS_ACCESS_KEY_ID'),
           accessKeySecret: need('ALIYUN_SMS_ACCESS_KEY_SECRET'),
@@ -412,6 +443,27 @@ function readSms(reader: EnvReader, production: boolean, problems: string[]): Ap
         },
       };
   }
+}
+
+function readVerifyKeys(reader: EnvReader, problems: string[]): KeyObject[] {
+  const raw = reader.string('SESSION_VERIFY_KEYS');
+  if (raw === undefined) return [];
+  const keys: KeyObject[] = [];
+  for (const [index, entry] of raw.split(',').entries()) {
+    const text = entry.trim();
+    const pem = text.includes('-----BEGIN') ? text.replace(/\\n/g, '\n') : Buffer.from(text, 'base64').toString('utf8');
+    try {
+      const key = createPublicKey(pem);
+      if (key.asymmetricKeyType === 'ed25519' || key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
+        keys.push(key);
+        continue;
+      }
+    } catch {
+      // reported below
+    }
+    problems.push(`SESSION_VERIFY_KEYS: entry ${index + 1} is not a public PEM key (EC P-256 or Ed25519)`);
+  }
+  return keys;
 }
 
 function readTrustProxy(reader: EnvReader, problems: string[]): boolean | number | string {

@@ -2,11 +2,13 @@ import { Logger, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@
 import type { NextFunction, Request, Response } from 'express';
 import { AppConfig } from '../config/app-config.service';
 import { FakeWechatServer } from './fake-wechat/fake-wechat';
+import { SmsOutboxController } from './sms-outbox.controller';
 
 export const FAKE_WECHAT_PATH = '/sandbox/wechat';
 
 /** Only imported in sandbox mode: in production none of /sandbox/* exists. */
 @Module({
+  controllers: [SmsOutboxController],
   providers: [
     {
       provide: FakeWechatServer,

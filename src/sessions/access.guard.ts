@@ -1,21 +1,29 @@
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { requestFromContext } from '../common/request-meta';
 import { DomainError } from '../graphql/domain-error';
 import { ErrorCode } from '../graphql/error-code';
 import { ACCESS_KEY, AccessRule } from './access.decorator';
+import { AuthenticatedCaller, SessionsService } from './sessions.service';
+
+export type AuthenticatedRequest = Request & { caller?: AuthenticatedCaller };
 
 /**
  * Default deny: a handler that declares no access rule is refused, GraphQL and HTTP alike.
- * Signed-in and role rules are enforced by the session layer; until a caller proves a session,
- * they answer UNAUTHENTICATED.
+ * Signed-in and role rules need a valid access token whose session is still live; it is checked
+ * on every call, so logout, revocation and bans take effect on the very next request.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
   private readonly logger = new Logger(AccessGuard.name);
 
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionsService,
+  ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_KEY, [
       context.getHandler(),
       context.getClass(),
@@ -25,6 +33,20 @@ export class AccessGuard implements CanActivate {
       throw new DomainError(ErrorCode.FORBIDDEN);
     }
     if (rule.kind === 'public') return true;
-    throw new DomainError(ErrorCode.UNAUTHENTICATED);
+
+    const req = requestFromContext(context) as AuthenticatedRequest;
+    // Several fields of one request share the check.
+    req.caller ??= await this.sessions.authenticate(bearerToken(req));
+    if (rule.kind === 'roles' && !rule.roles.some((role) => req.caller!.roles.includes(role))) {
+      throw new DomainError(ErrorCode.FORBIDDEN);
+    }
+    return true;
   }
+}
+
+function bearerToken(req: Request): string {
+  const header = req.headers.authorization;
+  const match = typeof header === 'string' ? /^Bearer\s+(\S{1,4096})$/i.exec(header) : null;
+  if (!match) throw new DomainError(ErrorCode.UNAUTHENTICATED);
+  return match[1];
 }

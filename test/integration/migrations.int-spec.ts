@@ -27,6 +27,7 @@ const EXPECTED_TABLES: Record<string, string[]> = {
   code_exchanges: ['id', 'code_hash', 'state_hash', 'device_id', 'outcome', 'identity_id', 'session_id'],
   bind_tickets: ['id', 'ticket_hash', 'identity_id', 'expires_at', 'consumed_at'],
   sms_codes: ['id', 'phone', 'purpose', 'code_hash', 'expires_at', 'attempts', 'consumed_at', 'requester_ip'],
+  rate_limits: ['bucket', 'window_start', 'hits'],
   sessions: [
     'id',
     'user_id',

@@ -198,10 +198,12 @@ function buildTables(mysql: boolean): Table[] {
       columns: [
         id(),
         ref('user_id'),
+        // One row per refresh token; the rows of one login share family_id (the `sid` of its JWTs).
         hash('refresh_token_hash'),
-        hash('previous_token_hash', true),
-        time('rotated_at', true),
         ref('family_id'),
+        time('login_at'),
+        time('rotated_at', true),
+        time('grace_used_at', true),
         str('device_id', 128),
         str('platform', 16),
         str('login_method', 16),
@@ -217,11 +219,15 @@ function buildTables(mysql: boolean): Table[] {
       ],
       indices: [
         index('sessions', ['refresh_token_hash'], true),
-        index('sessions', ['previous_token_hash']),
         index('sessions', ['user_id', 'revoked_at']),
         index('sessions', ['family_id']),
       ],
       foreignKeys: [fk('user_id', 'users', 'CASCADE')],
+    }),
+    // Fixed-window counters shared by every instance: SMS send limits and failure lockouts.
+    new Table({
+      name: 'rate_limits',
+      columns: [{ ...str('bucket', 191, false), isPrimary: true }, time('window_start'), int('hits')],
     }),
     new Table({
       name: 'audit_events',

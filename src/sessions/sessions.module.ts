@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UsersModule } from '../users/users.module';
+import { JwksController } from './jwks.controller';
+import { SessionEntity } from './session.entity';
+import { SessionsResolver } from './sessions.resolver';
+import { SessionsService } from './sessions.service';
+import { TokenSigner } from './token-signer.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([SessionEntity]), UsersModule],
+  controllers: [JwksController],
+  providers: [TokenSigner, SessionsService, SessionsResolver],
+  exports: [SessionsService, TokenSigner],
+})
+export class SessionsModule {}

@@ -1,0 +1,278 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, IsNull } from 'typeorm';
+import { Clock } from '../common/clock';
+import { Platform } from '../common/enums';
+import { newId } from '../common/ids';
+import { randomToken, sha256Hex } from '../common/secrets';
+import { AppConfig } from '../config/app-config.service';
+import { Database } from '../database/database.service';
+import { DomainError } from '../graphql/domain-error';
+import { ErrorCode } from '../graphql/error-code';
+import { UserEntity } from '../users/user.entity';
+import { DeviceSession } from './models/device-session.model';
+import { SessionEntity } from './session.entity';
+import { TokenSigner } from './token-signer.service';
+
+/** A lost response must not log a user out: the token just rotated may come back once this soon. */
+export const ROTATION_GRACE_MS = 10_000;
+const MAX_REFRESH_TOKEN_LENGTH = 128;
+const DAY_MS = 24 * 3600 * 1000;
+
+export interface SessionContext {
+  method: 'PHONE' | 'WECHAT';
+  deviceId?: string | null;
+  platform?: Platform | null;
+  ip?: string | null;
+  userAgent?: string | null;
+}
+
+export interface IssuedTokens {
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+  refreshToken: string;
+  refreshTokenExpiresAt: Date;
+}
+
+export interface AuthenticatedCaller {
+  userId: string;
+  /** The session (token family) behind the access token. */
+  sessionId: string;
+  roles: string[];
+}
+
+type RefreshOutcome =
+  | { kind: 'rotated'; tokens: IssuedTokens; user: UserEntity }
+  | { kind: 'reused'; familyId: string }
+  | { kind: 'refused'; code: ErrorCode };
+
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly database: Database,
+    private readonly signer: TokenSigner,
+    private readonly clock: Clock,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** Starts a new session (a new token family) for a user who just proved who they are. */
+  async issue(manager: EntityManager, user: UserEntity, context: SessionContext): Promise<IssuedTokens> {
+    const now = this.clock.now();
+    const { idleDays, absoluteDays } = this.config.get('session');
+    const familyId = newId();
+    const absoluteExpiresAt = new Date(now.getTime() + absoluteDays * DAY_MS);
+    const refreshToken = randomToken(32);
+    const row: SessionEntity = {
+      id: familyId,
+      userId: user.id,
+      refreshTokenHash: sha256Hex(refreshToken),
+      familyId,
+      loginAt: now,
+      rotatedAt: null,
+      graceUsedAt: null,
+      deviceId: context.deviceId ?? null,
+      platform: context.platform ?? null,
+      loginMethod: context.method,
+      ip: context.ip ?? null,
+      userAgent: context.userAgent ?? null,
+      createdAt: now,
+      lastUsedAt: now,
+      idleExpiresAt: minDate(new Date(now.getTime() + idleDays * DAY_MS), absoluteExpiresAt),
+      absoluteExpiresAt,
+      revokedAt: null,
+      revokedReason: null,
+      replacedBy: null,
+    };
+    await manager.getRepository(SessionEntity).insert(row);
+    return this.tokensFor(row, refreshToken, user.roles);
+  }
+
+  /**
+   * Rotates a refresh token. The current token yields a new pair; the token just rotated may come
+   * back once within ROTATION_GRACE_MS (the pair it produced dies); any other reuse of a rotated
+   * token revokes the whole family.
+   */
+  async refresh(refreshToken: string, context: Pick<SessionContext, 'ip' | 'userAgent'>): Promise<{ tokens: IssuedTokens; user: UserEntity }> {
+    if (refreshToken.length === 0 || refreshToken.length > MAX_REFRESH_TOKEN_LENGTH) {
+      throw DomainError.badInput('refreshToken', 'not a refresh token');
+    }
+    const hash = sha256Hex(refreshToken);
+    const outcome = await this.database.transaction((manager) => this.rotate(manager, hash, context));
+    switch (outcome.kind) {
+      case 'rotated':
+        return { tokens: outcome.tokens, user: outcome.user };
+      case 'reused':
+        // Committed on its own: the revocation must survive the error that follows.
+        await this.database.transaction((manager) => this.revokeFamily(manager, outcome.familyId, 'reuse'));
+        throw new DomainError(ErrorCode.UNAUTHENTICATED, 'This refresh token was already used. Sign in again.');
+      case 'refused':
+        throw new DomainError(outcome.code);
+    }
+  }
+
+  /** Checks an access token and that its session is still live, so logout and bans act at once. */
+  async authenticate(accessToken: string): Promise<AuthenticatedCaller> {
+    const claims = await this.signer.verify(accessToken);
+    if (!claims) throw new DomainError(ErrorCode.UNAUTHENTICATED);
+    const now = this.clock.now();
+    const rows = (await this.database.dataSource
+      .createQueryBuilder()
+      .select(['s.id AS id', 'u.status AS status', 'u.roles AS roles'])
+      .from(SessionEntity, 's')
+      .innerJoin(UserEntity, 'u', 'u.id = s.user_id')
+      .where('s.family_id = :sid AND s.user_id = :sub', { sid: claims.sid, sub: claims.sub })
+      .andWhere('s.revoked_at IS NULL AND s.replaced_by IS NULL')
+      .andWhere('s.idle_expires_at > :now AND s.absolute_expires_at > :now', { now })
+      .getRawMany()) as { id: string; status: string; roles: string | null }[];
+    const live = rows[0];
+    if (!live || live.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
+    if (live.status === 'banned') throw new DomainError(ErrorCode.USER_BANNED);
+    return { userId: claims.sub, sessionId: claims.sid, roles: live.roles ? live.roles.split(',').filter(Boolean) : [] };
+  }
+
+  async revokeFamily(manager: EntityManager, familyId: string, reason: string): Promise<number> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(SessionEntity)
+      .set({ revokedAt: this.clock.now(), revokedReason: reason })
+      .where('family_id = :familyId AND revoked_at IS NULL', { familyId })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  /** Ends every session of a user (ban, account deletion, admin). Returns how many were live. */
+  async revokeAllForUser(manager: EntityManager, userId: string, reason: string): Promise<number> {
+    const live = await this.liveRows(manager, userId);
+    await manager
+      .createQueryBuilder()
+      .update(SessionEntity)
+      .set({ revokedAt: this.clock.now(), revokedReason: reason })
+      .where('user_id = :userId AND revoked_at IS NULL', { userId })
+      .execute();
+    return live.length;
+  }
+
+  /** A user ends one of their own sessions; someone else's id answers false, as an unknown one does. */
+  async revokeOwn(userId: string, sessionId: string, reason: string): Promise<boolean> {
+    return this.database.transaction(async (manager) => {
+      const owned = await manager.getRepository(SessionEntity).exists({ where: { familyId: sessionId, userId, revokedAt: IsNull() } });
+      if (!owned) return false;
+      return (await this.revokeFamily(manager, sessionId, reason)) > 0;
+    });
+  }
+
+  async list(userId: string, currentSessionId: string): Promise<DeviceSession[]> {
+    const rows = await this.liveRows(this.database.dataSource.manager, userId);
+    return rows
+      .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime())
+      .map((row) => ({
+        id: row.familyId,
+        deviceId: row.deviceId,
+        platform: (row.platform as Platform | null) ?? null,
+        createdAt: row.loginAt,
+        lastUsedAt: row.lastUsedAt,
+        current: row.familyId === currentSessionId,
+      }));
+  }
+
+  private async liveRows(manager: EntityManager, userId: string): Promise<SessionEntity[]> {
+    return manager
+      .getRepository(SessionEntity)
+      .createQueryBuilder('s')
+      .where('s.user_id = :userId AND s.revoked_at IS NULL AND s.replaced_by IS NULL', { userId })
+      .andWhere('s.idle_expires_at > :now AND s.absolute_expires_at > :now', { now: this.clock.now() })
+      .getMany();
+  }
+
+  private async rotate(
+    manager: EntityManager,
+    hash: string,
+    context: Pick<SessionContext, 'ip' | 'userAgent'>,
+  ): Promise<RefreshOutcome> {
+    const sessions = manager.getRepository(SessionEntity);
+    // On MySQL a locking read queues racing refreshes of one token and shows each the latest row;
+    // SQLite transactions already run one at a time.
+    const row = await sessions.findOne({
+      where: { refreshTokenHash: hash },
+      ...(this.database.dialect === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {}),
+    });
+    if (!row || row.revokedAt) return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
+    const now = this.clock.now();
+    if (row.absoluteExpiresAt <= now || row.idleExpiresAt <= now) return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
+    const user = await manager.getRepository(UserEntity).findOne({ where: { id: row.userId } });
+    if (!user || user.status === 'deleted') return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
+    if (user.status === 'banned') return { kind: 'refused', code: ErrorCode.USER_BANNED };
+
+    const next = this.successorOf(row, now, context);
+    if (row.replacedBy === null) {
+      // The current token: claim it with one conditional update, so two racing refreshes cannot both win.
+      const claimed = await sessions
+        .createQueryBuilder()
+        .update()
+        .set({ replacedBy: next.row.id, rotatedAt: now })
+        .where('id = :id AND replaced_by IS NULL AND revoked_at IS NULL', { id: row.id })
+        .execute();
+      if ((claimed.affected ?? 0) === 0) return { kind: 'reused', familyId: row.familyId };
+    } else {
+      // Already rotated: the grace path, or reuse.
+      const withinGrace = row.rotatedAt !== null && now.getTime() - row.rotatedAt.getTime() <= ROTATION_GRACE_MS;
+      if (!withinGrace || row.graceUsedAt !== null) return { kind: 'reused', familyId: row.familyId };
+      const supersededPair = await sessions
+        .createQueryBuilder()
+        .update()
+        .set({ revokedAt: now, revokedReason: 'superseded' })
+        .where('id = :id AND replaced_by IS NULL AND revoked_at IS NULL', { id: row.replacedBy })
+        .execute();
+      if ((supersededPair.affected ?? 0) === 0) return { kind: 'reused', familyId: row.familyId };
+      const claimed = await sessions
+        .createQueryBuilder()
+        .update()
+        .set({ replacedBy: next.row.id, graceUsedAt: now })
+        .where('id = :id AND grace_used_at IS NULL', { id: row.id })
+        .execute();
+      if ((claimed.affected ?? 0) === 0) return { kind: 'reused', familyId: row.familyId };
+    }
+    await sessions.insert(next.row);
+    return { kind: 'rotated', tokens: await this.tokensFor(next.row, next.refreshToken, user.roles), user };
+  }
+
+  private successorOf(
+    row: SessionEntity,
+    now: Date,
+    context: Pick<SessionContext, 'ip' | 'userAgent'>,
+  ): { row: SessionEntity; refreshToken: string } {
+    const refreshToken = randomToken(32);
+    const idle = new Date(now.getTime() + this.config.get('session').idleDays * DAY_MS);
+    return {
+      refreshToken,
+      row: {
+        ...row,
+        id: newId(),
+        refreshTokenHash: sha256Hex(refreshToken),
+        rotatedAt: null,
+        graceUsedAt: null,
+        ip: context.ip ?? row.ip,
+        userAgent: context.userAgent ?? row.userAgent,
+        createdAt: now,
+        lastUsedAt: now,
+        idleExpiresAt: minDate(idle, row.absoluteExpiresAt),
+        revokedAt: null,
+        revokedReason: null,
+        replacedBy: null,
+      },
+    };
+  }
+
+  private async tokensFor(row: SessionEntity, refreshToken: string, roles: string[]): Promise<IssuedTokens> {
+    const access = await this.signer.sign({ sub: row.userId, sid: row.familyId, roles });
+    return {
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken,
+      refreshTokenExpiresAt: row.idleExpiresAt,
+    };
+  }
+}
+
+function minDate(a: Date, b: Date): Date {
+  return a.getTime() <= b.getTime() ? a : b;
+}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { maskPhone } from '../common/mask';
+import { RequestMeta } from '../common/request-meta';
+import { Platform } from '../common/enums';
+import { AppConfig } from '../config/app-config.service';
+import { Database } from '../database/database.service';
+import { DomainError } from '../graphql/domain-error';
+import { ErrorCode } from '../graphql/error-code';
+import { IssuedTokens, SessionsService } from '../sessions/sessions.service';
+import { parseMobilePhone } from './phone-number';
+import { SmsCodesService } from './sms/sms-codes.service';
+import { UserEntity } from './user.entity';
+import { UsersService } from './users.service';
+
+export interface PhoneLoginRequest {
+  phone: string;
+  smsCode: string;
+  deviceId?: string | null;
+  platform?: Platform | null;
+}
+
+@Injectable()
+export class PhoneLoginService {
+  private readonly regions: string[];
+
+  constructor(
+    private readonly database: Database,
+    private readonly smsCodes: SmsCodesService,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+    config: AppConfig,
+  ) {
+    this.regions = config.get('allowedPhoneRegions');
+  }
+
+  parsePhone(input: string): string {
+    return parseMobilePhone(input, this.regions);
+  }
+
+  /** Logs in by phone and SMS code, creating the user on first login. */
+  async login(request: PhoneLoginRequest, meta: RequestMeta): Promise<{ tokens: IssuedTokens; user: UserEntity }> {
+    const phone = this.parsePhone(request.phone);
+    try {
+      await this.smsCodes.verify(phone, 'LOGIN', request.smsCode);
+    } catch (error) {
+      if (error instanceof DomainError) {
+        await this.audit.record({ action: 'login.failed', ip: meta.ip, details: { method: 'PHONE', code: error.code, phone: maskPhone(phone) } });
+      }
+      throw error;
+    }
+
+    const outcome = await this.database.transaction(async (manager): Promise<{ banned: UserEntity } | { tokens: IssuedTokens; user: UserEntity }> => {
+      const { user, created } = await this.users.findOrCreateByPhone(manager, phone);
+      if (user.status === 'banned') return { banned: user };
+      const loggedIn = await this.users.markLogin(manager, user);
+      const tokens = await this.sessions.issue(manager, loggedIn, {
+        method: 'PHONE',
+        deviceId: request.deviceId,
+        platform: request.platform,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+      });
+      await this.audit.record(
+        {
+          action: 'login.phone',
+          actorUserId: user.id,
+          subjectUserId: user.id,
+          ip: meta.ip,
+          details: { method: 'PHONE', newUser: created, phone: maskPhone(phone), platform: request.platform ?? null },
+        },
+        manager,
+      );
+      return { tokens, user: loggedIn };
+    });
+    if ('banned' in outcome) {
+      await this.audit.record({ action: 'login.failed', subjectUserId: outcome.banned.id, ip: meta.ip, details: { method: 'PHONE', code: ErrorCode.USER_BANNED } });
+      throw new DomainError(ErrorCode.USER_BANNED);
+    }
+    return outcome;
+  }
+
+  /** PIPL: sessions revoked, WeChat identities and grants removed, personal fields erased; the audit event stays. */
+  async deleteAccount(userId: string, smsCode: string, meta: RequestMeta): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user || user.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
+    if (!user.phone) throw DomainError.badInput('smsCode', 'this account has no phone number to confirm with');
+    await this.smsCodes.verify(user.phone, 'DELETE_ACCOUNT', smsCode);
+    await this.database.transaction(async (manager) => {
+      const sessions = await this.sessions.revokeAllForUser(manager, userId, 'account-deleted');
+      await manager.createQueryBuilder().delete().from('wechat_identities').where('user_id = :userId', { userId }).execute();
+      await this.users.erase(manager, userId);
+      await this.audit.record(
+        {
+          action: 'account.delete',
+          actorUserId: userId,
+          subjectUserId: userId,
+          ip: meta.ip,
+          details: { phone: maskPhone(user.phone!), sessionsRevoked: sessions },
+        },
+        manager,
+      );
+    });
+  }
+}

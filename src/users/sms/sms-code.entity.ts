@@ -1,0 +1,44 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { DateColumn } from '../../database/date-column';
+
+export type SmsPurposeValue = 'LOGIN' | 'BIND_PHONE' | 'DELETE_ACCOUNT';
+
+@Entity('sms_codes')
+export class SmsCodeEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ type: 'varchar', length: 20 })
+  phone: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  purpose: SmsPurposeValue;
+
+  /** SHA-256 of phone, purpose and code: the code itself is never stored. */
+  @Column({ name: 'code_hash', type: 'varchar', length: 64 })
+  codeHash: string;
+
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'requester_ip', type: 'varchar', length: 45, nullable: true })
+  requesterIp: string | null;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true })
+  userId: string | null;
+
+  @Column({ name: 'bind_ticket_hash', type: 'varchar', length: 64, nullable: true })
+  bindTicketHash: string | null;
+
+  @DateColumn('created_at')
+  createdAt: Date;
+
+  @DateColumn('expires_at')
+  expiresAt: Date;
+
+  @DateColumn('consumed_at', { nullable: true })
+  consumedAt: Date | null;
+
+  @DateColumn('revoked_at', { nullable: true })
+  revokedAt: Date | null;
+}

@@ -1,0 +1,213 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomInt, timingSafeEqual } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { Clock } from '../../common/clock';
+import { newId } from '../../common/ids';
+import { maskPhone } from '../../common/mask';
+import { sha256Hex } from '../../common/secrets';
+import type { SmsLimits } from '../../config/app-config';
+import { AppConfig } from '../../config/app-config.service';
+import { Database } from '../../database/database.service';
+import { RateLimitResult, RateLimits, RateLimitRule } from '../../database/rate-limits';
+import { DomainError } from '../../graphql/domain-error';
+import { ErrorCode } from '../../graphql/error-code';
+import { SmsCodeEntity, SmsPurposeValue } from './sms-code.entity';
+import { SmsSender } from './sms-sender';
+
+export interface SendRequest {
+  /** E.164, already validated. */
+  phone: string;
+  purpose: SmsPurposeValue;
+  ip: string | null;
+  userId?: string | null;
+  bindTicketHash?: string | null;
+}
+
+export interface SendReceipt {
+  phone: string;
+  expiresAt: Date;
+  resendAfter: Date;
+}
+
+type VerifyOutcome = { ok: true; code: SmsCodeEntity } | { ok: false; error: ErrorCode };
+
+const SIX_DIGITS = /^\d{6}$/;
+
+/**
+ * One-time SMS codes: 6 digits from crypto.randomInt, stored hashed, single use, killed by
+ * SmsLimits.maxAttempts wrong tries or by a resend. Every limit is a database counter, so all
+ * instances share them, and every check counts per call (twelve aliased guesses are twelve tries).
+ */
+@Injectable()
+export class SmsCodesService {
+  private readonly logger = new Logger(SmsCodesService.name);
+  private readonly limits: SmsLimits;
+
+  constructor(
+    private readonly database: Database,
+    private readonly rateLimits: RateLimits,
+    private readonly sender: SmsSender,
+    private readonly clock: Clock,
+    config: AppConfig,
+  ) {
+    this.limits = config.get('sms').limits;
+  }
+
+  async send(request: SendRequest): Promise<SendReceipt> {
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const now = this.clock.now();
+    const expiresAt = new Date(now.getTime() + this.limits.codeTtlSeconds * 1000);
+
+    const outcome = await this.database.transaction(async (manager): Promise<{ limited: { retryAfterSeconds: number } } | { row: SmsCodeEntity }> => {
+      const limited = await this.checkSendLimits(manager, request, now);
+      if (limited) return { limited };
+      // A resend kills every earlier live code of this phone and purpose.
+      await manager
+        .createQueryBuilder()
+        .update(SmsCodeEntity)
+        .set({ revokedAt: now })
+        .where('phone = :phone AND purpose = :purpose AND consumed_at IS NULL AND revoked_at IS NULL', request)
+        .execute();
+      const row: SmsCodeEntity = {
+        id: newId(),
+        phone: request.phone,
+        purpose: request.purpose,
+        codeHash: codeHash(request.phone, request.purpose, code),
+        attempts: 0,
+        requesterIp: request.ip,
+        userId: request.userId ?? null,
+        bindTicketHash: request.bindTicketHash ?? null,
+        createdAt: now,
+        expiresAt,
+        consumedAt: null,
+        revokedAt: null,
+      };
+      await manager.getRepository(SmsCodeEntity).insert(row);
+      return { row };
+    });
+    if ('limited' in outcome) {
+      throw new DomainError(ErrorCode.SMS_RATE_LIMITED, undefined, { retryAfterSeconds: outcome.limited.retryAfterSeconds });
+    }
+    const { row } = outcome;
+
+    // The gateway call happens outside the transaction: a slow provider must not hold the database.
+    try {
+      await this.sender.send({ phone: request.phone, code, purpose: request.purpose, ttlSeconds: this.limits.codeTtlSeconds });
+    } catch (error) {
+      this.logger.error(`SMS to ${maskPhone(request.phone)} failed: ${error instanceof Error ? error.message : 'unknown'}`);
+      await this.database.transaction((manager) =>
+        manager.getRepository(SmsCodeEntity).update({ id: row.id }, { revokedAt: this.clock.now() }),
+      );
+      throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'The SMS could not be sent. Try again shortly.');
+    }
+    return {
+      phone: maskPhone(request.phone),
+      expiresAt,
+      resendAfter: new Date(now.getTime() + this.limits.resendSeconds * 1000),
+    };
+  }
+
+  /**
+   * Consumes the live code of this phone and purpose if `code` matches it. Wrong, expired, used and
+   * never-sent codes all answer SMS_CODE_INVALID; a killed code or a locked phone SMS_CODE_LOCKED.
+   * Wrong tries are committed even though the call fails.
+   */
+  async verify(phone: string, purpose: SmsPurposeValue, code: string): Promise<SmsCodeEntity> {
+    if (!SIX_DIGITS.test(code)) throw DomainError.badInput('smsCode', 'six digits');
+    const outcome = await this.database.transaction((manager) => this.tryConsume(manager, phone, purpose, code));
+    if (!outcome.ok) throw new DomainError(outcome.error);
+    return outcome.code;
+  }
+
+  private async tryConsume(manager: EntityManager, phone: string, purpose: SmsPurposeValue, code: string): Promise<VerifyOutcome> {
+    const now = this.clock.now();
+    const failures = this.failureRule(phone);
+    if (!(await this.rateLimits.isExhausted(manager, failures, now)).allowed) {
+      return { ok: false, error: ErrorCode.SMS_CODE_LOCKED };
+    }
+    const live = await manager
+      .getRepository(SmsCodeEntity)
+      .createQueryBuilder('c')
+      .where('c.phone = :phone AND c.purpose = :purpose', { phone, purpose })
+      .andWhere('c.consumed_at IS NULL AND c.revoked_at IS NULL AND c.expires_at > :now', { now })
+      .orderBy('c.created_at', 'DESC')
+      .limit(1)
+      .getOne();
+    if (!live) {
+      await this.rateLimits.hit(manager, failures, now);
+      return { ok: false, error: ErrorCode.SMS_CODE_INVALID };
+    }
+    if (live.attempts >= this.limits.maxAttempts) return { ok: false, error: ErrorCode.SMS_CODE_LOCKED };
+
+    if (sameHash(live.codeHash, codeHash(phone, purpose, code))) {
+      // One conditional update: of twenty racing right answers exactly one consumes the code.
+      const consumed = await manager
+        .createQueryBuilder()
+        .update(SmsCodeEntity)
+        .set({ consumedAt: now })
+        .where('id = :id AND consumed_at IS NULL AND revoked_at IS NULL AND attempts < :max AND expires_at > :now', {
+          id: live.id,
+          max: this.limits.maxAttempts,
+          now,
+        })
+        .execute();
+      return (consumed.affected ?? 0) === 1 ? { ok: true, code: live } : { ok: false, error: ErrorCode.SMS_CODE_INVALID };
+    }
+
+    const counted = await manager
+      .createQueryBuilder()
+      .update(SmsCodeEntity)
+      .set({ attempts: () => 'attempts + 1' })
+      .where('id = :id AND attempts < :max', { id: live.id, max: this.limits.maxAttempts })
+      .execute();
+    if ((counted.affected ?? 0) === 0) return { ok: false, error: ErrorCode.SMS_CODE_LOCKED };
+    await this.rateLimits.hit(manager, failures, now);
+    return { ok: false, error: ErrorCode.SMS_CODE_INVALID };
+  }
+
+  private async checkSendLimits(
+    manager: EntityManager,
+    request: SendRequest,
+    now: Date,
+  ): Promise<Extract<RateLimitResult, { allowed: false }> | null> {
+    const locked = await this.rateLimits.isExhausted(manager, this.failureRule(request.phone), now);
+    if (!locked.allowed) return locked;
+    const perDay: RateLimitRule = { bucket: `sms:phone-day:${request.phone}`, limit: this.limits.perPhonePerDay, windowSeconds: 86400 };
+    const rules: RateLimitRule[] = [];
+    if (request.ip) {
+      rules.push(
+        { bucket: `sms:ip-minute:${request.ip}`, limit: this.limits.perIpPerMinute, windowSeconds: 60 },
+        { bucket: `sms:ip-hour:${request.ip}`, limit: this.limits.perIpPerHour, windowSeconds: 3600 },
+      );
+    }
+    for (const rule of rules) {
+      const result = await this.rateLimits.hit(manager, rule, now);
+      if (!result.allowed) return result;
+    }
+    const dayFull = await this.rateLimits.isExhausted(manager, perDay, now);
+    if (!dayFull.allowed) return dayFull;
+    // At most one send per resend interval per phone, whatever the purpose.
+    const resend = await this.rateLimits.hit(
+      manager,
+      { bucket: `sms:phone-resend:${request.phone}`, limit: 1, windowSeconds: this.limits.resendSeconds },
+      now,
+    );
+    if (!resend.allowed) return resend;
+    const day = await this.rateLimits.hit(manager, perDay, now);
+    return day.allowed ? null : day;
+  }
+
+  private failureRule(phone: string): RateLimitRule {
+    return { bucket: `sms:phone-failures:${phone}`, limit: this.limits.phoneFailuresPerHour, windowSeconds: 3600 };
+  }
+}
+
+function codeHash(phone: string, purpose: SmsPurposeValue, code: string): string {
+  return sha256Hex(`${phone}|${purpose}|${code}`);
+}
+
+function sameHash(a: string, b: string): boolean {
+  const left = Buffer.from(a, 'hex');
+  const right = Buffer.from(b, 'hex');
+  return left.length === right.length && timingSafeEqual(left, right);
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { UserEntity } from './user.entity';
+import { UsersService } from './users.service';
+
+/** Users as data: lookups, creation by phone, erasure. Phone login itself lives in PhoneLoginModule. */
+@Module({
+  imports: [TypeOrmModule.forFeature([UserEntity])],
+  providers: [UsersService],
+  exports: [UsersService],
+})
+export class UsersModule {}

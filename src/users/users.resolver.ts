@@ -1,0 +1,90 @@
+import { Args, ArgsType, Context, Field, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { IsString, MaxLength } from 'class-validator';
+import type { Request } from 'express';
+import { Meta, RequestMeta } from '../common/request-meta';
+import { DomainError } from '../graphql/domain-error';
+import { ErrorCode } from '../graphql/error-code';
+import { Public, SignedIn } from '../sessions/access.decorator';
+import { CurrentCaller } from '../sessions/current-caller.decorator';
+import { Session } from '../sessions/models/session.model';
+import { AuthenticatedCaller, SessionsService } from '../sessions/sessions.service';
+import { PhoneLoginInput } from './dto/phone-login.input';
+import { SendSmsCodeInput, SmsPurpose } from './dto/send-sms-code.input';
+import { SmsCodeSent } from './models/sms-code-sent.model';
+import { User } from './models/user.model';
+import { PhoneLoginService } from './phone-login.service';
+import { SmsCodesService } from './sms/sms-codes.service';
+import { UsersService } from './users.service';
+
+@ArgsType()
+class DeleteAccountArgs {
+  @Field()
+  @IsString()
+  @MaxLength(16)
+  smsCode: string;
+}
+
+@Resolver(() => User)
+export class UsersResolver {
+  constructor(
+    private readonly phoneLogin: PhoneLoginService,
+    private readonly smsCodes: SmsCodesService,
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  @SignedIn()
+  @Query(() => User, { description: 'The signed-in user, with the full phone number.' })
+  async me(@CurrentCaller() caller: AuthenticatedCaller): Promise<User> {
+    const user = await this.users.findById(caller.userId);
+    if (!user) throw new DomainError(ErrorCode.UNAUTHENTICATED);
+    return this.users.toSelfModel(user);
+  }
+
+  @Public()
+  @Mutation(() => SmsCodeSent, { description: 'Send a one-time code. DELETE_ACCOUNT needs a signed-in caller.' })
+  async sendSmsCode(
+    @Args('input') input: SendSmsCodeInput,
+    @Meta() meta: RequestMeta,
+    @Context('req') req: Request,
+  ): Promise<SmsCodeSent> {
+    const phone = this.phoneLogin.parsePhone(input.phone);
+    switch (input.purpose) {
+      case SmsPurpose.LOGIN:
+        return this.smsCodes.send({ phone, purpose: 'LOGIN', ip: meta.ip });
+      case SmsPurpose.DELETE_ACCOUNT: {
+        const caller = await this.sessions.authenticate(bearerOf(req));
+        const user = await this.users.findById(caller.userId);
+        if (!user?.phone || user.phone !== phone) throw DomainError.badInput('phone', 'not the phone number of this account');
+        return this.smsCodes.send({ phone, purpose: 'DELETE_ACCOUNT', ip: meta.ip, userId: user.id });
+      }
+      case SmsPurpose.BIND_PHONE:
+        // Bind tickets come with WeChat login; until one is valid, there is nothing to bind.
+        throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
+    }
+  }
+
+  @Public()
+  @Mutation(() => Session, { description: 'Log in (or sign up) with a phone number and its LOGIN code.' })
+  async loginWithPhone(@Args('input') input: PhoneLoginInput, @Meta() meta: RequestMeta): Promise<Session> {
+    const { tokens, user } = await this.phoneLogin.login(input, meta);
+    return { ...tokens, user: await this.users.toSelfModel(user) };
+  }
+
+  @SignedIn()
+  @Mutation(() => Boolean, { description: 'Erase the account (PIPL). Needs a DELETE_ACCOUNT code.' })
+  async deleteMyAccount(
+    @Args() { smsCode }: DeleteAccountArgs,
+    @CurrentCaller() caller: AuthenticatedCaller,
+    @Meta() meta: RequestMeta,
+  ): Promise<boolean> {
+    await this.phoneLogin.deleteAccount(caller.userId, smsCode, meta);
+    return true;
+  }
+}
+
+function bearerOf(req: Request): string {
+  const match = /^Bearer\s+(\S{1,4096})$/i.exec(req.headers.authorization ?? '');
+  if (!match) throw new DomainError(ErrorCode.UNAUTHENTICATED);
+  return match[1];
+}
