@@ -50,7 +50,7 @@ const tsOptions = {
 
 const esmOptions = {
   jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022', keepClassNames: true },
-  module: { type: 'commonjs', importInterop: 'node' },
+  module: { type: 'commonjs' },
   sourceMaps: false,
 };
 
@@ -66,7 +66,7 @@ function rewriteImportMeta(source) {
 module.exports = {
   canInstrument: false,
   getCacheKey(source, file) {
-    return createHash('sha256').update('v3').update(file).update('\0').update(source).digest('hex');
+    return createHash('sha256').update('v4').update(file).update('\0').update(source).digest('hex');
   },
   process(source, file) {
     if (file.endsWith('.ts')) {

@@ -69,8 +69,14 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'SMS_IP_PER_MINUTE', description: 'at most this many sends per client IP a minute (default 60)' },
   { name: 'SMS_IP_PER_HOUR', description: 'at most this many sends per client IP an hour (default 600)' },
   { name: 'SMS_MAX_ATTEMPTS', description: 'wrong tries that kill a code (default 5)' },
-  { name: 'SMS_PHONE_FAILURES_PER_HOUR', description: 'wrong tries per phone an hour before it is locked (default 10)' },
-  { name: 'THROTTLE_PUBLIC_PER_MINUTE', description: 'public operations per client IP a minute, per instance (default 600)' },
+  {
+    name: 'SMS_PHONE_FAILURES_PER_HOUR',
+    description: 'wrong tries per phone an hour before it is locked (default 10)',
+  },
+  {
+    name: 'THROTTLE_PUBLIC_PER_MINUTE',
+    description: 'public operations per client IP a minute, per instance (default 600)',
+  },
   { name: 'ALLOWED_PHONE_REGIONS', description: 'ISO countries whose mobile numbers are accepted (default CN)' },
   { name: 'ADMIN_PHONES', description: 'E.164 phones that get the admin role when they log in' },
   { name: 'TRUST_PROXY', description: 'false (default), true, a hop count, or proxy addresses/CIDRs' },

@@ -49,7 +49,12 @@ export class SessionsResolver {
   @Mutation(() => Boolean, { description: 'End the session making this request.' })
   async logout(@CurrentCaller() caller: AuthenticatedCaller, @Meta() meta: RequestMeta): Promise<boolean> {
     const revoked = await this.sessions.revokeOwn(caller.userId, caller.sessionId, 'logout');
-    await this.audit.record({ action: 'session.logout', actorUserId: caller.userId, subjectUserId: caller.userId, ip: meta.ip });
+    await this.audit.record({
+      action: 'session.logout',
+      actorUserId: caller.userId,
+      subjectUserId: caller.userId,
+      ip: meta.ip,
+    });
     return revoked;
   }
 

@@ -91,7 +91,10 @@ export class SessionsService {
    * back once within ROTATION_GRACE_MS (the pair it produced dies); any other reuse of a rotated
    * token revokes the whole family.
    */
-  async refresh(refreshToken: string, context: Pick<SessionContext, 'ip' | 'userAgent'>): Promise<{ tokens: IssuedTokens; user: UserEntity }> {
+  async refresh(
+    refreshToken: string,
+    context: Pick<SessionContext, 'ip' | 'userAgent'>,
+  ): Promise<{ tokens: IssuedTokens; user: UserEntity }> {
     if (refreshToken.length === 0 || refreshToken.length > MAX_REFRESH_TOKEN_LENGTH) {
       throw DomainError.badInput('refreshToken', 'not a refresh token');
     }
@@ -126,7 +129,11 @@ export class SessionsService {
     const live = rows[0];
     if (!live || live.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
     if (live.status === 'banned') throw new DomainError(ErrorCode.USER_BANNED);
-    return { userId: claims.sub, sessionId: claims.sid, roles: live.roles ? live.roles.split(',').filter(Boolean) : [] };
+    return {
+      userId: claims.sub,
+      sessionId: claims.sid,
+      roles: live.roles ? live.roles.split(',').filter(Boolean) : [],
+    };
   }
 
   async revokeFamily(manager: EntityManager, familyId: string, reason: string): Promise<number> {
@@ -154,7 +161,9 @@ export class SessionsService {
   /** A user ends one of their own sessions; someone else's id answers false, as an unknown one does. */
   async revokeOwn(userId: string, sessionId: string, reason: string): Promise<boolean> {
     return this.database.transaction(async (manager) => {
-      const owned = await manager.getRepository(SessionEntity).exists({ where: { familyId: sessionId, userId, revokedAt: IsNull() } });
+      const owned = await manager
+        .getRepository(SessionEntity)
+        .exists({ where: { familyId: sessionId, userId, revokedAt: IsNull() } });
       if (!owned) return false;
       return (await this.revokeFamily(manager, sessionId, reason)) > 0;
     });
@@ -197,7 +206,8 @@ export class SessionsService {
     });
     if (!row || row.revokedAt) return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
     const now = this.clock.now();
-    if (row.absoluteExpiresAt <= now || row.idleExpiresAt <= now) return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
+    if (row.absoluteExpiresAt <= now || row.idleExpiresAt <= now)
+      return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
     const user = await manager.getRepository(UserEntity).findOne({ where: { id: row.userId } });
     if (!user || user.status === 'deleted') return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
     if (user.status === 'banned') return { kind: 'refused', code: ErrorCode.USER_BANNED };

@@ -46,36 +46,47 @@ export class PhoneLoginService {
       await this.smsCodes.verify(phone, 'LOGIN', request.smsCode);
     } catch (error) {
       if (error instanceof DomainError) {
-        await this.audit.record({ action: 'login.failed', ip: meta.ip, details: { method: 'PHONE', code: error.code, phone: maskPhone(phone) } });
+        await this.audit.record({
+          action: 'login.failed',
+          ip: meta.ip,
+          details: { method: 'PHONE', code: error.code, phone: maskPhone(phone) },
+        });
       }
       throw error;
     }
 
-    const outcome = await this.database.transaction(async (manager): Promise<{ banned: UserEntity } | { tokens: IssuedTokens; user: UserEntity }> => {
-      const { user, created } = await this.users.findOrCreateByPhone(manager, phone);
-      if (user.status === 'banned') return { banned: user };
-      const loggedIn = await this.users.markLogin(manager, user);
-      const tokens = await this.sessions.issue(manager, loggedIn, {
-        method: 'PHONE',
-        deviceId: request.deviceId,
-        platform: request.platform,
-        ip: meta.ip,
-        userAgent: meta.userAgent,
-      });
-      await this.audit.record(
-        {
-          action: 'login.phone',
-          actorUserId: user.id,
-          subjectUserId: user.id,
+    const outcome = await this.database.transaction(
+      async (manager): Promise<{ banned: UserEntity } | { tokens: IssuedTokens; user: UserEntity }> => {
+        const { user, created } = await this.users.findOrCreateByPhone(manager, phone);
+        if (user.status === 'banned') return { banned: user };
+        const loggedIn = await this.users.markLogin(manager, user);
+        const tokens = await this.sessions.issue(manager, loggedIn, {
+          method: 'PHONE',
+          deviceId: request.deviceId,
+          platform: request.platform,
           ip: meta.ip,
-          details: { method: 'PHONE', newUser: created, phone: maskPhone(phone), platform: request.platform ?? null },
-        },
-        manager,
-      );
-      return { tokens, user: loggedIn };
-    });
+          userAgent: meta.userAgent,
+        });
+        await this.audit.record(
+          {
+            action: 'login.phone',
+            actorUserId: user.id,
+            subjectUserId: user.id,
+            ip: meta.ip,
+            details: { method: 'PHONE', newUser: created, phone: maskPhone(phone), platform: request.platform ?? null },
+          },
+          manager,
+        );
+        return { tokens, user: loggedIn };
+      },
+    );
     if ('banned' in outcome) {
-      await this.audit.record({ action: 'login.failed', subjectUserId: outcome.banned.id, ip: meta.ip, details: { method: 'PHONE', code: ErrorCode.USER_BANNED } });
+      await this.audit.record({
+        action: 'login.failed',
+        subjectUserId: outcome.banned.id,
+        ip: meta.ip,
+        details: { method: 'PHONE', code: ErrorCode.USER_BANNED },
+      });
       throw new DomainError(ErrorCode.USER_BANNED);
     }
     return outcome;
@@ -89,7 +100,12 @@ export class PhoneLoginService {
     await this.smsCodes.verify(user.phone, 'DELETE_ACCOUNT', smsCode);
     await this.database.transaction(async (manager) => {
       const sessions = await this.sessions.revokeAllForUser(manager, userId, 'account-deleted');
-      await manager.createQueryBuilder().delete().from('wechat_identities').where('user_id = :userId', { userId }).execute();
+      await manager
+        .createQueryBuilder()
+        .delete()
+        .from('wechat_identities')
+        .where('user_id = :userId', { userId })
+        .execute();
       await this.users.erase(manager, userId);
       await this.audit.record(
         {

@@ -21,7 +21,7 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 16, default: 'active' })
   status: UserStatusValue;
 
-  @Column({ type: 'simple-array', length: 255, default: '' })
+  @Column({ type: 'simple-array', default: '' })
   roles: string[];
 
   @DateColumn('created_at')

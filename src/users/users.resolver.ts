@@ -55,7 +55,8 @@ export class UsersResolver {
       case SmsPurpose.DELETE_ACCOUNT: {
         const caller = await this.sessions.authenticate(bearerOf(req));
         const user = await this.users.findById(caller.userId);
-        if (!user?.phone || user.phone !== phone) throw DomainError.badInput('phone', 'not the phone number of this account');
+        if (!user?.phone || user.phone !== phone)
+          throw DomainError.badInput('phone', 'not the phone number of this account');
         return this.smsCodes.send({ phone, purpose: 'DELETE_ACCOUNT', ip: meta.ip, userId: user.id });
       }
       case SmsPurpose.BIND_PHONE:

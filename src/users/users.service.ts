@@ -65,7 +65,10 @@ export class UsersService {
   /** Stamps the login and grants the admin role to phones listed in ADMIN_PHONES. */
   async markLogin(manager: EntityManager, user: UserEntity): Promise<UserEntity> {
     const now = this.clock.now();
-    const roles = user.phone && this.adminPhones.has(user.phone) && !user.roles.includes(ADMIN_ROLE) ? [...user.roles, ADMIN_ROLE] : user.roles;
+    const roles =
+      user.phone && this.adminPhones.has(user.phone) && !user.roles.includes(ADMIN_ROLE)
+        ? [...user.roles, ADMIN_ROLE]
+        : user.roles;
     await manager.getRepository(UserEntity).update({ id: user.id }, { lastLoginAt: now, updatedAt: now, roles });
     return { ...user, lastLoginAt: now, updatedAt: now, roles };
   }
@@ -73,10 +76,12 @@ export class UsersService {
   /** PIPL erasure: the row stays (audit references it) with every personal field cleared. */
   async erase(manager: EntityManager, userId: string): Promise<void> {
     const now = this.clock.now();
-    await manager.getRepository(UserEntity).update(
-      { id: userId },
-      { phone: null, nickname: null, avatarUrl: null, roles: [], status: 'deleted', deletedAt: now, updatedAt: now },
-    );
+    await manager
+      .getRepository(UserEntity)
+      .update(
+        { id: userId },
+        { phone: null, nickname: null, avatarUrl: null, roles: [], status: 'deleted', deletedAt: now, updatedAt: now },
+      );
   }
 
   async isWechatLinked(userId: string, manager: EntityManager = this.database.dataSource.manager): Promise<boolean> {

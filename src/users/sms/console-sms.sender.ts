@@ -22,7 +22,12 @@ export class ConsoleSmsSender extends SmsSender {
   }
 
   async send(message: SmsMessage): Promise<void> {
-    this.outbox.add({ phone: message.phone, purpose: message.purpose, code: message.code, sentAt: this.clock.now().toISOString() });
+    this.outbox.add({
+      phone: message.phone,
+      purpose: message.purpose,
+      code: message.code,
+      sentAt: this.clock.now().toISOString(),
+    });
     if (this.logCodes) {
       this.logger.warn(`SANDBOX SMS to ${maskPhone(message.phone)} (${message.purpose}): code ${message.code}`);
     }

@@ -58,43 +58,54 @@ export class SmsCodesService {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.limits.codeTtlSeconds * 1000);
 
-    const outcome = await this.database.transaction(async (manager): Promise<{ limited: { retryAfterSeconds: number } } | { row: SmsCodeEntity }> => {
-      const limited = await this.checkSendLimits(manager, request, now);
-      if (limited) return { limited };
-      // A resend kills every earlier live code of this phone and purpose.
-      await manager
-        .createQueryBuilder()
-        .update(SmsCodeEntity)
-        .set({ revokedAt: now })
-        .where('phone = :phone AND purpose = :purpose AND consumed_at IS NULL AND revoked_at IS NULL', request)
-        .execute();
-      const row: SmsCodeEntity = {
-        id: newId(),
-        phone: request.phone,
-        purpose: request.purpose,
-        codeHash: codeHash(request.phone, request.purpose, code),
-        attempts: 0,
-        requesterIp: request.ip,
-        userId: request.userId ?? null,
-        bindTicketHash: request.bindTicketHash ?? null,
-        createdAt: now,
-        expiresAt,
-        consumedAt: null,
-        revokedAt: null,
-      };
-      await manager.getRepository(SmsCodeEntity).insert(row);
-      return { row };
-    });
+    const outcome = await this.database.transaction(
+      async (manager): Promise<{ limited: { retryAfterSeconds: number } } | { row: SmsCodeEntity }> => {
+        const limited = await this.checkSendLimits(manager, request, now);
+        if (limited) return { limited };
+        // A resend kills every earlier live code of this phone and purpose.
+        await manager
+          .createQueryBuilder()
+          .update(SmsCodeEntity)
+          .set({ revokedAt: now })
+          .where('phone = :phone AND purpose = :purpose AND consumed_at IS NULL AND revoked_at IS NULL', request)
+          .execute();
+        const row: SmsCodeEntity = {
+          id: newId(),
+          phone: request.phone,
+          purpose: request.purpose,
+          codeHash: codeHash(request.phone, request.purpose, code),
+          attempts: 0,
+          requesterIp: request.ip,
+          userId: request.userId ?? null,
+          bindTicketHash: request.bindTicketHash ?? null,
+          createdAt: now,
+          expiresAt,
+          consumedAt: null,
+          revokedAt: null,
+        };
+        await manager.getRepository(SmsCodeEntity).insert(row);
+        return { row };
+      },
+    );
     if ('limited' in outcome) {
-      throw new DomainError(ErrorCode.SMS_RATE_LIMITED, undefined, { retryAfterSeconds: outcome.limited.retryAfterSeconds });
+      throw new DomainError(ErrorCode.SMS_RATE_LIMITED, undefined, {
+        retryAfterSeconds: outcome.limited.retryAfterSeconds,
+      });
     }
     const { row } = outcome;
 
     // The gateway call happens outside the transaction: a slow provider must not hold the database.
     try {
-      await this.sender.send({ phone: request.phone, code, purpose: request.purpose, ttlSeconds: this.limits.codeTtlSeconds });
+      await this.sender.send({
+        phone: request.phone,
+        code,
+        purpose: request.purpose,
+        ttlSeconds: this.limits.codeTtlSeconds,
+      });
     } catch (error) {
-      this.logger.error(`SMS to ${maskPhone(request.phone)} failed: ${error instanceof Error ? error.message : 'unknown'}`);
+      this.logger.error(
+        `SMS to ${maskPhone(request.phone)} failed: ${error instanceof Error ? error.message : 'unknown'}`,
+      );
       await this.database.transaction((manager) =>
         manager.getRepository(SmsCodeEntity).update({ id: row.id }, { revokedAt: this.clock.now() }),
       );
@@ -119,7 +130,12 @@ export class SmsCodesService {
     return outcome.code;
   }
 
-  private async tryConsume(manager: EntityManager, phone: string, purpose: SmsPurposeValue, code: string): Promise<VerifyOutcome> {
+  private async tryConsume(
+    manager: EntityManager,
+    phone: string,
+    purpose: SmsPurposeValue,
+    code: string,
+  ): Promise<VerifyOutcome> {
     const now = this.clock.now();
     const failures = this.failureRule(phone);
     if (!(await this.rateLimits.isExhausted(manager, failures, now)).allowed) {
@@ -133,10 +149,8 @@ export class SmsCodesService {
       .orderBy('c.created_at', 'DESC')
       .limit(1)
       .getOne();
-    if (!live) {
-      await this.rateLimits.hit(manager, failures, now);
-      return { ok: false, error: ErrorCode.SMS_CODE_INVALID };
-    }
+    // No live code: nothing to guess, so nothing is counted against the phone.
+    if (!live) return { ok: false, error: ErrorCode.SMS_CODE_INVALID };
     if (live.attempts >= this.limits.maxAttempts) return { ok: false, error: ErrorCode.SMS_CODE_LOCKED };
 
     if (sameHash(live.codeHash, codeHash(phone, purpose, code))) {
@@ -151,7 +165,9 @@ export class SmsCodesService {
           now,
         })
         .execute();
-      return (consumed.affected ?? 0) === 1 ? { ok: true, code: live } : { ok: false, error: ErrorCode.SMS_CODE_INVALID };
+      return (consumed.affected ?? 0) === 1
+        ? { ok: true, code: live }
+        : { ok: false, error: ErrorCode.SMS_CODE_INVALID };
     }
 
     const counted = await manager
@@ -172,7 +188,11 @@ export class SmsCodesService {
   ): Promise<Extract<RateLimitResult, { allowed: false }> | null> {
     const locked = await this.rateLimits.isExhausted(manager, this.failureRule(request.phone), now);
     if (!locked.allowed) return locked;
-    const perDay: RateLimitRule = { bucket: `sms:phone-day:${request.phone}`, limit: this.limits.perPhonePerDay, windowSeconds: 86400 };
+    const perDay: RateLimitRule = {
+      bucket: `sms:phone-day:${request.phone}`,
+      limit: this.limits.perPhonePerDay,
+      windowSeconds: 86400,
+    };
     const rules: RateLimitRule[] = [];
     if (request.ip) {
       rules.push(

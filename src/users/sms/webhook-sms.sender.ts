@@ -37,7 +37,10 @@ export class WebhookSmsSender extends SmsSender {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
-      throw new SmsDeliveryError(this.name, error instanceof Error && error.name === 'TimeoutError' ? 'timeout' : 'unreachable');
+      throw new SmsDeliveryError(
+        this.name,
+        (error as { name?: string })?.name === 'TimeoutError' ? 'timeout' : 'unreachable',
+      );
     }
     // Drain the body so the connection can be reused; its content is not ours to log.
     await response.arrayBuffer().catch(() => undefined);
