@@ -27,6 +27,8 @@ export interface SessionContext {
 }
 
 export interface IssuedTokens {
+  /** The session (token family) id: `sid`, and the id in mySessions. */
+  sessionId: string;
   accessToken: string;
   accessTokenExpiresAt: Date;
   refreshToken: string;
@@ -110,6 +112,40 @@ export class SessionsService {
       case 'refused':
         throw new DomainError(outcome.code);
     }
+  }
+
+  /**
+   * A fresh pair for a live session without its refresh token: the idempotent answer to a login
+   * retried with the same WeChat code. The session stays one; its previous refresh token dies.
+   */
+  async reissue(manager: EntityManager, sessionId: string, user: UserEntity): Promise<IssuedTokens | null> {
+    const now = this.clock.now();
+    const sessions = manager.getRepository(SessionEntity);
+    const current = await sessions
+      .createQueryBuilder('s')
+      .where('s.family_id = :sessionId AND s.revoked_at IS NULL AND s.replaced_by IS NULL', { sessionId })
+      .andWhere('s.idle_expires_at > :now AND s.absolute_expires_at > :now', { now })
+      .getOne();
+    if (!current) return null;
+    const next = this.successorOf(current, now, {});
+    const claimed = await sessions
+      .createQueryBuilder()
+      .update()
+      .set({ replacedBy: next.row.id, rotatedAt: now, graceUsedAt: now })
+      .where('id = :id AND replaced_by IS NULL AND revoked_at IS NULL', { id: current.id })
+      .execute();
+    if ((claimed.affected ?? 0) === 0) return null;
+    await sessions.insert(next.row);
+    return this.tokensFor(next.row, next.refreshToken, user.roles);
+  }
+
+  /** The user behind a refresh token, without using it (wechatRelogin checks WeChat first). */
+  async peekUser(refreshToken: string): Promise<string | null> {
+    if (refreshToken.length === 0 || refreshToken.length > MAX_REFRESH_TOKEN_LENGTH) return null;
+    const row = await this.database.dataSource.manager
+      .getRepository(SessionEntity)
+      .findOne({ where: { refreshTokenHash: sha256Hex(refreshToken) } });
+    return row && !row.revokedAt ? row.userId : null;
   }
 
   /** Checks an access token and that its session is still live, so logout and bans act at once. */
@@ -275,6 +311,7 @@ export class SessionsService {
   private async tokensFor(row: SessionEntity, refreshToken: string, roles: string[]): Promise<IssuedTokens> {
     const access = await this.signer.sign({ sub: row.userId, sid: row.familyId, roles });
     return {
+      sessionId: row.familyId,
       accessToken: access.token,
       accessTokenExpiresAt: access.expiresAt,
       refreshToken,

@@ -15,6 +15,7 @@ import { User } from './models/user.model';
 import { PhoneLoginService } from './phone-login.service';
 import { SmsCodesService } from './sms/sms-codes.service';
 import { UsersService } from './users.service';
+import { BindTicketsService } from '../wechat/bind-tickets.service';
 
 @ArgsType()
 class DeleteAccountArgs {
@@ -31,6 +32,7 @@ export class UsersResolver {
     private readonly smsCodes: SmsCodesService,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
+    private readonly bindTickets: BindTicketsService,
   ) {}
 
   @SignedIn()
@@ -59,9 +61,12 @@ export class UsersResolver {
           throw DomainError.badInput('phone', 'not the phone number of this account');
         return this.smsCodes.send({ phone, purpose: 'DELETE_ACCOUNT', ip: meta.ip, userId: user.id });
       }
-      case SmsPurpose.BIND_PHONE:
-        // Bind tickets come with WeChat login; until one is valid, there is nothing to bind.
-        throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
+      case SmsPurpose.BIND_PHONE: {
+        // Only the holder of a live bind ticket (a fresh, unbound WeChat login) may ask for one.
+        const ticket = await this.bindTickets.findLive(input.bindTicket);
+        if (!ticket) throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
+        return this.smsCodes.send({ phone, purpose: 'BIND_PHONE', ip: meta.ip, bindTicketHash: ticket.ticketHash });
+      }
     }
   }
 

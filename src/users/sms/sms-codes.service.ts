@@ -123,9 +123,9 @@ export class SmsCodesService {
    * never-sent codes all answer SMS_CODE_INVALID; a killed code or a locked phone SMS_CODE_LOCKED.
    * Wrong tries are committed even though the call fails.
    */
-  async verify(phone: string, purpose: SmsPurposeValue, code: string): Promise<SmsCodeEntity> {
+  async verify(phone: string, purpose: SmsPurposeValue, code: string, bindTicketHash?: string): Promise<SmsCodeEntity> {
     if (!SIX_DIGITS.test(code)) throw DomainError.badInput('smsCode', 'six digits');
-    const outcome = await this.database.transaction((manager) => this.tryConsume(manager, phone, purpose, code));
+    const outcome = await this.database.transaction((manager) => this.tryConsume(manager, phone, purpose, code, bindTicketHash));
     if (!outcome.ok) throw new DomainError(outcome.error);
     return outcome.code;
   }
@@ -135,6 +135,7 @@ export class SmsCodesService {
     phone: string,
     purpose: SmsPurposeValue,
     code: string,
+    bindTicketHash?: string,
   ): Promise<VerifyOutcome> {
     const now = this.clock.now();
     const failures = this.failureRule(phone);
@@ -149,8 +150,11 @@ export class SmsCodesService {
       .orderBy('c.created_at', 'DESC')
       .limit(1)
       .getOne();
-    // No live code: nothing to guess, so nothing is counted against the phone.
-    if (!live) return { ok: false, error: ErrorCode.SMS_CODE_INVALID };
+    // No live code: nothing to guess, so nothing is counted against the phone. A binding code only
+    // works with the bind ticket it was sent for.
+    if (!live || (bindTicketHash !== undefined && live.bindTicketHash !== bindTicketHash)) {
+      return { ok: false, error: ErrorCode.SMS_CODE_INVALID };
+    }
     if (live.attempts >= this.limits.maxAttempts) return { ok: false, error: ErrorCode.SMS_CODE_LOCKED };
 
     if (sameHash(live.codeHash, codeHash(phone, purpose, code))) {

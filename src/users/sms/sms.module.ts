@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Clock } from '../../common/clock';
+import { AppConfig } from '../../config/app-config.service';
+import { RateLimits } from '../../database/rate-limits';
+import { SmsOutbox } from '../../sandbox/sms-outbox';
+import { AliyunSmsSender } from './aliyun-sms.sender';
+import { ConsoleSmsSender } from './console-sms.sender';
+import { SmsCodeEntity } from './sms-code.entity';
+import { SmsCodesService } from './sms-codes.service';
+import { SmsSender } from './sms-sender';
+import { TencentSmsSender } from './tencent-sms.sender';
+import { WebhookSmsSender } from './webhook-sms.sender';
+
+/** SMS one-time codes and their delivery; the provider is chosen by SMS_PROVIDER. */
+@Module({
+  imports: [TypeOrmModule.forFeature([SmsCodeEntity])],
+  providers: [
+    RateLimits,
+    SmsCodesService,
+    {
+      provide: SmsSender,
+      inject: [AppConfig, Clock, SmsOutbox],
+      useFactory: (config: AppConfig, clock: Clock, outbox: SmsOutbox): SmsSender => {
+        const sms = config.get('sms');
+        switch (sms.provider) {
+          case 'console':
+            return new ConsoleSmsSender(outbox, clock, sms.consoleLogCodes);
+          case 'webhook':
+            return new WebhookSmsSender(sms.webhook!.url, sms.webhook!.secret);
+          case 'tencent':
+            return new TencentSmsSender(sms.tencent!);
+          case 'aliyun':
+            return new AliyunSmsSender(sms.aliyun!);
+        }
+      },
+    },
+  ],
+  exports: [SmsCodesService, RateLimits],
+})
+export class SmsModule {}

@@ -1,0 +1,66 @@
+import { Injectable, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { EntityManager } from 'typeorm';
+import { Clock } from '../common/clock';
+import { newId } from '../common/ids';
+import { randomToken, sha256Hex } from '../common/secrets';
+import { Database } from '../database/database.service';
+import { BindTicketEntity } from './entities/bind-ticket.entity';
+
+export const BIND_TICKET_TTL_MS = 10 * 60 * 1000;
+const MAX_TICKET_LENGTH = 128;
+
+/** One-time proof, for 10 minutes, that the caller holds an unbound WeChat identity. Stored hashed. */
+@Injectable()
+export class BindTicketsService {
+  constructor(
+    private readonly database: Database,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A new ticket for the identity; earlier live tickets of it die. */
+  async issue(manager: EntityManager, identityId: string, deviceId: string | null): Promise<{ ticket: string; expiresAt: Date }> {
+    const now = this.clock.now();
+    const tickets = manager.getRepository(BindTicketEntity);
+    await tickets
+      .createQueryBuilder()
+      .update()
+      .set({ consumedAt: now })
+      .where('identity_id = :identityId AND consumed_at IS NULL', { identityId })
+      .execute();
+    const ticket = randomToken(32);
+    const expiresAt = new Date(now.getTime() + BIND_TICKET_TTL_MS);
+    await tickets.insert({ id: newId(), ticketHash: sha256Hex(ticket), identityId, deviceId, createdAt: now, expiresAt, consumedAt: null });
+    return { ticket, expiresAt };
+  }
+
+  /** The live ticket, or null: unknown, used and expired tickets look the same. */
+  async findLive(ticket: string | null | undefined, manager: EntityManager = this.database.dataSource.manager): Promise<BindTicketEntity | null> {
+    if (!ticket || ticket.length > MAX_TICKET_LENGTH) return null;
+    const row = await manager.getRepository(BindTicketEntity).findOne({ where: { ticketHash: sha256Hex(ticket) } });
+    if (!row || row.consumedAt || row.expiresAt <= this.clock.now()) return null;
+    return row;
+  }
+
+  hash(ticket: string): string {
+    return sha256Hex(ticket);
+  }
+
+  /** Single use: exactly one caller consumes it. */
+  async consume(manager: EntityManager, id: string): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(BindTicketEntity)
+      .set({ consumedAt: this.clock.now() })
+      .where('id = :id AND consumed_at IS NULL AND expires_at > :now', { id, now: this.clock.now() })
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+}
+
+@Module({
+  imports: [TypeOrmModule.forFeature([BindTicketEntity])],
+  providers: [BindTicketsService],
+  exports: [BindTicketsService],
+})
+export class BindTicketsModule {}

@@ -1,0 +1,52 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { DateColumn } from '../../database/date-column';
+
+export type CodeExchangeStatus = 'pending' | 'done' | 'failed' | 'replayed';
+
+/** The idempotency record of one WeChat code: unique (app_id, code_hash). */
+@Entity('code_exchanges')
+export class CodeExchangeEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id: string;
+
+  @Column({ name: 'app_id', type: 'varchar', length: 64 })
+  appId: string;
+
+  @Column({ name: 'code_hash', type: 'varchar', length: 64 })
+  codeHash: string;
+
+  @Column({ name: 'state_hash', type: 'varchar', length: 64, nullable: true })
+  stateHash: string | null;
+
+  @Column({ name: 'device_id', type: 'varchar', length: 128, nullable: true })
+  deviceId: string | null;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: CodeExchangeStatus;
+
+  /** `session` (bound: logged in) or `bind` (unbound: a bind ticket was issued). */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  outcome: string | null;
+
+  @Column({ name: 'error_code', type: 'varchar', length: 32, nullable: true })
+  errorCode: string | null;
+
+  @Column({ name: 'identity_id', type: 'varchar', length: 36, nullable: true })
+  identityId: string | null;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true })
+  userId: string | null;
+
+  /** The session family it produced, revoked if the code is replayed from another device. */
+  @Column({ name: 'session_id', type: 'varchar', length: 36, nullable: true })
+  sessionId: string | null;
+
+  @DateColumn('created_at')
+  createdAt: Date;
+
+  @DateColumn('updated_at')
+  updatedAt: Date;
+
+  @DateColumn('expires_at')
+  expiresAt: Date;
+}
