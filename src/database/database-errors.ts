@@ -32,7 +32,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (typeof candidate.code === 'string' && UNAVAILABLE_CODES.has(candidate.code)) return true;
     if (
       typeof candidate.message === 'string' &&
-      /Pool is closed|connect ETIMEDOUT|Connection lost/i.test(candidate.message)
+      /Pool is closed|connect ETIMEDOUT|Connection lost|database connection is not open/i.test(candidate.message)
     ) {
       return true;
     }

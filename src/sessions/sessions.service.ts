@@ -121,11 +121,12 @@ export class SessionsService {
   async reissue(manager: EntityManager, sessionId: string, user: UserEntity): Promise<IssuedTokens | null> {
     const now = this.clock.now();
     const sessions = manager.getRepository(SessionEntity);
-    const current = await sessions
+    // Locked on MySQL, so that replays of one code racing each other take turns on the current row.
+    const query = sessions
       .createQueryBuilder('s')
       .where('s.family_id = :sessionId AND s.revoked_at IS NULL AND s.replaced_by IS NULL', { sessionId })
-      .andWhere('s.idle_expires_at > :now AND s.absolute_expires_at > :now', { now })
-      .getOne();
+      .andWhere('s.idle_expires_at > :now AND s.absolute_expires_at > :now', { now });
+    const current = await (this.database.dialect === 'mysql' ? query.setLock('pessimistic_write') : query).getOne();
     if (!current) return null;
     const next = this.successorOf(current, now, {});
     const claimed = await sessions

@@ -29,7 +29,11 @@ export class AccountLinkingService {
    * when they have no WeChat person yet (or the same person through another app). A phone whose
    * user belongs to another WeChat person answers PHONE_ALREADY_BOUND.
    */
-  async bindPhone(manager: EntityManager, identity: WechatIdentityEntity, phone: string): Promise<{ user: UserEntity; created: boolean }> {
+  async bindPhone(
+    manager: EntityManager,
+    identity: WechatIdentityEntity,
+    phone: string,
+  ): Promise<{ user: UserEntity; created: boolean }> {
     if (identity.userId) {
       const owner = await this.users.findById(identity.userId, manager);
       if (owner?.phone === phone) return { user: owner, created: false };
@@ -37,7 +41,8 @@ export class AccountLinkingService {
     }
     const { user, created } = await this.users.findOrCreateByPhone(manager, phone);
     if (user.status === 'banned') throw new DomainError(ErrorCode.USER_BANNED);
-    if (await this.belongsToAnotherPerson(manager, user.id, identity)) throw new DomainError(ErrorCode.PHONE_ALREADY_BOUND);
+    if (await this.belongsToAnotherPerson(manager, user.id, identity))
+      throw new DomainError(ErrorCode.PHONE_ALREADY_BOUND);
     await this.attach(manager, identity, user, ErrorCode.PHONE_ALREADY_BOUND);
     return { user, created };
   }
@@ -49,7 +54,10 @@ export class AccountLinkingService {
     if (identity.userId === userId) return user;
     if (identity.userId) throw new DomainError(ErrorCode.WECHAT_ALREADY_BOUND);
     if (await this.belongsToAnotherPerson(manager, user.id, identity)) {
-      throw new DomainError(ErrorCode.WECHAT_ALREADY_BOUND, 'Your account is already linked to another WeChat account.');
+      throw new DomainError(
+        ErrorCode.WECHAT_ALREADY_BOUND,
+        'Your account is already linked to another WeChat account.',
+      );
     }
     await this.attach(manager, identity, user, ErrorCode.WECHAT_ALREADY_BOUND);
     return user;
@@ -66,14 +74,25 @@ export class AccountLinkingService {
     });
   }
 
-  private async belongsToAnotherPerson(manager: EntityManager, userId: string, identity: WechatIdentityEntity): Promise<boolean> {
+  private async belongsToAnotherPerson(
+    manager: EntityManager,
+    userId: string,
+    identity: WechatIdentityEntity,
+  ): Promise<boolean> {
     const existing = await manager.getRepository(WechatIdentityEntity).find({ where: { userId } });
     // Same app: always someone else (one person has one openid per app). Other apps: the same person
     // only when both sides carry the same unionid; without unionids nobody can tell, so no.
-    return existing.some((other) => other.appId === identity.appId || !other.unionid || other.unionid !== identity.unionid);
+    return existing.some(
+      (other) => other.appId === identity.appId || !other.unionid || other.unionid !== identity.unionid,
+    );
   }
 
-  private async attach(manager: EntityManager, identity: WechatIdentityEntity, user: UserEntity, onRace: ErrorCode): Promise<void> {
+  private async attach(
+    manager: EntityManager,
+    identity: WechatIdentityEntity,
+    user: UserEntity,
+    onRace: ErrorCode,
+  ): Promise<void> {
     const now = this.clock.now();
     try {
       const result = await manager
@@ -89,7 +108,9 @@ export class AccountLinkingService {
     }
     // A user without a profile takes the WeChat one.
     if (!user.nickname && (identity.nickname || identity.avatarUrl)) {
-      await manager.getRepository(UserEntity).update({ id: user.id }, { nickname: identity.nickname, avatarUrl: identity.avatarUrl, updatedAt: now });
+      await manager
+        .getRepository(UserEntity)
+        .update({ id: user.id }, { nickname: identity.nickname, avatarUrl: identity.avatarUrl, updatedAt: now });
       user.nickname = identity.nickname;
       user.avatarUrl = identity.avatarUrl;
     }

@@ -55,7 +55,7 @@ export class UsersService {
       if (!isUniqueViolation(error)) throw error;
       const winner = await users.findOne({
         where: { phone },
-        ...(this.database.dialect === 'mysql' ? { lock: { mode: 'pessimistic_read' as const } } : {}),
+        ...(this.database.dialect === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {}),
       });
       if (!winner) throw error;
       return { user: winner, created: false };

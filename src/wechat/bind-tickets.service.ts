@@ -19,7 +19,11 @@ export class BindTicketsService {
   ) {}
 
   /** A new ticket for the identity; earlier live tickets of it die. */
-  async issue(manager: EntityManager, identityId: string, deviceId: string | null): Promise<{ ticket: string; expiresAt: Date }> {
+  async issue(
+    manager: EntityManager,
+    identityId: string,
+    deviceId: string | null,
+  ): Promise<{ ticket: string; expiresAt: Date }> {
     const now = this.clock.now();
     const tickets = manager.getRepository(BindTicketEntity);
     await tickets
@@ -30,12 +34,23 @@ export class BindTicketsService {
       .execute();
     const ticket = randomToken(32);
     const expiresAt = new Date(now.getTime() + BIND_TICKET_TTL_MS);
-    await tickets.insert({ id: newId(), ticketHash: sha256Hex(ticket), identityId, deviceId, createdAt: now, expiresAt, consumedAt: null });
+    await tickets.insert({
+      id: newId(),
+      ticketHash: sha256Hex(ticket),
+      identityId,
+      deviceId,
+      createdAt: now,
+      expiresAt,
+      consumedAt: null,
+    });
     return { ticket, expiresAt };
   }
 
   /** The live ticket, or null: unknown, used and expired tickets look the same. */
-  async findLive(ticket: string | null | undefined, manager: EntityManager = this.database.dataSource.manager): Promise<BindTicketEntity | null> {
+  async findLive(
+    ticket: string | null | undefined,
+    manager: EntityManager = this.database.dataSource.manager,
+  ): Promise<BindTicketEntity | null> {
     if (!ticket || ticket.length > MAX_TICKET_LENGTH) return null;
     const row = await manager.getRepository(BindTicketEntity).findOne({ where: { ticketHash: sha256Hex(ticket) } });
     if (!row || row.consumedAt || row.expiresAt <= this.clock.now()) return null;

@@ -89,14 +89,23 @@ export class CodeExchangesService {
   async complete(
     manager: EntityManager,
     id: string,
-    result: { outcome: 'session' | 'bind' | 'link'; identityId: string; userId: string | null; sessionId: string | null },
+    result: {
+      outcome: 'session' | 'bind' | 'link';
+      identityId: string;
+      userId: string | null;
+      sessionId: string | null;
+    },
   ): Promise<void> {
-    await manager.getRepository(CodeExchangeEntity).update({ id }, { status: 'done', ...result, updatedAt: this.clock.now() });
+    await manager
+      .getRepository(CodeExchangeEntity)
+      .update({ id }, { status: 'done', ...result, updatedAt: this.clock.now() });
   }
 
   async fail(id: string, errorCode: string): Promise<void> {
     await this.database.transaction((manager) =>
-      manager.getRepository(CodeExchangeEntity).update({ id }, { status: 'failed', errorCode, updatedAt: this.clock.now() }),
+      manager
+        .getRepository(CodeExchangeEntity)
+        .update({ id }, { status: 'failed', errorCode, updatedAt: this.clock.now() }),
     );
   }
 

@@ -33,7 +33,12 @@ export class IdentitiesService {
    * Inserts or updates the identity and its grant, inside the caller's transaction. Race-safe: the
    * unique (app_id, openid) key decides between parallel first logins; losers update the winner's row.
    */
-  async upsert(manager: EntityManager, appId: string, tokens: WechatTokens, profile: WechatUserInfo): Promise<WechatIdentityEntity> {
+  async upsert(
+    manager: EntityManager,
+    appId: string,
+    tokens: WechatTokens,
+    profile: WechatUserInfo,
+  ): Promise<WechatIdentityEntity> {
     const now = this.clock.now();
     const identities = manager.getRepository(WechatIdentityEntity);
     const unionid = tokens.unionid ?? profile.unionid ?? null;
@@ -59,7 +64,7 @@ export class IdentitiesService {
         if (!isUniqueViolation(error)) throw error;
         identity = await identities.findOne({
           where: { appId, openid: tokens.openid },
-          ...(this.database.dialect === 'mysql' ? { lock: { mode: 'pessimistic_read' as const } } : {}),
+          ...(this.database.dialect === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {}),
         });
         if (!identity) throw error;
       }
@@ -108,7 +113,15 @@ export class IdentitiesService {
       return;
     }
     try {
-      await grants.insert({ id, identityId, ...sealed, refreshExpiresAt, leaseOwner: null, leaseExpiresAt: null, createdAt: now });
+      await grants.insert({
+        id,
+        identityId,
+        ...sealed,
+        refreshExpiresAt,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        createdAt: now,
+      });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // A parallel login of the same person stored its grant first; ours is as fresh.
@@ -139,7 +152,10 @@ export class IdentitiesService {
     await this.database.transaction((manager) =>
       manager
         .getRepository(WechatGrantEntity)
-        .update({ id: grantId }, { status: 'reauth_required', lastError: `errcode_${errcode}`, updatedAt: this.clock.now() }),
+        .update(
+          { id: grantId },
+          { status: 'reauth_required', lastError: `errcode_${errcode}`, updatedAt: this.clock.now() },
+        ),
     );
   }
 
@@ -149,10 +165,15 @@ export class IdentitiesService {
 
   async grantsFor(identityIds: string[]): Promise<WechatGrantEntity[]> {
     if (identityIds.length === 0) return [];
-    return this.database.dataSource.manager.getRepository(WechatGrantEntity).find({ where: { identityId: In(identityIds) } });
+    return this.database.dataSource.manager
+      .getRepository(WechatGrantEntity)
+      .find({ where: { identityId: In(identityIds) } });
   }
 
-  findById(id: string, manager: EntityManager = this.database.dataSource.manager): Promise<WechatIdentityEntity | null> {
+  findById(
+    id: string,
+    manager: EntityManager = this.database.dataSource.manager,
+  ): Promise<WechatIdentityEntity | null> {
     return manager.getRepository(WechatIdentityEntity).findOne({ where: { id } });
   }
 

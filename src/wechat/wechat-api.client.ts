@@ -105,7 +105,11 @@ export class WechatApiClient implements OnModuleDestroy {
   exchangeCode(appId: string, code: string): Promise<WechatTokens> {
     const secret = this.secretOf(appId);
     return this.run(appId, 'exchange', async (signal) => {
-      const body = await this.get('access_token', { appid: appId, secret, code, grant_type: 'authorization_code' }, signal);
+      const body = await this.get(
+        'access_token',
+        { appid: appId, secret, code, grant_type: 'authorization_code' },
+        signal,
+      );
       return parseTokens(body, true);
     });
   }
@@ -113,7 +117,11 @@ export class WechatApiClient implements OnModuleDestroy {
   refresh(appId: string, refreshToken: string): Promise<WechatTokens> {
     this.secretOf(appId);
     return this.run(appId, 'safe', async (signal) => {
-      const body = await this.get('refresh_token', { appid: appId, grant_type: 'refresh_token', refresh_token: refreshToken }, signal);
+      const body = await this.get(
+        'refresh_token',
+        { appid: appId, grant_type: 'refresh_token', refresh_token: refreshToken },
+        signal,
+      );
       return parseTokens(body, false);
     });
   }
@@ -138,7 +146,11 @@ export class WechatApiClient implements OnModuleDestroy {
     return secret;
   }
 
-  private async run<T>(appId: string, kind: 'exchange' | 'safe', work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async run<T>(
+    appId: string,
+    kind: 'exchange' | 'safe',
+    work: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const retryWhen =
       kind === 'safe'
         ? handleWhen(isTransient)
@@ -170,13 +182,20 @@ export class WechatApiClient implements OnModuleDestroy {
     return breaker;
   }
 
-  private async get(endpoint: Endpoint, params: Record<string, string>, budget: AbortSignal): Promise<Record<string, unknown>> {
+  private async get(
+    endpoint: Endpoint,
+    params: Record<string, string>,
+    budget: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     const url = `${this.base()}${PATHS[endpoint]}?${new URLSearchParams(params).toString()}`;
     const started = Date.now();
     const report = (outcome: string): void => this.onCall?.(endpoint, outcome, Date.now() - started);
     let response: Response;
     try {
-      response = await fetch(url, { signal: AbortSignal.any([budget, AbortSignal.timeout(this.timeoutMs)]), redirect: 'error' });
+      response = await fetch(url, {
+        signal: AbortSignal.any([budget, AbortSignal.timeout(this.timeoutMs)]),
+        redirect: 'error',
+      });
     } catch (error) {
       const unavailable = classifyFetchError(error);
       report(unavailable.reason);

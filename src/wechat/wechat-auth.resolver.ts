@@ -54,14 +54,18 @@ export class WechatAuthResolver {
   async startWechatLogin(@Args() args: StartArgs, @Context('req') req: WechatRequest): Promise<WechatAuthRequest> {
     // A signed-in caller gets a state for linking, bound to them.
     const header = req.headers.authorization;
-    const caller = header ? await this.sessions.authenticate(header.replace(/^Bearer\s+/i, '')).catch(() => null) : null;
+    const caller = header
+      ? await this.sessions.authenticate(header.replace(/^Bearer\s+/i, '')).catch(() => null)
+      : null;
     return this.wechat.start(this.authorizer.resolveApp(args.appId), args.deviceId ?? null, caller?.userId ?? null);
   }
 
   @Public()
   @WechatCode('login')
   @UseGuards(WechatCodeGuard)
-  @Mutation(() => WechatLoginResult, { description: 'Step 2: the code from the WeChat SDK → a session, or a bind ticket.' })
+  @Mutation(() => WechatLoginResult, {
+    description: 'Step 2: the code from the WeChat SDK → a session, or a bind ticket.',
+  })
   async wechatLogin(
     @Args('input') input: WechatLoginInput,
     @Context('req') req: WechatRequest,
@@ -71,15 +75,24 @@ export class WechatAuthResolver {
     const { identity } = outcome;
     return {
       isBind: outcome.session !== null,
-      session: outcome.session ? { ...outcome.session.tokens, user: await this.users.toSelfModel(outcome.session.user) } : null,
+      session: outcome.session
+        ? { ...outcome.session.tokens, user: await this.users.toSelfModel(outcome.session.user) }
+        : null,
       bindTicket: outcome.bindTicket?.ticket ?? null,
       bindTicketExpiresAt: outcome.bindTicket?.expiresAt ?? null,
-      wechatProfile: { openid: identity.openid, unionid: identity.unionid, nickname: identity.nickname, avatarUrl: identity.avatarUrl },
+      wechatProfile: {
+        openid: identity.openid,
+        unionid: identity.unionid,
+        nickname: identity.nickname,
+        avatarUrl: identity.avatarUrl,
+      },
     };
   }
 
   @Public()
-  @Mutation(() => Session, { description: 'Step 3 for a first login: the bind ticket, the phone and its BIND_PHONE code.' })
+  @Mutation(() => Session, {
+    description: 'Step 3 for a first login: the bind ticket, the phone and its BIND_PHONE code.',
+  })
   async bindPhone(@Args('input') input: BindPhoneInput, @Meta() meta: RequestMeta): Promise<Session> {
     const { tokens, user } = await this.wechat.bindPhone(input, meta);
     return { ...tokens, user: await this.users.toSelfModel(user) };
@@ -95,7 +108,9 @@ export class WechatAuthResolver {
   @SignedIn()
   @WechatCode('link')
   @UseGuards(WechatCodeGuard)
-  @Mutation(() => User, { description: 'Link a WeChat account to the signed-in user (state from startWechatLogin while signed in).' })
+  @Mutation(() => User, {
+    description: 'Link a WeChat account to the signed-in user (state from startWechatLogin while signed in).',
+  })
   async linkWechat(
     @Args('input') _input: LinkWechatInput,
     @CurrentCaller() caller: AuthenticatedCaller,

@@ -17,7 +17,8 @@ export interface CodeInput {
 }
 
 /** What a guarded WeChat mutation gets: a fresh authorization, or the record of this code's first use. */
-export type WechatAuthOutcome = { kind: 'fresh'; auth: WechatAuthorization } | { kind: 'known'; record: CodeExchangeEntity };
+export type WechatAuthOutcome =
+  { kind: 'fresh'; auth: WechatAuthorization } | { kind: 'known'; record: CodeExchangeEntity };
 
 const MAX_CODE_LENGTH = 256;
 // Errors after which the same device may try the same code again (WeChat may not have used it).
@@ -35,6 +36,11 @@ export class WechatAuthorizer {
     private readonly config: AppConfig,
   ) {}
 
+  // Long enough for the request holding a code to finish its WeChat calls and transaction.
+  private get settleWaitMs(): number {
+    return this.config.get('wechat').budgetMs * 2 + 2000;
+  }
+
   resolveApp(appId: string | null | undefined): string {
     if (!appId) return this.client.appIds[0];
     if (!this.client.hasApp(appId)) throw DomainError.badInput('appId', 'not a configured WeChat app');
@@ -51,9 +57,12 @@ export class WechatAuthorizer {
     const codeHash = this.exchanges.hash(input.code);
     const context: WechatAuthContext = { appId, deviceId: input.deviceId ?? null, purpose, userId };
 
-    const seen = await this.exchanges.find(appId, codeHash);
+    let seen = await this.exchanges.find(appId, codeHash);
+    // Another request holds this code right now: wait for its outcome and answer like it.
+    if (seen?.status === 'pending') seen = await this.exchanges.settled(appId, codeHash, this.settleWaitMs);
     if (seen) {
-      const retry = seen.status === 'failed' && RETRYABLE.has(seen.errorCode ?? '') && seen.deviceId === context.deviceId;
+      const retry =
+        seen.status === 'failed' && RETRYABLE.has(seen.errorCode ?? '') && seen.deviceId === context.deviceId;
       if (!retry || !(await this.exchanges.reclaimFailed(seen))) return { kind: 'known', record: seen };
       context.reclaimedExchangeId = seen.id;
     }
@@ -62,8 +71,7 @@ export class WechatAuthorizer {
     if ('auth' in result) return { kind: 'fresh', auth: result.auth };
     if ('failure' in result) {
       if (result.failure.reason === 'state') throw new DomainError(ErrorCode.STATE_INVALID);
-      // Another request holds this code right now: wait for its outcome and answer like it.
-      const settled = await this.exchanges.settled(appId, codeHash, this.config.get('wechat').budgetMs + 2000);
+      const settled = await this.exchanges.settled(appId, codeHash, this.settleWaitMs);
       if (!settled) throw new DomainError(ErrorCode.WECHAT_UNAVAILABLE);
       return { kind: 'known', record: settled };
     }

@@ -28,7 +28,11 @@ export class WechatCodeGuard implements CanActivate {
     const req = gql.getContext<{ req: WechatRequest }>().req;
     const input = gql.getArgs<{ input: CodeInput }>().input;
     const purpose = this.reflector.get<'login' | 'link' | undefined>(PURPOSE_KEY, context.getHandler()) ?? 'login';
-    req.wechatAuth = await this.authorizer.authorize(input, purpose, purpose === 'link' ? (req.caller?.userId ?? null) : null);
+    req.wechatAuth = await this.authorizer.authorize(
+      input,
+      purpose,
+      purpose === 'link' ? (req.caller?.userId ?? null) : null,
+    );
     return true;
   }
 }

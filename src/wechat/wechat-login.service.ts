@@ -63,7 +63,11 @@ export class WechatLoginService {
     this.regions = config.get('allowedPhoneRegions');
   }
 
-  async start(appId: string, deviceId: string | null, userId: string | null): Promise<{ appId: string; scope: string; state: string; expiresAt: Date }> {
+  async start(
+    appId: string,
+    deviceId: string | null,
+    userId: string | null,
+  ): Promise<{ appId: string; scope: string; state: string; expiresAt: Date }> {
     const purpose = userId ? 'link' : 'login';
     const { state, expiresAt } = await this.states.issue({ appId, deviceId, purpose, userId });
     return { appId, scope: WECHAT_SCOPE, state, expiresAt };
@@ -78,7 +82,12 @@ export class WechatLoginService {
         const identity = await this.identities.upsert(manager, auth.appId, auth.tokens, auth.profile);
         if (!identity.userId) {
           const bindTicket = await this.bindTickets.issue(manager, identity.id, device.deviceId ?? null);
-          await this.exchanges.complete(manager, auth.exchangeId, { outcome: 'bind', identityId: identity.id, userId: null, sessionId: null });
+          await this.exchanges.complete(manager, auth.exchangeId, {
+            outcome: 'bind',
+            identityId: identity.id,
+            userId: null,
+            sessionId: null,
+          });
           return { identity, session: null, bindTicket };
         }
         const user = await this.users.findById(identity.userId, manager);
@@ -93,7 +102,13 @@ export class WechatLoginService {
           sessionId: tokens.sessionId,
         });
         await this.audit.record(
-          { action: 'login.wechat', actorUserId: user.id, subjectUserId: user.id, ip: meta.ip, details: { method: 'WECHAT', appId: auth.appId } },
+          {
+            action: 'login.wechat',
+            actorUserId: user.id,
+            subjectUserId: user.id,
+            ip: meta.ip,
+            details: { method: 'WECHAT', appId: auth.appId },
+          },
           manager,
         );
         return { identity, session: { tokens, user: loggedIn }, bindTicket: null };
@@ -102,7 +117,11 @@ export class WechatLoginService {
     } catch (error) {
       if (error instanceof DomainError) {
         await this.exchanges.fail(auth.exchangeId, error.code);
-        await this.audit.record({ action: 'login.failed', ip: meta.ip, details: { method: 'WECHAT', code: error.code } });
+        await this.audit.record({
+          action: 'login.failed',
+          ip: meta.ip,
+          details: { method: 'WECHAT', code: error.code },
+        });
       }
       throw error;
     }
@@ -123,7 +142,11 @@ export class WechatLoginService {
       if (!identity) throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
       const { user, created } = await this.linking.bindPhone(manager, identity, phone);
       const loggedIn = await this.users.markLogin(manager, user);
-      const tokens = await this.sessions.issue(manager, loggedIn, { method: 'WECHAT', ...this.deviceOf(input), ...meta });
+      const tokens = await this.sessions.issue(manager, loggedIn, {
+        method: 'WECHAT',
+        ...this.deviceOf(input),
+        ...meta,
+      });
       await this.audit.record(
         {
           action: 'wechat.bind',
@@ -153,9 +176,20 @@ export class WechatLoginService {
       return await this.database.transaction(async (manager) => {
         const identity = await this.identities.upsert(manager, auth.appId, auth.tokens, auth.profile);
         const user = await this.linking.link(manager, identity, userId);
-        await this.exchanges.complete(manager, auth.exchangeId, { outcome: 'link', identityId: identity.id, userId, sessionId: null });
+        await this.exchanges.complete(manager, auth.exchangeId, {
+          outcome: 'link',
+          identityId: identity.id,
+          userId,
+          sessionId: null,
+        });
         await this.audit.record(
-          { action: 'wechat.link', actorUserId: userId, subjectUserId: userId, ip: meta.ip, details: { appId: auth.appId } },
+          {
+            action: 'wechat.link',
+            actorUserId: userId,
+            subjectUserId: userId,
+            ip: meta.ip,
+            details: { appId: auth.appId },
+          },
           manager,
         );
         return user;
@@ -168,7 +202,13 @@ export class WechatLoginService {
 
   async unlink(userId: string, meta: RequestMeta): Promise<UserEntity> {
     const removed = await this.linking.unlink(userId);
-    await this.audit.record({ action: 'wechat.unlink', actorUserId: userId, subjectUserId: userId, ip: meta.ip, details: { identities: removed } });
+    await this.audit.record({
+      action: 'wechat.unlink',
+      actorUserId: userId,
+      subjectUserId: userId,
+      ip: meta.ip,
+      details: { identities: removed },
+    });
     const user = await this.users.findById(userId);
     if (!user) throw new DomainError(ErrorCode.UNAUTHENTICATED);
     return user;
@@ -190,11 +230,19 @@ export class WechatLoginService {
       await this.checkGrant(identity, grant);
     }
     const result = await this.sessions.refresh(refreshToken, meta);
-    await this.audit.record({ action: 'login.wechat_relogin', actorUserId: userId, subjectUserId: userId, ip: meta.ip });
+    await this.audit.record({
+      action: 'login.wechat_relogin',
+      actorUserId: userId,
+      subjectUserId: userId,
+      ip: meta.ip,
+    });
     return result;
   }
 
-  private async checkGrant(identity: WechatIdentityEntity, grant: Parameters<IdentitiesService['openGrant']>[0]): Promise<void> {
+  private async checkGrant(
+    identity: WechatIdentityEntity,
+    grant: Parameters<IdentitiesService['openGrant']>[0],
+  ): Promise<void> {
     const { accessToken, refreshToken } = this.identities.openGrant(grant);
     try {
       await this.client.checkAccessToken(identity.appId, accessToken, identity.openid);
@@ -208,7 +256,8 @@ export class WechatLoginService {
       const renewed = await this.client.refresh(identity.appId, refreshToken);
       await this.database.transaction((manager) => this.identities.storeGrant(manager, identity.id, renewed, false));
     } catch (error) {
-      if (error instanceof WechatApiError && GRANT_DEAD.has(error.errcode)) return this.grantDied(grant.id, error.errcode);
+      if (error instanceof WechatApiError && GRANT_DEAD.has(error.errcode))
+        return this.grantDied(grant.id, error.errcode);
       throw toDomainError(error);
     }
   }
@@ -219,21 +268,31 @@ export class WechatLoginService {
   }
 
   /** The same code again: the same device gets the same user (one live session); another device is a replay. */
-  private async answerAgain(record: CodeExchangeEntity, device: DeviceInfo, meta: RequestMeta): Promise<WechatLoginOutcome> {
+  private async answerAgain(
+    record: CodeExchangeEntity,
+    device: DeviceInfo,
+    meta: RequestMeta,
+  ): Promise<WechatLoginOutcome> {
     const deviceId = device.deviceId ?? null;
     if (record.deviceId !== deviceId) {
       await this.database.transaction(async (manager) => {
         if (record.sessionId) await this.sessions.revokeFamily(manager, record.sessionId, 'code-replay');
         await this.exchanges.markReplayed(manager, record.id);
         await this.audit.record(
-          { action: 'login.replay', subjectUserId: record.userId, ip: meta.ip, details: { method: 'WECHAT', sessionRevoked: Boolean(record.sessionId) } },
+          {
+            action: 'login.replay',
+            subjectUserId: record.userId,
+            ip: meta.ip,
+            details: { method: 'WECHAT', sessionRevoked: Boolean(record.sessionId) },
+          },
           manager,
         );
       });
       throw new DomainError(ErrorCode.WECHAT_CODE_INVALID);
     }
     if (record.status === 'pending') throw new DomainError(ErrorCode.WECHAT_UNAVAILABLE);
-    if (record.status === 'failed') throw new DomainError((record.errorCode as ErrorCode | null) ?? ErrorCode.WECHAT_CODE_INVALID);
+    if (record.status === 'failed')
+      throw new DomainError((record.errorCode as ErrorCode | null) ?? ErrorCode.WECHAT_CODE_INVALID);
     if (record.status !== 'done' || record.expiresAt <= this.clock.now() || !record.identityId) {
       throw new DomainError(ErrorCode.WECHAT_CODE_INVALID);
     }

@@ -121,7 +121,13 @@ export class WechatStrategy extends PassportStrategy(OAuth2Strategy, 'wechat', 6
     return err;
   }
 
-  validate(req: WechatAuthRequest, _accessToken: string, _refreshToken: string, tokens: WechatTokens, profile: WechatUserInfo): WechatAuthorization {
+  validate(
+    req: WechatAuthRequest,
+    _accessToken: string,
+    _refreshToken: string,
+    tokens: WechatTokens,
+    profile: WechatUserInfo,
+  ): WechatAuthorization {
     return { appId: req.wechat.appId, exchangeId: req.wechat.exchangeId!, tokens, profile };
   }
 }

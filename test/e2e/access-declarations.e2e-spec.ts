@@ -15,6 +15,12 @@ const EXPECTED: Record<string, string> = {
   'Mutation.logout': 'signed-in',
   'Mutation.revokeSession': 'signed-in',
   'Mutation.deleteMyAccount': 'signed-in',
+  'Mutation.startWechatLogin': 'public',
+  'Mutation.wechatLogin': 'public',
+  'Mutation.bindPhone': 'public',
+  'Mutation.wechatRelogin': 'public',
+  'Mutation.linkWechat': 'signed-in',
+  'Mutation.unlinkWechat': 'signed-in',
 };
 
 function describeRule(rule: AccessRule | undefined): string {
@@ -73,6 +79,8 @@ describe('access declarations', () => {
       'mutation { logout }',
       'mutation { revokeSession(id: "x") }',
       'mutation { deleteMyAccount(smsCode: "123456") }',
+      'mutation { linkWechat(input: { code: "c", state: "s" }) { id } }',
+      'mutation { unlinkWechat { id } }',
     ];
     for (const query of calls) {
       const res = await t.gql(query);

@@ -1,3 +1,4 @@
+import { sendCode } from '../support/flows';
 import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase } from '../support/test-database';
@@ -58,11 +59,15 @@ describe('health when the database goes away and comes back', () => {
     if (probe.dialect === 'sqlite') {
       // An embedded database cannot be cut off from outside; close it under the app instead.
       await probe.drop();
-      const t = await startTestApp();
+      const t = await startTestApp({ env: { SMS_CONSOLE_LOG_CODES: 'false' } });
       try {
         await t.app.get(Database).dataSource.destroy();
         expect((await t.http().get('/health/ready')).status).toBe(503);
         expect((await t.http().get('/health/live')).status).toBe(200);
+        const failed = await sendCode(t, '+8613812345670');
+        expect(failed.body.errors![0].extensions).toEqual(
+          expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', retryable: true }),
+        );
         await t.app.get(Database).dataSource.initialize();
         expect((await t.http().get('/health/ready')).status).toBe(200);
       } finally {
@@ -84,8 +89,15 @@ describe('health when the database goes away and comes back', () => {
       proxy.cutOff();
       await eventually(async () => expect((await t.http().get('/health/ready')).status).toBe(503));
       expect((await t.http().get('/health/live')).status).toBe(200);
+      // Requests that need the database fail fast and say so.
+      const failed = await sendCode(t, '+8613812345671');
+      expect(failed.body.errors![0].extensions).toEqual(
+        expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', retryable: true }),
+      );
       proxy.restore();
       await eventually(async () => expect((await t.http().get('/health/ready')).status).toBe(200));
+      // And recover by themselves.
+      await eventually(async () => expect((await sendCode(t, '+8613812345672')).body.errors).toBeUndefined());
     } finally {
       await t.close();
       await proxy.stop();

@@ -32,7 +32,7 @@ export function nextPhone(prefix = '138'): string {
   return `+86${prefix}${String(process.pid % 10000).padStart(4, '0')}${String(sequence).padStart(4, '0')}`;
 }
 
-export function errorCode(res: GqlResponse): unknown {
+export function errorCode(res: { body: { errors?: { extensions?: Record<string, unknown> }[] } }): unknown {
   return res.body.errors?.[0]?.extensions?.code;
 }
 

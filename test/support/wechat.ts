@@ -26,7 +26,11 @@ export interface WechatLoginData {
   wechatLogin: {
     isBind: boolean;
     bindTicket: string | null;
-    session: { accessToken: string; refreshToken: string; user: { id: string; phone: string | null; wechatLinked: boolean; nickname: string | null } } | null;
+    session: {
+      accessToken: string;
+      refreshToken: string;
+      user: { id: string; phone: string | null; wechatLinked: boolean; nickname: string | null };
+    } | null;
     wechatProfile: { openid: string; unionid: string | null; nickname: string | null; avatarUrl: string | null };
   };
 }
@@ -64,7 +68,14 @@ export async function startWechatWorld(env: Record<string, string> = {}): Promis
 /** The phone's side: WeChat approves, the app gets a code for the state it started with. */
 export async function authorizeOnPhone(
   world: WechatWorld,
-  options: { person?: string; deviceId?: string; appId?: string; withoutUnionid?: boolean; nickname?: string; headers?: Record<string, string> } = {},
+  options: {
+    person?: string;
+    deviceId?: string;
+    appId?: string;
+    withoutUnionid?: boolean;
+    nickname?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<{ code: string; state: string; openid: string; unionid: string }> {
   const appId = options.appId ?? SANDBOX_WECHAT_APP.appId;
   const started = await world.t.gql<{ startWechatLogin: { state: string } }>(
@@ -104,14 +115,16 @@ export async function loginAndBind(
   const result = res.body.data?.wechatLogin;
   if (!result) throw new Error(`wechatLogin failed: ${JSON.stringify(res.body.errors)}`);
   if (result.isBind) return { ...result.session!, userId: result.session!.user.id };
-  const sent = await world.t.gql(
-    'mutation($input: SendSmsCodeInput!) { sendSmsCode(input: $input) { phone } }',
-    { input: { phone, purpose: 'BIND_PHONE', bindTicket: result.bindTicket } },
-  );
-  if (sent.body.errors) throw new Error(`sendSmsCode failed: ${JSON.stringify(sent.body.errors)}`);
-  const bound = await world.t.gql<{ bindPhone: { accessToken: string; refreshToken: string; user: { id: string } } }>(BIND_PHONE, {
-    input: { bindTicket: result.bindTicket, phone, smsCode: latestCode(world.t, phone), deviceId },
+  const sent = await world.t.gql('mutation($input: SendSmsCodeInput!) { sendSmsCode(input: $input) { phone } }', {
+    input: { phone, purpose: 'BIND_PHONE', bindTicket: result.bindTicket },
   });
+  if (sent.body.errors) throw new Error(`sendSmsCode failed: ${JSON.stringify(sent.body.errors)}`);
+  const bound = await world.t.gql<{ bindPhone: { accessToken: string; refreshToken: string; user: { id: string } } }>(
+    BIND_PHONE,
+    {
+      input: { bindTicket: result.bindTicket, phone, smsCode: latestCode(world.t, phone), deviceId },
+    },
+  );
   if (!bound.body.data) throw new Error(`bindPhone failed: ${JSON.stringify(bound.body.errors)}`);
   return { ...bound.body.data.bindPhone, userId: bound.body.data.bindPhone.user.id };
 }

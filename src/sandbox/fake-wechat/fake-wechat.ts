@@ -127,6 +127,7 @@ export class FakeWechatServer {
   private callLog: FakeCall[] = [];
   private offsetMs = 0;
   private server?: Server;
+  private readonly delays = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: FakeWechatOptions) {
     for (const app of options.apps) this.apps.set(app.appId, app.secret);
@@ -232,6 +233,8 @@ export class FakeWechatServer {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.delays) clearTimeout(timer);
+    this.delays.clear();
     if (!this.server) return;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
@@ -253,7 +256,15 @@ export class FakeWechatServer {
 
   private async answerApi(endpoint: FakeEndpoint, query: URLSearchParams, res: ServerResponse): Promise<void> {
     const fault = this.takeFault(endpoint);
-    if (fault?.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (fault?.delayMs) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.delays.delete(timer);
+          resolve();
+        }, fault.delayMs);
+        this.delays.add(timer);
+      });
+    }
     const record = (result: string): void => {
       const call: FakeCall = {
         endpoint,

@@ -125,7 +125,9 @@ export class SmsCodesService {
    */
   async verify(phone: string, purpose: SmsPurposeValue, code: string, bindTicketHash?: string): Promise<SmsCodeEntity> {
     if (!SIX_DIGITS.test(code)) throw DomainError.badInput('smsCode', 'six digits');
-    const outcome = await this.database.transaction((manager) => this.tryConsume(manager, phone, purpose, code, bindTicketHash));
+    const outcome = await this.database.transaction((manager) =>
+      this.tryConsume(manager, phone, purpose, code, bindTicketHash),
+    );
     if (!outcome.ok) throw new DomainError(outcome.error);
     return outcome.code;
   }

@@ -26,7 +26,10 @@ export class WechatLoginInput {
   @IsEnum(Platform)
   platform?: Platform | null;
 
-  @Field(() => String, { nullable: true, description: 'which configured WeChat app issued the code (default: the first)' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'which configured WeChat app issued the code (default: the first)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)
