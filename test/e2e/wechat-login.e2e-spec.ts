@@ -1,6 +1,8 @@
 import { Clock } from '../../src/common/clock';
 import { SANDBOX_WECHAT_APP } from '../../src/config/app-config';
 import { Database } from '../../src/database/database.service';
+import { TokenCipher } from '../../src/wechat/token-cipher';
+import { startTestApp } from '../support/test-app';
 import { SmsOutbox } from '../../src/sandbox/sms-outbox';
 import { errorCode, latestCode, LOGIN, loginWithPhone, ME, nextPhone, REFRESH } from '../support/flows';
 import {
@@ -452,6 +454,11 @@ describe('WeChat login', () => {
       const dump = JSON.stringify(rows);
       expect(rows.length).toBeGreaterThan(0);
       expect([...issued, ...refresh].filter((token) => dump.includes(token))).toEqual([]);
+      const cipher = w.t.app.get(TokenCipher);
+      for (const row of rows as { id: string; key_id: string; access_token_enc: string; refresh_token_enc: string }[]) {
+        expect(issued).toContain(cipher.decrypt(row.access_token_enc, row.key_id, `${row.id}:access`));
+        expect(refresh).toContain(cipher.decrypt(row.refresh_token_enc, row.key_id, `${row.id}:refresh`));
+      }
     });
 
     it('writes no code, WeChat token or AppSecret to the log', () => {
@@ -477,11 +484,48 @@ describe('WeChat login', () => {
     });
   });
 
+  describe('a device without the WeChat client', () => {
+    it('Android is told to install WeChat; iOS is offered phone login only', async () => {
+      const options =
+        '{ a: loginOptions(platform: ANDROID, wechatInstalled: false) { showWechatButton promptInstallWechat methods } i: loginOptions(platform: IOS, wechatInstalled: false) { showWechatButton promptInstallWechat methods } }';
+      expect((await w.t.gql(options)).body.data).toEqual({
+        a: { showWechatButton: true, promptInstallWechat: true, methods: ['WECHAT', 'PHONE'] },
+        i: { showWechatButton: false, promptInstallWechat: false, methods: ['PHONE'] },
+      });
+    });
+  });
+
   it('keeps phone login working beside WeChat (smoke)', async () => {
     const phone = nextPhone('173');
     await w.t.gql('mutation($p: String!) { sendSmsCode(input: { phone: $p, purpose: LOGIN }) { phone } }', {
       p: phone,
     });
     expect((await w.t.gql(LOGIN, { input: { phone, smsCode: latestCode(w.t, phone) } })).body.errors).toBeUndefined();
+  });
+});
+
+describe('the sandbox', () => {
+  it('serves the whole WeChat flow from its in-process fake, as `npm start` does', async () => {
+    const t = await startTestApp({ env: { SMS_CONSOLE_LOG_CODES: 'false' } });
+    try {
+      expect(t.config.wechat.apiBase).toBeNull();
+      await t.app.listen(0, '127.0.0.1');
+      const started = await t.gql<{ startWechatLogin: { appId: string; state: string } }>(START, {
+        deviceId: 'sandbox-phone',
+      });
+      const { appId, state } = started.body.data!.startWechatLogin;
+      const approved = await t
+        .http()
+        .post('/sandbox/wechat/authorize')
+        .send({ appid: appId, state, person: 'sandbox-user' });
+      const res = await t.gql<{ wechatLogin: { isBind: boolean; bindTicket: string } }>(
+        'mutation($input: WechatLoginInput!) { wechatLogin(input: $input) { isBind bindTicket } }',
+        { input: { code: approved.body.code, state, deviceId: 'sandbox-phone' } },
+      );
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data!.wechatLogin).toEqual({ isBind: false, bindTicket: expect.any(String) });
+    } finally {
+      await t.close();
+    }
   });
 });
