@@ -12,6 +12,7 @@ import { buildGraphqlOptions } from './graphql/graphql-options';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { SandboxModule } from './sandbox/sandbox.module';
+import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuditModule } from './audit/audit.module';
 import { GqlThrottlerGuard } from './graphql/gql-throttler.guard';
@@ -45,6 +46,7 @@ export class AppModule {
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'public', ttl: 60_000, limit: config.throttlePublicPerMinute }],
         }),
+        ScheduleModule.forRoot(),
         HealthModule,
         AuditModule,
         SessionsModule,

@@ -75,6 +75,15 @@ export interface AppConfigValues {
   adminPhones: string[];
   trustProxy: boolean | number | string;
   throttlePublicPerMinute: number;
+  tokenRefresh: {
+    enabled: boolean;
+    intervalSeconds: number;
+    windowSeconds: number;
+    concurrency: number;
+    perMinute: number;
+    batch: number;
+    leaseSeconds: number;
+  };
   graphql: {
     maxDepth: number;
     maxAliases: number;
@@ -198,6 +207,15 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     adminPhones,
     trustProxy: readTrustProxy(reader, problems),
     throttlePublicPerMinute: reader.int('THROTTLE_PUBLIC_PER_MINUTE', 600, 1, 1_000_000),
+    tokenRefresh: {
+      enabled: reader.bool('TOKEN_REFRESH_ENABLED', true),
+      intervalSeconds: reader.int('TOKEN_REFRESH_INTERVAL_SECONDS', 60, 5, 3600),
+      windowSeconds: reader.int('TOKEN_REFRESH_WINDOW_SECONDS', 1800, 60, 7000),
+      concurrency: reader.int('TOKEN_REFRESH_CONCURRENCY', 4, 1, 64),
+      perMinute: reader.int('TOKEN_REFRESH_PER_MINUTE', 1000, 1, 50_000),
+      batch: reader.int('TOKEN_REFRESH_BATCH', 200, 1, 5000),
+      leaseSeconds: reader.int('TOKEN_REFRESH_LEASE_SECONDS', 120, 10, 3600),
+    },
     graphql: {
       maxDepth: reader.int('GRAPHQL_MAX_DEPTH', 8, 2, 50),
       maxAliases: reader.int('GRAPHQL_MAX_ALIASES', 15, 1, 1000),

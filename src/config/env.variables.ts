@@ -77,6 +77,22 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     name: 'THROTTLE_PUBLIC_PER_MINUTE',
     description: 'public operations per client IP a minute, per instance (default 600)',
   },
+  { name: 'TOKEN_REFRESH_ENABLED', description: 'run the WeChat token refresh job on this instance (default true)' },
+  { name: 'TOKEN_REFRESH_INTERVAL_SECONDS', description: 'how often the refresh job runs (default 60)' },
+  {
+    name: 'TOKEN_REFRESH_WINDOW_SECONDS',
+    description: 'refresh access tokens expiring within this many seconds (default 1800)',
+  },
+  { name: 'TOKEN_REFRESH_CONCURRENCY', description: 'refresh calls in flight per instance (default 4)' },
+  {
+    name: 'TOKEN_REFRESH_PER_MINUTE',
+    description: 'refreshes per minute across all instances, under WeChat quota (default 1000)',
+  },
+  { name: 'TOKEN_REFRESH_BATCH', description: 'grants one instance claims per pass (default 200)' },
+  {
+    name: 'TOKEN_REFRESH_LEASE_SECONDS',
+    description: "a claimed grant is another instance's again after this long (default 120)",
+  },
   { name: 'ALLOWED_PHONE_REGIONS', description: 'ISO countries whose mobile numbers are accepted (default CN)' },
   { name: 'ADMIN_PHONES', description: 'E.164 phones that get the admin role when they log in' },
   { name: 'TRUST_PROXY', description: 'false (default), true, a hop count, or proxy addresses/CIDRs' },

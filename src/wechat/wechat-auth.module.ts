@@ -22,6 +22,7 @@ import { WechatAuthorizer } from './wechat-authorizer.service';
 import { WechatCodeGuard } from './wechat-code.guard';
 import { WechatLoginService } from './wechat-login.service';
 import { WechatStrategy } from './wechat.strategy';
+import { TokenRefreshService } from './token-refresh.service';
 
 /** Log in with WeChat: the API client, the Passport strategy, states, codes, identities and grants. */
 @Module({
@@ -47,7 +48,8 @@ import { WechatStrategy } from './wechat.strategy';
     WechatCodeGuard,
     WechatLoginService,
     WechatAuthResolver,
+    TokenRefreshService,
   ],
-  exports: [WechatApiClient, IdentitiesService, TokenCipher],
+  exports: [WechatApiClient, IdentitiesService, TokenCipher, TokenRefreshService],
 })
 export class WechatAuthModule {}

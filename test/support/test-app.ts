@@ -52,6 +52,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       DATABASE_URL: database.url,
       LOG_LEVEL: 'debug',
       GRAPHQL_SCHEMA_FILE: 'off',
+      // Tests run refresh passes themselves (TokenRefreshService.runOnce), never on a timer.
+      TOKEN_REFRESH_ENABLED: 'false',
       ...options.env,
     },
     dataDir,

@@ -1,0 +1,214 @@
+import { Clock } from '../../src/common/clock';
+import { SANDBOX_WECHAT_APP } from '../../src/config/app-config';
+import { Database } from '../../src/database/database.service';
+import { IdentitiesService } from '../../src/wechat/identities.service';
+import { TokenCipher } from '../../src/wechat/token-cipher';
+import { TokenRefreshService } from '../../src/wechat/token-refresh.service';
+import { WechatApiClient } from '../../src/wechat/wechat-api.client';
+import { RateLimits } from '../../src/database/rate-limits';
+import { AppConfig } from '../../src/config/app-config.service';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { startTestApp, TestApp } from '../support/test-app';
+import { startWechatWorld, WechatWorld } from '../support/wechat';
+
+interface GrantRow {
+  id: string;
+  status: string;
+  key_id: string;
+  access_token_enc: string;
+  failure_count: number;
+  lease_owner: string | null;
+}
+
+/** A real grant: the person approves, the code is exchanged at the fake, the tokens are stored. */
+async function makeGrants(w: WechatWorld, app: TestApp, people: string[]): Promise<void> {
+  const base = (w.fake as unknown as { server: { address(): { port: number } } }).server.address().port;
+  const identities = app.app.get(IdentitiesService);
+  for (const person of people) {
+    const { code } = w.fake.authorize({ appid: SANDBOX_WECHAT_APP.appId, person });
+    const res = await fetch(
+      `http://127.0.0.1:${base}/sns/oauth2/access_token?appid=${SANDBOX_WECHAT_APP.appId}&secret=${SANDBOX_WECHAT_APP.secret}&code=${code}&grant_type=authorization_code`,
+    );
+    const body = (await res.json()) as {
+      access_token: string;
+      refresh_token: string;
+      openid: string;
+      unionid: string;
+      expires_in: number;
+    };
+    const tokens = {
+      accessToken: body.access_token,
+      refreshToken: body.refresh_token,
+      openid: body.openid,
+      unionid: body.unionid,
+      expiresIn: body.expires_in,
+      scope: 'snsapi_userinfo',
+    };
+    await app.app
+      .get(Database)
+      .transaction((m) =>
+        identities.upsert(m, SANDBOX_WECHAT_APP.appId, tokens, {
+          openid: body.openid,
+          unionid: body.unionid,
+          nickname: person,
+          avatarUrl: '',
+          language: 'zh_CN',
+          sex: 0,
+        }),
+      );
+  }
+}
+
+describe('token refresh job', () => {
+  let w: WechatWorld;
+  let clock: Clock;
+  const grants = async (app: TestApp = w.t): Promise<GrantRow[]> =>
+    (await app.app.get(Database).dataSource.query('SELECT * FROM wechat_grants ORDER BY id')) as GrantRow[];
+  // Both clocks move: ours decides what is due, WeChat's whether the access token expired.
+  const advance = (seconds: number): void => {
+    clock.advance(seconds);
+    w.fake.advanceClock(seconds);
+  };
+
+  beforeEach(async () => {
+    w = await startWechatWorld();
+    clock = w.t.app.get(Clock);
+  });
+
+  afterEach(async () => {
+    await w.close();
+  });
+
+  it('refreshes due grants: their tokens change and the profile is refreshed', async () => {
+    await makeGrants(w, w.t, ['due-1', 'due-2']);
+    const before = await grants();
+    const job = w.t.app.get(TokenRefreshService);
+    expect((await job.runOnce()).claimed).toBe(0);
+    advance(7201);
+    w.fake.updateProfile('due-1', { nickname: '新昵称🎉' });
+    const report = await job.runOnce();
+    expect(report).toEqual(expect.objectContaining({ claimed: 2, refreshed: 2, failed: 0, reauthRequired: 0 }));
+    const after = await grants();
+    const cipher = w.t.app.get(TokenCipher);
+    for (const [i, row] of after.entries()) {
+      expect(row.access_token_enc).not.toBe(before[i].access_token_enc);
+      expect(cipher.decrypt(row.access_token_enc, row.key_id, `${row.id}:access`)).not.toBe(
+        cipher.decrypt(before[i].access_token_enc, before[i].key_id, `${before[i].id}:access`),
+      );
+      expect(row.lease_owner).toBeNull();
+    }
+    const [identity] = (await w.t.app
+      .get(Database)
+      .dataSource.query("SELECT nickname FROM wechat_identities WHERE nickname = '新昵称🎉'")) as unknown[];
+    expect(identity).toBeDefined();
+    expect(w.fake.calls('refresh_token')).toHaveLength(2);
+    expect((await job.status()).lastRunRefreshed).toBe(2);
+  });
+
+  it('marks a grant whose refresh token WeChat refuses as REAUTH_REQUIRED', async () => {
+    await makeGrants(w, w.t, ['refused']);
+    w.fake.resetCredentials('refused');
+    advance(7201);
+    const report = await w.t.app.get(TokenRefreshService).runOnce();
+    expect(report.reauthRequired).toBe(1);
+    expect((await grants())[0].status).toBe('reauth_required');
+    expect((await w.t.app.get(TokenRefreshService).status()).reauthRequired).toBe(1);
+  });
+
+  it('retries a -1 on a later pass, after its backoff', async () => {
+    await makeGrants(w, w.t, ['flaky']);
+    advance(7201);
+    w.fake.addFault({ endpoint: 'refresh_token', errcode: -1, times: 3 });
+    const job = w.t.app.get(TokenRefreshService);
+    const first = await job.runOnce();
+    expect(first.failed).toBe(1);
+    expect((await grants())[0]).toEqual(expect.objectContaining({ status: 'active', failure_count: 1 }));
+    // Not again before the backoff ends.
+    expect((await job.runOnce()).claimed).toBe(0);
+    w.fake.clearFaults();
+    advance(61);
+    expect((await job.runOnce()).refreshed).toBe(1);
+    expect((await grants())[0].failure_count).toBe(0);
+  });
+
+  it('keeps to the per-minute budget', async () => {
+    await w.close();
+    w = await startWechatWorld({ TOKEN_REFRESH_PER_MINUTE: '3' });
+    clock = w.t.app.get(Clock);
+    await makeGrants(w, w.t, ['b1', 'b2', 'b3', 'b4', 'b5']);
+    advance(7201);
+    const job = w.t.app.get(TokenRefreshService);
+    expect((await job.runOnce()).refreshed).toBe(3);
+    expect((await job.runOnce()).refreshed).toBe(0);
+    expect(w.fake.calls('refresh_token')).toHaveLength(3);
+    advance(61);
+    expect((await job.runOnce()).refreshed).toBe(2);
+    expect(w.fake.calls('refresh_token')).toHaveLength(5);
+  });
+
+  it('takes over a lease left by a killed instance once it expires', async () => {
+    await makeGrants(w, w.t, ['orphan']);
+    advance(7201);
+    const lease = new Date(clock.nowMs() + 120_000);
+    await w.t.app
+      .get(Database)
+      .dataSource.query("UPDATE wechat_grants SET lease_owner = 'killed-instance:x', lease_expires_at = ?", [
+        lease.toISOString().replace('T', ' ').replace('Z', ''),
+      ]);
+    const job = w.t.app.get(TokenRefreshService);
+    expect((await job.runOnce()).claimed).toBe(0);
+    advance(121);
+    expect((await job.runOnce()).refreshed).toBe(1);
+  });
+
+  it('two instances on one database refresh 1,000 due grants exactly once each', async () => {
+    await w.close();
+    w = await startWechatWorld({
+      TOKEN_REFRESH_PER_MINUTE: '50000',
+      TOKEN_REFRESH_BATCH: '150',
+      TOKEN_REFRESH_CONCURRENCY: '8',
+    });
+    clock = w.t.app.get(Clock);
+    await makeGrants(
+      w,
+      w.t,
+      Array.from({ length: 1000 }, (_, i) => `many-${i}`),
+    );
+    // On MySQL the second instance is a second app with its own connection pool; an embedded SQLite
+    // file serves one process, so there the second instance shares the first one's connection.
+    const second =
+      w.t.database.dialect === 'mysql'
+        ? await startTestApp({ override: (c) => ({ ...w.t.config, dataDir: c.dataDir }) })
+        : null;
+    const a = w.t.app.get(TokenRefreshService);
+    const b = second
+      ? second.app.get(TokenRefreshService)
+      : new TokenRefreshService(
+          w.t.app.get(Database),
+          w.t.app.get(WechatApiClient),
+          w.t.app.get(IdentitiesService),
+          w.t.app.get(RateLimits),
+          clock,
+          w.t.app.get(SchedulerRegistry),
+          w.t.app.get(AppConfig),
+        );
+    try {
+      advance(7201);
+      if (second) second.app.get(Clock).advance(7201);
+      w.fake.clearCalls();
+      let refreshed = 0;
+      for (let round = 0; round < 20; round++) {
+        const [ra, rb] = await Promise.all([a.runOnce(), b.runOnce()]);
+        refreshed += ra.refreshed + rb.refreshed;
+        if (ra.claimed + rb.claimed === 0) break;
+      }
+      expect(refreshed).toBe(1000);
+      expect(w.fake.calls('refresh_token')).toHaveLength(1000);
+      const rows = await grants();
+      expect(rows.filter((r) => r.lease_owner !== null)).toEqual([]);
+      expect((await a.status()).dueWithinWindow).toBe(0);
+    } finally {
+      await second?.close();
+    }
+  });
+});
