@@ -14,11 +14,13 @@ import { LoggingModule } from './logging/logging.module';
 import { SandboxModule } from './sandbox/sandbox.module';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
+import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
 import { GqlThrottlerGuard } from './graphql/gql-throttler.guard';
 import { SmsOutbox } from './sandbox/sms-outbox';
 import { AccessGuard } from './sessions/access.guard';
 import { SessionsModule } from './sessions/sessions.module';
+import { SessionsService } from './sessions/sessions.service';
 import { PhoneLoginModule } from './users/phone-login.module';
 import { WechatAuthModule } from './wechat/wechat-auth.module';
 
@@ -40,7 +42,8 @@ export class AppModule {
         DatabaseModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [AppConfig],
+          imports: [SessionsModule],
+          inject: [AppConfig, SessionsService],
           useFactory: buildGraphqlOptions,
         }),
         ThrottlerModule.forRoot({
@@ -52,6 +55,7 @@ export class AppModule {
         SessionsModule,
         PhoneLoginModule,
         WechatAuthModule,
+        AdminModule,
         ...(sandbox ? [SandboxModule] : []),
       ],
       providers: [

@@ -3,6 +3,8 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, ValidationContext } from 'graphql';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config.service';
+import type { SessionsService } from '../sessions/sessions.service';
+import { adminOnlySchemaHelp } from './admin-introspection.plugin';
 import { ErrorCode } from './error-code';
 import { formatGraphqlError } from './format-error';
 
@@ -18,7 +20,7 @@ function reportTooComplex(context: ValidationContext | null, error: GraphQLError
 
 const rejection = { propagateOnRejection: false, onReject: [reportTooComplex] };
 
-export function buildGraphqlOptions(config: AppConfig): ApolloDriverConfig {
+export function buildGraphqlOptions(config: AppConfig, sessions: SessionsService): ApolloDriverConfig {
   const limits = config.get('graphql');
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth, ...rejection },
@@ -26,8 +28,8 @@ export function buildGraphqlOptions(config: AppConfig): ApolloDriverConfig {
     costLimit: { maxCost: limits.maxCost, ...rejection },
     maxDirectives: { n: 20, ...rejection },
     maxTokens: { n: limits.maxTokens, exposeLimits: true },
-    // "Did you mean ...?" helps attackers map the schema; only the sandbox keeps it.
-    blockFieldSuggestion: { enabled: config.isProduction },
+    // Suggestions are handled by adminOnlySchemaHelp (kept for admins, and in the sandbox).
+    blockFieldSuggestion: { enabled: false },
   });
   const protection = armor.protect();
 
@@ -37,14 +39,15 @@ export function buildGraphqlOptions(config: AppConfig): ApolloDriverConfig {
     sortSchema: true,
     // The self-hosted playground is its own route; Apollo's landing pages load assets from a CDN.
     graphiql: false,
-    introspection: !config.isProduction,
+    // Always on at Apollo's level; in production adminOnlySchemaHelp refuses it to non-admins.
+    introspection: true,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
     includeStacktraceInErrorResponses: false,
     autoTransformHttpErrors: false,
     formatError: formatGraphqlError,
     validationRules: protection.validationRules,
-    plugins: protection.plugins,
+    plugins: [...protection.plugins, ...(config.isProduction ? [adminOnlySchemaHelp(sessions)] : [])],
     context: ({ req, res }: GraphqlContext): GraphqlContext => ({ req, res }),
   };
 }

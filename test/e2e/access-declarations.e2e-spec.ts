@@ -21,6 +21,16 @@ const EXPECTED: Record<string, string> = {
   'Mutation.wechatRelogin': 'public',
   'Mutation.linkWechat': 'signed-in',
   'Mutation.unlinkWechat': 'signed-in',
+  'Query.adminUsers': 'roles:admin',
+  'Query.adminUser': 'roles:admin',
+  'Query.adminAuditEvents': 'roles:admin',
+  'Query.adminLoginStats': 'roles:admin',
+  'Query.adminTokenRefreshStatus': 'roles:admin',
+  'Mutation.adminBanUser': 'roles:admin',
+  'Mutation.adminUnbanUser': 'roles:admin',
+  'Mutation.adminUnlinkWechat': 'roles:admin',
+  'Mutation.adminRevokeSessions': 'roles:admin',
+  'Mutation.adminRunTokenRefresh': 'roles:admin',
 };
 
 function describeRule(rule: AccessRule | undefined): string {

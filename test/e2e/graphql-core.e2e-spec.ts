@@ -176,9 +176,9 @@ describe('GraphQL core (production mode)', () => {
     await t.close();
   });
 
-  it('refuses introspection', async () => {
+  it('refuses introspection to anyone but an admin', async () => {
     const res = await t.gql('{ __schema { queryType { name } } }');
-    expect(res.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect(res.body.data).toBeUndefined();
   });
 

@@ -44,18 +44,16 @@ async function makeGrants(w: WechatWorld, app: TestApp, people: string[]): Promi
       expiresIn: body.expires_in,
       scope: 'snsapi_userinfo',
     };
-    await app.app
-      .get(Database)
-      .transaction((m) =>
-        identities.upsert(m, SANDBOX_WECHAT_APP.appId, tokens, {
-          openid: body.openid,
-          unionid: body.unionid,
-          nickname: person,
-          avatarUrl: '',
-          language: 'zh_CN',
-          sex: 0,
-        }),
-      );
+    await app.app.get(Database).transaction((m) =>
+      identities.upsert(m, SANDBOX_WECHAT_APP.appId, tokens, {
+        openid: body.openid,
+        unionid: body.unionid,
+        nickname: person,
+        avatarUrl: '',
+        language: 'zh_CN',
+        sex: 0,
+      }),
+    );
   }
 }
 

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { SessionsModule } from '../sessions/sessions.module';
+import { WechatAuthModule } from '../wechat/wechat-auth.module';
+import { AdminResolver } from './admin.resolver';
+import { AdminService } from './admin.service';
+
+@Module({
+  imports: [SessionsModule, WechatAuthModule],
+  providers: [AdminService, AdminResolver],
+})
+export class AdminModule {}

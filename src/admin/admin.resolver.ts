@@ -1,0 +1,172 @@
+import { Args, ArgsType, Field, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { IsEnum, IsInt, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Meta, RequestMeta } from '../common/request-meta';
+import { Roles } from '../sessions/access.decorator';
+import { CurrentCaller } from '../sessions/current-caller.decorator';
+import type { AuthenticatedCaller } from '../sessions/sessions.service';
+import { UserStatus } from '../users/models/user.model';
+import { ADMIN_ROLE } from '../users/users.service';
+import { AdminService } from './admin.service';
+import { AdminUser, AdminUserPage, AuditEventPage, LoginStats, TokenRefreshStatus } from './models/admin.models';
+
+@ArgsType()
+class UsersArgs {
+  @Field(() => String, { nullable: true, description: 'phone, nickname, user id, openid or unionid' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  search?: string | null;
+
+  @Field(() => UserStatus, { nullable: true })
+  @IsOptional()
+  @IsEnum(UserStatus)
+  status?: UserStatus | null;
+
+  @Field(() => Int, { nullable: true, defaultValue: 20 })
+  @IsOptional()
+  @IsInt()
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  after?: string | null;
+}
+
+@ArgsType()
+class AuditArgs {
+  @Field(() => ID, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(36)
+  userId?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  action?: string | null;
+
+  @Field(() => Int, { nullable: true, defaultValue: 50 })
+  @IsOptional()
+  @IsInt()
+  first?: number | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(256)
+  after?: string | null;
+}
+
+@ArgsType()
+class StatsArgs {
+  @Field(() => Date, { nullable: true })
+  @IsOptional()
+  from?: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @IsOptional()
+  to?: Date | null;
+}
+
+@ArgsType()
+class IdArgs {
+  @Field(() => ID)
+  @IsString()
+  @MaxLength(36)
+  id: string;
+}
+
+@ArgsType()
+class BanArgs extends IdArgs {
+  @Field()
+  @IsString()
+  @MaxLength(500)
+  reason: string;
+}
+
+@ArgsType()
+class UserIdArgs {
+  @Field(() => ID)
+  @IsString()
+  @MaxLength(36)
+  userId: string;
+}
+
+/** Every operation here is for admins only (the role comes from ADMIN_PHONES at login). */
+@Roles(ADMIN_ROLE)
+@Resolver()
+export class AdminResolver {
+  constructor(private readonly admin: AdminService) {}
+
+  @Query(() => AdminUserPage)
+  adminUsers(@Args() args: UsersArgs): Promise<AdminUserPage> {
+    return this.admin.users(args.search, args.status, args.first, args.after);
+  }
+
+  @Query(() => AdminUser, { nullable: true })
+  adminUser(@Args() { id }: IdArgs): Promise<AdminUser | null> {
+    return this.admin.user(id);
+  }
+
+  @Query(() => AuditEventPage)
+  adminAuditEvents(@Args() args: AuditArgs): Promise<AuditEventPage> {
+    return this.admin.auditEvents(args.userId, args.action, args.first, args.after);
+  }
+
+  @Query(() => LoginStats)
+  adminLoginStats(@Args() { from, to }: StatsArgs): Promise<LoginStats> {
+    return this.admin.loginStats(from, to);
+  }
+
+  @Query(() => TokenRefreshStatus)
+  adminTokenRefreshStatus(): Promise<TokenRefreshStatus> {
+    return this.admin.tokenRefreshStatus();
+  }
+
+  @Mutation(() => AdminUser, { description: 'Ban a user; every session of theirs ends at once.' })
+  adminBanUser(
+    @Args() { id, reason }: BanArgs,
+    @CurrentCaller() caller: AuthenticatedCaller,
+    @Meta() meta: RequestMeta,
+  ): Promise<AdminUser> {
+    return this.admin.ban(id, reason, { userId: caller.userId, ip: meta.ip });
+  }
+
+  @Mutation(() => AdminUser)
+  adminUnbanUser(
+    @Args() { id }: IdArgs,
+    @CurrentCaller() caller: AuthenticatedCaller,
+    @Meta() meta: RequestMeta,
+  ): Promise<AdminUser> {
+    return this.admin.unban(id, { userId: caller.userId, ip: meta.ip });
+  }
+
+  @Mutation(() => AdminUser)
+  adminUnlinkWechat(
+    @Args() { userId }: UserIdArgs,
+    @CurrentCaller() caller: AuthenticatedCaller,
+    @Meta() meta: RequestMeta,
+  ): Promise<AdminUser> {
+    return this.admin.unlinkWechat(userId, { userId: caller.userId, ip: meta.ip });
+  }
+
+  @Mutation(() => Int, { description: 'End every session of a user; answers how many were live.' })
+  adminRevokeSessions(
+    @Args() { userId }: UserIdArgs,
+    @CurrentCaller() caller: AuthenticatedCaller,
+    @Meta() meta: RequestMeta,
+  ): Promise<number> {
+    return this.admin.revokeSessions(userId, { userId: caller.userId, ip: meta.ip });
+  }
+
+  @Mutation(() => TokenRefreshStatus, { description: 'Run one token refresh pass now.' })
+  adminRunTokenRefresh(
+    @CurrentCaller() caller: AuthenticatedCaller,
+    @Meta() meta: RequestMeta,
+  ): Promise<TokenRefreshStatus> {
+    return this.admin.runTokenRefresh({ userId: caller.userId, ip: meta.ip });
+  }
+}

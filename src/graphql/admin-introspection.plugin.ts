@@ -1,0 +1,51 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { DocumentNode, GraphQLError, visit, BREAK } from 'graphql';
+import type { Request } from 'express';
+import type { SessionsService } from '../sessions/sessions.service';
+import { ErrorCode } from './error-code';
+
+function asksForSchema(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') {
+        found = true;
+        return BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+/**
+ * Production: introspection and "Did you mean …?" suggestions are answered only for admin tokens
+ * (they map the schema for an attacker; admins need them in the playground).
+ */
+export function adminOnlySchemaHelp(sessions: SessionsService): ApolloServerPlugin<{ req: Request }> {
+  return {
+    async requestDidStart({ contextValue }) {
+      let admin: Promise<boolean> | undefined;
+      const isAdmin = (): Promise<boolean> => {
+        admin ??= (async () => {
+          const match = /^Bearer\s+(\S+)$/i.exec(contextValue.req?.headers.authorization ?? '');
+          if (!match) return false;
+          const caller = await sessions.authenticate(match[1]).catch(() => null);
+          return caller?.roles.includes('admin') ?? false;
+        })();
+        return admin;
+      };
+      return {
+        async didResolveOperation({ document }) {
+          if (asksForSchema(document) && !(await isAdmin())) {
+            throw new GraphQLError('Introspection is for admins.', { extensions: { code: ErrorCode.FORBIDDEN } });
+          }
+        },
+        async didEncounterErrors({ errors }) {
+          if (await isAdmin()) return;
+          for (const error of errors) error.message = error.message.replace(/ ?Did you mean .+\?$/, '');
+        },
+      };
+    },
+  };
+}
