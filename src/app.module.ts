@@ -16,6 +16,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { GqlThrottlerGuard } from './graphql/gql-throttler.guard';
 import { SmsOutbox } from './sandbox/sms-outbox';
 import { AccessGuard } from './sessions/access.guard';
@@ -56,6 +57,7 @@ export class AppModule {
         PhoneLoginModule,
         WechatAuthModule,
         AdminModule,
+        MetricsModule,
         ...(sandbox ? [SandboxModule] : []),
       ],
       providers: [

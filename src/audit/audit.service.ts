@@ -23,9 +23,13 @@ export class AuditService {
     private readonly clock: Clock,
   ) {}
 
+  /** Whoever wants to observe audited actions (metrics); set once at boot. */
+  observer?: (action: string, details: Record<string, unknown> | undefined) => void;
+
   /** Records inside the caller's transaction when given one, so the event and the change commit together. */
   async record(entry: AuditEntry, manager?: EntityManager): Promise<void> {
     if (!manager) return this.database.transaction((m) => this.record(entry, m));
+    this.observer?.(entry.action, entry.details);
     await manager.getRepository(AuditEventEntity).insert({
       id: newId(),
       action: entry.action,

@@ -3,12 +3,13 @@ import type { NextFunction, Request, Response } from 'express';
 import { AppConfig } from '../config/app-config.service';
 import { FakeWechatServer } from './fake-wechat/fake-wechat';
 import { SmsOutboxController } from './sms-outbox.controller';
+import { SandboxClockController } from './sandbox-clock.controller';
 
 export const FAKE_WECHAT_PATH = '/sandbox/wechat';
 
 /** Only imported in sandbox mode: in production none of /sandbox/* exists. */
 @Module({
-  controllers: [SmsOutboxController],
+  controllers: [SmsOutboxController, SandboxClockController],
   providers: [
     {
       provide: FakeWechatServer,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import passport from 'passport';
+import { AuditService } from '../audit/audit.service';
 import { AppConfig } from '../config/app-config.service';
 import { DomainError } from '../graphql/domain-error';
 import { ErrorCode } from '../graphql/error-code';
@@ -34,6 +35,7 @@ export class WechatAuthorizer {
     private readonly client: WechatApiClient,
     private readonly exchanges: CodeExchangesService,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   // Long enough for the request holding a code to finish its WeChat calls and transaction.
@@ -47,7 +49,36 @@ export class WechatAuthorizer {
     return appId;
   }
 
-  async authorize(input: CodeInput, purpose: 'login' | 'link', userId: string | null): Promise<WechatAuthOutcome> {
+  async authorize(
+    input: CodeInput,
+    purpose: 'login' | 'link',
+    userId: string | null,
+    ip: string | null = null,
+  ): Promise<WechatAuthOutcome> {
+    try {
+      return await this.authorizeCode(input, purpose, userId);
+    } catch (error) {
+      if (error instanceof DomainError) {
+        await this.audit.record({
+          action: purpose === 'login' ? 'login.failed' : 'wechat.link_failed',
+          actorUserId: userId,
+          ip,
+          details: {
+            method: 'WECHAT',
+            code: error.code,
+            ...(error.details.wechatErrcode !== undefined ? { wechatErrcode: error.details.wechatErrcode } : {}),
+          },
+        });
+      }
+      throw error;
+    }
+  }
+
+  private async authorizeCode(
+    input: CodeInput,
+    purpose: 'login' | 'link',
+    userId: string | null,
+  ): Promise<WechatAuthOutcome> {
     if (typeof input.code !== 'string' || input.code.trim() === '' || input.code.length > MAX_CODE_LENGTH) {
       throw DomainError.badInput('code', 'not a WeChat authorization code');
     }

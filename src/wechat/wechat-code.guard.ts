@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { GqlExecutionContext } from '@nestjs/graphql';
+import { metaOf } from '../common/request-meta';
 import type { AuthenticatedRequest } from '../sessions/access.guard';
 import { CodeInput, WechatAuthOutcome, WechatAuthorizer } from './wechat-authorizer.service';
 

@@ -42,6 +42,8 @@ const SIX_DIGITS = /^\d{6}$/;
 export class SmsCodesService {
   private readonly logger = new Logger(SmsCodesService.name);
   private readonly limits: SmsLimits;
+  /** Called with each send's outcome, for metrics. */
+  onSend?: (purpose: SmsPurposeValue, outcome: 'sent' | 'rate_limited' | 'failed') => void;
 
   constructor(
     private readonly database: Database,
@@ -88,6 +90,7 @@ export class SmsCodesService {
       },
     );
     if ('limited' in outcome) {
+      this.onSend?.(request.purpose, 'rate_limited');
       throw new DomainError(ErrorCode.SMS_RATE_LIMITED, undefined, {
         retryAfterSeconds: outcome.limited.retryAfterSeconds,
       });
@@ -111,6 +114,7 @@ export class SmsCodesService {
       );
       throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'The SMS could not be sent. Try again shortly.');
     }
+    this.onSend?.(request.purpose, 'sent');
     return {
       phone: maskPhone(request.phone),
       expiresAt,

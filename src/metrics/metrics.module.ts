@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { SmsModule } from '../users/sms/sms.module';
+import { WechatAuthModule } from '../wechat/wechat-auth.module';
+import { MetricsController } from './metrics.controller';
+import { MetricsService } from './metrics.service';
+
+@Global()
+@Module({
+  imports: [WechatAuthModule, SmsModule],
+  controllers: [MetricsController],
+  providers: [MetricsService],
+  exports: [MetricsService],
+})
+export class MetricsModule {}

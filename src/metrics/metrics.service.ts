@@ -1,0 +1,90 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AuditService } from '../audit/audit.service';
+import { SmsCodesService } from '../users/sms/sms-codes.service';
+import { TokenRefreshService } from '../wechat/token-refresh.service';
+import { WechatApiClient } from '../wechat/wechat-api.client';
+
+/**
+ * Prometheus metrics (prom-client), one registry per app instance. Counters are fed by hooks on the
+ * WeChat client, the refresh job, SMS sending and the audit log, so business code stays metric-free.
+ */
+@Injectable()
+export class MetricsService implements OnModuleInit {
+  readonly registry = new Registry();
+
+  readonly logins = new Counter({
+    name: 'wechat_login_logins_total',
+    help: 'Logins by method (WECHAT, PHONE) and outcome (success or an error code)',
+    labelNames: ['method', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly wechatCalls = new Counter({
+    name: 'wechat_login_wechat_calls_total',
+    help: 'Calls to WeChat by endpoint and outcome (ok, errcode_N, timeout, http_5xx, ...)',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly wechatLatency = new Histogram({
+    name: 'wechat_login_wechat_call_duration_seconds',
+    help: 'Latency of calls to WeChat',
+    labelNames: ['endpoint'] as const,
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
+    registers: [this.registry],
+  });
+
+  readonly smsSends = new Counter({
+    name: 'wechat_login_sms_sends_total',
+    help: 'SMS codes sent by purpose and outcome',
+    labelNames: ['purpose', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly refreshOutcomes = new Counter({
+    name: 'wechat_login_token_refresh_total',
+    help: 'Grants processed by the refresh job, by outcome (refreshed, failed, reauth)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(
+    private readonly client: WechatApiClient,
+    private readonly refreshJob: TokenRefreshService,
+    private readonly audit: AuditService,
+    private readonly smsCodes: SmsCodesService,
+  ) {
+    const client_ = client;
+    new Gauge({
+      name: 'wechat_login_wechat_circuit_open',
+      help: '1 while the circuit breaker of a WeChat app is open (or half-open), else 0',
+      labelNames: ['app_id'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const appId of client_.appIds)
+          this.set({ app_id: appId }, client_.circuitState(appId) === 'closed' ? 0 : 1);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'wechat_login_' });
+  }
+
+  onModuleInit(): void {
+    this.client.onCall = (endpoint, outcome, millis) => {
+      this.wechatCalls.inc({ endpoint, outcome });
+      this.wechatLatency.observe({ endpoint }, millis / 1000);
+    };
+    this.refreshJob.onOutcome = (outcome) => this.refreshOutcomes.inc({ outcome });
+    this.audit.observer = (action, details) => this.observeAudit(action, details);
+    this.smsCodes.onSend = (purpose, outcome) => this.smsSends.inc({ purpose, outcome });
+  }
+
+  /** From the audit log: every login success and failure passes through it. */
+  observeAudit(action: string, details: Record<string, unknown> | undefined): void {
+    if (action === 'login.phone') this.logins.inc({ method: 'PHONE', outcome: 'success' });
+    else if (action === 'login.wechat' || action === 'wechat.bind')
+      this.logins.inc({ method: 'WECHAT', outcome: 'success' });
+    else if (action === 'login.failed')
+      this.logins.inc({ method: String(details?.method ?? 'UNKNOWN'), outcome: String(details?.code ?? 'UNKNOWN') });
+  }
+}

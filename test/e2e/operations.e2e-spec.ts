@@ -1,0 +1,73 @@
+import { Clock } from '../../src/common/clock';
+import { bearer, errorCode, loginWithPhone, ME, nextPhone } from '../support/flows';
+import { startTestApp, TestApp } from '../support/test-app';
+import { authorizeOnPhone, startWechatWorld, wechatLogin, WechatWorld } from '../support/wechat';
+
+describe('metrics', () => {
+  let w: WechatWorld;
+
+  beforeAll(async () => {
+    w = await startWechatWorld();
+  });
+
+  afterAll(async () => {
+    await w.close();
+  });
+
+  it('exposes logins, WeChat calls with latency, SMS sends, refresh outcomes and circuit state', async () => {
+    await loginWithPhone(w.t, nextPhone('139'));
+    const auth = await authorizeOnPhone(w, { person: 'measured' });
+    await wechatLogin(w, { code: auth.code, state: auth.state });
+    const failed = await authorizeOnPhone(w, { person: 'measured-fail' });
+    w.fake.addFault({ endpoint: 'access_token', errcode: 45011, times: 1 });
+    await wechatLogin(w, { code: failed.code, state: failed.state });
+
+    const res = await w.t.http().get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    const text = res.text;
+    expect(text).toMatch(/wechat_login_logins_total\{method="PHONE",outcome="success"\} 1/);
+    expect(text).toMatch(/wechat_login_logins_total\{method="WECHAT",outcome="WECHAT_RATE_LIMITED"\} 1/);
+    expect(text).toMatch(/wechat_login_wechat_calls_total\{endpoint="access_token",outcome="ok"\} 1/);
+    expect(text).toMatch(/wechat_login_wechat_calls_total\{endpoint="access_token",outcome="errcode_45011"\} 1/);
+    expect(text).toMatch(/wechat_login_wechat_call_duration_seconds_count\{endpoint="userinfo"\} 1/);
+    expect(text).toMatch(/wechat_login_sms_sends_total\{purpose="LOGIN",outcome="sent"\} 1/);
+    expect(text).toMatch(/wechat_login_wechat_circuit_open\{app_id="wxsandbox00000001"\} 0/);
+    expect(text).toContain('wechat_login_token_refresh_total');
+    expect(text).toContain('wechat_login_process_cpu_seconds_total');
+  });
+});
+
+describe('sandbox clock', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ env: { SMS_CONSOLE_LOG_CODES: 'false' } });
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('moves the service clock and the fake WeChat clock together', async () => {
+    const user = await loginWithPhone(t, nextPhone('139'));
+    const before = t.app.get(Clock).nowMs();
+    const res = await t.http().post('/sandbox/clock').send({ advanceSeconds: 3600 });
+    expect(res.status).toBe(200);
+    expect(Date.parse(res.body.now) - before).toBeGreaterThanOrEqual(3600 * 1000);
+    expect(Math.abs(Date.parse(res.body.wechatNow) - Date.parse(res.body.now))).toBeLessThan(5000);
+    // Access tokens (15 minutes) have expired on the service's clock.
+    expect(errorCode(await t.gql(ME, undefined, bearer(user.accessToken)))).toBe('UNAUTHENTICATED');
+    expect((await t.http().post('/sandbox/clock').send({ advanceSeconds: -1 })).status).toBe(400);
+  });
+
+  it('does not exist in production', async () => {
+    const prod = await startTestApp({ override: (c) => ({ ...c, mode: 'production' }) });
+    try {
+      expect((await prod.http().post('/sandbox/clock').send({ advanceSeconds: 1 })).status).toBe(404);
+      expect((await prod.http().get('/sandbox/sms/outbox')).status).toBe(404);
+    } finally {
+      await prod.close();
+    }
+  });
+});
