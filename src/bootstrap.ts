@@ -7,6 +7,7 @@ import { AppModule, AppModuleOptions } from './app.module';
 import { requestIdFrom, runWithRequestContext } from './common/request-context';
 import type { AppConfigValues } from './config/app-config';
 import { DomainError } from './graphql/domain-error';
+import { mountPlayground } from './admin/playground/playground';
 
 /** Builds the whole service, initialised but not yet listening (tests use it as it is). */
 export async function createApp(
@@ -29,6 +30,7 @@ export async function createApp(
     runWithRequestContext({ requestId }, next);
   });
   app.useBodyParser('json', { limit: config.httpBodyLimit });
+  mountPlayground(app);
 
   app.useGlobalPipes(
     new ValidationPipe({

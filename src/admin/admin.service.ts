@@ -93,11 +93,12 @@ export class AdminService {
       if (phone) {
         query.andWhere('u.phone = :phone', { phone });
       } else {
-        const like = `%${term.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        // '!' escapes LIKE wildcards the same way on SQLite and MySQL (a backslash does not).
+        const like = `%${term.replace(/[!%_]/g, (c) => `!${c}`)}%`;
         query.andWhere(
           new Brackets((q) =>
             q
-              .where("u.nickname LIKE :like ESCAPE '\\'", { like })
+              .where("u.nickname LIKE :like ESCAPE '!'", { like })
               .orWhere('u.id = :term', { term })
               .orWhere(
                 'EXISTS (SELECT 1 FROM wechat_identities i WHERE i.user_id = u.id AND (i.openid = :term OR i.unionid = :term))',

@@ -71,3 +71,34 @@ describe('sandbox clock', () => {
     }
   });
 });
+
+describe('playground page', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('serves GraphiQL and its assets from this server, for browsers only', async () => {
+    const page = await t.http().get('/graphql').set('accept', 'text/html');
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('<div id="graphiql">');
+    expect(page.text).not.toMatch(/https?:\/\//);
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'");
+    for (const asset of ['react.js', 'react-dom.js', 'graphiql.js', 'graphiql.css', 'playground.js']) {
+      const res = await t.http().get(`/playground/${asset}`);
+      expect({ asset, status: res.status, length: (res.text ?? '').length > 100 }).toEqual({
+        asset,
+        status: 200,
+        length: true,
+      });
+    }
+    expect((await t.http().get('/playground/unknown.js')).status).toBe(404);
+    // A GraphQL GET without the browser's Accept still meets Apollo (and its CSRF prevention).
+    expect((await t.http().get('/graphql').set('accept', 'application/json')).status).toBe(400);
+  });
+});
