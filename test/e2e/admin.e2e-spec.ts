@@ -205,7 +205,28 @@ describe('admin API', () => {
   it('keeps an audit event for every kind of action, with no secret or full phone number', async () => {
     // The actions of this file so far, plus the self-service ones.
     const user = await loginWithPhone(w.t, nextPhone('136'));
-    await w.t.gql('mutation { logout }', undefined, bearer(user.accessToken));
+    const link = await authorizeOnPhone(w, { person: 'audited-linker', headers: bearer(user.accessToken) });
+    await w.t.gql(
+      'mutation($i: LinkWechatInput!) { linkWechat(input: $i) { id } }',
+      { i: { code: link.code, state: link.state, deviceId: 'device-1' } },
+      bearer(user.accessToken),
+    );
+    await w.t.gql('mutation { unlinkWechat { id } }', undefined, bearer(user.accessToken));
+    const sid = (
+      await w.t.gql<{ mySessions: { id: string }[] }>('{ mySessions { id } }', undefined, bearer(user.accessToken))
+    ).body.data!.mySessions[0].id;
+    w.t.app.get(Clock).advance(61);
+    const other = await loginWithPhone(w.t, user.phone);
+    await w.t.gql('mutation($id: ID!) { revokeSession(id: $id) }', { id: sid }, bearer(other.accessToken));
+    w.t.app.get(Clock).advance(61);
+    await sendCode(w.t, user.phone, 'DELETE_ACCOUNT', bearer(other.accessToken));
+    await w.t.gql(
+      'mutation($c: String!) { deleteMyAccount(smsCode: $c) }',
+      { c: latestCode(w.t, user.phone) },
+      bearer(other.accessToken),
+    );
+    const self = await loginWithPhone(w.t, nextPhone('136'));
+    await w.t.gql('mutation { logout }', undefined, bearer(self.accessToken));
     const events = (
       await asAdmin<{ adminAuditEvents: { items: { action: string; details: string | null; ip: string | null }[] } }>(
         '{ adminAuditEvents(first: 100) { items { action details ip } } }',

@@ -210,3 +210,39 @@ describe('token refresh job', () => {
     }
   });
 });
+
+describe('token refresh job at shutdown', () => {
+  it('stops claiming and leaves no lease behind', async () => {
+    const w = await startWechatWorld({ TOKEN_REFRESH_CONCURRENCY: '1' });
+    const clock = w.t.app.get(Clock);
+    await makeGrants(w, w.t, ['s1', 's2', 's3']);
+    clock.advance(7201);
+    w.fake.advanceClock(7201);
+    w.fake.addFault({ endpoint: 'refresh_token', delayMs: 300, times: 3 });
+    const job = w.t.app.get(TokenRefreshService);
+    const leased = async () =>
+      Number(
+        (
+          (await w.t.app
+            .get(Database)
+            .dataSource.query('SELECT COUNT(*) AS n FROM wechat_grants WHERE lease_owner IS NOT NULL')) as {
+            n: number;
+          }[]
+        )[0].n,
+      );
+    const pass = job.runOnce();
+    for (let i = 0; i < 200 && (await leased()) < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await leased()).toBe(3);
+    await job.beforeApplicationShutdown();
+    const report = await pass;
+    // At most the grant in flight finished; the ones still queued were given back, not refreshed.
+    expect(report.claimed).toBe(3);
+    expect(report.refreshed + report.failed).toBeLessThanOrEqual(1);
+    const rows = (await w.t.app.get(Database).dataSource.query('SELECT lease_owner FROM wechat_grants')) as {
+      lease_owner: string | null;
+    }[];
+    expect(rows.map((r) => r.lease_owner)).toEqual([null, null, null]);
+    expect((await job.runOnce()).claimed).toBe(0);
+    await w.close();
+  });
+});
