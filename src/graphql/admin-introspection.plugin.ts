@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { DocumentNode, GraphQLError, visit, BREAK } from 'graphql';
 import type { Request } from 'express';
+import { bearerTokenOf } from '../sessions/bearer-token';
 import type { SessionsService } from '../sessions/sessions.service';
 import { ErrorCode } from './error-code';
 
@@ -28,9 +29,9 @@ export function adminOnlySchemaHelp(sessions: SessionsService): ApolloServerPlug
       let admin: Promise<boolean> | undefined;
       const isAdmin = (): Promise<boolean> => {
         admin ??= (async () => {
-          const match = /^Bearer\s+(\S+)$/i.exec(contextValue.req?.headers.authorization ?? '');
-          if (!match) return false;
-          const caller = await sessions.authenticate(match[1]).catch(() => null);
+          const token = bearerTokenOf(contextValue.req?.headers);
+          if (!token) return false;
+          const caller = await sessions.authenticate(token).catch(() => null);
           return caller?.roles.includes('admin') ?? false;
         })();
         return admin;

@@ -5,6 +5,7 @@ import { requestFromContext } from '../common/request-meta';
 import { DomainError } from '../graphql/domain-error';
 import { ErrorCode } from '../graphql/error-code';
 import { ACCESS_KEY, AccessRule } from './access.decorator';
+import { bearerTokenOf } from './bearer-token';
 import { AuthenticatedCaller, SessionsService } from './sessions.service';
 
 export type AuthenticatedRequest = Request & { caller?: AuthenticatedCaller };
@@ -36,17 +37,14 @@ export class AccessGuard implements CanActivate {
 
     const req = requestFromContext(context) as AuthenticatedRequest;
     // Several fields of one request share the check.
-    req.caller ??= await this.sessions.authenticate(bearerToken(req));
+    if (!req.caller) {
+      const token = bearerTokenOf(req.headers);
+      if (!token) throw new DomainError(ErrorCode.UNAUTHENTICATED);
+      req.caller = await this.sessions.authenticate(token);
+    }
     if (rule.kind === 'roles' && !rule.roles.some((role) => req.caller!.roles.includes(role))) {
       throw new DomainError(ErrorCode.FORBIDDEN);
     }
     return true;
   }
-}
-
-function bearerToken(req: Request): string {
-  const header = req.headers.authorization;
-  const match = typeof header === 'string' ? /^Bearer\s+(\S{1,4096})$/i.exec(header) : null;
-  if (!match) throw new DomainError(ErrorCode.UNAUTHENTICATED);
-  return match[1];
 }

@@ -5,6 +5,7 @@ import { Meta, RequestMeta } from '../common/request-meta';
 import { DomainError } from '../graphql/domain-error';
 import { ErrorCode } from '../graphql/error-code';
 import { Public, SignedIn } from '../sessions/access.decorator';
+import { bearerTokenOf } from '../sessions/bearer-token';
 import { CurrentCaller } from '../sessions/current-caller.decorator';
 import { Session } from '../sessions/models/session.model';
 import { AuthenticatedCaller, SessionsService } from '../sessions/sessions.service';
@@ -55,7 +56,9 @@ export class UsersResolver {
       case SmsPurpose.LOGIN:
         return this.smsCodes.send({ phone, purpose: 'LOGIN', ip: meta.ip });
       case SmsPurpose.DELETE_ACCOUNT: {
-        const caller = await this.sessions.authenticate(bearerOf(req));
+        const token = bearerTokenOf(req.headers);
+        if (!token) throw new DomainError(ErrorCode.UNAUTHENTICATED);
+        const caller = await this.sessions.authenticate(token);
         const user = await this.users.findById(caller.userId);
         if (!user?.phone || user.phone !== phone)
           throw DomainError.badInput('phone', 'not the phone number of this account');
@@ -87,10 +90,4 @@ export class UsersResolver {
     await this.phoneLogin.deleteAccount(caller.userId, smsCode, meta);
     return true;
   }
-}
-
-function bearerOf(req: Request): string {
-  const match = /^Bearer\s+(\S{1,4096})$/i.exec(req.headers.authorization ?? '');
-  if (!match) throw new DomainError(ErrorCode.UNAUTHENTICATED);
-  return match[1];
 }

@@ -2,9 +2,8 @@ import { Args, ArgsType, Context, Field, Mutation, Resolver } from '@nestjs/grap
 import { UseGuards } from '@nestjs/common';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { Meta, RequestMeta } from '../common/request-meta';
-import { DomainError } from '../graphql/domain-error';
-import { ErrorCode } from '../graphql/error-code';
 import { Public, SignedIn } from '../sessions/access.decorator';
+import { bearerTokenOf } from '../sessions/bearer-token';
 import { CurrentCaller } from '../sessions/current-caller.decorator';
 import { Session } from '../sessions/models/session.model';
 import { AuthenticatedCaller, SessionsService } from '../sessions/sessions.service';
@@ -53,10 +52,8 @@ export class WechatAuthResolver {
   @Mutation(() => WechatAuthRequest, { description: 'Step 1: the one-time state and what SendAuth.Req needs.' })
   async startWechatLogin(@Args() args: StartArgs, @Context('req') req: WechatRequest): Promise<WechatAuthRequest> {
     // A signed-in caller gets a state for linking, bound to them.
-    const header = req.headers.authorization;
-    const caller = header
-      ? await this.sessions.authenticate(header.replace(/^Bearer\s+/i, '')).catch(() => null)
-      : null;
+    const token = bearerTokenOf(req.headers);
+    const caller = token ? await this.sessions.authenticate(token).catch(() => null) : null;
     return this.wechat.start(this.authorizer.resolveApp(args.appId), args.deviceId ?? null, caller?.userId ?? null);
   }
 
@@ -124,7 +121,6 @@ export class WechatAuthResolver {
   @SignedIn()
   @Mutation(() => User, { description: 'Remove the WeChat link; refused when it is the only way to log in.' })
   async unlinkWechat(@CurrentCaller() caller: AuthenticatedCaller, @Meta() meta: RequestMeta): Promise<User> {
-    if (!caller) throw new DomainError(ErrorCode.UNAUTHENTICATED);
     return this.users.toSelfModel(await this.wechat.unlink(caller.userId, meta));
   }
 }

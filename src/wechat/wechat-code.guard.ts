@@ -33,6 +33,7 @@ export class WechatCodeGuard implements CanActivate {
       input,
       purpose,
       purpose === 'link' ? (req.caller?.userId ?? null) : null,
+      metaOf(req).ip,
     );
     return true;
   }

@@ -1,9 +1,9 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
-import { Platform } from '../../common/enums';
+import { IsString, MaxLength } from 'class-validator';
+import { DeviceInput } from '../../common/device.input';
 
 @InputType()
-export class PhoneLoginInput {
+export class PhoneLoginInput extends DeviceInput {
   @Field()
   @IsString()
   @MaxLength(32)
@@ -13,15 +13,4 @@ export class PhoneLoginInput {
   @IsString()
   @MaxLength(16)
   smsCode: string;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  deviceId?: string | null;
-
-  @Field(() => Platform, { nullable: true })
-  @IsOptional()
-  @IsEnum(Platform)
-  platform?: Platform | null;
 }

@@ -1,9 +1,9 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
-import { Platform } from '../../common/enums';
+import { IsString, MaxLength } from 'class-validator';
+import { DeviceInput } from '../../common/device.input';
 
 @InputType()
-export class BindPhoneInput {
+export class BindPhoneInput extends DeviceInput {
   @Field()
   @IsString()
   @MaxLength(128)
@@ -18,15 +18,4 @@ export class BindPhoneInput {
   @IsString()
   @MaxLength(16)
   smsCode: string;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  deviceId?: string | null;
-
-  @Field(() => Platform, { nullable: true })
-  @IsOptional()
-  @IsEnum(Platform)
-  platform?: Platform | null;
 }

@@ -1,9 +1,9 @@
-import { Field, InputType } from '@nestjs/graphql';
-import { IsEnum, IsOptional, IsString, MaxLength } from 'class-validator';
-import { Platform } from '../../common/enums';
+import { Field, InputType, PickType } from '@nestjs/graphql';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { DeviceInput } from '../../common/device.input';
 
 @InputType()
-export class WechatLoginInput {
+export class WechatLoginInput extends DeviceInput {
   @Field({ description: 'the one-time code from the WeChat SDK (SendAuth.Resp)' })
   @IsString()
   @MaxLength(256)
@@ -14,17 +14,6 @@ export class WechatLoginInput {
   @IsString()
   @MaxLength(1024)
   state?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  deviceId?: string | null;
-
-  @Field(() => Platform, { nullable: true })
-  @IsOptional()
-  @IsEnum(Platform)
-  platform?: Platform | null;
 
   @Field(() => String, {
     nullable: true,
@@ -37,27 +26,8 @@ export class WechatLoginInput {
 }
 
 @InputType()
-export class LinkWechatInput {
-  @Field()
-  @IsString()
-  @MaxLength(256)
-  code: string;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  state?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  deviceId?: string | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
-  appId?: string | null;
-}
+export class LinkWechatInput extends PickType(
+  WechatLoginInput,
+  ['code', 'state', 'deviceId', 'appId'] as const,
+  InputType,
+) {}
