@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.service';
 import { buildDataSourceOptions } from './data-source-options';
 import { Database } from './database.service';
+import { HousekeepingService } from './housekeeping.service';
 import { runMigrations } from './migration-runner';
 
 @Global()
@@ -27,7 +28,7 @@ import { runMigrations } from './migration-runner';
       },
     }),
   ],
-  providers: [Database],
-  exports: [Database],
+  providers: [Database, HousekeepingService],
+  exports: [Database, HousekeepingService],
 })
 export class DatabaseModule {}

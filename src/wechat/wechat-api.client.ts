@@ -14,6 +14,7 @@ import {
   TimeoutStrategy,
   wrap,
 } from 'cockatiel';
+import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { AppConfig } from '../config/app-config.service';
 import { isTransient, isWechatFailure, WechatApiError, WechatUnavailableError } from './wechat-errors';
@@ -80,6 +81,8 @@ export class WechatApiClient implements OnModuleDestroy {
     this.timeoutMs = wechat.timeoutMs;
     this.budgetMs = wechat.budgetMs;
     this.configuredBase = wechat.apiBase;
+    // Every call in flight listens on this one signal (to stop at shutdown); there can be many.
+    setMaxListeners(0, this.controller.signal);
   }
 
   onModuleDestroy(): void {

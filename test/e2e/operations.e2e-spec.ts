@@ -1,4 +1,6 @@
 import { Clock } from '../../src/common/clock';
+import { Database } from '../../src/database/database.service';
+import { HousekeepingService } from '../../src/database/housekeeping.service';
 import { bearer, errorCode, loginWithPhone, ME, nextPhone } from '../support/flows';
 import { startTestApp, TestApp } from '../support/test-app';
 import { authorizeOnPhone, startWechatWorld, wechatLogin, WechatWorld } from '../support/wechat';
@@ -100,5 +102,30 @@ describe('playground page', () => {
     expect((await t.http().get('/playground/unknown.js')).status).toBe(404);
     // A GraphQL GET without the browser's Accept still meets Apollo (and its CSRF prevention).
     expect((await t.http().get('/graphql').set('accept', 'application/json')).status).toBe(400);
+  });
+});
+
+describe('housekeeping', () => {
+  it('deletes expired states, codes, tickets and closed limit windows, and keeps live ones', async () => {
+    const t = await startTestApp({ env: { SMS_CONSOLE_LOG_CODES: 'false' } });
+    try {
+      const old = nextPhone('139');
+      await loginWithPhone(t, old);
+      await t.gql('mutation { startWechatLogin(deviceId: "d") { state } }');
+      t.app.get(Clock).advance(3 * 24 * 3600);
+      const fresh = nextPhone('139');
+      await loginWithPhone(t, fresh);
+      const deleted = await t.app.get(HousekeepingService).sweep();
+      expect(deleted).toEqual(expect.objectContaining({ login_states: 1, sms_codes: 1 }));
+      expect(deleted.rate_limits).toBeGreaterThan(0);
+      const ds = t.app.get(Database).dataSource;
+      const phones = (await ds.query('SELECT phone FROM sms_codes')) as { phone: string }[];
+      expect(phones.map((p) => p.phone)).toEqual([fresh]);
+      // Users and sessions are not housekeeping's business.
+      expect(Number(((await ds.query('SELECT COUNT(*) AS n FROM users')) as { n: number }[])[0].n)).toBe(2);
+      expect(Number(((await ds.query('SELECT COUNT(*) AS n FROM sessions')) as { n: number }[])[0].n)).toBe(2);
+    } finally {
+      await t.close();
+    }
   });
 });
