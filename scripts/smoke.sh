@@ -33,10 +33,20 @@ answer=$(curl -fsS -X POST "http://127.0.0.1:$port/graphql" -H 'content-type: ap
   -d '{"query":"{ loginOptions(platform: IOS, wechatInstalled: false) { showWechatButton methods } }"}')
 [[ "$answer" == '{"data":{"loginOptions":{"showWechatButton":false,"methods":["PHONE"]}}}' ]] || {
   echo "smoke: unexpected loginOptions answer: $answer"; exit 1; }
+# The playground page and its assets come from this server.
+curl -fsS -H 'accept: text/html' "http://127.0.0.1:$port/graphql" | grep -q 'id="graphiql"' || { echo "smoke: no playground page"; exit 1; }
+curl -fsS "http://127.0.0.1:$port/playground/graphiql.js" >/dev/null || { echo "smoke: playground assets missing"; exit 1; }
+# A phone login, the code read from the sandbox outbox.
+gql() { curl -fsS -X POST "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' -d "$1"; }
+gql '{"query":"mutation { sendSmsCode(input: {phone: \"13800138000\", purpose: LOGIN}) { phone } }"}' >/dev/null
+code=$(curl -fsS "http://127.0.0.1:$port/sandbox/sms/outbox?phone=13800138000" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).messages[0].code))')
+login=$(gql "{\"query\":\"mutation { loginWithPhone(input: {phone: \\\"13800138000\\\", smsCode: \\\"$code\\\"}) { user { phone } } }\"}")
+[[ "$login" == '{"data":{"loginWithPhone":{"user":{"phone":"+8613800138000"}}}}' ]] || { echo "smoke: phone login failed: $login"; exit 1; }
 kill -TERM "$pid"
 wait "$pid" || true
 pid=""
-echo "smoke: sandbox ok (port $port)"
+grep -q 'SANDBOX SMS to +86 138\*\*\*\*8000' "$log" || { echo "smoke: the sandbox did not print the code"; exit 1; }
+echo "smoke: sandbox ok (port $port): playground, phone login, graceful stop"
 
 # --- production without secrets ----------------------------------------------------------------
 set +e
