@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { ConfigError, loadAppConfig } from './config/app-config';
+import { Logger } from '@nestjs/common';
+import { ConfigError, describeEnvironment, loadAppConfig } from './config/app-config';
 import { createApp } from './bootstrap';
 import { printBanner } from './banner';
 
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createApp(config);
+  // What this instance runs with, secrets masked.
+  new Logger('Config').log(`${config.mode} mode; environment: ${describeEnvironment(process.env).join(' ') || '(defaults)'}`);
   await app.listen(config.port, config.host);
   printBanner(config, app.getHttpServer().address());
 }
