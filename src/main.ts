@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   }
   const app = await createApp(config);
   // What this instance runs with, secrets masked.
-  new Logger('Config').log(`${config.mode} mode; environment: ${describeEnvironment(process.env).join(' ') || '(defaults)'}`);
+  new Logger('Config').log(
+    `${config.mode} mode; environment: ${describeEnvironment(process.env).join(' ') || '(defaults)'}`,
+  );
   await app.listen(config.port, config.host);
   printBanner(config, app.getHttpServer().address());
 }

@@ -9,8 +9,26 @@ import { ADMIN_ROLE } from '../users/users.service';
 import { AdminService } from './admin.service';
 import { AdminUser, AdminUserPage, AuditEventPage, LoginStats, TokenRefreshStatus } from './models/admin.models';
 
+/** Cursor paging arguments, newest first; `first` defaults differ per list (api.graphql). */
+function PageArgs(defaultFirst: number) {
+  @ArgsType()
+  abstract class Page {
+    @Field(() => Int, { nullable: true, defaultValue: defaultFirst })
+    @IsOptional()
+    @IsInt()
+    first?: number | null;
+
+    @Field(() => String, { nullable: true })
+    @IsOptional()
+    @IsString()
+    @MaxLength(256)
+    after?: string | null;
+  }
+  return Page;
+}
+
 @ArgsType()
-class UsersArgs {
+class UsersArgs extends PageArgs(20) {
   @Field(() => String, { nullable: true, description: 'phone, nickname, user id, openid or unionid' })
   @IsOptional()
   @IsString()
@@ -21,21 +39,10 @@ class UsersArgs {
   @IsOptional()
   @IsEnum(UserStatus)
   status?: UserStatus | null;
-
-  @Field(() => Int, { nullable: true, defaultValue: 20 })
-  @IsOptional()
-  @IsInt()
-  first?: number | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(256)
-  after?: string | null;
 }
 
 @ArgsType()
-class AuditArgs {
+class AuditArgs extends PageArgs(50) {
   @Field(() => ID, { nullable: true })
   @IsOptional()
   @IsString()
@@ -47,17 +54,6 @@ class AuditArgs {
   @IsString()
   @MaxLength(64)
   action?: string | null;
-
-  @Field(() => Int, { nullable: true, defaultValue: 50 })
-  @IsOptional()
-  @IsInt()
-  first?: number | null;
-
-  @Field(() => String, { nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(256)
-  after?: string | null;
 }
 
 @ArgsType()
