@@ -1,7 +1,10 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { DateColumn } from '../database/date-column';
 
 @Entity('audit_events')
+@Index('IDX_audit_events_created_at_id', ['createdAt', 'id'])
+@Index('IDX_audit_events_subject_user_id_created_at', ['subjectUserId', 'createdAt'])
+@Index('IDX_audit_events_action_created_at', ['action', 'createdAt'])
 export class AuditEventEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

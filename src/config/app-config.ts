@@ -17,7 +17,8 @@ export interface EncryptionKey {
   key: Buffer;
 }
 
-export type DatabaseSettings = { type: 'sqlite'; path: string } | { type: 'mysql'; url: string; poolSize: number };
+export type DatabaseSettings =
+  { type: 'sqlite'; path: string } | { type: 'mysql'; flavor: 'mysql' | 'mariadb'; url: string; poolSize: number };
 
 export interface SmsLimits {
   codeTtlSeconds: number;
@@ -320,7 +321,7 @@ function readDatabase(reader: EnvReader, production: boolean, dataDir: string, p
     if (!url || url.pathname.length < 2) {
       problems.push('DATABASE_URL: mysql://user:password@host:3306/database, with the database name');
     }
-    return { type: 'mysql', url: raw.replace(/^mariadb:/i, 'mysql:'), poolSize };
+    return { type: 'mysql', flavor: /^mariadb:/i.test(raw) ? 'mariadb' : 'mysql', url: raw, poolSize };
   }
   if (/^sqlite:/i.test(raw)) {
     if (production) problems.push('DATABASE_URL: production runs on MySQL (mysql://...), not SQLite');

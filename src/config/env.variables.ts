@@ -15,7 +15,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'LOG_LEVEL', description: 'fatal | error | warn | info | debug | trace | silent (default info)' },
   {
     name: 'DATABASE_URL',
-    description: 'mysql://user:pass@host:3306/db (required in production); default SQLite under DATA_DIR',
+    description: 'mysql://… or mariadb://… (required in production); default SQLite under DATA_DIR',
     sensitive: true,
   },
   { name: 'DATABASE_POOL_SIZE', description: 'MySQL connection pool size (default 10)' },

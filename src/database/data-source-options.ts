@@ -4,6 +4,11 @@ import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseSettings } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
 
+/** MySQL and MariaDB, which TypeORM introspects differently (defaults, index and FK details). */
+export function isMysqlFamily(type: string): boolean {
+  return type === 'mysql' || type === 'mariadb';
+}
+
 // Entities are registered by their feature modules (autoLoadEntities); the CLI DataSource in
 // ormconfig.ts adds them by glob.
 export function buildDataSourceOptions(
@@ -22,8 +27,9 @@ export function buildDataSourceOptions(
   if (settings.type === 'mysql') {
     return {
       ...common,
-      type: 'mysql',
-      url: settings.url,
+      // mariadb:// selects TypeORM's MariaDB flavour; the wire protocol (mysql2) is the same.
+      type: settings.flavor,
+      url: settings.url.replace(/^mariadb:/i, 'mysql:'),
       charset: 'utf8mb4_bin',
       timezone: 'Z',
       supportBigNumbers: true,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { isMysqlFamily } from './data-source-options';
 
 const DEADLOCK_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 const MAX_ATTEMPTS = 3;
@@ -17,7 +18,7 @@ export class Database {
   private readonly serialize: boolean;
 
   constructor(@InjectDataSource() readonly dataSource: DataSource) {
-    this.serialize = dataSource.options.type !== 'mysql';
+    this.serialize = !isMysqlFamily(dataSource.options.type);
   }
 
   get dialect(): 'mysql' | 'sqlite' {

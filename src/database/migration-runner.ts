@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { isMysqlFamily } from './data-source-options';
 
 const LOCK_NAME = 'wechat_login_migrations';
 const LOCK_TIMEOUT_SECONDS = 120;
@@ -9,7 +10,7 @@ const LOCK_TIMEOUT_SECONDS = 120;
  * run them once: the others wait, then find nothing left to do.
  */
 export async function runMigrations(dataSource: DataSource, logger = new Logger('Migrations')): Promise<string[]> {
-  if (dataSource.options.type !== 'mysql') {
+  if (!isMysqlFamily(dataSource.options.type)) {
     return (await dataSource.runMigrations({ transaction: 'each' })).map((m) => m.name);
   }
   const runner = dataSource.createQueryRunner();

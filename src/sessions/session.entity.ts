@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
+import { UserEntity } from '../users/user.entity';
 import { DateColumn } from '../database/date-column';
 
 /**
@@ -6,12 +7,19 @@ import { DateColumn } from '../database/date-column';
  * the id users see in mySessions); rotating writes a new row and points the old one at it.
  */
 @Entity('sessions')
+@Index('UQ_sessions_refresh_token_hash', ['refreshTokenHash'], { unique: true })
+@Index('IDX_sessions_user_id_revoked_at', ['userId', 'revokedAt'])
+@Index('IDX_sessions_family_id', ['familyId'])
 export class SessionEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
   @Column({ name: 'user_id', type: 'varchar', length: 36 })
   userId: string;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_sessions_user_id' })
+  user?: Relation<UserEntity>;
 
   @Column({ name: 'refresh_token_hash', type: 'varchar', length: 64 })
   refreshTokenHash: string;

@@ -84,7 +84,7 @@ export class SessionsService {
       revokedReason: null,
       replacedBy: null,
     };
-    await manager.getRepository(SessionEntity).insert(row);
+    await manager.getRepository(SessionEntity).insert({ ...row });
     return this.tokensFor(row, refreshToken, user.roles);
   }
 
@@ -136,7 +136,7 @@ export class SessionsService {
       .where('id = :id AND replaced_by IS NULL AND revoked_at IS NULL', { id: current.id })
       .execute();
     if ((claimed.affected ?? 0) === 0) return null;
-    await sessions.insert(next.row);
+    await sessions.insert({ ...next.row });
     return this.tokensFor(next.row, next.refreshToken, user.roles);
   }
 
@@ -278,7 +278,7 @@ export class SessionsService {
         .execute();
       if ((claimed.affected ?? 0) === 0) return { kind: 'reused', familyId: row.familyId };
     }
-    await sessions.insert(next.row);
+    await sessions.insert({ ...next.row });
     return { kind: 'rotated', tokens: await this.tokensFor(next.row, next.refreshToken, user.roles), user };
   }
 

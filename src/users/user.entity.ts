@@ -1,9 +1,12 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { DateColumn } from '../database/date-column';
 
 export type UserStatusValue = 'active' | 'banned' | 'deleted';
 
 @Entity('users')
+@Index('UQ_users_phone', ['phone'], { unique: true })
+@Index('IDX_users_created_at_id', ['createdAt', 'id'])
+@Index('IDX_users_status', ['status'])
 export class UserEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -21,7 +24,17 @@ export class UserEntity {
   @Column({ type: 'varchar', length: 16, default: 'active' })
   status: UserStatusValue;
 
-  @Column({ type: 'simple-array', default: '' })
+  // Comma-separated in a varchar, as the migration made it.
+  @Column({
+    type: 'varchar',
+    length: 255,
+    default: '',
+    transformer: {
+      // TypeORM also passes raw strings and find operators through here; only arrays are ours.
+      to: (roles: unknown) => (Array.isArray(roles) ? roles.join(',') : roles),
+      from: (value: unknown) => (typeof value === 'string' ? value.split(',').filter(Boolean) : []),
+    },
+  })
   roles: string[];
 
   @DateColumn('created_at')

@@ -49,7 +49,7 @@ export class UsersService {
       deletedAt: null,
     };
     try {
-      await users.insert(user);
+      await users.insert({ ...user }); // a copy: the driver writes returned values back into what it inserts
       return { user, created: true };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;

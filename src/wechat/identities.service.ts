@@ -58,7 +58,7 @@ export class IdentitiesService {
         updatedAt: now,
       };
       try {
-        await identities.insert(candidate);
+        await identities.insert({ ...candidate });
         identity = candidate;
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;

@@ -82,7 +82,14 @@ describe('health when the database goes away and comes back', () => {
     const port = await proxy.start();
     url.host = `127.0.0.1:${port}`;
     const t = await startTestApp({
-      override: (config) => ({ ...config, database: { type: 'mysql', url: url.toString(), poolSize: 4 } }),
+      override: (config) => ({
+        ...config,
+        database: {
+          ...(config.database as { type: 'mysql'; flavor: 'mysql' | 'mariadb' }),
+          url: url.toString(),
+          poolSize: 4,
+        },
+      }),
     });
     try {
       expect((await t.http().get('/health/ready')).status).toBe(200);

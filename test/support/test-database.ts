@@ -27,8 +27,10 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.end();
     const url = new URL(server.toString());
     url.pathname = `/${name}`;
+    // Keep the scheme: mariadb:// selects TypeORM's MariaDB flavour.
+    const scheme = mysqlUrl.match(/^(mysql|mariadb):/)![1];
     return {
-      url: url.toString(),
+      url: url.toString().replace(/^mysql:/, `${scheme}:`),
       dialect: 'mysql',
       drop: async () => {
         const conn = await createConnection({ uri: server.toString() });

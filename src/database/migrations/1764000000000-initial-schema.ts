@@ -37,14 +37,22 @@ function buildTables(mysql: boolean): Table[] {
   });
   const int = (name: string, fallback = 0): TableColumnOptions => ({
     name,
-    type: 'int',
+    type: 'integer',
     isNullable: false,
     default: fallback,
   });
   const text = (name: string): TableColumnOptions => ({ name, type: 'text', isNullable: true, ...charset });
 
-  const fk = (column: string, table: string, onDelete: 'CASCADE' | 'SET NULL'): TableForeignKey =>
-    new TableForeignKey({ columnNames: [column], referencedTableName: table, referencedColumnNames: ['id'], onDelete });
+  // Named, so that the entities name the same constraints (generated names differ per dialect).
+  const fk = (from: string, column: string, table: string, onDelete: 'CASCADE' | 'SET NULL'): TableForeignKey =>
+    new TableForeignKey({
+      name: `FK_${from}_${column}`,
+      columnNames: [column],
+      referencedTableName: table,
+      referencedColumnNames: ['id'],
+      onDelete,
+      onUpdate: 'NO ACTION',
+    });
 
   const index = (table: string, columns: string[], unique = false): TableIndex =>
     new TableIndex({
@@ -91,7 +99,7 @@ function buildTables(mysql: boolean): Table[] {
         index('wechat_identities', ['user_id', 'app_id'], true),
         index('wechat_identities', ['unionid']),
       ],
-      foreignKeys: [fk('user_id', 'users', 'SET NULL')],
+      foreignKeys: [fk('wechat_identities', 'user_id', 'users', 'SET NULL')],
     }),
     new Table({
       name: 'wechat_grants',
@@ -119,7 +127,7 @@ function buildTables(mysql: boolean): Table[] {
         index('wechat_grants', ['status', 'access_expires_at']),
         index('wechat_grants', ['lease_expires_at']),
       ],
-      foreignKeys: [fk('identity_id', 'wechat_identities', 'CASCADE')],
+      foreignKeys: [fk('wechat_grants', 'identity_id', 'wechat_identities', 'CASCADE')],
     }),
     new Table({
       name: 'login_states',
@@ -155,7 +163,7 @@ function buildTables(mysql: boolean): Table[] {
         time('expires_at'),
       ],
       indices: [index('code_exchanges', ['app_id', 'code_hash'], true), index('code_exchanges', ['expires_at'])],
-      foreignKeys: [fk('identity_id', 'wechat_identities', 'SET NULL')],
+      foreignKeys: [fk('code_exchanges', 'identity_id', 'wechat_identities', 'SET NULL')],
     }),
     new Table({
       name: 'bind_tickets',
@@ -169,7 +177,7 @@ function buildTables(mysql: boolean): Table[] {
         time('consumed_at', true),
       ],
       indices: [index('bind_tickets', ['ticket_hash'], true), index('bind_tickets', ['expires_at'])],
-      foreignKeys: [fk('identity_id', 'wechat_identities', 'CASCADE')],
+      foreignKeys: [fk('bind_tickets', 'identity_id', 'wechat_identities', 'CASCADE')],
     }),
     new Table({
       name: 'sms_codes',
@@ -222,7 +230,7 @@ function buildTables(mysql: boolean): Table[] {
         index('sessions', ['user_id', 'revoked_at']),
         index('sessions', ['family_id']),
       ],
-      foreignKeys: [fk('user_id', 'users', 'CASCADE')],
+      foreignKeys: [fk('sessions', 'user_id', 'users', 'CASCADE')],
     }),
     // Fixed-window counters shared by every instance: SMS send limits and failure lockouts.
     new Table({
@@ -254,7 +262,8 @@ export class InitialSchema1764000000000 implements MigrationInterface {
   name = 'InitialSchema1764000000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const mysql = queryRunner.connection.driver.options.type === 'mysql';
+    const type = queryRunner.connection.driver.options.type;
+    const mysql = type === 'mysql' || type === 'mariadb';
     for (const table of buildTables(mysql)) {
       await queryRunner.createTable(table, true);
     }

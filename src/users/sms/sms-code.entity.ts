@@ -1,9 +1,12 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { DateColumn } from '../../database/date-column';
 
 export type SmsPurposeValue = 'LOGIN' | 'BIND_PHONE' | 'DELETE_ACCOUNT';
 
 @Entity('sms_codes')
+@Index('IDX_sms_codes_phone_created_at', ['phone', 'createdAt'])
+@Index('IDX_sms_codes_requester_ip_created_at', ['requesterIp', 'createdAt'])
+@Index('IDX_sms_codes_created_at', ['createdAt'])
 export class SmsCodeEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

@@ -1,7 +1,10 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
+import { WechatIdentityEntity } from './wechat-identity.entity';
 import { DateColumn } from '../../database/date-column';
 
 @Entity('bind_tickets')
+@Index('UQ_bind_tickets_ticket_hash', ['ticketHash'], { unique: true })
+@Index('IDX_bind_tickets_expires_at', ['expiresAt'])
 export class BindTicketEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -11,6 +14,10 @@ export class BindTicketEntity {
 
   @Column({ name: 'identity_id', type: 'varchar', length: 36 })
   identityId: string;
+
+  @ManyToOne(() => WechatIdentityEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'identity_id', foreignKeyConstraintName: 'FK_bind_tickets_identity_id' })
+  identity?: Relation<WechatIdentityEntity>;
 
   @Column({ name: 'device_id', type: 'varchar', length: 128, nullable: true })
   deviceId: string | null;

@@ -1,10 +1,13 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
+import { WechatIdentityEntity } from './wechat-identity.entity';
 import { DateColumn } from '../../database/date-column';
 
 export type CodeExchangeStatus = 'pending' | 'done' | 'failed' | 'replayed';
 
 /** The idempotency record of one WeChat code: unique (app_id, code_hash). */
 @Entity('code_exchanges')
+@Index('UQ_code_exchanges_app_id_code_hash', ['appId', 'codeHash'], { unique: true })
+@Index('IDX_code_exchanges_expires_at', ['expiresAt'])
 export class CodeExchangeEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -33,6 +36,10 @@ export class CodeExchangeEntity {
 
   @Column({ name: 'identity_id', type: 'varchar', length: 36, nullable: true })
   identityId: string | null;
+
+  @ManyToOne(() => WechatIdentityEntity, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'identity_id', foreignKeyConstraintName: 'FK_code_exchanges_identity_id' })
+  identity?: Relation<WechatIdentityEntity>;
 
   @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true })
   userId: string | null;

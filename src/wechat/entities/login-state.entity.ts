@@ -1,7 +1,9 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import { DateColumn } from '../../database/date-column';
 
 @Entity('login_states')
+@Index('UQ_login_states_state_hash', ['stateHash'], { unique: true })
+@Index('IDX_login_states_expires_at', ['expiresAt'])
 export class LoginStateEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;

@@ -1,16 +1,24 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
+import { WechatIdentityEntity } from './wechat-identity.entity';
 import { DateColumn } from '../../database/date-column';
 
 export type GrantStatusValue = 'active' | 'reauth_required' | 'revoked';
 
 /** The WeChat tokens of one identity, encrypted (TokenCipher), plus the refresh job's lease columns. */
 @Entity('wechat_grants')
+@Index('UQ_wechat_grants_identity_id', ['identityId'], { unique: true })
+@Index('IDX_wechat_grants_status_access_expires_at', ['status', 'accessExpiresAt'])
+@Index('IDX_wechat_grants_lease_expires_at', ['leaseExpiresAt'])
 export class WechatGrantEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
 
   @Column({ name: 'identity_id', type: 'varchar', length: 36 })
   identityId: string;
+
+  @ManyToOne(() => WechatIdentityEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'identity_id', foreignKeyConstraintName: 'FK_wechat_grants_identity_id' })
+  identity?: Relation<WechatIdentityEntity>;
 
   @Column({ name: 'access_token_enc', type: 'text', nullable: true })
   accessTokenEnc: string | null;

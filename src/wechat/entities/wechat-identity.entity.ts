@@ -1,8 +1,12 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
+import { UserEntity } from '../../users/user.entity';
 import { DateColumn } from '../../database/date-column';
 
 /** One WeChat person as seen by one app: unique (app_id, openid); unionid ties the apps of one person. */
 @Entity('wechat_identities')
+@Index('UQ_wechat_identities_app_id_openid', ['appId', 'openid'], { unique: true })
+@Index('UQ_wechat_identities_user_id_app_id', ['userId', 'appId'], { unique: true })
+@Index('IDX_wechat_identities_unionid', ['unionid'])
 export class WechatIdentityEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
@@ -18,6 +22,10 @@ export class WechatIdentityEntity {
 
   @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true })
   userId: string | null;
+
+  @ManyToOne(() => UserEntity, { onDelete: 'SET NULL' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'FK_wechat_identities_user_id' })
+  user?: Relation<UserEntity>;
 
   @Column({ type: 'varchar', length: 255, nullable: true })
   nickname: string | null;
