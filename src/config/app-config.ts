@@ -76,6 +76,8 @@ export interface AppConfigValues {
   adminPhones: string[];
   trustProxy: boolean | number | string;
   throttlePublicPerMinute: number;
+  /** When set, /metrics answers only this bearer token. */
+  metricsToken: string | null;
   tokenRefresh: {
     enabled: boolean;
     intervalSeconds: number;
@@ -208,6 +210,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     adminPhones,
     trustProxy: readTrustProxy(reader, problems),
     throttlePublicPerMinute: reader.int('THROTTLE_PUBLIC_PER_MINUTE', 600, 1, 1_000_000),
+    metricsToken: reader.string('METRICS_TOKEN') ?? null,
     tokenRefresh: {
       enabled: reader.bool('TOKEN_REFRESH_ENABLED', true),
       intervalSeconds: reader.int('TOKEN_REFRESH_INTERVAL_SECONDS', 60, 5, 3600),

@@ -51,6 +51,16 @@ export function buildLoggerParams(level: string, destination?: DestinationStream
         },
         genReqId: (req: IncomingMessage) => String((req as IncomingMessage & { id?: string }).id ?? ''),
         autoLogging: { ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health') },
+        // The GraphQL operation name only (never variables), when it is a valid GraphQL name.
+        customProps: (req: IncomingMessage) => {
+          const body = (req as IncomingMessage & { body?: { operationName?: unknown; query?: unknown } }).body;
+          const named =
+            typeof body?.query === 'string'
+              ? /^\s*(?:query|mutation)\s+([_A-Za-z]\w*)/.exec(body.query.slice(0, 200))
+              : null;
+          const name = body?.operationName ?? named?.[1];
+          return typeof name === 'string' && /^[_A-Za-z][_0-9A-Za-z]{0,63}$/.test(name) ? { operation: name } : {};
+        },
         customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
           error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
         serializers: {

@@ -38,6 +38,23 @@ describe('metrics', () => {
     expect(text).toContain('wechat_login_token_refresh_total');
     expect(text).toContain('wechat_login_process_cpu_seconds_total');
   });
+
+  it('logs the GraphQL operation name of each request, never its variables', () => {
+    const line = w.t.logs.find((l) => l.includes('"operation":"Login"'));
+    expect(line).toBeDefined();
+    expect(line).not.toContain('smsCode');
+  });
+
+  it('can require a token', async () => {
+    const t = await startTestApp({ env: { METRICS_TOKEN: 'scrape-secret-123' } });
+    try {
+      expect((await t.http().get('/metrics')).status).toBe(401);
+      expect((await t.http().get('/metrics').set('authorization', 'Bearer wrong-secret-12')).status).toBe(401);
+      expect((await t.http().get('/metrics').set('authorization', 'Bearer scrape-secret-123')).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
 });
 
 describe('sandbox clock', () => {
