@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Database } from './database.service';
 
 export interface RateLimitRule {
   /** A stable key: what is counted and for whom, e.g. `sms:phone-min:+8613800138000`. */
@@ -17,8 +16,6 @@ export type RateLimitResult = { allowed: true } | { allowed: false; retryAfterSe
  */
 @Injectable()
 export class RateLimits {
-  constructor(private readonly database: Database) {}
-
   /** Counts a hit if the bucket has room; otherwise says when it will. */
   async hit(manager: EntityManager, rule: RateLimitRule, now: Date): Promise<RateLimitResult> {
     const cut = new Date(now.getTime() - rule.windowSeconds * 1000);
@@ -62,17 +59,6 @@ export class RateLimits {
     const reopensAt = existing.windowStart.getTime() + rule.windowSeconds * 1000;
     if (reopensAt <= now.getTime()) return { allowed: true };
     return { allowed: false, retryAfterSeconds: Math.ceil((reopensAt - now.getTime()) / 1000) };
-  }
-
-  async reset(manager: EntityManager, bucket: string): Promise<void> {
-    await manager.createQueryBuilder().delete().from('rate_limits').where('bucket = :bucket', { bucket }).execute();
-  }
-
-  /** Drops windows that closed long ago; the counters table stays small. */
-  async prune(before: Date): Promise<void> {
-    await this.database.transaction((manager) =>
-      manager.createQueryBuilder().delete().from('rate_limits').where('window_start < :before', { before }).execute(),
-    );
   }
 
   private async read(manager: EntityManager, bucket: string): Promise<{ windowStart: Date; hits: number } | null> {

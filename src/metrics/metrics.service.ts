@@ -55,15 +55,13 @@ export class MetricsService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly smsCodes: SmsCodesService,
   ) {
-    const client_ = client;
     new Gauge({
       name: 'wechat_login_wechat_circuit_open',
       help: '1 while the circuit breaker of a WeChat app is open (or half-open), else 0',
       labelNames: ['app_id'] as const,
       registers: [this.registry],
       collect() {
-        for (const appId of client_.appIds)
-          this.set({ app_id: appId }, client_.circuitState(appId) === 'closed' ? 0 : 1);
+        for (const appId of client.appIds) this.set({ app_id: appId }, client.circuitState(appId) === 'closed' ? 0 : 1);
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'wechat_login_' });

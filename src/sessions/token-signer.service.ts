@@ -48,10 +48,6 @@ export class TokenSigner implements OnModuleInit {
     this.keys = [this.signing, ...older.filter((k) => k.kid !== this.signing.kid)];
   }
 
-  get accessTtlSeconds(): number {
-    return this.ttlSeconds;
-  }
-
   async sign(claims: AccessClaims): Promise<{ token: string; expiresAt: Date }> {
     const nowSeconds = Math.floor(this.clock.nowMs() / 1000);
     const expiresAt = new Date((nowSeconds + this.ttlSeconds) * 1000);

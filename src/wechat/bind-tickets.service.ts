@@ -57,10 +57,6 @@ export class BindTicketsService {
     return row;
   }
 
-  hash(ticket: string): string {
-    return sha256Hex(ticket);
-  }
-
   /** Single use: exactly one caller consumes it. */
   async consume(manager: EntityManager, id: string): Promise<boolean> {
     const result = await manager
