@@ -6,7 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { requestIdFrom, runWithRequestContext } from './common/request-context';
 import type { AppConfigValues } from './config/app-config';
-import { DomainError } from './graphql/domain-error';
+import { DomainError } from './errors/domain-error';
 import { mountPlayground } from './admin/playground/playground';
 
 /** Builds the whole service, initialised but not yet listening (tests use it as it is). */

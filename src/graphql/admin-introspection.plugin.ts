@@ -3,7 +3,7 @@ import { DocumentNode, GraphQLError, visit, BREAK } from 'graphql';
 import type { Request } from 'express';
 import { bearerTokenOf } from '../sessions/bearer-token';
 import type { SessionsService } from '../sessions/sessions.service';
-import { ErrorCode } from './error-code';
+import { ErrorCode } from '../errors/error-code';
 
 function asksForSchema(document: DocumentNode): boolean {
   let found = false;

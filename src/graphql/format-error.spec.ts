@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { QueryFailedError } from 'typeorm';
 import { runWithRequestContext } from '../common/request-context';
-import { DomainError } from './domain-error';
-import { ErrorCode, errorPolicy } from './error-code';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode, errorPolicy } from '../errors/error-code';
 import { formatGraphqlError } from './format-error';
 
 const formatted = { message: 'raw', path: ['x'], extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['at x'] } };

@@ -3,8 +3,8 @@ import { HttpException, Logger } from '@nestjs/common';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { currentRequestId } from '../common/request-context';
 import { isDatabaseUnavailable } from '../database/database-errors';
-import { DomainError } from './domain-error';
-import { ErrorCode, errorPolicy } from './error-code';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode, errorPolicy } from '../errors/error-code';
 
 const CATALOGUE = new Set<string>(Object.values(ErrorCode));
 

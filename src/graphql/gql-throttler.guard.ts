@@ -4,8 +4,8 @@ import { ThrottlerGuard, ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { metaOf } from '../common/request-meta';
 import { ACCESS_KEY, AccessRule } from '../sessions/access.decorator';
-import { DomainError } from './domain-error';
-import { ErrorCode } from './error-code';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
 
 /**
  * The general per-IP throttle on public operations (@nestjs/throttler). Guards run once per

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config.service';
 import type { SessionsService } from '../sessions/sessions.service';
 import { adminOnlySchemaHelp } from './admin-introspection.plugin';
-import { ErrorCode } from './error-code';
+import { ErrorCode } from '../errors/error-code';
 import { formatGraphqlError } from './format-error';
 
 export interface GraphqlContext {

@@ -1,6 +1,6 @@
 import { ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainError } from '../graphql/domain-error';
+import { DomainError } from '../errors/domain-error';
 import { Public, Roles } from './access.decorator';
 import { AccessGuard } from './access.guard';
 import { SessionsService } from './sessions.service';

@@ -2,8 +2,8 @@ import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/commo
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { requestFromContext } from '../common/request-meta';
-import { DomainError } from '../graphql/domain-error';
-import { ErrorCode } from '../graphql/error-code';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
 import { ACCESS_KEY, AccessRule } from './access.decorator';
 import { bearerTokenOf } from './bearer-token';
 import { AuthenticatedCaller, SessionsService } from './sessions.service';

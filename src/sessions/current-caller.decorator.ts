@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { requestFromContext } from '../common/request-meta';
-import { DomainError } from '../graphql/domain-error';
-import { ErrorCode } from '../graphql/error-code';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
 import type { AuthenticatedRequest } from './access.guard';
 import type { AuthenticatedCaller } from './sessions.service';
 

@@ -1,4 +1,4 @@
-import { DomainError } from '../graphql/domain-error';
+import { DomainError } from '../errors/domain-error';
 import { parseMobilePhone } from './phone-number';
 
 function codeOf(fn: () => unknown): string | undefined {

@@ -1,6 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
-import { DomainError } from '../graphql/domain-error';
-import { ErrorCode } from '../graphql/error-code';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
 
 const MAX_INPUT_LENGTH = 32;
 const PLAUSIBLE = /^[+\d\s().-]+$/;

@@ -2,8 +2,8 @@ import { Args, ArgsType, Context, Field, Mutation, Query, Resolver } from '@nest
 import { IsString, MaxLength } from 'class-validator';
 import type { Request } from 'express';
 import { Meta, RequestMeta } from '../common/request-meta';
-import { DomainError } from '../graphql/domain-error';
-import { ErrorCode } from '../graphql/error-code';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
 import { Public, SignedIn } from '../sessions/access.decorator';
 import { bearerTokenOf } from '../sessions/bearer-token';
 import { CurrentCaller } from '../sessions/current-caller.decorator';

@@ -1,5 +1,5 @@
-import { DomainError } from '../graphql/domain-error';
-import { ErrorCode } from '../graphql/error-code';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
 
 /** WeChat answered with an errcode (HTTP 200, `{errcode, errmsg}`): matched on errcode, never errmsg. */
 export class WechatApiError extends Error {

@@ -9,8 +9,8 @@ import type { SmsLimits } from '../../config/app-config';
 import { AppConfig } from '../../config/app-config.service';
 import { Database } from '../../database/database.service';
 import { RateLimitResult, RateLimits, RateLimitRule } from '../../database/rate-limits';
-import { DomainError } from '../../graphql/domain-error';
-import { ErrorCode } from '../../graphql/error-code';
+import { DomainError } from '../../errors/domain-error';
+import { ErrorCode } from '../../errors/error-code';
 import { SmsCodeEntity, SmsPurposeValue } from './sms-code.entity';
 import { SmsSender } from './sms-sender';
 

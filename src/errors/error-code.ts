@@ -23,6 +23,14 @@ export enum ErrorCode {
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
   TOO_MANY_REQUESTS = 'TOO_MANY_REQUESTS',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  // part 2
+  REDIRECT_URI_NOT_ALLOWED = 'REDIRECT_URI_NOT_ALLOWED',
+  PROVIDER_NOT_CONFIGURED = 'PROVIDER_NOT_CONFIGURED',
+  PROVIDER_TOKEN_INVALID = 'PROVIDER_TOKEN_INVALID',
+  PROVIDER_UNAVAILABLE = 'PROVIDER_UNAVAILABLE',
+  CARRIER_TOKEN_INVALID = 'CARRIER_TOKEN_INVALID',
+  PHONE_QUOTA_EXCEEDED = 'PHONE_QUOTA_EXCEEDED',
+  CAPTCHA_REQUIRED = 'CAPTCHA_REQUIRED',
   INTERNAL = 'INTERNAL',
 }
 
@@ -86,6 +94,20 @@ export function errorPolicy(code: ErrorCode): ErrorPolicy {
       return { retryable: true, message: 'Too many requests. Slow down.' };
     case ErrorCode.SERVICE_UNAVAILABLE:
       return { retryable: true, message: 'The service is temporarily unavailable. Try again shortly.' };
+    case ErrorCode.REDIRECT_URI_NOT_ALLOWED:
+      return { retryable: false, message: 'This redirect URI is not allowed for that WeChat app.' };
+    case ErrorCode.PROVIDER_NOT_CONFIGURED:
+      return { retryable: false, message: 'This login method is not set up on this server.' };
+    case ErrorCode.PROVIDER_TOKEN_INVALID:
+      return { retryable: false, message: 'The sign-in token or code is invalid, expired or already used.' };
+    case ErrorCode.PROVIDER_UNAVAILABLE:
+      return { retryable: true, message: 'The sign-in provider is not answering. Try again shortly.' };
+    case ErrorCode.CARRIER_TOKEN_INVALID:
+      return { retryable: false, message: 'The one-tap token is invalid or expired. Log in with an SMS code.' };
+    case ErrorCode.PHONE_QUOTA_EXCEEDED:
+      return { retryable: false, message: 'Phone-number sign-in is not available now. Use an SMS code.' };
+    case ErrorCode.CAPTCHA_REQUIRED:
+      return { retryable: false, message: 'Solve the captcha, then ask for the code again.' };
     case ErrorCode.INTERNAL:
       return { retryable: false, message: 'Internal error.' };
     default: {
