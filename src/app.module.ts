@@ -24,6 +24,8 @@ import { SessionsModule } from './sessions/sessions.module';
 import { SessionsService } from './sessions/sessions.service';
 import { PhoneLoginModule } from './users/phone-login.module';
 import { WechatAuthModule } from './wechat/wechat-auth.module';
+import { IdentitiesModule } from './identities/identities.module';
+import { LoginOptionsModule } from './login-options/login-options.module';
 
 export interface AppModuleOptions {
   /** Where log lines go (tests capture them); stdout by default. */
@@ -55,6 +57,8 @@ export class AppModule {
         AuditModule,
         SessionsModule,
         PhoneLoginModule,
+        IdentitiesModule,
+        LoginOptionsModule,
         WechatAuthModule,
         AdminModule,
         MetricsModule,

@@ -13,7 +13,8 @@ import { UserStatus } from '../users/models/user.model';
 import { parseMobilePhone } from '../users/phone-number';
 import { UserEntity } from '../users/user.entity';
 import { WechatGrantEntity } from '../wechat/entities/wechat-grant.entity';
-import { WechatIdentityEntity } from '../wechat/entities/wechat-identity.entity';
+import { IdentityEntity } from '../identities/identity.entity';
+import { WechatChannel } from '../common/enums';
 import { TokenRefreshService } from '../wechat/token-refresh.service';
 import {
   AdminUser,
@@ -101,7 +102,7 @@ export class AdminService {
               .where("u.nickname LIKE :like ESCAPE '!'", { like })
               .orWhere('u.id = :term', { term })
               .orWhere(
-                'EXISTS (SELECT 1 FROM wechat_identities i WHERE i.user_id = u.id AND (i.openid = :term OR i.unionid = :term))',
+                'EXISTS (SELECT 1 FROM identities i WHERE i.user_id = u.id AND (i.subject = :term OR i.unionid = :term))',
                 { term },
               ),
           ),
@@ -183,7 +184,7 @@ export class AdminService {
     await this.database.transaction(async (manager) => {
       if (!(await manager.getRepository(UserEntity).exists({ where: { id: userId } })))
         throw DomainError.badInput('userId', 'no such user');
-      const removed = await manager.getRepository(WechatIdentityEntity).delete({ userId });
+      const removed = await manager.getRepository(IdentityEntity).delete({ userId, provider: 'wechat' });
       await this.audit.record(
         {
           action: 'admin.unlink_wechat',
@@ -308,7 +309,9 @@ export class AdminService {
     if (users.length === 0) return [];
     const manager = this.database.dataSource.manager;
     const ids = users.map((u) => u.id);
-    const identities = await manager.getRepository(WechatIdentityEntity).find({ where: { userId: In(ids) } });
+    const identities = await manager
+      .getRepository(IdentityEntity)
+      .find({ where: { userId: In(ids), provider: 'wechat' }, order: { createdAt: 'ASC' } });
     const grants = identities.length
       ? await manager.getRepository(WechatGrantEntity).find({ where: { identityId: In(identities.map((i) => i.id)) } })
       : [];
@@ -337,7 +340,8 @@ export class AdminService {
           const grant = grants.find((g) => g.identityId === identity.id);
           return {
             appId: identity.appId,
-            openid: identity.openid,
+            openid: identity.subject,
+            channel: identity.channel ? (identity.channel.toUpperCase() as WechatChannel) : null,
             unionid: identity.unionid,
             nickname: identity.nickname,
             grantStatus: grant ? (grant.status.toUpperCase() as GrantStatus) : null,

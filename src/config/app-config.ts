@@ -1,15 +1,23 @@
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { isRedirectUriEntry } from './redirect-uris';
 import { ensureSandboxSecrets } from './sandbox-secrets';
 import { SENSITIVE_VARIABLES } from './env.variables';
 
 export type AppMode = 'sandbox' | 'production';
 export type SmsProvider = 'console' | 'webhook' | 'tencent' | 'aliyun';
 
+export type WechatChannelName = 'app' | 'mini_program' | 'official_account' | 'website';
+export const WECHAT_CHANNEL_NAMES: readonly WechatChannelName[] = ['app', 'mini_program', 'official_account', 'website'];
+
 export interface WechatAppCredentials {
   appId: string;
   secret: string;
+  /** Which WeChat channel the app serves; fixes the channel of every identity that comes through it. */
+  channel: WechatChannelName;
+  /** Web channels: where WeChat may send the browser back (exact URLs, or prefixes ending in `*`). */
+  redirectUris: string[];
 }
 
 export interface EncryptionKey {
@@ -44,6 +52,10 @@ export interface AppConfigValues {
     timeoutMs: number;
     budgetMs: number;
     requireState: boolean;
+    /** Base of WeChat's web authorize pages (official account, website QR). */
+    openBase: string;
+    /** Daily cap on billed getuserphonenumber successes, per mini program. */
+    phoneDailyCap: number;
     refreshTokenTtlDays: number;
   };
   tokenEncryptionKeys: EncryptionKey[];
@@ -74,6 +86,8 @@ export interface AppConfigValues {
   };
   allowedPhoneRegions: string[];
   adminPhones: string[];
+  /** A new person must bind a phone before the first session (China's real-name rules). */
+  requirePhone: boolean;
   trustProxy: boolean | number | string;
   throttlePublicPerMinute: number;
   /** When set, /metrics answers only this bearer token. */
@@ -107,7 +121,36 @@ export class ConfigError extends Error {
 export const SANDBOX_WECHAT_APP: WechatAppCredentials = {
   appId: 'wxsandbox00000001',
   secret: 'sandboxappsecret0000000000000001',
+  channel: 'app',
+  redirectUris: [],
 };
+
+// Sandbox web apps accept any port and path on these hosts.
+export const SANDBOX_REDIRECT_URIS = ['http://localhost:*/*', 'http://127.0.0.1:*/*'];
+
+/**
+ * The zero-config sandbox: one app per channel, all bound to one Open Platform account (shared
+ * unionid), plus one app bound to none (openid only) to exercise a unionid that arrives late.
+ */
+export const SANDBOX_WECHAT_APPS: WechatAppCredentials[] = [
+  SANDBOX_WECHAT_APP,
+  { appId: 'wxsandboxmini0001', secret: 'sandboxappsecret0000000000000002', channel: 'mini_program', redirectUris: [] },
+  {
+    appId: 'wxsandboxoffi0001',
+    secret: 'sandboxappsecret0000000000000003',
+    channel: 'official_account',
+    redirectUris: SANDBOX_REDIRECT_URIS,
+  },
+  {
+    appId: 'wxsandboxweb00001',
+    secret: 'sandboxappsecret0000000000000004',
+    channel: 'website',
+    redirectUris: SANDBOX_REDIRECT_URIS,
+  },
+  { appId: 'wxsandboxnoop0001', secret: 'sandboxappsecret0000000000000005', channel: 'mini_program', redirectUris: [] },
+];
+/** The sandbox app that is not bound to the Open Platform (the fake gives it no unionid). */
+export const SANDBOX_UNBOUND_APP_ID = 'wxsandboxnoop0001';
 
 type Env = Record<string, string | undefined>;
 
@@ -156,6 +199,14 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     }
   }
 
+  const openBaseRaw = reader.string('WECHAT_OPEN_BASE');
+  let openBase = production ? 'https://open.weixin.qq.com' : `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/sandbox/wechat`;
+  if (openBaseRaw !== undefined) {
+    const url = safeUrl(openBaseRaw);
+    if (!url || !['http:', 'https:'].includes(url.protocol)) problems.push('WECHAT_OPEN_BASE: must be an http(s) URL');
+    else openBase = openBaseRaw.replace(/\/+$/, '');
+  }
+
   const sandboxSecrets = production ? null : ensureSandboxSecrets(dataDir);
   const tokenEncryptionKeys = reader.string('TOKEN_ENCRYPTION_KEYS')
     ? readEncryptionKeys(reader, problems)
@@ -193,6 +244,8 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
       timeoutMs: reader.int('WECHAT_TIMEOUT_MS', 3000, 100, 60000),
       budgetMs: reader.int('WECHAT_BUDGET_MS', 8000, 100, 120000),
       requireState: reader.bool('WECHAT_REQUIRE_STATE', true),
+      openBase,
+      phoneDailyCap: reader.int('WECHAT_PHONE_DAILY_CAP', 1000, 0, 10_000_000),
       refreshTokenTtlDays: reader.int('WECHAT_REFRESH_TOKEN_TTL_DAYS', 30, 1, 365),
     },
     tokenEncryptionKeys,
@@ -208,6 +261,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     sms,
     allowedPhoneRegions: regions,
     adminPhones,
+    requirePhone: reader.bool('REQUIRE_PHONE', true),
     trustProxy: readTrustProxy(reader, problems),
     throttlePublicPerMinute: reader.int('THROTTLE_PUBLIC_PER_MINUTE', 600, 1, 1_000_000),
     metricsToken: reader.string('METRICS_TOKEN') ?? null,
@@ -342,13 +396,24 @@ function readWechatApps(reader: EnvReader, production: boolean, problems: string
   const singleSecret = reader.string('WECHAT_APP_SECRET');
   const apps: WechatAppCredentials[] = [];
   if (list !== undefined) {
-    for (const [index, pair] of list.split(',').entries()) {
-      const [appId, secret, ...rest] = pair.trim().split(':');
-      if (!appId || !secret || rest.length > 0 || !APP_ID.test(appId) || !APP_SECRET.test(secret)) {
-        problems.push(`WECHAT_APPS: entry ${index + 1} is not appId:appSecret (appId like wx0123456789abcdef)`);
+    for (const [index, entry] of list.split(',').entries()) {
+      // `channel:appId:secret`, or the original `appId:secret`, which means the app channel.
+      const parts = entry.trim().split(':');
+      const [channel, appId, secret] = parts.length === 2 ? ['app', ...parts] : parts;
+      if (
+        parts.length < 2 ||
+        parts.length > 3 ||
+        !WECHAT_CHANNEL_NAMES.includes(channel as WechatChannelName) ||
+        !APP_ID.test(appId ?? '') ||
+        !APP_SECRET.test(secret ?? '')
+      ) {
+        problems.push(
+          `WECHAT_APPS: entry ${index + 1} is not [channel:]appId:appSecret ` +
+            `(channel one of ${WECHAT_CHANNEL_NAMES.join(', ')}; appId like wx0123456789abcdef)`,
+        );
         continue;
       }
-      apps.push({ appId, secret });
+      apps.push({ appId, secret, channel: channel as WechatChannelName, redirectUris: [] });
     }
   }
   if (singleId !== undefined || singleSecret !== undefined) {
@@ -356,7 +421,7 @@ function readWechatApps(reader: EnvReader, production: boolean, problems: string
     if (!singleSecret || !APP_SECRET.test(singleSecret))
       problems.push('WECHAT_APP_SECRET: the AppSecret of WECHAT_APP_ID');
     if (singleId && singleSecret && APP_ID.test(singleId) && APP_SECRET.test(singleSecret)) {
-      apps.push({ appId: singleId, secret: singleSecret });
+      apps.push({ appId: singleId, secret: singleSecret, channel: 'app', redirectUris: [] });
     }
   }
   const ids = new Set<string>();
@@ -368,10 +433,39 @@ function readWechatApps(reader: EnvReader, production: boolean, problems: string
     if (production) {
       problems.push('WECHAT_APPS: required in production (or WECHAT_APP_ID and WECHAT_APP_SECRET)');
     } else {
-      apps.push(SANDBOX_WECHAT_APP);
+      return SANDBOX_WECHAT_APPS.map((app) => ({ ...app, redirectUris: [...app.redirectUris] }));
     }
   }
+  readRedirectUris(reader, apps, problems);
   return apps;
+}
+
+/** WECHAT_REDIRECT_URIS: `appId=uri|uri2;appId2=uri3`, only for official_account and website apps. */
+function readRedirectUris(reader: EnvReader, apps: WechatAppCredentials[], problems: string[]): void {
+  const raw = reader.string('WECHAT_REDIRECT_URIS');
+  if (raw === undefined) return;
+  for (const [index, entry] of raw.split(';').entries()) {
+    if (entry.trim() === '') continue;
+    const [appId, uris, ...rest] = entry.trim().split('=');
+    const app = apps.find((a) => a.appId === appId);
+    if (!app || !uris || rest.length > 0) {
+      problems.push(`WECHAT_REDIRECT_URIS: entry ${index + 1} is not appId=uri|uri of a configured app`);
+      continue;
+    }
+    if (app.channel !== 'official_account' && app.channel !== 'website') {
+      problems.push(`WECHAT_REDIRECT_URIS: ${appId} is a ${app.channel} app; only web apps redirect`);
+      continue;
+    }
+    for (const uri of uris.split('|')) {
+      if (!isRedirectUriEntry(uri)) {
+        problems.push(
+          `WECHAT_REDIRECT_URIS: entry ${index + 1} has a URI that is neither an http(s) URL nor a pattern such as https://host/path/*`,
+        );
+        continue;
+      }
+      app.redirectUris.push(uri);
+    }
+  }
 }
 
 function readEncryptionKeys(reader: EnvReader, problems: string[]): EncryptionKey[] {

@@ -19,7 +19,14 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     sensitive: true,
   },
   { name: 'DATABASE_POOL_SIZE', description: 'MySQL connection pool size (default 10)' },
-  { name: 'WECHAT_APPS', description: 'one or more appId:appSecret pairs, comma-separated', sensitive: true },
+  {
+    name: 'WECHAT_APPS',
+    description: 'channel:appId:appSecret entries, comma-separated (channel app|mini_program|official_account|website; appId:appSecret means app)',
+    sensitive: true,
+  },
+  { name: 'WECHAT_REDIRECT_URIS', description: 'web apps only: appId=uri|uri;appId2=uri (a trailing * allows any suffix)' },
+  { name: 'WECHAT_OPEN_BASE', description: "base of WeChat's web authorize pages (default https://open.weixin.qq.com)" },
+  { name: 'WECHAT_PHONE_DAILY_CAP', description: 'billed mini-program phone-number calls allowed per app per day (default 1000)' },
   { name: 'WECHAT_APP_ID', description: 'the single-app shorthand: the AppID' },
   { name: 'WECHAT_APP_SECRET', description: 'the single-app shorthand: the AppSecret', sensitive: true },
   {
@@ -30,6 +37,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'WECHAT_BUDGET_MS', description: 'total time for one WeChat operation with its retries (default 8000)' },
   { name: 'WECHAT_REQUIRE_STATE', description: 'require the one-time state on wechatLogin (default true)' },
   { name: 'WECHAT_REFRESH_TOKEN_TTL_DAYS', description: 'assumed WeChat refresh_token lifetime (default 30)' },
+  { name: 'REQUIRE_PHONE', description: 'a new WeChat/Apple/Huawei person binds a phone before the first session (default true)' },
   {
     name: 'TOKEN_ENCRYPTION_KEYS',
     description: 'keyId:base64(32 bytes) pairs, comma-separated, first encrypts (required in production)',

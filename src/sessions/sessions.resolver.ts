@@ -36,7 +36,7 @@ export class SessionsResolver {
   @Mutation(() => Session, { description: 'Trade a refresh token for a new pair; no WeChat call.' })
   async refreshSession(@Args() { refreshToken }: RefreshArgs, @Meta() meta: RequestMeta): Promise<Session> {
     const { tokens, user } = await this.sessions.refresh(refreshToken, meta);
-    return { ...tokens, user: await this.users.toSelfModel(user) };
+    return { ...tokens, user: this.users.toSelfModel(user) };
   }
 
   @SignedIn()

@@ -19,7 +19,7 @@ const MAX_REFRESH_TOKEN_LENGTH = 128;
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface SessionContext {
-  method: 'PHONE' | 'WECHAT';
+  method: 'PHONE' | 'WECHAT' | 'APPLE' | 'HUAWEI' | 'CARRIER';
   deviceId?: string | null;
   platform?: Platform | null;
   ip?: string | null;

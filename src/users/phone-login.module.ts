@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module';
-import { BindTicketsModule } from '../wechat/bind-tickets.service';
+import { IdentitiesModule } from '../identities/identities.module';
 import { PhoneLoginService } from './phone-login.service';
 import { SmsModule } from './sms/sms.module';
 import { UsersModule } from './users.module';
@@ -8,7 +8,7 @@ import { UsersResolver } from './users.resolver';
 
 /** Phone login, SMS code requests (bind codes included) and account deletion. */
 @Module({
-  imports: [UsersModule, SessionsModule, SmsModule, BindTicketsModule],
+  imports: [UsersModule, SessionsModule, SmsModule, IdentitiesModule],
   providers: [PhoneLoginService, UsersResolver],
   exports: [PhoneLoginService],
 })

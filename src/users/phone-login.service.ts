@@ -7,6 +7,8 @@ import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
+import { AccountLinkingService } from '../identities/account-linking.service';
+import { IdentityRevocations } from '../identities/identity-revocations';
 import { IssuedTokens, SessionsService } from '../sessions/sessions.service';
 import { parseMobilePhone } from './phone-number';
 import { SmsCodesService } from './sms/sms-codes.service';
@@ -30,6 +32,8 @@ export class PhoneLoginService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    private readonly linking: AccountLinkingService,
+    private readonly revocations: IdentityRevocations,
     config: AppConfig,
   ) {
     this.regions = config.get('allowedPhoneRegions');
@@ -92,20 +96,15 @@ export class PhoneLoginService {
     return outcome;
   }
 
-  /** PIPL: sessions revoked, WeChat identities and grants removed, personal fields erased; the audit event stays. */
+  /** PIPL: sessions revoked, every identity (and WeChat grant) removed and revoked where the provider allows, personal fields erased; the audit event stays. */
   async deleteAccount(userId: string, smsCode: string, meta: RequestMeta): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user || user.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
     if (!user.phone) throw DomainError.badInput('smsCode', 'this account has no phone number to confirm with');
     await this.smsCodes.verify(user.phone, 'DELETE_ACCOUNT', smsCode);
-    await this.database.transaction(async (manager) => {
+    const removed = await this.database.transaction(async (manager) => {
       const sessions = await this.sessions.revokeAllForUser(manager, userId, 'account-deleted');
-      await manager
-        .createQueryBuilder()
-        .delete()
-        .from('wechat_identities')
-        .where('user_id = :userId', { userId })
-        .execute();
+      const identities = await this.linking.removeAll(manager, userId);
       await this.users.erase(manager, userId);
       await this.audit.record(
         {
@@ -113,10 +112,13 @@ export class PhoneLoginService {
           actorUserId: userId,
           subjectUserId: userId,
           ip: meta.ip,
-          details: { phone: maskPhone(user.phone!), sessionsRevoked: sessions },
+          details: { phone: maskPhone(user.phone!), sessionsRevoked: sessions, identitiesRemoved: identities.length },
         },
         manager,
       );
+      return identities;
     });
+    // After the commit: what the providers let us revoke (Apple's refresh token, by Apple's rule).
+    await this.revocations.revoke(removed);
   }
 }

@@ -48,4 +48,8 @@ export class UserEntity {
 
   @DateColumn('deleted_at', { nullable: true })
   deletedAt: Date | null;
+
+  /** Set when this user was folded into another (one person, two accounts): that user's id. */
+  @Column({ name: 'merged_into', type: 'varchar', length: 36, nullable: true })
+  mergedInto: string | null;
 }

@@ -16,7 +16,7 @@ import { User } from './models/user.model';
 import { PhoneLoginService } from './phone-login.service';
 import { SmsCodesService } from './sms/sms-codes.service';
 import { UsersService } from './users.service';
-import { BindTicketsService } from '../wechat/bind-tickets.service';
+import { BindTicketsService } from '../identities/bind-tickets.service';
 
 @ArgsType()
 class DeleteAccountArgs {
@@ -77,7 +77,7 @@ export class UsersResolver {
   @Mutation(() => Session, { description: 'Log in (or sign up) with a phone number and its LOGIN code.' })
   async loginWithPhone(@Args('input') input: PhoneLoginInput, @Meta() meta: RequestMeta): Promise<Session> {
     const { tokens, user } = await this.phoneLogin.login(input, meta);
-    return { ...tokens, user: await this.users.toSelfModel(user) };
+    return { ...tokens, user: this.users.toSelfModel(user) };
   }
 
   @SignedIn()

@@ -47,6 +47,7 @@ export class UsersService {
       updatedAt: now,
       lastLoginAt: null,
       deletedAt: null,
+      mergedInto: null,
     };
     try {
       await users.insert({ ...user }); // a copy: the driver writes returned values back into what it inserts
@@ -60,6 +61,48 @@ export class UsersService {
       if (!winner) throw error;
       return { user: winner, created: false };
     }
+  }
+
+  /** A user with no phone yet (REQUIRE_PHONE=false: a provider identity is enough). */
+  async createWithoutPhone(manager: EntityManager): Promise<UserEntity> {
+    const now = this.clock.now();
+    const user: UserEntity = {
+      id: newId(),
+      phone: null,
+      nickname: null,
+      avatarUrl: null,
+      status: 'active',
+      roles: [],
+      createdAt: now,
+      updatedAt: now,
+      lastLoginAt: null,
+      deletedAt: null,
+      mergedInto: null,
+    };
+    await manager.getRepository(UserEntity).insert({ ...user });
+    return user;
+  }
+
+  /** Fields a user takes over from a provider profile or a folded account; undefined leaves one as it is. */
+  async adopt(
+    manager: EntityManager,
+    userId: string,
+    fields: { phone?: string; nickname?: string | null; avatarUrl?: string | null },
+  ): Promise<void> {
+    const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+    if (Object.keys(changes).length === 0) return;
+    await manager.getRepository(UserEntity).update({ id: userId }, { ...changes, updatedAt: this.clock.now() });
+  }
+
+  /** The user was folded into another: kept for the audit trail, never logs in again. */
+  async markMerged(manager: EntityManager, userId: string, intoUserId: string): Promise<void> {
+    const now = this.clock.now();
+    await manager
+      .getRepository(UserEntity)
+      .update(
+        { id: userId },
+        { phone: null, roles: [], status: 'deleted', mergedInto: intoUserId, deletedAt: now, updatedAt: now },
+      );
   }
 
   /** Stamps the login and grants the admin role to phones listed in ADMIN_PHONES. */
@@ -84,19 +127,8 @@ export class UsersService {
       );
   }
 
-  async isWechatLinked(userId: string, manager: EntityManager = this.database.dataSource.manager): Promise<boolean> {
-    const rows = (await manager
-      .createQueryBuilder()
-      .select('1', 'found')
-      .from('wechat_identities', 'i')
-      .where('i.user_id = :userId', { userId })
-      .limit(1)
-      .getRawMany()) as unknown[];
-    return rows.length > 0;
-  }
-
-  /** The user as they see themself (full phone number). */
-  async toSelfModel(user: UserEntity): Promise<User> {
-    return toUserModel(user, await this.isWechatLinked(user.id), true);
+  /** The user as they see themself (full phone number). Identities resolve only when asked for. */
+  toSelfModel(user: UserEntity): User {
+    return toUserModel(user, true);
   }
 }

@@ -37,8 +37,16 @@ export class CodeExchangesService {
     return this.database.dataSource.manager.getRepository(CodeExchangeEntity).findOne({ where: { appId, codeHash } });
   }
 
-  /** Claims an unseen code and consumes its state together: both happen, or neither. */
-  async claim(codeHash: string, state: string | null | undefined, claim: StateClaim): Promise<ClaimResult> {
+  /**
+   * Claims an unseen code and consumes its state together: both happen, or neither. A stateless claim
+   * (mini-program js codes) checks no state.
+   */
+  async claim(
+    appId: string,
+    codeHash: string,
+    state: string | null | undefined,
+    claim: StateClaim & { stateless?: boolean },
+  ): Promise<ClaimResult> {
     try {
       return await this.database.transaction(async (manager) => {
         const now = this.clock.now();
@@ -46,7 +54,7 @@ export class CodeExchangesService {
         try {
           await manager.getRepository(CodeExchangeEntity).insert({
             id,
-            appId: claim.appId,
+            appId,
             codeHash,
             stateHash: state ? sha256Hex(state) : null,
             deviceId: claim.deviceId,
@@ -56,6 +64,8 @@ export class CodeExchangesService {
             identityId: null,
             userId: null,
             sessionId: null,
+            resultEnc: null,
+            resultKeyId: null,
             createdAt: now,
             updatedAt: now,
             expiresAt: new Date(now.getTime() + CODE_RECORD_TTL_MS),
@@ -64,7 +74,7 @@ export class CodeExchangesService {
           if (isUniqueViolation(error)) return { kind: 'duplicate' as const };
           throw error;
         }
-        if (!(await this.states.consume(manager, state, claim))) throw new StateRejected();
+        if (!claim.stateless && !(await this.states.consume(manager, state, claim))) throw new StateRejected();
         return { kind: 'claimed' as const, id };
       });
     } catch (error) {
@@ -101,11 +111,12 @@ export class CodeExchangesService {
       .update({ id }, { status: 'done', ...result, updatedAt: this.clock.now() });
   }
 
-  async fail(id: string, errorCode: string): Promise<void> {
+  /** Settles a claimed code as failed; `kept` holds the exchange's tokens when only a later step failed. */
+  async fail(id: string, errorCode: string, kept: { resultEnc: string; resultKeyId: string } | null): Promise<void> {
     await this.database.transaction((manager) =>
       manager
         .getRepository(CodeExchangeEntity)
-        .update({ id }, { status: 'failed', errorCode, updatedAt: this.clock.now() }),
+        .update({ id }, { status: 'failed', errorCode, ...(kept ?? {}), updatedAt: this.clock.now() }),
     );
   }
 

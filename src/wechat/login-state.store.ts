@@ -20,7 +20,7 @@ export interface StateClaim {
 
 /**
  * The `state` of WeChat's OAuth: one-time, 128 bits, 10 minutes, bound to the device (and, for
- * linking, to the signed-in user). This is the state store of the Passport strategy.
+ * linking, to the signed-in user) and to the app it was issued for.
  */
 @Injectable()
 export class LoginStateStore {
@@ -52,6 +52,15 @@ export class LoginStateStore {
       }),
     );
     return { state, expiresAt };
+  }
+
+  /** The app a state was issued for (read only; consume checks everything else). */
+  async appOf(state: string): Promise<string | null> {
+    if (state.length > MAX_STATE_LENGTH) return null;
+    const row = await this.database.dataSource.manager
+      .getRepository(LoginStateEntity)
+      .findOne({ where: { stateHash: sha256Hex(state) }, select: { id: true, appId: true } });
+    return row?.appId ?? null;
   }
 
   /**

@@ -6,8 +6,9 @@ import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
 import { RateLimits } from '../database/rate-limits';
 import { WechatGrantEntity } from './entities/wechat-grant.entity';
-import { WechatIdentityEntity } from './entities/wechat-identity.entity';
-import { IdentitiesService } from './identities.service';
+import { IdentitiesService } from '../identities/identities.service';
+import { IdentityEntity } from '../identities/identity.entity';
+import { WechatGrantsService } from './wechat-grants.service';
 import { WechatApiClient } from './wechat-api.client';
 import { WechatApiError, WechatUnavailableError } from './wechat-errors';
 
@@ -59,6 +60,7 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
     private readonly database: Database,
     private readonly client: WechatApiClient,
     private readonly identities: IdentitiesService,
+    private readonly grants: WechatGrantsService,
     private readonly rateLimits: RateLimits,
     private readonly clock: Clock,
     private readonly scheduler: SchedulerRegistry,
@@ -103,6 +105,8 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
       grants
         .createQueryBuilder('g')
         .where("g.status = 'active' AND g.access_expires_at <= :due AND g.refresh_expires_at > :now", { due, now })
+        // Website grants are left to expire; identities without a grant (mini programs) have no row.
+        .andWhere("g.refresh_mode = 'auto'")
         .getCount(),
       grants.count({ where: { status: 'reauth_required' } }),
     ]);
@@ -157,6 +161,8 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
         .createQueryBuilder('g')
         .select('g.id', 'id')
         .where("g.status = 'active' AND g.access_expires_at <= :due AND g.refresh_expires_at > :now", { due, now })
+        // Website grants are left to expire; identities without a grant (mini programs) have no row.
+        .andWhere("g.refresh_mode = 'auto'")
         .andWhere('(g.next_attempt_at IS NULL OR g.next_attempt_at <= :now)', { now })
         .andWhere('(g.lease_expires_at IS NULL OR g.lease_expires_at <= :now)', { now })
         .orderBy('g.access_expires_at', 'ASC')
@@ -183,7 +189,7 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
     }
     let refreshToken: string;
     try {
-      refreshToken = this.identities.openGrant(grant).refreshToken;
+      refreshToken = this.grants.openGrant(grant).refreshToken;
     } catch (error) {
       this.logger.error(`grant ${grant.id} cannot be decrypted: ${describe(error)}`);
       await this.finish(grant, { status: 'reauth_required', lastError: 'decrypt' });
@@ -192,7 +198,7 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
     try {
       const tokens = await this.client.refresh(identity.appId, refreshToken);
       await this.database.transaction(async (manager) => {
-        await this.identities.storeGrant(manager, identity.id, tokens, false);
+        await this.grants.storeGrant(manager, identity.id, tokens, false);
         await manager
           .getRepository(WechatGrantEntity)
           .update({ id: grant.id, leaseOwner: grant.leaseOwner! }, { leaseOwner: null, leaseExpiresAt: null });
@@ -216,17 +222,17 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
   }
 
   // A stale profile is no reason to fail the refresh: failures here are only logged.
-  private async refreshProfile(identity: WechatIdentityEntity, accessToken: string): Promise<void> {
+  // A unionid that appears here is left for the next login, where the account-linking rules apply.
+  private async refreshProfile(identity: IdentityEntity, accessToken: string): Promise<void> {
     try {
-      const profile = await this.client.userInfo(identity.appId, accessToken, identity.openid);
+      const profile = await this.client.userInfo(identity.appId, accessToken, identity.subject);
       await this.database.transaction((manager) =>
-        manager.getRepository(WechatIdentityEntity).update(
+        manager.getRepository(IdentityEntity).update(
           { id: identity.id },
           {
             nickname: profile.nickname || identity.nickname,
             avatarUrl: profile.avatarUrl || identity.avatarUrl,
             profileUpdatedAt: this.clock.now(),
-            ...(profile.unionid && !identity.unionid ? { unionid: profile.unionid } : {}),
           },
         ),
       );

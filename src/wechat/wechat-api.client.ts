@@ -16,6 +16,7 @@ import {
 } from 'cockatiel';
 import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import type { WechatAppCredentials, WechatChannelName } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';
 import { isTransient, isWechatFailure, WechatApiError, WechatUnavailableError } from './wechat-errors';
 
@@ -38,13 +39,44 @@ export interface WechatUserInfo {
   sex: number;
 }
 
-type Endpoint = 'access_token' | 'refresh_token' | 'auth' | 'userinfo';
+/** What `jscode2session` answers for a mini program's `wx.login()` code. */
+export interface MiniProgramSession {
+  openid: string;
+  unionid: string | null;
+  sessionKey: string;
+}
+
+export interface AppAccessToken {
+  accessToken: string;
+  expiresIn: number;
+}
+
+export interface WechatPhoneNumber {
+  /** With country code, digits only after the `+` (WeChat's phoneNumber, e.g. +86 13800138000). */
+  phoneNumber: string;
+  purePhoneNumber: string;
+  countryCode: string;
+  /** The mini program the number was issued for (watermark.appid). */
+  appId: string;
+}
+
+type Endpoint =
+  | 'access_token'
+  | 'refresh_token'
+  | 'auth'
+  | 'userinfo'
+  | 'jscode2session'
+  | 'stable_token'
+  | 'getuserphonenumber';
 
 const PATHS: Record<Endpoint, string> = {
   access_token: '/sns/oauth2/access_token',
   refresh_token: '/sns/oauth2/refresh_token',
   auth: '/sns/auth',
   userinfo: '/sns/userinfo',
+  jscode2session: '/sns/jscode2session',
+  stable_token: '/cgi-bin/stable_token',
+  getuserphonenumber: '/wxa/business/getuserphonenumber',
 };
 
 // Connection errors that prove the request never left: safe to retry even a code exchange.
@@ -64,6 +96,7 @@ export const CIRCUIT_HALF_OPEN_AFTER_MS = 10_000;
 export class WechatApiClient implements OnModuleDestroy {
   private readonly logger = new Logger(WechatApiClient.name);
   private readonly secrets = new Map<string, string>();
+  private readonly apps = new Map<string, WechatAppCredentials>();
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
   private readonly timeoutMs: number;
   private readonly budgetMs: number;
@@ -77,7 +110,10 @@ export class WechatApiClient implements OnModuleDestroy {
     private readonly httpAdapterHost: HttpAdapterHost,
   ) {
     const wechat = config.get('wechat');
-    for (const app of wechat.apps) this.secrets.set(app.appId, app.secret);
+    for (const app of wechat.apps) {
+      this.secrets.set(app.appId, app.secret);
+      this.apps.set(app.appId, app);
+    }
     this.timeoutMs = wechat.timeoutMs;
     this.budgetMs = wechat.budgetMs;
     this.configuredBase = wechat.apiBase;
@@ -91,6 +127,17 @@ export class WechatApiClient implements OnModuleDestroy {
 
   get appIds(): string[] {
     return [...this.secrets.keys()];
+  }
+
+  /** The configured app, or null. */
+  app(appId: string): WechatAppCredentials | null {
+    return this.apps.get(appId) ?? null;
+  }
+
+  /** The first configured app of a channel, or null. */
+  firstAppOf(channel: WechatChannelName): WechatAppCredentials | null {
+    for (const app of this.apps.values()) if (app.channel === channel) return app;
+    return null;
   }
 
   hasApp(appId: string): boolean {
@@ -108,9 +155,10 @@ export class WechatApiClient implements OnModuleDestroy {
   exchangeCode(appId: string, code: string): Promise<WechatTokens> {
     const secret = this.secretOf(appId);
     return this.run(appId, 'exchange', async (signal) => {
-      const body = await this.get(
+      const body = await this.call(
         'access_token',
         { appid: appId, secret, code, grant_type: 'authorization_code' },
+        null,
         signal,
       );
       return parseTokens(body, true);
@@ -120,9 +168,10 @@ export class WechatApiClient implements OnModuleDestroy {
   refresh(appId: string, refreshToken: string): Promise<WechatTokens> {
     this.secretOf(appId);
     return this.run(appId, 'safe', async (signal) => {
-      const body = await this.get(
+      const body = await this.call(
         'refresh_token',
         { appid: appId, grant_type: 'refresh_token', refresh_token: refreshToken },
+        null,
         signal,
       );
       return parseTokens(body, false);
@@ -132,14 +181,66 @@ export class WechatApiClient implements OnModuleDestroy {
   /** Resolves when WeChat says the access token is valid for this openid. */
   checkAccessToken(appId: string, accessToken: string, openid: string): Promise<void> {
     return this.run(appId, 'safe', async (signal) => {
-      await this.get('auth', { access_token: accessToken, openid }, signal);
+      await this.call('auth', { access_token: accessToken, openid }, null, signal);
     });
   }
 
   userInfo(appId: string, accessToken: string, openid: string): Promise<WechatUserInfo> {
     return this.run(appId, 'safe', async (signal) => {
-      const body = await this.get('userinfo', { access_token: accessToken, openid, lang: 'zh_CN' }, signal);
+      const body = await this.call('userinfo', { access_token: accessToken, openid, lang: 'zh_CN' }, null, signal);
       return parseUserInfo(body);
+    });
+  }
+
+  /** A mini program's `wx.login()` code → openid and session key. Single use: never retried once sent. */
+  miniProgramSession(appId: string, jsCode: string): Promise<MiniProgramSession> {
+    const secret = this.secretOf(appId);
+    return this.run(appId, 'exchange', async (signal) => {
+      const body = await this.call(
+        'jscode2session',
+        { appid: appId, secret, js_code: jsCode, grant_type: 'authorization_code' },
+        null,
+        signal,
+      );
+      const openid = str(body, 'openid');
+      const sessionKey = str(body, 'session_key');
+      if (!openid || !sessionKey) throw new WechatUnavailableError('malformed');
+      return { openid, sessionKey, unionid: str(body, 'unionid') };
+    });
+  }
+
+  /** The app-level access token (`stable_token`). Without force_refresh it is safe to repeat. */
+  stableToken(appId: string, forceRefresh = false): Promise<AppAccessToken> {
+    const secret = this.secretOf(appId);
+    return this.run(appId, forceRefresh ? 'exchange' : 'safe', async (signal) => {
+      const body = await this.call(
+        'stable_token',
+        {},
+        { grant_type: 'client_credential', appid: appId, secret, force_refresh: forceRefresh },
+        signal,
+      );
+      const accessToken = str(body, 'access_token');
+      const expiresIn = Number(body.expires_in);
+      if (!accessToken || !Number.isFinite(expiresIn) || expiresIn <= 0) throw new WechatUnavailableError('malformed');
+      return { accessToken, expiresIn };
+    });
+  }
+
+  /** The phone button's one-time code → the number. Single use (and billed): never retried once sent. */
+  phoneNumber(appId: string, appAccessToken: string, phoneCode: string): Promise<WechatPhoneNumber> {
+    return this.run(appId, 'exchange', async (signal) => {
+      const body = await this.call('getuserphonenumber', { access_token: appAccessToken }, { code: phoneCode }, signal);
+      const info = body.phone_info as Record<string, unknown> | undefined;
+      const watermark = info?.watermark as Record<string, unknown> | undefined;
+      const purePhoneNumber = info ? str(info, 'purePhoneNumber') : null;
+      const countryCode = info ? str(info, 'countryCode') : null;
+      if (!info || !purePhoneNumber || !countryCode || !watermark) throw new WechatUnavailableError('malformed');
+      return {
+        phoneNumber: str(info, 'phoneNumber') ?? purePhoneNumber,
+        purePhoneNumber,
+        countryCode,
+        appId: typeof watermark.appid === 'string' ? watermark.appid : '',
+      };
     });
   }
 
@@ -185,9 +286,11 @@ export class WechatApiClient implements OnModuleDestroy {
     return breaker;
   }
 
-  private async get(
+  /** GET with `params`, or POST `json` with `params` in the query string. */
+  private async call(
     endpoint: Endpoint,
     params: Record<string, string>,
+    json: Record<string, unknown> | null,
     budget: AbortSignal,
   ): Promise<Record<string, unknown>> {
     const url = `${this.base()}${PATHS[endpoint]}?${new URLSearchParams(params).toString()}`;
@@ -198,6 +301,9 @@ export class WechatApiClient implements OnModuleDestroy {
       response = await fetch(url, {
         signal: AbortSignal.any([budget, AbortSignal.timeout(this.timeoutMs)]),
         redirect: 'error',
+        ...(json
+          ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }
+          : {}),
       });
     } catch (error) {
       const unavailable = classifyFetchError(error);

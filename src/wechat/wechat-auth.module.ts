@@ -1,55 +1,61 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { IdentitiesModule } from '../identities/identities.module';
 import { SessionsModule } from '../sessions/sessions.module';
-import { AccountLinkingModule } from '../users/account-linking.service';
 import { SmsModule } from '../users/sms/sms.module';
 import { UsersModule } from '../users/users.module';
-import { BindTicketsModule } from './bind-tickets.service';
+import { AppTokensService } from './app-tokens.service';
+import { CHANNEL_STRATEGIES } from './channels';
 import { CodeExchangesService } from './code-exchanges.service';
 import { CodeExchangeEntity } from './entities/code-exchange.entity';
 import { LoginStateEntity } from './entities/login-state.entity';
+import { WechatAppTokenEntity } from './entities/wechat-app-token.entity';
 import { WechatGrantEntity } from './entities/wechat-grant.entity';
-import { WechatIdentityEntity } from './entities/wechat-identity.entity';
-import { IdentitiesService } from './identities.service';
-import { LoginOptionsResolver } from './login-options.resolver';
-import { LoginOptionsService } from './login-options.service';
+import { WechatPhoneCallEntity } from './entities/wechat-phone-call.entity';
 import { LoginStateStore } from './login-state.store';
-import { TokenCipher } from './token-cipher';
+import { MiniProgramPhoneService } from './mini-program-phone.service';
+import { TokenRefreshService } from './token-refresh.service';
 import { WechatApiClient } from './wechat-api.client';
 import { WechatAuthResolver } from './wechat-auth.resolver';
-import { WechatAuthorizer } from './wechat-authorizer.service';
-import { WechatCodeGuard } from './wechat-code.guard';
+import { WechatGrantsService } from './wechat-grants.service';
 import { WechatLoginService } from './wechat-login.service';
-import { WechatStrategy } from './wechat.strategy';
-import { TokenRefreshService } from './token-refresh.service';
+import { WechatReloginService } from './wechat-relogin.service';
 
-/** Log in with WeChat: the API client, the Passport strategy, states, codes, identities and grants. */
+/**
+ * Log in with WeChat on every channel: the API client, one Passport strategy per channel, states,
+ * code idempotency, grants and their refresh job, the mini-program phone button. Identities and who
+ * they belong to are IdentitiesModule's (the one account-linking path).
+ */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([WechatIdentityEntity, WechatGrantEntity, LoginStateEntity, CodeExchangeEntity]),
+    TypeOrmModule.forFeature([
+      WechatGrantEntity,
+      LoginStateEntity,
+      CodeExchangeEntity,
+      WechatAppTokenEntity,
+      WechatPhoneCallEntity,
+    ]),
     PassportModule,
+    IdentitiesModule,
     UsersModule,
     SessionsModule,
+    // The refresh job's per-minute budget is a shared counter (RateLimits).
     SmsModule,
-    BindTicketsModule,
-    AccountLinkingModule,
   ],
   providers: [
-    LoginOptionsService,
-    LoginOptionsResolver,
     WechatApiClient,
-    TokenCipher,
+    ...CHANNEL_STRATEGIES,
     LoginStateStore,
     CodeExchangesService,
-    IdentitiesService,
-    WechatStrategy,
-    WechatAuthorizer,
-    WechatCodeGuard,
+    WechatGrantsService,
     WechatLoginService,
+    WechatReloginService,
+    AppTokensService,
+    MiniProgramPhoneService,
     WechatAuthResolver,
     TokenRefreshService,
   ],
-  exports: [WechatApiClient, IdentitiesService, TokenCipher, TokenRefreshService],
+  exports: [WechatApiClient, WechatGrantsService, TokenRefreshService, MiniProgramPhoneService],
 })
 export class WechatAuthModule {}

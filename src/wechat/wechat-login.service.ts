@@ -1,278 +1,318 @@
 import { Injectable } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
-import { Platform } from '../common/enums';
-import { maskPhone } from '../common/mask';
 import { RequestMeta } from '../common/request-meta';
+import { TokenCipher } from '../common/token-cipher';
+import type { WechatAppCredentials, WechatChannelName } from '../config/app-config';
+import { AppConfig } from '../config/app-config.service';
+import { redirectUriAllowed } from '../config/redirect-uris';
 import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
-import { IssuedTokens, SessionsService } from '../sessions/sessions.service';
-import { AccountLinkingService } from '../users/account-linking.service';
-import { parseMobilePhone } from '../users/phone-number';
-import { SmsCodesService } from '../users/sms/sms-codes.service';
+import { AccountLinkingService, DeviceInfo, SignInOutcome } from '../identities/account-linking.service';
+import { BindTicketsService } from '../identities/bind-tickets.service';
+import { IdentitiesService } from '../identities/identities.service';
+import { SessionsService } from '../sessions/sessions.service';
+import { assertMaySignIn } from '../users/sign-in-policy';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { AppConfig } from '../config/app-config.service';
-import { BindTicketsService } from './bind-tickets.service';
+import { STRATEGY_OF } from './channels';
+import { authenticateWith, ChannelAuthResult, ProfileFetchFailed } from './channels/wechat-channel.strategy';
 import { CodeExchangesService } from './code-exchanges.service';
 import { CodeExchangeEntity } from './entities/code-exchange.entity';
-import { WechatIdentityEntity } from './entities/wechat-identity.entity';
-import { IdentitiesService } from './identities.service';
-import { LoginStateStore } from './login-state.store';
-import { WechatApiClient } from './wechat-api.client';
-import { WechatAuthOutcome } from './wechat-authorizer.service';
-import { toDomainError, WechatApiError } from './wechat-errors';
+import { LoginStateStore, StateClaim } from './login-state.store';
+import { WechatApiClient, WechatTokens } from './wechat-api.client';
+import { toDomainError } from './wechat-errors';
+import { WechatGrantsService } from './wechat-grants.service';
 
-export const WECHAT_SCOPE = 'snsapi_userinfo';
+export const SCOPE_OF: Record<WechatChannelName, string> = {
+  app: 'snsapi_userinfo',
+  official_account: 'snsapi_userinfo',
+  website: 'snsapi_login',
+  mini_program: '',
+};
 
-export interface DeviceInfo {
-  deviceId?: string | null;
-  platform?: Platform | null;
+const AUTHORIZE_PAGE: Partial<Record<WechatChannelName, string>> = {
+  official_account: '/connect/oauth2/authorize',
+  website: '/connect/qrconnect',
+};
+
+const MAX_CODE_LENGTH = 256;
+// Errors after which the same device may try the same code again (WeChat may not have used it).
+const RETRYABLE = new Set<string>([ErrorCode.WECHAT_UNAVAILABLE, ErrorCode.WECHAT_RATE_LIMITED]);
+
+export interface CodeInput extends DeviceInfo {
+  code: string;
+  state?: string | null;
+  appId?: string | null;
 }
 
-export interface WechatLoginOutcome {
-  identity: WechatIdentityEntity;
-  session: { tokens: IssuedTokens; user: UserEntity } | null;
-  bindTicket: { ticket: string; expiresAt: Date } | null;
+/** Who is asking: a login, or a signed-in user linking WeChat. */
+type Purpose = { kind: 'login' } | { kind: 'link'; userId: string };
+
+/** A fresh verification of a code, or the record of the code's first use. */
+type Authorized = { kind: 'fresh'; exchangeId: string; app: WechatAppCredentials; auth: ChannelAuthResult } | { kind: 'known'; record: CodeExchangeEntity };
+
+export interface StartedLogin {
+  appId: string;
+  scope: string;
+  state: string;
+  expiresAt: Date;
+  authorizeUrl: string | null;
 }
 
-// /sns/auth answers that mean "this access token is no good, try the refresh token".
-const ACCESS_TOKEN_DEAD = new Set([40001, 40014, 42001]);
-const GRANT_DEAD = new Set([40030, 42002, 42007]);
-
+/**
+ * Log in with WeChat on every channel. Each code goes: idempotency record (CodeExchangesService) →
+ * the channel's Passport strategy (WeChat's calls) → the one account-linking path, with the grant and
+ * the code's outcome stored in the same transaction. A code is never left `pending` after its request.
+ */
 @Injectable()
 export class WechatLoginService {
-  private readonly regions: string[];
+  private readonly openBase: string;
+  private readonly settleWaitMs: number;
 
   constructor(
     private readonly database: Database,
     private readonly client: WechatApiClient,
     private readonly states: LoginStateStore,
     private readonly exchanges: CodeExchangesService,
+    private readonly grants: WechatGrantsService,
+    private readonly linking: AccountLinkingService,
     private readonly identities: IdentitiesService,
     private readonly bindTickets: BindTicketsService,
-    private readonly linking: AccountLinkingService,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
-    private readonly smsCodes: SmsCodesService,
+    private readonly cipher: TokenCipher,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     config: AppConfig,
   ) {
-    this.regions = config.get('allowedPhoneRegions');
+    const wechat = config.get('wechat');
+    this.openBase = wechat.openBase;
+    // Long enough for the request holding a code to finish its WeChat calls and transaction.
+    this.settleWaitMs = wechat.budgetMs * 2 + 2000;
   }
 
+  /** startWechatLogin: a one-time state for a code channel's app; web channels also get WeChat's page. */
   async start(
-    appId: string,
-    deviceId: string | null,
+    request: { channel: WechatChannelName; appId?: string | null; redirectUri?: string | null; deviceId?: string | null },
     userId: string | null,
-  ): Promise<{ appId: string; scope: string; state: string; expiresAt: Date }> {
-    const purpose = userId ? 'link' : 'login';
-    const { state, expiresAt } = await this.states.issue({ appId, deviceId, purpose, userId });
-    return { appId, scope: WECHAT_SCOPE, state, expiresAt };
-  }
-
-  /** Finishes a login the guard authorized: a session for a bound person, a bind ticket otherwise. */
-  async login(outcome: WechatAuthOutcome, device: DeviceInfo, meta: RequestMeta): Promise<WechatLoginOutcome> {
-    if (outcome.kind === 'known') return this.answerAgain(outcome.record, device, meta);
-    const { auth } = outcome;
-    try {
-      const result = await this.database.transaction(async (manager) => {
-        const identity = await this.identities.upsert(manager, auth.appId, auth.tokens, auth.profile);
-        if (!identity.userId) {
-          const bindTicket = await this.bindTickets.issue(manager, identity.id, device.deviceId ?? null);
-          await this.exchanges.complete(manager, auth.exchangeId, {
-            outcome: 'bind',
-            identityId: identity.id,
-            userId: null,
-            sessionId: null,
-          });
-          return { identity, session: null, bindTicket };
-        }
-        const user = await this.users.findById(identity.userId, manager);
-        if (!user || user.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
-        if (user.status === 'banned') throw new DomainError(ErrorCode.USER_BANNED);
-        const loggedIn = await this.users.markLogin(manager, user);
-        const tokens = await this.sessions.issue(manager, loggedIn, { method: 'WECHAT', ...device, ...meta });
-        await this.exchanges.complete(manager, auth.exchangeId, {
-          outcome: 'session',
-          identityId: identity.id,
-          userId: user.id,
-          sessionId: tokens.sessionId,
-        });
-        await this.audit.record(
-          {
-            action: 'login.wechat',
-            actorUserId: user.id,
-            subjectUserId: user.id,
-            ip: meta.ip,
-            details: { method: 'WECHAT', appId: auth.appId },
-          },
-          manager,
-        );
-        return { identity, session: { tokens, user: loggedIn }, bindTicket: null };
-      });
-      return result;
-    } catch (error) {
-      if (error instanceof DomainError) {
-        await this.exchanges.fail(auth.exchangeId, error.code);
-        await this.audit.record({
-          action: 'login.failed',
-          ip: meta.ip,
-          details: { method: 'WECHAT', code: error.code },
-        });
-      }
-      throw error;
+  ): Promise<StartedLogin> {
+    const app = this.appFor(request.channel, request.appId);
+    if (app.channel === 'mini_program') {
+      throw DomainError.badInput('channel', 'mini programs log in with wechatMiniProgramLogin');
     }
-  }
-
-  /** bindPhone: the SMS code is checked before anything is said about the phone's account. */
-  async bindPhone(
-    input: { bindTicket: string; phone: string; smsCode: string } & DeviceInfo,
-    meta: RequestMeta,
-  ): Promise<{ tokens: IssuedTokens; user: UserEntity }> {
-    const phone = parseMobilePhone(input.phone, this.regions);
-    const ticket = await this.bindTickets.findLive(input.bindTicket);
-    if (!ticket) throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
-    await this.smsCodes.verify(phone, 'BIND_PHONE', input.smsCode, ticket.ticketHash);
-    return this.database.transaction(async (manager) => {
-      if (!(await this.bindTickets.consume(manager, ticket.id))) throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
-      const identity = await this.identities.findById(ticket.identityId, manager);
-      if (!identity) throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
-      const { user, created } = await this.linking.bindPhone(manager, identity, phone);
-      const loggedIn = await this.users.markLogin(manager, user);
-      const tokens = await this.sessions.issue(manager, loggedIn, {
-        method: 'WECHAT',
-        ...this.deviceOf(input),
-        ...meta,
-      });
-      await this.audit.record(
-        {
-          action: 'wechat.bind',
-          actorUserId: user.id,
-          subjectUserId: user.id,
-          ip: meta.ip,
-          details: { appId: identity.appId, phone: maskPhone(phone), newUser: created },
-        },
-        manager,
-      );
-      return { tokens, user: loggedIn };
+    const page = AUTHORIZE_PAGE[app.channel];
+    if (page) {
+      if (!request.redirectUri) throw DomainError.badInput('redirectUri', `required for the ${app.channel} channel`);
+      if (!redirectUriAllowed(request.redirectUri, app.redirectUris)) throw new DomainError(ErrorCode.REDIRECT_URI_NOT_ALLOWED);
+    }
+    const { state, expiresAt } = await this.states.issue({
+      appId: app.appId,
+      deviceId: request.deviceId ?? null,
+      purpose: userId ? 'link' : 'login',
+      userId,
     });
+    const scope = SCOPE_OF[app.channel];
+    const authorizeUrl = page
+      ? `${this.openBase}${page}?${new URLSearchParams({
+          appid: app.appId,
+          redirect_uri: request.redirectUri!,
+          response_type: 'code',
+          scope,
+          state,
+        }).toString()}#wechat_redirect`
+      : null;
+    return { appId: app.appId, scope, state, expiresAt, authorizeUrl };
   }
 
-  /** linkWechat: the authorized identity joins the signed-in user. */
-  async link(outcome: WechatAuthOutcome, userId: string, meta: RequestMeta): Promise<UserEntity> {
-    if (outcome.kind === 'known') {
-      const record = outcome.record;
+  /** wechatLogin: finishes every OAuth code channel; the state says which app. */
+  async login(input: CodeInput, req: Request, res: Response, meta: RequestMeta): Promise<SignInOutcome> {
+    const authorized = await this.authorize(input, { kind: 'login' }, req, res, meta);
+    if (authorized.kind === 'known') return this.answerAgain(authorized.record, input, meta);
+    return this.finish(authorized, meta, (manager) =>
+      this.linking.signIn(manager, authorized.auth.verified, input, meta),
+    );
+  }
+
+  /** wechatMiniProgramLogin: a js code from wx.login(); a code seen before is refused. */
+  async miniProgramLogin(
+    input: { code: string; appId?: string | null; deviceId?: string | null },
+    req: Request,
+    res: Response,
+    meta: RequestMeta,
+  ): Promise<SignInOutcome> {
+    checkCode(input.code);
+    const app = this.appFor('mini_program', input.appId);
+    const claim = await this.exchanges.claim(app.appId, this.exchanges.hash(input.code), null, {
+      appId: app.appId,
+      deviceId: input.deviceId ?? null,
+      purpose: 'login',
+      userId: null,
+      stateless: true,
+    });
+    if (claim.kind !== 'claimed') return this.refuse(new DomainError(ErrorCode.WECHAT_CODE_INVALID), 'login', meta);
+    const auth = await this.verify(claim.id, app, input.code, null, req, res, 'login', meta);
+    return this.finish({ kind: 'fresh', exchangeId: claim.id, app, auth }, meta, (manager) =>
+      this.linking.signIn(manager, auth.verified, { deviceId: input.deviceId, platform: null }, meta),
+    );
+  }
+
+  /** linkWechat: the verified identity joins the signed-in user. */
+  async link(input: CodeInput, userId: string, req: Request, res: Response, meta: RequestMeta): Promise<UserEntity> {
+    const authorized = await this.authorize(input, { kind: 'link', userId }, req, res, meta);
+    if (authorized.kind === 'known') {
+      const record = authorized.record;
       if (record.status === 'done' && record.outcome === 'link' && record.userId === userId) {
         const user = await this.users.findById(userId);
         if (user) return user;
       }
       throw new DomainError(ErrorCode.WECHAT_CODE_INVALID);
     }
-    const { auth } = outcome;
-    try {
-      return await this.database.transaction(async (manager) => {
-        const identity = await this.identities.upsert(manager, auth.appId, auth.tokens, auth.profile);
-        const user = await this.linking.link(manager, identity, userId);
-        await this.exchanges.complete(manager, auth.exchangeId, {
-          outcome: 'link',
-          identityId: identity.id,
-          userId,
-          sessionId: null,
-        });
-        await this.audit.record(
-          {
-            action: 'wechat.link',
-            actorUserId: userId,
-            subjectUserId: userId,
-            ip: meta.ip,
-            details: { appId: auth.appId },
-          },
-          manager,
-        );
-        return user;
-      });
-    } catch (error) {
-      if (error instanceof DomainError) await this.exchanges.fail(auth.exchangeId, error.code);
-      throw error;
-    }
+    const outcome = await this.finish(authorized, meta, async (manager) => {
+      const { user, identity } = await this.linking.link(manager, authorized.auth.verified, userId, meta);
+      return { identity, session: null, bindTicket: null, linkedUser: user };
+    });
+    return outcome.linkedUser!;
   }
 
+  /** unlinkWechat: every WeChat identity of the user goes, unless it is their only way in. */
   async unlink(userId: string, meta: RequestMeta): Promise<UserEntity> {
-    const removed = await this.linking.unlink(userId);
-    await this.audit.record({
-      action: 'wechat.unlink',
-      actorUserId: userId,
-      subjectUserId: userId,
-      ip: meta.ip,
-      details: { identities: removed },
-    });
+    await this.linking.unlink(userId, 'wechat', null, meta);
     const user = await this.users.findById(userId);
     if (!user) throw new DomainError(ErrorCode.UNAUTHENTICATED);
     return user;
   }
 
+  private appFor(channel: WechatChannelName, appId: string | null | undefined): WechatAppCredentials {
+    if (appId) {
+      const app = this.client.app(appId);
+      if (!app) throw DomainError.badInput('appId', 'not a configured WeChat app');
+      return app;
+    }
+    const app = this.client.firstAppOf(channel);
+    if (!app) throw new DomainError(ErrorCode.PROVIDER_NOT_CONFIGURED, `No WeChat ${channel} app is configured.`);
+    return app;
+  }
+
   /**
-   * wechatRelogin: checks the session, then the WeChat grant (/sns/auth); an invalid access token is
-   * renewed with the refresh token. A dead grant answers REAUTH_REQUIRED, marks the grant, and leaves
-   * the session untouched, so the client can start a new authorization and still be signed in.
+   * The idempotency check, then the claim (code + state in one transaction), then the channel's
+   * strategy. A code seen before is never sent to WeChat again, except to retry an exchange that
+   * failed for a passing reason, from the same device.
    */
-  async relogin(refreshToken: string, meta: RequestMeta): Promise<{ tokens: IssuedTokens; user: UserEntity }> {
-    const userId = await this.sessions.peekUser(refreshToken);
-    if (!userId) throw new DomainError(ErrorCode.UNAUTHENTICATED);
-    const identities = await this.identities.forUser(userId);
-    const grants = await this.identities.grantsFor(identities.map((i) => i.id));
-    for (const identity of identities) {
-      const grant = grants.find((g) => g.identityId === identity.id);
-      if (!grant || grant.status !== 'active') throw new DomainError(ErrorCode.REAUTH_REQUIRED);
-      await this.checkGrant(identity, grant);
-    }
-    const result = await this.sessions.refresh(refreshToken, meta);
-    await this.audit.record({
-      action: 'login.wechat_relogin',
-      actorUserId: userId,
-      subjectUserId: userId,
-      ip: meta.ip,
-    });
-    return result;
-  }
-
-  private async checkGrant(
-    identity: WechatIdentityEntity,
-    grant: Parameters<IdentitiesService['openGrant']>[0],
-  ): Promise<void> {
-    const { accessToken, refreshToken } = this.identities.openGrant(grant);
-    try {
-      await this.client.checkAccessToken(identity.appId, accessToken, identity.openid);
-      return;
-    } catch (error) {
-      if (!(error instanceof WechatApiError)) throw toDomainError(error);
-      if (GRANT_DEAD.has(error.errcode)) return this.grantDied(grant.id, error.errcode);
-      if (!ACCESS_TOKEN_DEAD.has(error.errcode)) throw toDomainError(error);
-    }
-    try {
-      const renewed = await this.client.refresh(identity.appId, refreshToken);
-      await this.database.transaction((manager) => this.identities.storeGrant(manager, identity.id, renewed, false));
-    } catch (error) {
-      if (error instanceof WechatApiError && GRANT_DEAD.has(error.errcode))
-        return this.grantDied(grant.id, error.errcode);
-      throw toDomainError(error);
-    }
-  }
-
-  private async grantDied(grantId: string, errcode: number): Promise<never> {
-    await this.identities.markReauthRequired(grantId, errcode);
-    throw new DomainError(ErrorCode.REAUTH_REQUIRED, undefined, { wechatErrcode: errcode });
-  }
-
-  /** The same code again: the same device gets the same user (one live session); another device is a replay. */
-  private async answerAgain(
-    record: CodeExchangeEntity,
-    device: DeviceInfo,
+  private async authorize(
+    input: CodeInput,
+    purpose: Purpose,
+    req: Request,
+    res: Response,
     meta: RequestMeta,
-  ): Promise<WechatLoginOutcome> {
+  ): Promise<Authorized> {
+    const action = purpose.kind;
+    checkCode(input.code);
+    if (input.state && input.state.length > 1024) return this.refuse(new DomainError(ErrorCode.STATE_INVALID), action, meta);
+    const app = await this.appOfCode(input);
+    const codeHash = this.exchanges.hash(input.code);
+    const claim: StateClaim = {
+      appId: app.appId,
+      deviceId: input.deviceId ?? null,
+      purpose: purpose.kind,
+      userId: purpose.kind === 'link' ? purpose.userId : null,
+    };
+
+    let seen = await this.exchanges.find(app.appId, codeHash);
+    // Another request holds this code right now: wait for its outcome and answer like it.
+    if (seen?.status === 'pending') seen = await this.exchanges.settled(app.appId, codeHash, this.settleWaitMs);
+    let exchangeId: string;
+    let exchanged: WechatTokens | null = null;
+    if (seen) {
+      const retry = seen.status === 'failed' && RETRYABLE.has(seen.errorCode ?? '') && seen.deviceId === claim.deviceId;
+      if (!retry || !(await this.exchanges.reclaimFailed(seen))) return { kind: 'known', record: seen };
+      exchangeId = seen.id;
+      exchanged = this.openResult(seen);
+    } else {
+      const claimed = await this.exchanges.claim(app.appId, codeHash, input.state, claim);
+      if (claimed.kind === 'state-invalid') return this.refuse(new DomainError(ErrorCode.STATE_INVALID), action, meta);
+      if (claimed.kind === 'duplicate') {
+        const settled = await this.exchanges.settled(app.appId, codeHash, this.settleWaitMs);
+        if (!settled) throw new DomainError(ErrorCode.WECHAT_UNAVAILABLE);
+        return { kind: 'known', record: settled };
+      }
+      exchangeId = claimed.id;
+    }
+    const auth = await this.verify(exchangeId, app, input.code, exchanged, req, res, action, meta);
+    return { kind: 'fresh', exchangeId, app, auth };
+  }
+
+  /** The app whose secret exchanges this code: the state's; without a state, the input's or the first app. */
+  private async appOfCode(input: CodeInput): Promise<WechatAppCredentials> {
+    const stateApp = input.state ? await this.states.appOf(input.state) : null;
+    if (input.appId && stateApp && input.appId !== stateApp) throw new DomainError(ErrorCode.STATE_INVALID);
+    const appId = stateApp ?? input.appId ?? null;
+    if (appId) {
+      const app = this.client.app(appId);
+      if (!app) throw DomainError.badInput('appId', 'not a configured WeChat app');
+      return app;
+    }
+    return this.appFor('app', null);
+  }
+
+  /** Runs the channel's strategy; a failure settles the code record (with the tokens when they exist). */
+  private async verify(
+    exchangeId: string,
+    app: WechatAppCredentials,
+    code: string,
+    exchanged: WechatTokens | null,
+    req: Request,
+    res: Response,
+    action: 'login' | 'link',
+    meta: RequestMeta,
+  ): Promise<ChannelAuthResult> {
+    try {
+      return await authenticateWith(STRATEGY_OF[app.channel], req, res, { app, code, exchanged });
+    } catch (error) {
+      const kept = error instanceof ProfileFetchFailed ? error.tokens : null;
+      const mapped = safeDomainError(error instanceof ProfileFetchFailed ? error.cause : error);
+      await this.exchanges.fail(exchangeId, mapped.code, kept ? this.sealResult(exchangeId, kept) : null);
+      return this.refuse(mapped, action, meta);
+    }
+  }
+
+  /**
+   * The one transaction after WeChat said yes: the account-linking decision, the grant, and the code's
+   * outcome. Any failure marks the code failed: it never stays pending after its request.
+   */
+  private async finish(
+    authorized: Extract<Authorized, { kind: 'fresh' }>,
+    meta: RequestMeta,
+    decide: (manager: EntityManager) => Promise<SignInOutcome & { linkedUser?: UserEntity }>,
+  ): Promise<SignInOutcome & { linkedUser?: UserEntity }> {
+    const { exchangeId, app, auth } = authorized;
+    try {
+      return await this.database.transaction(async (manager) => {
+        const outcome = await decide(manager);
+        if (auth.grant) {
+          await this.grants.storeGrant(manager, outcome.identity.id, auth.grant, true, app.channel === 'website' ? 'off' : 'auto');
+        }
+        await this.exchanges.complete(manager, exchangeId, {
+          outcome: outcome.linkedUser ? 'link' : outcome.session ? 'session' : 'bind',
+          identityId: outcome.identity.id,
+          userId: outcome.linkedUser?.id ?? outcome.session?.user.id ?? null,
+          sessionId: outcome.session?.tokens.sessionId ?? null,
+        });
+        return outcome;
+      });
+    } catch (error) {
+      const mapped = error instanceof DomainError ? error : new DomainError(ErrorCode.INTERNAL);
+      await this.exchanges.fail(exchangeId, mapped.code, null).catch(() => undefined);
+      if (error instanceof DomainError) await this.recordFailure(error, 'login', meta);
+      throw error;
+    }
+  }
+
+  /** The same code again: the same device gets the same answer (one live session); another device is a replay. */
+  private async answerAgain(record: CodeExchangeEntity, device: DeviceInfo, meta: RequestMeta): Promise<SignInOutcome> {
     const deviceId = device.deviceId ?? null;
     if (record.deviceId !== deviceId) {
       await this.database.transaction(async (manager) => {
@@ -291,8 +331,9 @@ export class WechatLoginService {
       throw new DomainError(ErrorCode.WECHAT_CODE_INVALID);
     }
     if (record.status === 'pending') throw new DomainError(ErrorCode.WECHAT_UNAVAILABLE);
-    if (record.status === 'failed')
+    if (record.status === 'failed') {
       throw new DomainError((record.errorCode as ErrorCode | null) ?? ErrorCode.WECHAT_CODE_INVALID);
+    }
     if (record.status !== 'done' || record.expiresAt <= this.clock.now() || !record.identityId) {
       throw new DomainError(ErrorCode.WECHAT_CODE_INVALID);
     }
@@ -305,14 +346,51 @@ export class WechatLoginService {
       }
       const user = record.userId ? await this.users.findById(record.userId, manager) : null;
       if (!user || user.status === 'deleted') throw new DomainError(ErrorCode.WECHAT_CODE_INVALID);
-      if (user.status === 'banned') throw new DomainError(ErrorCode.USER_BANNED);
+      assertMaySignIn(user);
       const tokens = record.sessionId ? await this.sessions.reissue(manager, record.sessionId, user) : null;
       if (!tokens) throw new DomainError(ErrorCode.WECHAT_CODE_INVALID);
       return { identity, session: { tokens, user }, bindTicket: null };
     });
   }
 
-  private deviceOf(input: DeviceInfo): DeviceInfo {
-    return { deviceId: input.deviceId ?? null, platform: input.platform ?? null };
+  private async refuse(error: DomainError, action: 'login' | 'link', meta: RequestMeta): Promise<never> {
+    await this.recordFailure(error, action, meta);
+    throw error;
+  }
+
+  private async recordFailure(error: DomainError, action: 'login' | 'link', meta: RequestMeta): Promise<void> {
+    await this.audit.record({
+      action: action === 'login' ? 'login.failed' : 'wechat.link_failed',
+      ip: meta.ip,
+      details: {
+        method: 'WECHAT',
+        code: error.code,
+        ...(error.details.wechatErrcode !== undefined ? { wechatErrcode: error.details.wechatErrcode } : {}),
+      },
+    });
+  }
+
+  private sealResult(exchangeId: string, tokens: WechatTokens): { resultEnc: string; resultKeyId: string } {
+    return { resultEnc: this.cipher.encrypt(JSON.stringify(tokens), `${exchangeId}:result`), resultKeyId: this.cipher.keyId };
+  }
+
+  private openResult(record: CodeExchangeEntity): WechatTokens | null {
+    if (!record.resultEnc || !record.resultKeyId) return null;
+    return JSON.parse(this.cipher.decrypt(record.resultEnc, record.resultKeyId, `${record.id}:result`)) as WechatTokens;
+  }
+}
+
+function checkCode(code: unknown): void {
+  if (typeof code !== 'string' || code.trim() === '' || code.length > MAX_CODE_LENGTH) {
+    throw DomainError.badInput('code', 'not a WeChat authorization code');
+  }
+}
+
+/** A strategy failure as the caller sees it; anything unknown stays an internal error. */
+function safeDomainError(error: unknown): DomainError {
+  try {
+    return toDomainError(error);
+  } catch {
+    return new DomainError(ErrorCode.INTERNAL);
   }
 }

@@ -98,7 +98,7 @@ describe('admin API', () => {
     const auth = await authorizeOnPhone(w, { person: 'findable' });
     const [identity] = (await w.t.app
       .get(Database)
-      .dataSource.query('SELECT nickname FROM wechat_identities WHERE openid = ?', [auth.openid])) as {
+      .dataSource.query('SELECT nickname FROM identities WHERE subject = ?', [auth.openid])) as {
       nickname: string;
     }[];
     const find = async (search: string) =>

@@ -1,8 +1,9 @@
 import { Clock } from '../../src/common/clock';
 import { SANDBOX_WECHAT_APP } from '../../src/config/app-config';
 import { Database } from '../../src/database/database.service';
-import { IdentitiesService } from '../../src/wechat/identities.service';
-import { TokenCipher } from '../../src/wechat/token-cipher';
+import { IdentitiesService } from '../../src/identities/identities.service';
+import { TokenCipher } from '../../src/common/token-cipher';
+import { WechatGrantsService } from '../../src/wechat/wechat-grants.service';
 import { TokenRefreshService } from '../../src/wechat/token-refresh.service';
 import { WechatApiClient } from '../../src/wechat/wechat-api.client';
 import { RateLimits } from '../../src/database/rate-limits';
@@ -44,16 +45,17 @@ async function makeGrants(w: WechatWorld, app: TestApp, people: string[]): Promi
       expiresIn: body.expires_in,
       scope: 'snsapi_userinfo',
     };
-    await app.app.get(Database).transaction((m) =>
-      identities.upsert(m, SANDBOX_WECHAT_APP.appId, tokens, {
-        openid: body.openid,
+    await app.app.get(Database).transaction(async (m) => {
+      const identity = await identities.upsert(m, {
+        provider: 'wechat',
+        appId: SANDBOX_WECHAT_APP.appId,
+        subject: body.openid,
         unionid: body.unionid,
-        nickname: person,
-        avatarUrl: '',
-        language: 'zh_CN',
-        sex: 0,
-      }),
-    );
+        channel: 'app',
+        profile: { nickname: person, language: 'zh_CN' },
+      });
+      await app.app.get(WechatGrantsService).storeGrant(m, identity.id, tokens, true);
+    });
   }
 }
 
@@ -97,7 +99,7 @@ describe('token refresh job', () => {
     }
     const [identity] = (await w.t.app
       .get(Database)
-      .dataSource.query("SELECT nickname FROM wechat_identities WHERE nickname = '新昵称🎉'")) as unknown[];
+      .dataSource.query("SELECT nickname FROM identities WHERE nickname = '新昵称🎉'")) as unknown[];
     expect(identity).toBeDefined();
     expect(w.fake.calls('refresh_token')).toHaveLength(2);
     expect((await job.status()).lastRunRefreshed).toBe(2);
@@ -185,6 +187,7 @@ describe('token refresh job', () => {
           w.t.app.get(Database),
           w.t.app.get(WechatApiClient),
           w.t.app.get(IdentitiesService),
+          w.t.app.get(WechatGrantsService),
           w.t.app.get(RateLimits),
           clock,
           w.t.app.get(SchedulerRegistry),

@@ -51,13 +51,13 @@ describe('WeChat faults', () => {
   const rows = async (): Promise<Record<string, number>> => {
     const ds = w.t.app.get(Database).dataSource;
     const out: Record<string, number> = {};
-    for (const table of ['users', 'wechat_identities', 'wechat_grants', 'sessions', 'bind_tickets']) {
+    for (const table of ['users', 'identities', 'wechat_grants', 'sessions', 'bind_tickets']) {
       const [row] = (await ds.query(`SELECT COUNT(*) AS n FROM ${table}`)) as { n: number }[];
       out[table] = Number(row.n);
     }
     return out;
   };
-  const NOTHING = { users: 0, wechat_identities: 0, wechat_grants: 0, sessions: 0, bind_tickets: 0 };
+  const NOTHING = { users: 0, identities: 0, wechat_grants: 0, sessions: 0, bind_tickets: 0 };
 
   const loginWithFault = async (fault: Omit<FakeFault, 'times'> & { times?: number }) => {
     const auth = await authorizeOnPhone(w, { person: 'faulty' });

@@ -1,7 +1,7 @@
 import { Clock } from '../../src/common/clock';
 import { SANDBOX_WECHAT_APP } from '../../src/config/app-config';
 import { Database } from '../../src/database/database.service';
-import { TokenCipher } from '../../src/wechat/token-cipher';
+import { TokenCipher } from '../../src/common/token-cipher';
 import { startTestApp } from '../support/test-app';
 import { SmsOutbox } from '../../src/sandbox/sms-outbox';
 import { errorCode, latestCode, LOGIN, loginWithPhone, ME, nextPhone, REFRESH } from '../support/flows';
@@ -119,11 +119,11 @@ describe('WeChat login', () => {
       expect(res.body.data).toBeNull();
       expect(await count('SELECT COUNT(*) AS n FROM sessions')).toBe(sessionsBefore);
       const [identity] = await query<{ user_id: string | null }>(
-        'SELECT user_id FROM wechat_identities WHERE openid = ?',
+        'SELECT user_id FROM identities WHERE subject = ?',
         [other.openid],
       );
       expect(identity.user_id).toBeNull();
-      expect(await count('SELECT COUNT(*) AS n FROM wechat_identities WHERE user_id = ?', [owner.userId])).toBe(1);
+      expect(await count('SELECT COUNT(*) AS n FROM identities WHERE user_id = ?', [owner.userId])).toBe(1);
     });
 
     it('one person across two apps sharing a unionid is one user', async () => {
@@ -134,7 +134,7 @@ describe('WeChat login', () => {
         .wechatLogin;
       expect(res.isBind).toBe(true);
       expect(res.session!.user.id).toBe(first.userId);
-      expect(await count('SELECT COUNT(*) AS n FROM wechat_identities WHERE user_id = ?', [first.userId])).toBe(2);
+      expect(await count('SELECT COUNT(*) AS n FROM identities WHERE user_id = ?', [first.userId])).toBe(2);
     });
 
     it('a unionid missing at first and appearing later is attached, and joins the other app', async () => {
@@ -146,14 +146,14 @@ describe('WeChat login', () => {
       const bound = await bind(first.bindTicket, phone, latestCode(w.t, phone));
       const userId = bound.body.data!.bindPhone.user.id;
       expect(
-        (await query<{ unionid: null }>('SELECT unionid FROM wechat_identities WHERE openid = ?', [auth.openid]))[0]
+        (await query<{ unionid: null }>('SELECT unionid FROM identities WHERE subject = ?', [auth.openid]))[0]
           .unionid,
       ).toBeNull();
 
       const later = await authorizeOnPhone(w, { person: 'late-unionid' });
       const second = (await wechatLogin(w, { code: later.code, state: later.state })).body.data!.wechatLogin;
       expect(second.session!.user.id).toBe(userId);
-      const [row] = await query<{ unionid: string }>('SELECT unionid FROM wechat_identities WHERE openid = ?', [
+      const [row] = await query<{ unionid: string }>('SELECT unionid FROM identities WHERE subject = ?', [
         auth.openid,
       ]);
       expect(row.unionid).toBe(later.unionid);
@@ -311,10 +311,10 @@ describe('WeChat login', () => {
       const errors = results.filter((r) => r.body.errors).map((r) => r.body.errors);
       expect(errors).toEqual([]);
       expect(results.every((r) => r.body.data!.wechatLogin.isBind === false)).toBe(true);
-      expect(await count('SELECT COUNT(*) AS n FROM wechat_identities WHERE openid = ?', [auths[0].openid])).toBe(1);
+      expect(await count('SELECT COUNT(*) AS n FROM identities WHERE subject = ?', [auths[0].openid])).toBe(1);
       expect(
         await count(
-          'SELECT COUNT(*) AS n FROM wechat_grants g JOIN wechat_identities i ON i.id = g.identity_id WHERE i.openid = ?',
+          'SELECT COUNT(*) AS n FROM wechat_grants g JOIN identities i ON i.id = g.identity_id WHERE i.subject = ?',
           [auths[0].openid],
         ),
       ).toBe(1);
@@ -332,7 +332,7 @@ describe('WeChat login', () => {
       const winners = [ra, rb].filter((r) => !r.body.errors);
       expect(winners).toHaveLength(1);
       const [user] = await query<{ id: string }>('SELECT id FROM users WHERE phone = ?', [phone]);
-      expect(await count('SELECT COUNT(*) AS n FROM wechat_identities WHERE user_id = ?', [user.id])).toBe(1);
+      expect(await count('SELECT COUNT(*) AS n FROM identities WHERE user_id = ?', [user.id])).toBe(1);
     });
   });
 
@@ -354,7 +354,7 @@ describe('WeChat login', () => {
     it('renews an expired access token with the refresh token and stores the new one', async () => {
       const session = await loginAndBind(w, 'relogin-expired', nextPhone('184'));
       const [before] = await query<{ access_token_enc: string }>(
-        'SELECT g.access_token_enc FROM wechat_grants g JOIN wechat_identities i ON i.id = g.identity_id WHERE i.user_id = ?',
+        'SELECT g.access_token_enc FROM wechat_grants g JOIN identities i ON i.id = g.identity_id WHERE i.user_id = ?',
         [session.userId],
       );
       w.fake.advanceClock(7201);
@@ -366,7 +366,7 @@ describe('WeChat login', () => {
         'refresh_token:ok',
       ]);
       const [after] = await query<{ access_token_enc: string }>(
-        'SELECT g.access_token_enc FROM wechat_grants g JOIN wechat_identities i ON i.id = g.identity_id WHERE i.user_id = ?',
+        'SELECT g.access_token_enc FROM wechat_grants g JOIN identities i ON i.id = g.identity_id WHERE i.user_id = ?',
         [session.userId],
       );
       expect(after.access_token_enc).not.toBe(before.access_token_enc);
@@ -379,7 +379,7 @@ describe('WeChat login', () => {
       expect(errorCode(res)).toBe('REAUTH_REQUIRED');
       expect(res.body.errors![0].extensions!.wechatErrcode).toBe(42007);
       const [grant] = await query<{ status: string }>(
-        'SELECT g.status FROM wechat_grants g JOIN wechat_identities i ON i.id = g.identity_id WHERE i.user_id = ?',
+        'SELECT g.status FROM wechat_grants g JOIN identities i ON i.id = g.identity_id WHERE i.user_id = ?',
         [session.userId],
       );
       expect(grant.status).toBe('reauth_required');

@@ -3,11 +3,17 @@ import { loadAppConfig } from '../../src/config/app-config';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { Database } from '../../src/database/database.service';
 import { runMigrations } from '../../src/database/migration-runner';
+import { MIGRATIONS } from '../../src/database/migrations';
+
+const ALL_MIGRATIONS = MIGRATIONS.map((m) => new m().name);
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 const EXPECTED_TABLES: Record<string, string[]> = {
   users: ['id', 'phone', 'nickname', 'avatar_url', 'status', 'roles', 'created_at', 'last_login_at'],
-  wechat_identities: ['id', 'app_id', 'openid', 'unionid', 'user_id', 'nickname', 'avatar_url'],
+  identities: ['id', 'provider', 'app_id', 'subject', 'unionid', 'channel', 'user_id', 'nickname', 'avatar_url'],
+  identity_conflicts: ['id', 'provider', 'unionid', 'holder_user_id', 'other_user_id', 'resolved_at'],
+  wechat_app_tokens: ['app_id', 'token_enc', 'expires_at', 'lease_owner', 'lease_expires_at'],
+  wechat_phone_calls: ['id', 'app_id', 'created_at'],
   wechat_grants: [
     'id',
     'identity_id',
@@ -22,6 +28,7 @@ const EXPECTED_TABLES: Record<string, string[]> = {
     'lease_expires_at',
     'failure_count',
     'next_attempt_at',
+    'refresh_mode',
   ],
   login_states: ['id', 'state_hash', 'device_id', 'expires_at', 'consumed_at'],
   code_exchanges: ['id', 'code_hash', 'state_hash', 'device_id', 'outcome', 'identity_id', 'session_id'],
@@ -69,7 +76,7 @@ describe('migrations on an empty database', () => {
   });
 
   it('creates every table of the design, and a second run is a no-op', async () => {
-    expect(await runMigrations(ds)).toEqual(['InitialSchema1764000000000']);
+    expect(await runMigrations(ds)).toEqual(ALL_MIGRATIONS);
     const runner = ds.createQueryRunner();
     try {
       for (const [table, columns] of Object.entries(EXPECTED_TABLES)) {
@@ -81,7 +88,7 @@ describe('migrations on an empty database', () => {
     }
     expect(await runMigrations(ds)).toEqual([]);
     const applied = (await ds.query('SELECT name FROM migrations')) as { name: string }[];
-    expect(applied.map((r) => r.name)).toEqual(['InitialSchema1764000000000']);
+    expect(applied.map((r) => r.name)).toEqual(ALL_MIGRATIONS);
   });
 
   it('keeps emoji nicknames intact', async () => {
@@ -94,19 +101,16 @@ describe('migrations on an empty database', () => {
     expect(row.nickname).toBe(nickname);
   });
 
-  it('compares openids byte for byte and keeps (app_id, openid) unique', async () => {
-    const insert = (id: string, openid: string): Promise<unknown> =>
-      ds.query('INSERT INTO wechat_identities (id, app_id, openid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)', [
-        id,
-        'wxapp',
-        openid,
-        now,
-        now,
-      ]);
+  it('compares subjects byte for byte and keeps (provider, app_id, subject) unique', async () => {
+    const insert = (id: string, subject: string): Promise<unknown> =>
+      ds.query(
+        "INSERT INTO identities (id, provider, app_id, subject, created_at, updated_at) VALUES (?, 'wechat', ?, ?, ?, ?)",
+        [id, 'wxapp', subject, now, now],
+      );
     await insert('i1', 'oAbCdEf');
     await insert('i2', 'oabcdef');
     await expect(insert('i3', 'oAbCdEf')).rejects.toThrow();
-    const rows = (await ds.query('SELECT id FROM wechat_identities WHERE openid = ?', ['oabcdef'])) as { id: string }[];
+    const rows = (await ds.query('SELECT id FROM identities WHERE subject = ?', ['oabcdef'])) as { id: string }[];
     expect(rows.map((r) => r.id)).toEqual(['i2']);
   });
 
@@ -137,9 +141,9 @@ describe('migrations started by several instances', () => {
         db.dialect === 'mysql'
           ? await Promise.all(sources.map((s) => runMigrations(s)))
           : [await runMigrations(sources[0]), await runMigrations(sources[1]), await runMigrations(sources[2])];
-      expect(results.flat()).toEqual(['InitialSchema1764000000000']);
+      expect(results.flat()).toEqual(ALL_MIGRATIONS);
       const applied = (await sources[0].query('SELECT name FROM migrations')) as { name: string }[];
-      expect(applied).toHaveLength(1);
+      expect(applied).toHaveLength(ALL_MIGRATIONS.length);
     } finally {
       await Promise.all(sources.map((s) => s.destroy()));
       await db.drop();

@@ -1,3 +1,4 @@
+import { WechatChannel } from '../../common/enums';
 import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { UserStatus } from '../../users/models/user.model';
 
@@ -19,6 +20,9 @@ export class AdminWechatIdentity {
 
   @Field(() => String, { nullable: true })
   unionid: string | null;
+
+  @Field(() => WechatChannel, { nullable: true })
+  channel: WechatChannel | null;
 
   @Field(() => String, { nullable: true })
   nickname: string | null;

@@ -24,9 +24,6 @@ export class User {
   @Field(() => String, { nullable: true })
   avatarUrl: string | null;
 
-  @Field()
-  wechatLinked: boolean;
-
   @Field(() => UserStatus)
   status: UserStatus;
 
@@ -34,14 +31,16 @@ export class User {
   createdAt: Date;
 }
 
-/** The GraphQL view of a user; `self` decides whether the phone is shown in full. */
-export function toUserModel(entity: UserEntity, wechatLinked: boolean, self: boolean): User {
+/**
+ * The GraphQL view of a user; `self` decides whether the phone is shown in full. `wechatLinked` and
+ * `identities` are field resolvers (IdentitiesModule): they cost a query only when a client asks.
+ */
+export function toUserModel(entity: UserEntity, self: boolean): User {
   return {
     id: entity.id,
     phone: entity.phone ? (self ? entity.phone : maskPhone(entity.phone)) : null,
     nickname: entity.nickname,
     avatarUrl: entity.avatarUrl,
-    wechatLinked,
     status: entity.status.toUpperCase() as UserStatus,
     createdAt: entity.createdAt,
   };

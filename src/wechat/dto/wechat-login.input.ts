@@ -31,3 +31,42 @@ export class LinkWechatInput extends PickType(
   ['code', 'state', 'deviceId', 'appId'] as const,
   InputType,
 ) {}
+
+@InputType()
+export class MiniProgramLoginInput {
+  @Field({ description: 'the js code from wx.login()' })
+  @IsString()
+  @MaxLength(256)
+  code: string;
+
+  @Field(() => String, { nullable: true, description: 'which configured mini program (default: the first)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  appId?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  deviceId?: string | null;
+}
+
+@InputType()
+export class MiniProgramBindPhoneInput {
+  @Field()
+  @IsString()
+  @MaxLength(128)
+  bindTicket: string;
+
+  @Field({ description: "the one-time code of the phone button (getPhoneNumber's e.detail.code)" })
+  @IsString()
+  @MaxLength(256)
+  phoneCode: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  deviceId?: string | null;
+}

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
-import { WechatIdentityEntity } from './wechat-identity.entity';
+import { IdentityEntity } from '../../identities/identity.entity';
 import { DateColumn } from '../../database/date-column';
 
 export type CodeExchangeStatus = 'pending' | 'done' | 'failed' | 'replayed';
@@ -37,9 +37,9 @@ export class CodeExchangeEntity {
   @Column({ name: 'identity_id', type: 'varchar', length: 36, nullable: true })
   identityId: string | null;
 
-  @ManyToOne(() => WechatIdentityEntity, { onDelete: 'SET NULL' })
+  @ManyToOne(() => IdentityEntity, { onDelete: 'SET NULL' })
   @JoinColumn({ name: 'identity_id', foreignKeyConstraintName: 'FK_code_exchanges_identity_id' })
-  identity?: Relation<WechatIdentityEntity>;
+  identity?: Relation<IdentityEntity>;
 
   @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true })
   userId: string | null;
@@ -47,6 +47,13 @@ export class CodeExchangeEntity {
   /** The session family it produced, revoked if the code is replayed from another device. */
   @Column({ name: 'session_id', type: 'varchar', length: 36, nullable: true })
   sessionId: string | null;
+
+  /** The exchange's tokens, encrypted, when a later step failed: a retry of the code reuses them. */
+  @Column({ name: 'result_enc', type: 'text', nullable: true })
+  resultEnc: string | null;
+
+  @Column({ name: 'result_key_id', type: 'varchar', length: 32, nullable: true })
+  resultKeyId: string | null;
 
   @DateColumn('created_at')
   createdAt: Date;

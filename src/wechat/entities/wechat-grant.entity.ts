@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
-import { WechatIdentityEntity } from './wechat-identity.entity';
+import { IdentityEntity } from '../../identities/identity.entity';
 import { DateColumn } from '../../database/date-column';
 
 export type GrantStatusValue = 'active' | 'reauth_required' | 'revoked';
@@ -16,9 +16,9 @@ export class WechatGrantEntity {
   @Column({ name: 'identity_id', type: 'varchar', length: 36 })
   identityId: string;
 
-  @ManyToOne(() => WechatIdentityEntity, { onDelete: 'CASCADE' })
+  @ManyToOne(() => IdentityEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'identity_id', foreignKeyConstraintName: 'FK_wechat_grants_identity_id' })
-  identity?: Relation<WechatIdentityEntity>;
+  identity?: Relation<IdentityEntity>;
 
   @Column({ name: 'access_token_enc', type: 'text', nullable: true })
   accessTokenEnc: string | null;
@@ -40,6 +40,10 @@ export class WechatGrantEntity {
 
   @Column({ type: 'varchar', length: 24, default: 'active' })
   status: GrantStatusValue;
+
+  /** `auto`: the refresh job keeps it alive (app, official account); `off`: it is left to expire (website). */
+  @Column({ name: 'refresh_mode', type: 'varchar', length: 16, default: 'auto' })
+  refreshMode: 'auto' | 'off';
 
   @Column({ name: 'lease_owner', type: 'varchar', length: 64, nullable: true })
   leaseOwner: string | null;

@@ -6,7 +6,7 @@ export class WechatAuthRequest {
   @Field()
   appId: string;
 
-  @Field({ description: '"snsapi_userinfo"' })
+  @Field({ description: '"snsapi_userinfo" (app, official account) or "snsapi_login" (website)' })
   scope: string;
 
   @Field({ description: 'one-time, 10 minutes, bound to the device: pass it to SendAuth.Req and back to wechatLogin' })
@@ -14,6 +14,9 @@ export class WechatAuthRequest {
 
   @Field()
   expiresAt: Date;
+
+  @Field(() => String, { nullable: true, description: 'OFFICIAL_ACCOUNT and WEBSITE: send the browser here' })
+  authorizeUrl: string | null;
 }
 
 @ObjectType()

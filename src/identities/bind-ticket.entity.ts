@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, Relation } from 'typeorm';
-import { WechatIdentityEntity } from './wechat-identity.entity';
-import { DateColumn } from '../../database/date-column';
+import { DateColumn } from '../database/date-column';
+import { IdentityEntity } from './identity.entity';
 
 @Entity('bind_tickets')
 @Index('UQ_bind_tickets_ticket_hash', ['ticketHash'], { unique: true })
@@ -15,9 +15,9 @@ export class BindTicketEntity {
   @Column({ name: 'identity_id', type: 'varchar', length: 36 })
   identityId: string;
 
-  @ManyToOne(() => WechatIdentityEntity, { onDelete: 'CASCADE' })
+  @ManyToOne(() => IdentityEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'identity_id', foreignKeyConstraintName: 'FK_bind_tickets_identity_id' })
-  identity?: Relation<WechatIdentityEntity>;
+  identity?: Relation<IdentityEntity>;
 
   @Column({ name: 'device_id', type: 'varchar', length: 128, nullable: true })
   deviceId: string | null;

@@ -1,16 +1,15 @@
-import { Injectable, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { EntityManager, In } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { randomToken, sha256Hex } from '../common/secrets';
 import { Database } from '../database/database.service';
-import { BindTicketEntity } from './entities/bind-ticket.entity';
+import { BindTicketEntity } from './bind-ticket.entity';
 
 export const BIND_TICKET_TTL_MS = 10 * 60 * 1000;
 const MAX_TICKET_LENGTH = 128;
 
-/** One-time proof, for 10 minutes, that the caller holds an unbound WeChat identity. Stored hashed. */
+/** One-time proof, for 10 minutes, that the caller holds a verified identity with no user yet. Stored hashed. */
 @Injectable()
 export class BindTicketsService {
   constructor(
@@ -18,7 +17,11 @@ export class BindTicketsService {
     private readonly clock: Clock,
   ) {}
 
-  /** A new ticket for the identity; earlier live tickets of it die. */
+  /**
+   * A new ticket for the identity; earlier live tickets of it die. The earlier ones are found by a
+   * plain read and closed by primary key: a range UPDATE on identity_id took gap locks on its
+   * foreign-key index and deadlocked parallel first logins of different people on MariaDB.
+   */
   async issue(
     manager: EntityManager,
     identityId: string,
@@ -26,12 +29,12 @@ export class BindTicketsService {
   ): Promise<{ ticket: string; expiresAt: Date }> {
     const now = this.clock.now();
     const tickets = manager.getRepository(BindTicketEntity);
-    await tickets
-      .createQueryBuilder()
-      .update()
-      .set({ consumedAt: now })
-      .where('identity_id = :identityId AND consumed_at IS NULL', { identityId })
-      .execute();
+    const earlier = await tickets
+      .createQueryBuilder('t')
+      .select('t.id', 'id')
+      .where('t.identity_id = :identityId AND t.consumed_at IS NULL', { identityId })
+      .getRawMany<{ id: string }>();
+    if (earlier.length > 0) await tickets.update({ id: In(earlier.map((row) => row.id)) }, { consumedAt: now });
     const ticket = randomToken(32);
     const expiresAt = new Date(now.getTime() + BIND_TICKET_TTL_MS);
     await tickets.insert({
@@ -68,10 +71,3 @@ export class BindTicketsService {
     return (result.affected ?? 0) === 1;
   }
 }
-
-@Module({
-  imports: [TypeOrmModule.forFeature([BindTicketEntity])],
-  providers: [BindTicketsService],
-  exports: [BindTicketsService],
-})
-export class BindTicketsModule {}

@@ -1,9 +1,9 @@
 import { Field, ObjectType } from '@nestjs/graphql';
-import { LoginMethod } from '../../common/enums';
+import { LoginMethod, WechatChannel } from '../../common/enums';
 
 @ObjectType()
 export class LoginOptions {
-  @Field({ description: 'Android: always; iOS: only when WeChat is installed' })
+  @Field({ description: 'Android: always; iOS and HarmonyOS: only when WeChat is installed' })
   showWechatButton: boolean;
 
   @Field({ description: 'Android without WeChat: guide the user to install it' })
@@ -11,4 +11,7 @@ export class LoginOptions {
 
   @Field(() => [LoginMethod], { description: 'what to offer, in order' })
   methods: LoginMethod[];
+
+  @Field(() => WechatChannel, { nullable: true, description: 'which WeChat flow to run, when WECHAT is offered' })
+  wechatChannel: WechatChannel | null;
 }

@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { TokenCipher } from '../common/token-cipher';
+import { SessionsModule } from '../sessions/sessions.module';
+import { SmsModule } from '../users/sms/sms.module';
+import { UsersModule } from '../users/users.module';
+import { AccountLinkingService } from './account-linking.service';
+import { BindTicketEntity } from './bind-ticket.entity';
+import { BindTicketsService } from './bind-tickets.service';
+import { IdentitiesResolver } from './identities.resolver';
+import { IdentitiesService } from './identities.service';
+import { IdentityConflictEntity } from './identity-conflict.entity';
+import { IdentityRevocations } from './identity-revocations';
+import { IdentityEntity } from './identity.entity';
+import { PhoneBindingService } from './phone-binding.service';
+import { UserIdentitiesResolver } from './user-identities.resolver';
+
+/**
+ * One person, many identities: identities of every provider, the one account-linking path, bind
+ * tickets and phone binding. Providers (WeChat's channels, Apple, Huawei, the carrier) verify; this
+ * module decides whom an identity belongs to.
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([IdentityEntity, IdentityConflictEntity, BindTicketEntity]),
+    UsersModule,
+    SessionsModule,
+    SmsModule,
+  ],
+  providers: [
+    TokenCipher,
+    IdentitiesService,
+    BindTicketsService,
+    AccountLinkingService,
+    PhoneBindingService,
+    IdentityRevocations,
+    IdentitiesResolver,
+    UserIdentitiesResolver,
+  ],
+  exports: [TokenCipher, IdentitiesService, BindTicketsService, AccountLinkingService, PhoneBindingService, IdentityRevocations],
+})
+export class IdentitiesModule {}

@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import { RequestMeta } from '../common/request-meta';
+import { AppConfig } from '../config/app-config.service';
+import { Database } from '../database/database.service';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
+import { parseMobilePhone } from '../users/phone-number';
+import { SmsCodesService } from '../users/sms/sms-codes.service';
+import { AccountLinkingService, DeviceInfo, SignedIn } from './account-linking.service';
+import { BindTicketEntity } from './bind-ticket.entity';
+import { BindTicketsService } from './bind-tickets.service';
+import { IdentitiesService } from './identities.service';
+import { IdentityEntity } from './identity.entity';
+
+/**
+ * The last step of a first login of any provider: the bind ticket plus a verified phone, proven by an
+ * SMS code here, or by WeChat's mini-program phone button or the carrier by their callers.
+ */
+@Injectable()
+export class PhoneBindingService {
+  private readonly regions: string[];
+
+  constructor(
+    private readonly database: Database,
+    private readonly tickets: BindTicketsService,
+    private readonly identities: IdentitiesService,
+    private readonly linking: AccountLinkingService,
+    private readonly smsCodes: SmsCodesService,
+    config: AppConfig,
+  ) {
+    this.regions = config.get('allowedPhoneRegions');
+  }
+
+  /** The live ticket and its identity, or BIND_TICKET_INVALID. */
+  async openTicket(ticket: string): Promise<{ ticket: BindTicketEntity; identity: IdentityEntity }> {
+    const row = await this.tickets.findLive(ticket);
+    const identity = row ? await this.identities.findById(row.identityId) : null;
+    if (!row || !identity) throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
+    return { ticket: row, identity };
+  }
+
+  /** bindPhone: the SMS code is checked before anything is said about the phone's account. */
+  async bindWithSmsCode(
+    input: { bindTicket: string; phone: string; smsCode: string } & DeviceInfo,
+    meta: RequestMeta,
+  ): Promise<SignedIn> {
+    const phone = parseMobilePhone(input.phone, this.regions);
+    const { ticket } = await this.openTicket(input.bindTicket);
+    await this.smsCodes.verify(phone, 'BIND_PHONE', input.smsCode, ticket.ticketHash);
+    return this.bindVerifiedPhone(ticket, phone, input, meta);
+  }
+
+  /** Binds a phone some provider has already verified, consuming the ticket, and starts the session. */
+  async bindVerifiedPhone(ticket: BindTicketEntity, phone: string, device: DeviceInfo, meta: RequestMeta): Promise<SignedIn> {
+    return this.database.transaction(async (manager) => {
+      if (!(await this.tickets.consume(manager, ticket.id))) throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
+      const identity = await this.identities.findById(ticket.identityId, manager);
+      if (!identity) throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
+      const { user } = await this.linking.bindPhone(manager, identity, phone, meta);
+      return this.linking.startSession(manager, identity, user.id, device, meta, null);
+    });
+  }
+}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { LoginMethod, Platform, WechatChannel } from '../common/enums';
+import type { WechatChannelName } from '../config/app-config';
+import { AppConfig } from '../config/app-config.service';
+import type { LoginOptions } from './models/login-options.model';
+
+export interface LoginContext {
+  platform: Platform;
+  wechatInstalled: boolean;
+  carrierAvailable?: boolean | null;
+  inWechatBrowser?: boolean | null;
+}
+
+/** Which providers this server has set up: a method whose provider is not configured is never offered. */
+export interface ConfiguredProviders {
+  wechatChannels: ReadonlySet<WechatChannelName>;
+  apple: boolean;
+  huawei: boolean;
+  carrier: boolean;
+}
+
+/**
+ * The login screen per platform (channels.md "Login options per platform"): Android always shows
+ * WeChat (install prompt when missing); iOS shows WeChat only when installed and always offers Apple
+ * (App Store 4.8, 4.2.3); HarmonyOS offers Huawei ID whenever it offers WeChat (AppGallery); carrier
+ * one-tap only where the client's SDK says it is available; phone login everywhere but mini programs.
+ */
+@Injectable()
+export class LoginOptionsService {
+  private readonly providers: ConfiguredProviders;
+
+  constructor(config: AppConfig) {
+    this.providers = configuredProviders(config.values);
+  }
+
+  optionsFor(context: LoginContext): LoginOptions {
+    return loginOptionsFor(context, this.providers);
+  }
+}
+
+export function configuredProviders(values: AppConfig['values']): ConfiguredProviders {
+  const optional = values as unknown as Partial<Record<'apple' | 'huawei' | 'carrier', unknown>>;
+  return {
+    wechatChannels: new Set(values.wechat.apps.map((app) => app.channel)),
+    apple: Boolean(optional.apple),
+    huawei: Boolean(optional.huawei),
+    carrier: Boolean(optional.carrier),
+  };
+}
+
+export function loginOptionsFor(context: LoginContext, providers: ConfiguredProviders): LoginOptions {
+  const { platform, wechatInstalled } = context;
+  const carrier = Boolean(context.carrierAvailable) && providers.carrier;
+  let channel: WechatChannel | null = null;
+  const methods: LoginMethod[] = [];
+  const offerWechat = (wanted: WechatChannel): void => {
+    if (!providers.wechatChannels.has(wanted.toLowerCase() as WechatChannelName)) return;
+    channel = wanted;
+    methods.push(LoginMethod.WECHAT);
+  };
+  switch (platform) {
+    case Platform.ANDROID:
+      if (carrier) methods.push(LoginMethod.CARRIER);
+      offerWechat(WechatChannel.APP);
+      methods.push(LoginMethod.PHONE);
+      break;
+    case Platform.IOS:
+      if (wechatInstalled) offerWechat(WechatChannel.APP);
+      if (providers.apple) methods.push(LoginMethod.APPLE);
+      if (carrier) methods.push(LoginMethod.CARRIER);
+      methods.push(LoginMethod.PHONE);
+      break;
+    case Platform.HARMONYOS:
+      if (wechatInstalled) offerWechat(WechatChannel.APP);
+      // AppGallery: Huawei ID whenever WeChat is offered; it is the platform's own account, so always.
+      if (providers.huawei) methods.push(LoginMethod.HUAWEI);
+      if (carrier) methods.push(LoginMethod.CARRIER);
+      methods.push(LoginMethod.PHONE);
+      break;
+    case Platform.WEB:
+      offerWechat(context.inWechatBrowser ? WechatChannel.OFFICIAL_ACCOUNT : WechatChannel.WEBSITE);
+      methods.push(LoginMethod.PHONE);
+      break;
+    case Platform.MINI_PROGRAM:
+      offerWechat(WechatChannel.MINI_PROGRAM);
+      break;
+  }
+  const showWechatButton = methods.includes(LoginMethod.WECHAT);
+  return {
+    showWechatButton,
+    promptInstallWechat: platform === Platform.ANDROID && showWechatButton && !wechatInstalled,
+    methods,
+    wechatChannel: showWechatButton ? channel : null,
+  };
+}

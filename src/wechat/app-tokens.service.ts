@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '../common/clock';
+import { TokenCipher } from '../common/token-cipher';
+import { Database } from '../database/database.service';
+import { isUniqueViolation } from '../database/rate-limits';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
+import { WechatAppTokenEntity } from './entities/wechat-app-token.entity';
+import { WechatApiClient } from './wechat-api.client';
+
+// Refreshed this long before WeChat's expiry; a holder of the lease has this long to finish.
+const REFRESH_AHEAD_MS = 5 * 60 * 1000;
+const LEASE_MS = 15_000;
+const WAIT_STEP_MS = 100;
+
+/**
+ * The app-level access token of each WeChat app (`stable_token`), kept encrypted in the database so
+ * that every instance shares one, and refreshed by one instance at a time under a lease. Never
+ * force-refreshed in a loop: a token WeChat refuses is fetched again once, without force.
+ */
+@Injectable()
+export class AppTokensService {
+  private readonly instanceId = `apptoken-${randomUUID()}`;
+
+  constructor(
+    private readonly database: Database,
+    private readonly client: WechatApiClient,
+    private readonly cipher: TokenCipher,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A live token; `stale` is the one WeChat just refused (fetch another unless someone already did). */
+  async tokenFor(appId: string, stale: string | null = null): Promise<string> {
+    const deadline = Date.now() + LEASE_MS;
+    for (;;) {
+      const row = await this.read(appId);
+      const current = row ? this.open(row) : null;
+      const fresh = current !== null && current !== stale && row!.expiresAt!.getTime() - REFRESH_AHEAD_MS > this.clock.nowMs();
+      if (fresh) return current;
+      if (await this.takeLease(appId)) return this.refresh(appId);
+      // Another instance is refreshing: wait for its token (an unexpired older one will do meanwhile).
+      if (current !== null && current !== stale && row!.expiresAt!.getTime() > this.clock.nowMs()) return current;
+      if (Date.now() >= deadline) throw new DomainError(ErrorCode.WECHAT_UNAVAILABLE);
+      await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
+    }
+  }
+
+  private read(appId: string): Promise<WechatAppTokenEntity | null> {
+    return this.database.dataSource.manager.getRepository(WechatAppTokenEntity).findOne({ where: { appId } });
+  }
+
+  private open(row: WechatAppTokenEntity): string | null {
+    if (!row.tokenEnc || !row.keyId || !row.expiresAt) return null;
+    return this.cipher.decrypt(row.tokenEnc, row.keyId, `${row.appId}:app-token`);
+  }
+
+  /** One conditional UPDATE (or the first INSERT) decides which instance refreshes. */
+  private async takeLease(appId: string): Promise<boolean> {
+    const now = this.clock.now();
+    const until = new Date(now.getTime() + LEASE_MS);
+    return this.database.transaction(async (manager) => {
+      const repo = manager.getRepository(WechatAppTokenEntity);
+      const result = await repo
+        .createQueryBuilder()
+        .update()
+        .set({ leaseOwner: this.instanceId, leaseExpiresAt: until })
+        .where('app_id = :appId AND (lease_expires_at IS NULL OR lease_expires_at <= :now)', { appId, now })
+        .execute();
+      if ((result.affected ?? 0) === 1) return true;
+      if (await repo.exists({ where: { appId } })) return false;
+      try {
+        await repo.insert({
+          appId,
+          tokenEnc: null,
+          keyId: null,
+          expiresAt: null,
+          leaseOwner: this.instanceId,
+          leaseExpiresAt: until,
+          updatedAt: now,
+        });
+        return true;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
+    });
+  }
+
+  private async refresh(appId: string): Promise<string> {
+    try {
+      const { accessToken, expiresIn } = await this.client.stableToken(appId);
+      const now = this.clock.now();
+      await this.database.transaction((manager) =>
+        manager.getRepository(WechatAppTokenEntity).update(
+          { appId },
+          {
+            tokenEnc: this.cipher.encrypt(accessToken, `${appId}:app-token`),
+            keyId: this.cipher.keyId,
+            expiresAt: new Date(now.getTime() + expiresIn * 1000),
+            leaseOwner: null,
+            leaseExpiresAt: null,
+            updatedAt: now,
+          },
+        ),
+      );
+      return accessToken;
+    } catch (error) {
+      await this.database
+        .transaction((manager) =>
+          manager
+            .getRepository(WechatAppTokenEntity)
+            .update({ appId, leaseOwner: this.instanceId }, { leaseOwner: null, leaseExpiresAt: null }),
+        )
+        .catch(() => undefined);
+      throw error;
+    }
+  }
+}
