@@ -1,11 +1,13 @@
 import { Args, ArgsType, Field, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { IsEnum, IsInt, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsEnum, IsInt, IsOptional, IsString, MaxLength } from 'class-validator';
 import { Meta, RequestMeta } from '../common/request-meta';
 import { Roles } from '../sessions/access.decorator';
 import { CurrentCaller } from '../sessions/current-caller.decorator';
 import type { AuthenticatedCaller } from '../sessions/sessions.service';
 import { UserStatus } from '../users/models/user.model';
 import { ADMIN_ROLE } from '../users/users.service';
+import { AccountLinkingService } from '../identities/account-linking.service';
+import { IdentityConflict } from '../identities/models/identity.models';
 import { AdminService } from './admin.service';
 import { AdminUser, AdminUserPage, AuditEventPage, LoginStats, TokenRefreshStatus } from './models/admin.models';
 
@@ -84,6 +86,22 @@ class BanArgs extends IdArgs {
 }
 
 @ArgsType()
+class ConflictsArgs extends PageArgs(20) {
+  @Field(() => Boolean, { nullable: true, defaultValue: false, description: 'true: the resolved ones' })
+  @IsOptional()
+  @IsBoolean()
+  resolved?: boolean | null;
+}
+
+@ArgsType()
+class ResolveConflictArgs extends IdArgs {
+  @Field(() => ID, { description: 'the user to keep; the other is folded into it' })
+  @IsString()
+  @MaxLength(36)
+  keepUserId: string;
+}
+
+@ArgsType()
 class UserIdArgs {
   @Field(() => ID)
   @IsString()
@@ -95,7 +113,10 @@ class UserIdArgs {
 @Roles(ADMIN_ROLE)
 @Resolver()
 export class AdminResolver {
-  constructor(private readonly admin: AdminService) {}
+  constructor(
+    private readonly admin: AdminService,
+    private readonly linking: AccountLinkingService,
+  ) {}
 
   @Query(() => AdminUserPage)
   adminUsers(@Args() args: UsersArgs): Promise<AdminUserPage> {
@@ -156,6 +177,30 @@ export class AdminResolver {
     @Meta() meta: RequestMeta,
   ): Promise<number> {
     return this.admin.revokeSessions(userId, { userId: caller.userId, ip: meta.ip });
+  }
+
+  @Query(() => [IdentityConflict], {
+    description: 'Users who turned out to be one WeChat person (a late unionid) and both had a phone or another login.',
+  })
+  async adminIdentityConflicts(@Args() args: ConflictsArgs): Promise<IdentityConflict[]> {
+    const rows = await this.linking.listConflicts(Math.min(Math.max(args.first ?? 20, 1), 100), args.after ?? null, Boolean(args.resolved));
+    return rows.map((c) => ({
+      id: c.id,
+      unionid: c.unionid,
+      userIds: [c.holderUserId, c.otherUserId],
+      createdAt: c.createdAt,
+      resolvedAt: c.resolvedAt,
+    }));
+  }
+
+  @Mutation(() => AdminUser, { description: 'Keep one user of a conflict; the other is folded into it (audited).' })
+  async adminResolveIdentityConflict(
+    @Args() { id, keepUserId }: ResolveConflictArgs,
+    @CurrentCaller() caller: AuthenticatedCaller,
+    @Meta() meta: RequestMeta,
+  ): Promise<AdminUser> {
+    await this.linking.resolveConflict(id, keepUserId, caller.userId, meta);
+    return (await this.admin.user(keepUserId))!;
   }
 
   @Mutation(() => TokenRefreshStatus, { description: 'Run one token refresh pass now.' })

@@ -230,8 +230,8 @@ export class AccountLinkingService {
       .getRepository(IdentityConflictEntity)
       .createQueryBuilder('c')
       .where(resolved ? 'c.resolved_at IS NOT NULL' : 'c.resolved_at IS NULL')
-      .orderBy('c.created_at', 'ASC')
-      .addOrderBy('c.id', 'ASC')
+      // Ids are UUIDv7: their order is creation order, so the id is the cursor.
+      .orderBy('c.id', 'ASC')
       .take(first);
     if (after) query.andWhere('c.id > :after', { after });
     return query.getMany();
