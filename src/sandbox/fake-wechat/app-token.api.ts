@@ -27,7 +27,7 @@ export function appTokenEndpoints(state: FakeWechatState): ApiEndpoint[] {
 
   const answer = (token: AppToken): Json => ({
     access_token: token.token,
-    expires_in: Math.floor((token.expiresAt - state.now()) / 1000),
+    expires_in: Math.ceil((token.expiresAt - state.now()) / 1000),
   });
 
   const stableToken = (req: ApiRequest): Json => {
