@@ -4,7 +4,11 @@ import { fakeHttp, Raw } from './fake-http';
 // The mini-program side of the fake WeChat over real HTTP: jscode2session, stable_token and
 // getuserphonenumber, with their sandbox endpoints, faults and clock (providers-api.md).
 
-const MINI = { appId: 'wxmini00000000001', secret: 'minisecret000000000000000000001', channel: 'mini_program' as const };
+const MINI = {
+  appId: 'wxmini00000000001',
+  secret: 'minisecret000000000000000000001',
+  channel: 'mini_program' as const,
+};
 const LONE_MINI = {
   appId: 'wxmini00000000002',
   secret: 'minisecret000000000000000000002',
@@ -33,7 +37,9 @@ afterAll(async () => {
 
 beforeEach(() => fake.reset());
 
-async function miniLogin(body: Record<string, unknown> = {}): Promise<{ code: string; openid: string; unionid?: string }> {
+async function miniLogin(
+  body: Record<string, unknown> = {},
+): Promise<{ code: string; openid: string; unionid?: string }> {
   const res = await post('/miniprogram/login', { appid: MINI.appId, ...body });
   expect(res.status).toBe(200);
   return res.json as { code: string; openid: string; unionid?: string };
@@ -389,8 +395,8 @@ describe('/wxa/business/getuserphonenumber', () => {
     expect((await post('/miniprogram/phone', { appid: MINI.appId })).status).toBe(400);
     expect((await post('/miniprogram/phone', { appid: MINI.appId, phone: '12345' })).status).toBe(400);
     expect((await post('/miniprogram/phone', { appid: APP.appId, phone: '13800138000' })).status).toBe(400);
-    expect((await post('/miniprogram/phone', { appid: MINI.appId, phone: '2025550123', countryCode: 'x' })).status).toBe(
-      400,
-    );
+    expect(
+      (await post('/miniprogram/phone', { appid: MINI.appId, phone: '2025550123', countryCode: 'x' })).status,
+    ).toBe(400);
   });
 });

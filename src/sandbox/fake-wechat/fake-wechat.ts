@@ -284,4 +284,3 @@ export class FakeWechatServer {
     send(res, answer, this.state.settings.contentType);
   }
 }
-

@@ -5,13 +5,7 @@ export const WECHAT_CHANNELS: readonly WechatChannel[] = ['app', 'mini_program',
 
 /** The WeChat APIs whose answers can be faulted (`POST /faults`) and whose calls are logged. */
 export type FakeEndpoint =
-  | 'access_token'
-  | 'refresh_token'
-  | 'auth'
-  | 'userinfo'
-  | 'jscode2session'
-  | 'stable_token'
-  | 'getuserphonenumber';
+  'access_token' | 'refresh_token' | 'auth' | 'userinfo' | 'jscode2session' | 'stable_token' | 'getuserphonenumber';
 export const FAKE_ENDPOINTS: readonly FakeEndpoint[] = [
   'access_token',
   'refresh_token',

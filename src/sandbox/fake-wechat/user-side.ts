@@ -66,7 +66,11 @@ export class WechatUserSide {
       withoutUnionid: input.withoutUnionid === true,
       highRisk: input.highRisk === true,
     });
-    return { code, openid: openidFor(app.appId, person.label), unionid: this.state.unionidFor(app.appId, person.label) };
+    return {
+      code,
+      openid: openidFor(app.appId, person.label),
+      unionid: this.state.unionidFor(app.appId, person.label),
+    };
   }
 
   /** The person pressed the mini program's phone button and allowed it: a code for getuserphonenumber. */
