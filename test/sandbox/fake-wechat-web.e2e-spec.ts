@@ -106,6 +106,17 @@ describe('/connect/oauth2/authorize (a page inside WeChat, official account)', (
     expect((await exchange(APP, other)).json.errcode).toBe(40029);
   });
 
+  it('answers user info without the real nickname or avatar, as official accounts do since 2021-12-27', async () => {
+    const code = redirectedTo(await officialPage({ person: 'olga' })).searchParams.get('code')!;
+    await post('/persons/profile', { person: 'olga', nickname: 'Olga🌸' });
+    const info = await userinfo((await exchange(OFFICIAL, code)).json);
+    expect(info.json.nickname).toBe('微信用户');
+    expect(info.json.headimgurl).toMatch(/^https:\/\/thirdwx\.qlogo\.cn\/mmopen\/.+\/132$/);
+    // The same person through a native app still shows theirs.
+    const appCode = (await post('/authorize', { appid: APP.appId, person: 'olga' })).json.code as string;
+    expect((await userinfo((await exchange(APP, appCode)).json)).json.nickname).toBe('Olga🌸');
+  });
+
   it('with snsapi_base gives openid only: no unionid, and userinfo answers 48001', async () => {
     const code = redirectedTo(await officialPage({ scope: 'snsapi_base', person: 'olga' })).searchParams.get('code')!;
     const tokens = await exchange(OFFICIAL, code);

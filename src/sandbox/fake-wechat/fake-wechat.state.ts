@@ -132,7 +132,9 @@ export class FakeWechatState {
   }
 
   record(call: Omit<FakeCall, 'at'>): void {
-    const entry: FakeCall = { ...call, at: new Date(this.now()).toISOString() };
+    // Completed in place rather than copied: this runs on every call the fake answers.
+    const entry = call as FakeCall;
+    entry.at = new Date(this.now()).toISOString();
     this.callLog.push(entry);
     this.options.onCall?.(entry);
   }

@@ -5,6 +5,9 @@ import { errorJson, token64 } from './fake-wechat.http';
 import type { FakeWechatState } from './fake-wechat.state';
 import type { Grant, Json } from './fake-wechat.types';
 
+const ANONYMOUS_AVATAR =
+  'https://thirdwx.qlogo.cn/mmopen/vi_32/anonymous0grey0avatar0of0every0official0account0user/132';
+
 export function snsOauthEndpoints(state: FakeWechatState): ApiEndpoint[] {
   const scopeOut = (scope: string): string => (state.settings.scopeTrailingComma ? `${scope},` : scope);
 
@@ -94,16 +97,19 @@ export function snsOauthEndpoints(state: FakeWechatState): ApiEndpoint[] {
     if (!scopes.includes('snsapi_userinfo') && !scopes.includes('snsapi_login')) return errorJson(48001);
 
     const person = state.persons.get(grant.person)!;
+    // Official accounts stopped handing out nickname and avatar on 2021-12-27: everyone is "微信用户"
+    // with the same grey picture.
+    const anonymous = state.app(grant.appid)?.channel === 'official_account';
     const body: Json = {
       openid: grant.openid,
-      nickname: person.nickname,
+      nickname: anonymous ? '微信用户' : person.nickname,
       // The 2021 privacy change: no sex, no region.
       sex: state.settings.sexAsString ? '0' : 0,
       language: q.get('lang') ?? 'zh_CN',
       city: '',
       province: '',
       country: '',
-      headimgurl: person.avatarUrl,
+      headimgurl: anonymous ? ANONYMOUS_AVATAR : person.avatarUrl,
       privilege: [],
     };
     const unionid = state.settings.dropUnionid ? undefined : unionidOf(grant);
