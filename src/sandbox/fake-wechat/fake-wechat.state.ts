@@ -13,6 +13,7 @@ import {
   FakeWechatOptions,
   Grant,
   Person,
+  WechatChannel,
 } from './fake-wechat.types';
 
 const NICKNAMES = ['微信用户', '小龙虾🦞', 'Lucky☘️', '熊猫🐼', '夏天', 'Mr.Wang'];
@@ -55,6 +56,11 @@ export class FakeWechatState {
 
   app(appid: string | null | undefined): AppRecord | undefined {
     return appid ? this.apps.get(appid) : undefined;
+  }
+
+  /** The configured apps as the sandbox lists them (no secrets). */
+  appList(): { appId: string; channel: WechatChannel; openPlatform: boolean }[] {
+    return [...this.apps.values()].map(({ appId, channel, openPlatform }) => ({ appId, channel, openPlatform }));
   }
 
   /** The person's unionid as `appid` sees it: only through apps bound to the Open Platform. */

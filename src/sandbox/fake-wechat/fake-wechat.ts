@@ -129,7 +129,7 @@ export class FakeWechatServer {
   }
 
   apps(): { appId: string; channel: WechatChannel; openPlatform: boolean }[] {
-    return [...this.state.apps.values()].map(({ appId, channel, openPlatform }) => ({ appId, channel, openPlatform }));
+    return this.state.appList();
   }
 
   /** Successful getuserphonenumber calls (what WeChat bills), for one app or all. */

@@ -65,9 +65,7 @@ export class SandboxControl {
       case 'POST /bind-open-platform':
         return ok(user.bindOpenPlatform(requireString(await readJson(req), 'appid')));
       case 'GET /apps':
-        return ok(
-          [...state.apps.values()].map(({ appId, channel, openPlatform }) => ({ appId, channel, openPlatform })),
-        );
+        return ok(state.appList());
       case 'GET /billing':
         return ok({ getuserphonenumber: Object.fromEntries(state.billedPhoneNumbers) });
       case 'POST /faults':
