@@ -92,7 +92,8 @@ export async function authorizeOnPhone(
     withoutUnionid: options.withoutUnionid,
     nickname: options.nickname,
   });
-  return { code: approved.code, state, openid: approved.openid, unionid: approved.unionid };
+  // unionid is '' for an app not bound to the Open Platform (the fake gives none).
+  return { code: approved.code, state, openid: approved.openid, unionid: approved.unionid ?? '' };
 }
 
 export function wechatLogin(

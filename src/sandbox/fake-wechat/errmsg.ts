@@ -10,6 +10,7 @@ export const WECHAT_ERRMSG: Readonly<Record<number, string>> = {
   40030: 'invalid refresh_token',
   40125: 'invalid appsecret',
   40163: 'code been used',
+  40226: 'high risk user, login blocked',
   41001: 'access_token missing',
   41002: 'appid missing',
   41003: 'refresh_token missing',
@@ -20,8 +21,10 @@ export const WECHAT_ERRMSG: Readonly<Record<number, string>> = {
   42002: 'refresh_token expired',
   42003: 'code expired',
   42007: '用户修改微信密码，accesstoken和refreshtoken失效，需要重新授权',
+  43002: 'require POST method',
   45009: 'reach max api daily quota limit',
   45011: 'api minute-quota reach limit, must slower, retry next minute',
+  47001: 'data format error',
   48001: 'api unauthorized',
   50001: 'api unauthorized',
 };
