@@ -1,5 +1,6 @@
 import { Logger, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { SANDBOX_UNBOUND_APP_ID } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';
 import { FakeWechatServer } from './fake-wechat/fake-wechat';
 import { SmsOutboxController } from './sms-outbox.controller';
@@ -17,7 +18,11 @@ export const FAKE_WECHAT_PATH = '/sandbox/wechat';
       useFactory: (config: AppConfig) => {
         const logger = new Logger('FakeWechat');
         return new FakeWechatServer({
-          apps: config.get('wechat').apps,
+          // The sandbox's apps share one Open Platform account, except the one kept openid-only.
+          apps: config.get('wechat').apps.map((app) => ({
+            ...app,
+            openPlatform: app.appId !== SANDBOX_UNBOUND_APP_ID,
+          })),
           onCall: (call) => logger.debug(`${call.endpoint} → ${call.result}`),
         });
       },

@@ -8,12 +8,14 @@ const MINI = {
   appId: 'wxmountmini000001',
   secret: 'mountminisecret0000000000000001',
   channel: 'mini_program' as const,
+  redirectUris: [] as string[],
 };
 const OFFICIAL = {
   appId: 'wxmountoa00000001',
   secret: 'mountoasecret000000000000000001',
   channel: 'official_account' as const,
   redirectDomains: ['localhost'],
+  redirectUris: ['http://localhost:*/*'],
 };
 
 let t: TestApp;
