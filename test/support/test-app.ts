@@ -31,6 +31,8 @@ export interface TestApp {
 
 export interface TestAppOptions {
   env?: Record<string, string>;
+  /** An existing database to boot on (e.g. one a test prepared with an older schema); a fresh one otherwise. */
+  database?: TestDatabase;
   /** Adjust the loaded configuration (e.g. mode: 'production' without real MySQL secrets). */
   override?: (config: AppConfigValues) => AppConfigValues;
 }
@@ -38,7 +40,7 @@ export interface TestAppOptions {
 /** Boots the whole service on a fresh database, with its logs captured. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wl-data-'));
-  const database = await createTestDatabase();
+  const database = options.database ?? (await createTestDatabase());
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
