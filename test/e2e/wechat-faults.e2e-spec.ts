@@ -129,6 +129,27 @@ describe('WeChat faults', () => {
       expect(await rows()).toEqual(NOTHING);
     });
 
+    it('a userinfo failure after a good exchange keeps its tokens: the retry of the code succeeds without a new exchange', async () => {
+      const auth = await authorizeOnPhone(w, { person: 'kept-exchange' });
+      w.fake.addFault({ endpoint: 'userinfo', httpStatus: 503, times: 3 });
+      const first = await wechatLogin(w, { code: auth.code, state: auth.state });
+      expect(first.body.errors![0].extensions).toEqual(expect.objectContaining({ code: 'WECHAT_UNAVAILABLE', retryable: true }));
+      const [kept] = (await w.t.app.get(Database).dataSource.query('SELECT status, result_enc FROM code_exchanges')) as {
+        status: string;
+        result_enc: string | null;
+      }[];
+      expect(kept.status).toBe('failed');
+      expect(kept.result_enc).toBeTruthy();
+      expect(kept.result_enc).not.toContain(auth.code);
+      const retry = await wechatLogin(w, { code: auth.code, state: auth.state });
+      expect(retry.body.errors).toBeUndefined();
+      expect(retry.body.data!.wechatLogin.wechatProfile.openid).toBe(auth.openid);
+      // One exchange in all: the retry used the kept tokens (a second exchange would have answered 40163).
+      expect(w.fake.calls('access_token')).toHaveLength(1);
+      const [done] = (await w.t.app.get(Database).dataSource.query('SELECT status FROM code_exchanges')) as { status: string }[];
+      expect(done.status).toBe('done');
+    });
+
     it('a dropped connection: WECHAT_UNAVAILABLE', async () => {
       const { res } = await loginWithFault({ endpoint: 'access_token', drop: true });
       expect(errorCode(res)).toBe('WECHAT_UNAVAILABLE');

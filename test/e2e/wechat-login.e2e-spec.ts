@@ -320,6 +320,27 @@ describe('WeChat login', () => {
       ).toBe(1);
     });
 
+    it('parallel first logins of different people never answer INTERNAL (deadlock losers are retried) and leave no code pending', async () => {
+      // Three rounds of 16: on MariaDB these deadlocked on bind_tickets' foreign-key gap locks. Only a
+      // WeChat budget running out on a loaded machine (retryable) may answer otherwise.
+      const codes: unknown[] = [];
+      let tickets = 0;
+      for (let round = 0; round < 3; round++) {
+        const auths = await Promise.all(
+          Array.from({ length: 16 }, (_, i) => authorizeOnPhone(w, { person: `stranger-${round}-${i}`, deviceId: `s-${round}-${i}` })),
+        );
+        const results = await Promise.all(
+          auths.map((a, i) => wechatLogin(w, { code: a.code, state: a.state, deviceId: `s-${round}-${i}` })),
+        );
+        codes.push(...results.flatMap((r) => r.body.errors ?? []).map((e) => e.extensions?.code));
+        tickets += results.filter((r) => r.body.data?.wechatLogin.bindTicket).length;
+      }
+      expect(codes.filter((code) => code !== 'WECHAT_UNAVAILABLE')).toEqual([]);
+      expect(tickets + codes.length).toBe(48);
+      expect(tickets).toBeGreaterThan(0);
+      expect(await count("SELECT COUNT(*) AS n FROM code_exchanges WHERE status = 'pending'")).toBe(0);
+    });
+
     it('two people binding one phone at once: exactly one wins', async () => {
       const phone = nextPhone('162');
       const a = await authorizeOnPhone(w, { person: 'racer-a' });
