@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, describeEnvironment, loadAppConfig, SANDBOX_WECHAT_APP } from './app-config';
+import { ConfigError, describeEnvironment, loadAppConfig, SANDBOX_WECHAT_APPS } from './app-config';
 import { ENV_VARIABLES } from './env.variables';
 
 const dataDir = (): string => mkdtempSync(join(tmpdir(), 'wl-config-'));
@@ -40,7 +40,9 @@ describe('configuration', () => {
     expect(config.mode).toBe('sandbox');
     expect(config.port).toBe(3000);
     expect(config.database).toEqual({ type: 'sqlite', path: join(dir, 'wechat-login.sqlite') });
-    expect(config.wechat.apps).toEqual([SANDBOX_WECHAT_APP]);
+    // One app per channel under one Open Platform account, plus one openid-only mini program.
+    expect(config.wechat.apps).toEqual(SANDBOX_WECHAT_APPS);
+    expect(config.wechat.apps.map((a) => a.channel)).toEqual(['app', 'mini_program', 'official_account', 'website', 'mini_program']);
     expect(config.wechat.apiBase).toBeNull();
     expect(config.sms.provider).toBe('console');
     expect(config.tokenEncryptionKeys).toHaveLength(1);
@@ -98,7 +100,39 @@ describe('configuration', () => {
       WECHAT_APP_SECRET: 'fedcba9876543210fedcba9876543210',
     });
     expect(config.mode).toBe('production');
-    expect(config.wechat.apps).toEqual([{ appId: 'wxabcdef0123456789', secret: 'fedcba9876543210fedcba9876543210' }]);
+    expect(config.wechat.apps).toEqual([
+      { appId: 'wxabcdef0123456789', secret: 'fedcba9876543210fedcba9876543210', channel: 'app', redirectUris: [] },
+    ]);
+  });
+
+  it('reads WeChat apps with their channel (the old appId:secret form means app) and web redirect allow-lists', () => {
+    const config = loadAppConfig({
+      ...PRODUCTION_ENV(),
+      WECHAT_APPS:
+        'wxabcdef0123456789:fedcba9876543210fedcba9876543210,mini_program:wxmini00000000001:fedcba9876543210fedcba9876543211,' +
+        'official_account:wxoffi00000000001:fedcba9876543210fedcba9876543212,website:wxsite00000000001:fedcba9876543210fedcba9876543213',
+      WECHAT_REDIRECT_URIS: 'wxoffi00000000001=https://m.example.com/login/*;wxsite00000000001=https://www.example.com/cb|https://b.example.com/cb',
+    });
+    expect(config.wechat.apps.map((a) => [a.appId, a.channel, a.redirectUris])).toEqual([
+      ['wxabcdef0123456789', 'app', []],
+      ['wxmini00000000001', 'mini_program', []],
+      ['wxoffi00000000001', 'official_account', ['https://m.example.com/login/*']],
+      ['wxsite00000000001', 'website', ['https://www.example.com/cb', 'https://b.example.com/cb']],
+    ]);
+  });
+
+  it('names a bad channel, a redirect list for a non-web app and a malformed redirect URI, each once', () => {
+    const problems = problemsOf({
+      ...PRODUCTION_ENV(),
+      WECHAT_APPS: 'tv:wxabcdef0123456789:fedcba9876543210fedcba9876543210,wxapp0000000000001:fedcba9876543210fedcba9876543210,website:wxsite00000000001:fedcba9876543210fedcba9876543213',
+      WECHAT_REDIRECT_URIS: 'wxapp0000000000001=https://x.example.com/cb;wxsite00000000001=ftp://x.example.com/cb;wxnope00000000001=https://x.example.com/',
+    });
+    expect(problems).toEqual([
+      expect.stringMatching(/^WECHAT_APPS: entry 1 is not \[channel:\]appId:appSecret/),
+      'WECHAT_REDIRECT_URIS: wxapp0000000000001 is on the app channel; only official_account and website apps redirect',
+      expect.stringMatching(/^WECHAT_REDIRECT_URIS: entry 2 has a URI that is neither/),
+      'WECHAT_REDIRECT_URIS: entry 3 is not appId=uri|uri of a configured app',
+    ]);
   });
 
   it('refuses sandbox mode under NODE_ENV=production', () => {

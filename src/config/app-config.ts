@@ -453,7 +453,7 @@ function readRedirectUris(reader: EnvReader, apps: WechatAppCredentials[], probl
       continue;
     }
     if (app.channel !== 'official_account' && app.channel !== 'website') {
-      problems.push(`WECHAT_REDIRECT_URIS: ${appId} is a ${app.channel} app; only web apps redirect`);
+      problems.push(`WECHAT_REDIRECT_URIS: ${appId} is on the ${app.channel} channel; only official_account and website apps redirect`);
       continue;
     }
     for (const uri of uris.split('|')) {

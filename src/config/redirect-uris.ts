@@ -4,7 +4,7 @@
 const PATTERN = /^(https?:)\/\/([^/:*]+)(?::(\d+|\*))?(\/[^*]*)?\*$/;
 
 export function isRedirectUriEntry(entry: string): boolean {
-  if (entry.endsWith('*')) return PATTERN.test(entry);
+  if (entry.includes('*')) return PATTERN.test(entry);
   return parseRedirect(entry) !== null;
 }
 
@@ -25,7 +25,7 @@ function parseRedirect(value: string): URL | null {
 }
 
 function matches(url: URL, entry: string): boolean {
-  if (!entry.endsWith('*')) return parseRedirect(entry)?.href === url.href;
+  if (!entry.includes('*')) return parseRedirect(entry)?.href === url.href;
   const match = PATTERN.exec(entry);
   if (!match) return false;
   const [, protocol, host, port, path = '/'] = match;
