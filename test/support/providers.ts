@@ -11,7 +11,7 @@ import { ProviderCallEvent, ProviderCalls } from '../../src/providers/provider-c
 // Provider clients outside Nest, configured through the real configuration loader (sandbox mode),
 // pointed at fakes listening on their own ports.
 
-export const FAST = { PROVIDER_TIMEOUT_MS: '400', PROVIDER_BUDGET_MS: '2000' };
+export const FAST = { PROVIDER_TIMEOUT_MS: '800', PROVIDER_BUDGET_MS: '2500' };
 
 export function providerConfig(env: Record<string, string>): AppConfig {
   const dataDir = mkdtempSync(join(tmpdir(), 'providers-'));

@@ -32,6 +32,9 @@ beforeAll(async () => {
   });
   base = await fake.listen(0);
   fake.issuer = base;
+  // Warm up (module loading, first signatures) so that the short test timeouts measure the fake only.
+  makeClient();
+  await client.exchangeCode(BUNDLE, (await fake.authorize({ person: 'warm-up' })).authorizationCode);
 });
 
 afterAll(async () => {
@@ -123,7 +126,7 @@ describe('verifyIdentityToken', () => {
     ['an HTTP 503', { httpStatus: 503, times: 3 }],
     ['a dropped connection', { drop: true, times: 3 }],
     ['a garbled body', { malformed: true, times: 3 }],
-    ['a slow answer', { delayMs: 1500, times: 3 }],
+    ['a slow answer', { delayMs: 2000, times: 3 }],
   ])('answers PROVIDER_UNAVAILABLE when the keys fail with %s, after retrying', async (_name, fault) => {
     fake.addFault({ endpoint: 'keys', ...fault });
     const signed = await fake.authorize({ person: 'frank' });
@@ -174,7 +177,7 @@ describe('exchangeCode', () => {
     ['an HTTP 500', { httpStatus: 500 }],
     ['a dropped connection', { drop: true }],
     ['a garbled body', { malformed: true }],
-    ['a slow answer', { delayMs: 1500 }],
+    ['a slow answer', { delayMs: 2000 }],
   ])('answers PROVIDER_UNAVAILABLE on %s and never retries the single-use code', async (_name, fault) => {
     fake.addFault({ endpoint: 'token', times: 5, ...fault });
     const signed = await fake.authorize({ person: 'kim' });
@@ -214,7 +217,7 @@ describe('revoke', () => {
     expect(fake.isRevoked(tokens.refreshToken)).toBe(true);
     expect(fake.calls('/auth/revoke')).toHaveLength(2);
 
-    fake.addFault({ endpoint: 'revoke', delayMs: 1500, times: 5 });
+    fake.addFault({ endpoint: 'revoke', delayMs: 2000, times: 5 });
     expect(await codeOf(client.revoke(BUNDLE, tokens.refreshToken))).toBe(ErrorCode.PROVIDER_UNAVAILABLE);
   });
 });
