@@ -21,7 +21,7 @@ export abstract class CarrierClient {
   abstract getMobile(token: string): Promise<string>;
 }
 
-/** The part of Alibaba Cloud's Dypnsapi client we use: what a unit test stands in for. */
+/** The part of Alibaba Cloud's Dypnsapi client we use. */
 export interface DypnsapiClient {
   getMobile(request: GetMobileRequest): Promise<{
     statusCode?: number;
@@ -46,11 +46,9 @@ export class AlibabaCarrierClient extends CarrierClient {
   constructor(
     config: AppConfig,
     private readonly calls: ProviderCalls,
-    sdk?: DypnsapiClient,
   ) {
     super();
     this.settings = config.get('providers').carrier;
-    this.sdk = sdk;
   }
 
   get configured(): boolean {
