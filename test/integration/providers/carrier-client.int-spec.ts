@@ -88,3 +88,19 @@ it('maps an injected isv.TOKEN_INVALID to CARRIER_TOKEN_INVALID', async () => {
   fake.addFault({ endpoint: 'getmobile', error: 'isv.TOKEN_INVALID', times: 1 });
   expect(await codeOf(client.getMobile(fake.issueToken('13800138006').token))).toBe(ErrorCode.CARRIER_TOKEN_INVALID);
 });
+
+it('opens the carrier circuit after five failures in a row: the sixth call fails fast without reaching the fake', async () => {
+  fake.addFault({ endpoint: 'getmobile', httpStatus: 503, times: 10 });
+  for (let i = 0; i < 5; i++) {
+    expect(await codeOf(client.getMobile(fake.issueToken('13800138007').token))).toBe(ErrorCode.PROVIDER_UNAVAILABLE);
+  }
+  expect(fake.calls('GetMobile')).toHaveLength(5);
+  expect(await codeOf(client.getMobile(fake.issueToken('13800138007').token))).toBe(ErrorCode.PROVIDER_UNAVAILABLE);
+  expect(fake.calls('GetMobile')).toHaveLength(5);
+});
+
+it('does not count refused tokens against the circuit', async () => {
+  for (let i = 0; i < 6; i++)
+    expect(await codeOf(client.getMobile(`STS.bad-${i}`))).toBe(ErrorCode.CARRIER_TOKEN_INVALID);
+  expect(await client.getMobile(fake.issueToken('13800138008').token)).toBe('+8613800138008');
+});
