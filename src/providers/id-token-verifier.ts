@@ -25,7 +25,7 @@ const TOKEN_FAULTS = new Set([
  * lazily because in the sandbox it is this process's own port.
  */
 export class IdTokenVerifier {
-  private jwks?: ReturnType<typeof createRemoteJWKSet>;
+  private jwks?: { url: string; keySet: ReturnType<typeof createRemoteJWKSet> };
 
   constructor(
     private readonly provider: ProviderName,
@@ -51,16 +51,19 @@ export class IdTokenVerifier {
     }
   }
 
+  // One key set per URL: in the sandbox the URL follows the port the service listens on right now.
   private keySet(): ReturnType<typeof createRemoteJWKSet> {
-    if (!this.jwks) {
-      this.jwks = createRemoteJWKSet(new URL(this.jwksUrl()), {
+    const url = this.jwksUrl();
+    if (this.jwks?.url !== url) {
+      const keySet = createRemoteJWKSet(new URL(url), {
         timeoutDuration: this.calls.timeoutMs,
         cacheMaxAge: CACHE_MAX_AGE_MS,
         cooldownDuration: COOLDOWN_MS,
-        [customFetch]: (url, init) => this.fetchKeys(url, init),
+        [customFetch]: (target, init) => this.fetchKeys(target, init),
       });
+      this.jwks = { url, keySet };
     }
-    return this.jwks;
+    return this.jwks.keySet;
   }
 
   // Every key fetch is counted, and a garbled answer is told apart from an unreachable server.

@@ -116,3 +116,22 @@ it('injects and clears faults over HTTP, and counts outcomes in /metrics', async
   );
   expect(metrics).toContain('wechat_login_provider_call_duration_seconds_bucket{le="0.025",provider="apple"');
 });
+
+it('follows the service to a new port (supertest listens on a fresh port per request)', async () => {
+  const server = t.app.getHttpServer();
+  // Warm the cached key sets and SDK client on the current port, then move.
+  const first = (await post('/sandbox/carrier/token', { phone: '13700137003' })).json.token as string;
+  expect(await t.app.get(CarrierClient).getMobile(first)).toBe('+8613700137003');
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const { token } = (await post('/sandbox/carrier/token', { phone: '13700137004' })).json as { token: string };
+  expect(await t.app.get(CarrierClient).getMobile(token)).toBe('+8613700137004');
+  const { identityToken, sub } = (await post('/sandbox/apple/authorize', { person: 'e2e-moved' })).json as Record<
+    string,
+    string
+  >;
+  expect((await t.app.get(AppleClient).verifyIdentityToken(identityToken)).sub).toBe(sub);
+});

@@ -41,7 +41,7 @@ const TOKEN_CODES = new Set(['isv.TOKEN_INVALID', 'isv.INVALID_TOKEN', 'isv.TOKE
 export class AlibabaCarrierClient extends CarrierClient {
   private readonly logger = new Logger('CarrierClient');
   private readonly settings: CarrierSettings | null;
-  private sdk?: DypnsapiClient;
+  private sdk?: { endpoint: string; client: DypnsapiClient };
 
   constructor(
     config: AppConfig,
@@ -60,8 +60,9 @@ export class AlibabaCarrierClient extends CarrierClient {
     if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
       throw new DomainError(ErrorCode.CARRIER_TOKEN_INVALID);
     }
-    const sdk = this.client(this.settings);
+    const settings = this.settings;
     return this.calls.run('carrier', 'once', async () => {
+      const sdk = this.client(settings);
       const started = Date.now();
       let answer: Awaited<ReturnType<DypnsapiClient['getMobile']>>;
       try {
@@ -114,21 +115,23 @@ export class AlibabaCarrierClient extends CarrierClient {
     return unavailable;
   }
 
+  // One SDK client per endpoint: in the sandbox the endpoint follows the port the service listens on now.
   private client(settings: CarrierSettings): DypnsapiClient {
-    if (!this.sdk) {
-      const local = settings.endpoint === null ? new URL(this.calls.localBase('carrier', CARRIER_FAKE_PATH)) : null;
+    const local = settings.endpoint === null ? new URL(this.calls.localBase('carrier', CARRIER_FAKE_PATH)) : null;
+    // The SDK puts host (and any path) between the protocol and "/?AccessToken=…".
+    const endpoint = local ? `${local.host}${local.pathname}` : settings.endpoint!;
+    if (this.sdk?.endpoint !== endpoint) {
       const config = new $OpenApiUtil.Config({
         accessKeyId: settings.accessKeyId,
         accessKeySecret: settings.accessKeySecret,
-        // The SDK puts host (and any path) between the protocol and "/?Action=…".
-        endpoint: local ? `${local.host}${local.pathname}` : settings.endpoint!,
+        endpoint,
         protocol: local ? 'http' : settings.protocol,
         readTimeout: this.calls.timeoutMs,
         connectTimeout: Math.min(this.calls.timeoutMs, 3000),
       });
-      this.sdk = new Dypnsapi(config) as unknown as DypnsapiClient;
+      this.sdk = { endpoint, client: new Dypnsapi(config) as unknown as DypnsapiClient };
     }
-    return this.sdk;
+    return this.sdk.client;
   }
 }
 
