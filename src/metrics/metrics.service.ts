@@ -81,6 +81,17 @@ export class MetricsService implements OnModuleInit {
         for (const appId of client.appIds) this.set({ app_id: appId }, client.circuitState(appId) === 'closed' ? 0 : 1);
       },
     });
+    new Gauge({
+      name: 'wechat_login_provider_circuit_open',
+      help: '1 while the circuit breaker of Apple, Huawei or the carrier API is open (or half-open), else 0',
+      labelNames: ['provider'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const provider of ['apple', 'huawei', 'carrier'] as const) {
+          this.set({ provider }, providers.circuitState(provider) === 'closed' ? 0 : 1);
+        }
+      },
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'wechat_login_' });
   }
 

@@ -115,6 +115,7 @@ it('injects and clears faults over HTTP, and counts outcomes in /metrics', async
     'wechat_login_provider_calls_total{provider="carrier",operation="getmobile",outcome="code_isv.OUT_OF_SERVICE"} 1',
   );
   expect(metrics).toContain('wechat_login_provider_call_duration_seconds_bucket{le="0.025",provider="apple"');
+  expect(metrics).toContain('wechat_login_provider_circuit_open{provider="carrier"} 0');
 });
 
 it('follows the service to a new port (supertest listens on a fresh port per request)', async () => {
