@@ -71,6 +71,10 @@ it('Sign in with Apple end to end: verify, exchange, revoke at the in-process fa
   const calls = (await get('/sandbox/apple/calls?path=/auth/revoke')).calls as { path: string; at: string }[];
   expect(calls).toHaveLength(1);
   expect(JSON.stringify(await get('/sandbox/apple/calls'))).not.toContain(tokens.refreshToken);
+  const logs = t.logs.join('\n');
+  for (const secret of [authorizationCode, tokens.refreshToken, identityToken.split('.')[2]]) {
+    expect(logs).not.toContain(secret);
+  }
 });
 
 it('Huawei ID end to end, with the phone', async () => {
@@ -85,6 +89,11 @@ it('carrier one-tap end to end through the SDK, single use', async () => {
   const { token } = (await post('/sandbox/carrier/token', { phone: '13700137000' })).json as { token: string };
   expect(await carrier.getMobile(token)).toBe('+8613700137000');
   expect(await codeOf(carrier.getMobile(token))).toBe(ErrorCode.CARRIER_TOKEN_INVALID);
+  // The token travels in the fake's query string; request logs carry the path only.
+  const logs = t.logs.join('\n');
+  expect(logs).toContain('/sandbox/carrier');
+  expect(logs).not.toContain(token);
+  expect(logs).not.toContain('13700137000');
 });
 
 it('POST /sandbox/clock moves the fakes: codes and tokens expire', async () => {
