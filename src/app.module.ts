@@ -22,6 +22,7 @@ import { SmsOutbox } from './sandbox/sms-outbox';
 import { AccessGuard } from './sessions/access.guard';
 import { SessionsModule } from './sessions/sessions.module';
 import { SessionsService } from './sessions/sessions.service';
+import { ProvidersModule } from './providers/providers.module';
 import { PhoneLoginModule } from './users/phone-login.module';
 import { WechatAuthModule } from './wechat/wechat-auth.module';
 import { IdentitiesModule } from './identities/identities.module';
@@ -60,6 +61,7 @@ export class AppModule {
         IdentitiesModule,
         LoginOptionsModule,
         WechatAuthModule,
+        ProvidersModule,
         AdminModule,
         MetricsModule,
         ...(sandbox ? [SandboxModule] : []),

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { ProvidersSettings, readProviders } from './providers-config';
 import { isRedirectUriEntry } from './redirect-uris';
 import { ensureSandboxSecrets } from './sandbox-secrets';
 import { SENSITIVE_VARIABLES } from './env.variables';
@@ -109,6 +110,8 @@ export interface AppConfigValues {
     schemaFile: string | null;
   };
   httpBodyLimit: string;
+  /** Sign in with Apple, Huawei ID, carrier one-tap: null where not configured. */
+  providers: ProvidersSettings;
 }
 
 export class ConfigError extends Error {
@@ -282,6 +285,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
       schemaFile: readSchemaFile(reader, production, cwd),
     },
     httpBodyLimit: reader.string('HTTP_BODY_LIMIT') ?? '64kb',
+    providers: readProviders(reader, production, problems),
   };
   if (!/^\d+(b|kb|mb)$/i.test(config.httpBodyLimit)) {
     problems.push('HTTP_BODY_LIMIT: a size such as 64kb or 1mb');
@@ -300,7 +304,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
 export function describeEnvironment(env: Env = process.env): string[] {
   return Object.keys(env)
     .filter((name) =>
-      /^(APP_|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$|DATABASE_|WECHAT_|TOKEN_|SESSION_|SMS_|TENCENT_|ALIYUN_|ALLOWED_|ADMIN_|TRUST_|GRAPHQL_|HTTP_)/.test(
+      /^(APP_|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$|DATABASE_|WECHAT_|TOKEN_|SESSION_|SMS_|TENCENT_|ALIYUN_|ALLOWED_|ADMIN_|TRUST_|GRAPHQL_|HTTP_|APPLE_|HUAWEI_|CARRIER_|PROVIDER_)/.test(
         name,
       ),
     )

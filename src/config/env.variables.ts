@@ -114,6 +114,40 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     description: 'write the schema SDL here at boot (default schema.gql outside production)',
   },
   { name: 'HTTP_BODY_LIMIT', description: 'largest request body accepted (default 64kb)' },
+  { name: 'PROVIDER_TIMEOUT_MS', description: 'timeout of one Apple, Huawei or carrier call in ms (default 3000)' },
+  { name: 'PROVIDER_BUDGET_MS', description: 'total time for one provider operation with its retries (default 8000)' },
+  {
+    name: 'APPLE_BUNDLE_IDS',
+    description: 'Sign in with Apple: our iOS bundle ids, comma-separated (the token audiences)',
+  },
+  { name: 'APPLE_TEAM_ID', description: 'Sign in with Apple: the 10-character Team ID' },
+  { name: 'APPLE_KEY_ID', description: 'Sign in with Apple: the Key ID of the Sign in with Apple key' },
+  {
+    name: 'APPLE_PRIVATE_KEY',
+    description: 'Sign in with Apple: the .p8 key (PKCS#8 PEM, or its base64) that signs client_secret',
+    sensitive: true,
+  },
+  {
+    name: 'APPLE_API_BASE',
+    description: 'Apple base URL for /auth/keys, /auth/token, /auth/revoke (default https://appleid.apple.com)',
+  },
+  { name: 'APPLE_ISSUER', description: 'expected iss of identity tokens (default APPLE_API_BASE)' },
+  { name: 'HUAWEI_CLIENT_ID', description: 'Huawei ID: the OAuth 2.0 client ID (AppGallery Connect)' },
+  { name: 'HUAWEI_CLIENT_SECRET', description: 'Huawei ID: the OAuth 2.0 client secret', sensitive: true },
+  { name: 'HUAWEI_OAUTH_BASE', description: 'Huawei OAuth server (default https://oauth-login.cloud.huawei.com)' },
+  { name: 'HUAWEI_ACCOUNT_BASE', description: 'Huawei user-info API (default https://account.cloud.huawei.com)' },
+  { name: 'HUAWEI_ISSUER', description: 'expected iss of Huawei id_tokens (default https://accounts.huawei.com)' },
+  {
+    name: 'CARRIER_ACCESS_KEY_ID',
+    description: 'carrier one-tap (Alibaba Cloud Dypnsapi): AccessKey id',
+    sensitive: true,
+  },
+  {
+    name: 'CARRIER_ACCESS_KEY_SECRET',
+    description: 'carrier one-tap (Alibaba Cloud Dypnsapi): AccessKey secret',
+    sensitive: true,
+  },
+  { name: 'CARRIER_ENDPOINT', description: 'Dypnsapi endpoint host or URL (default dypnsapi.aliyuncs.com)' },
 ];
 
 export const SENSITIVE_VARIABLES = new Set(ENV_VARIABLES.filter((v) => v.sensitive).map((v) => v.name));

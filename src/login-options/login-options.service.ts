@@ -39,12 +39,11 @@ export class LoginOptionsService {
 }
 
 export function configuredProviders(values: AppConfig['values']): ConfiguredProviders {
-  const optional = values as unknown as Partial<Record<'apple' | 'huawei' | 'carrier', unknown>>;
   return {
     wechatChannels: new Set(values.wechat.apps.map((app) => app.channel)),
-    apple: Boolean(optional.apple),
-    huawei: Boolean(optional.huawei),
-    carrier: Boolean(optional.carrier),
+    apple: values.providers.apple !== null,
+    huawei: values.providers.huawei !== null,
+    carrier: values.providers.carrier !== null,
   };
 }
 

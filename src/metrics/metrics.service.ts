@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AuditService } from '../audit/audit.service';
+import { ProviderCalls } from '../providers/provider-calls';
 import { SmsCodesService } from '../users/sms/sms-codes.service';
 import { TokenRefreshService } from '../wechat/token-refresh.service';
 import { WechatApiClient } from '../wechat/wechat-api.client';
@@ -35,6 +36,21 @@ export class MetricsService implements OnModuleInit {
     registers: [this.registry],
   });
 
+  readonly providerCalls = new Counter({
+    name: 'wechat_login_provider_calls_total',
+    help: 'Calls to Apple, Huawei and the carrier API by operation and outcome (ok, rejected, timeout, http_503, ...)',
+    labelNames: ['provider', 'operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly providerLatency = new Histogram({
+    name: 'wechat_login_provider_call_duration_seconds',
+    help: 'Latency of calls to Apple, Huawei and the carrier API',
+    labelNames: ['provider', 'operation'] as const,
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5],
+    registers: [this.registry],
+  });
+
   readonly smsSends = new Counter({
     name: 'wechat_login_sms_sends_total',
     help: 'SMS codes sent by purpose and outcome',
@@ -54,6 +70,7 @@ export class MetricsService implements OnModuleInit {
     private readonly refreshJob: TokenRefreshService,
     private readonly audit: AuditService,
     private readonly smsCodes: SmsCodesService,
+    private readonly providers: ProviderCalls,
   ) {
     new Gauge({
       name: 'wechat_login_wechat_circuit_open',
@@ -62,6 +79,17 @@ export class MetricsService implements OnModuleInit {
       registers: [this.registry],
       collect() {
         for (const appId of client.appIds) this.set({ app_id: appId }, client.circuitState(appId) === 'closed' ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'wechat_login_provider_circuit_open',
+      help: '1 while the circuit breaker of Apple, Huawei or the carrier API is open (or half-open), else 0',
+      labelNames: ['provider'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const provider of ['apple', 'huawei', 'carrier'] as const) {
+          this.set({ provider }, providers.circuitState(provider) === 'closed' ? 0 : 1);
+        }
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'wechat_login_' });
@@ -75,6 +103,10 @@ export class MetricsService implements OnModuleInit {
     this.refreshJob.onOutcome = (outcome) => this.refreshOutcomes.inc({ outcome });
     this.audit.observer = (action, details) => this.observeAudit(action, details);
     this.smsCodes.onSend = (purpose, outcome) => this.smsSends.inc({ purpose, outcome });
+    this.providers.onCall = ({ provider, operation, outcome, millis }) => {
+      this.providerCalls.inc({ provider, operation, outcome });
+      this.providerLatency.observe({ provider, operation }, millis / 1000);
+    };
   }
 
   /** From the audit log: every login success and failure passes through it. */

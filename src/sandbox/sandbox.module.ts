@@ -2,6 +2,7 @@ import { Logger, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@
 import type { NextFunction, Request, Response } from 'express';
 import { SANDBOX_UNBOUND_APP_ID } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';
+import { ProviderFakesModule } from '../providers/provider-fakes.module';
 import { FakeWechatServer } from './fake-wechat/fake-wechat';
 import { SmsOutboxController } from './sms-outbox.controller';
 import { SandboxClockController } from './sandbox-clock.controller';
@@ -10,6 +11,7 @@ export const FAKE_WECHAT_PATH = '/sandbox/wechat';
 
 /** Only imported in sandbox mode: in production none of /sandbox/* exists. */
 @Module({
+  imports: [ProviderFakesModule],
   controllers: [SmsOutboxController, SandboxClockController],
   providers: [
     {
