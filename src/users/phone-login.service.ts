@@ -59,25 +59,38 @@ export class PhoneLoginService {
       throw error;
     }
 
+    return this.loginVerifiedPhone(phone, 'PHONE', request, meta);
+  }
+
+  /**
+   * Logs in the owner of a phone someone has verified (an SMS code here, the carrier for one-tap),
+   * creating the user on first login.
+   */
+  async loginVerifiedPhone(
+    phone: string,
+    method: 'PHONE' | 'CARRIER',
+    device: { deviceId?: string | null; platform?: Platform | null },
+    meta: RequestMeta,
+  ): Promise<{ tokens: IssuedTokens; user: UserEntity }> {
     const outcome = await this.database.transaction(
       async (manager): Promise<{ banned: UserEntity } | { tokens: IssuedTokens; user: UserEntity }> => {
         const { user, created } = await this.users.findOrCreateByPhone(manager, phone);
         if (user.status === 'banned') return { banned: user };
         const loggedIn = await this.users.markLogin(manager, user);
         const tokens = await this.sessions.issue(manager, loggedIn, {
-          method: 'PHONE',
-          deviceId: request.deviceId,
-          platform: request.platform,
+          method,
+          deviceId: device.deviceId,
+          platform: device.platform,
           ip: meta.ip,
           userAgent: meta.userAgent,
         });
         await this.audit.record(
           {
-            action: 'login.phone',
+            action: method === 'PHONE' ? 'login.phone' : 'login.carrier',
             actorUserId: user.id,
             subjectUserId: user.id,
             ip: meta.ip,
-            details: { method: 'PHONE', newUser: created, phone: maskPhone(phone), platform: request.platform ?? null },
+            details: { method, newUser: created, phone: maskPhone(phone), platform: device.platform ?? null },
           },
           manager,
         );
@@ -89,7 +102,7 @@ export class PhoneLoginService {
         action: 'login.failed',
         subjectUserId: outcome.banned.id,
         ip: meta.ip,
-        details: { method: 'PHONE', code: ErrorCode.USER_BANNED },
+        details: { method, code: ErrorCode.USER_BANNED },
       });
       throw new DomainError(ErrorCode.USER_BANNED);
     }

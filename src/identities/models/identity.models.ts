@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { IdentityProvider, WechatChannel } from '../../common/enums';
 import type { IdentityEntity } from '../identity.entity';
+import { Session } from '../../sessions/models/session.model';
 
 @ObjectType({ description: 'A way the user can log in, other than their phone.' })
 export class LinkedIdentity {
@@ -42,4 +43,19 @@ export class IdentityConflict {
 
   @Field(() => Date, { nullable: true })
   resolvedAt: Date | null;
+}
+
+@ObjectType({ description: 'Apple, Huawei: the same isBind rule as WeChat.' })
+export class LoginResult {
+  @Field()
+  isBind: boolean;
+
+  @Field(() => Session, { nullable: true, description: 'set when isBind' })
+  session: Session | null;
+
+  @Field(() => String, { nullable: true, description: 'set when not isBind: pass it to sendSmsCode and bindPhone' })
+  bindTicket: string | null;
+
+  @Field(() => Date, { nullable: true })
+  bindTicketExpiresAt: Date | null;
 }
