@@ -15,7 +15,7 @@ const WEBSITE = {
   appId: 'wxweb000000000001',
   secret: 'websecret0000000000000000000001',
   channel: 'website' as const,
-  redirectDomains: ['example.com', 'localhost'],
+  redirectDomains: ['example.com', 'localhost', 'https://shop.test.cn'],
 };
 const LONE_OFFICIAL = {
   appId: 'wxoa0000000000002',
@@ -169,7 +169,13 @@ describe('/connect/qrconnect (a desktop website, QR scanned)', () => {
   });
 
   it('accepts redirect_uri hosts that are, or are under, a registered callback domain, on any port', async () => {
-    for (const uri of ['https://example.com/cb', 'https://a.b.example.com/cb', 'http://localhost:3000/any/path']) {
+    for (const uri of [
+      'https://example.com/cb',
+      'https://a.b.example.com/cb',
+      'http://localhost:3000/any/path',
+      // A domain registered as a URL counts by its host.
+      'https://m.shop.test.cn/cb',
+    ]) {
       expect((await qrPage({ redirect_uri: uri })).status).toBe(302);
     }
   });
@@ -178,6 +184,7 @@ describe('/connect/qrconnect (a desktop website, QR scanned)', () => {
     ['another domain', 'https://evil.com/cb'],
     ['a look-alike domain', 'https://notexample.com/cb'],
     ['a domain that only starts like one', 'https://example.com.evil.com/cb'],
+    ['a registered domain’s parent', 'https://test.cn/cb'],
   ])('refuses a redirect_uri on %s', async (_name, uri) => {
     const res = await qrPage({ redirect_uri: uri });
     expect(res.status).toBe(400);

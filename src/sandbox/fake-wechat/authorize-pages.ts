@@ -104,12 +104,23 @@ function allowedRedirect(app: AppRecord, raw: string | null): URL | undefined {
   const domains = app.redirectDomains;
   if (!domains || domains.length === 0) return url;
   const ok = domains.some((entry) => {
-    const domain = entry.toLowerCase();
+    const domain = callbackDomain(entry);
     // An entry with a port must match host:port; one without matches any port.
     const host = domain.includes(':') ? url.host : url.hostname;
     return host === domain || host.endsWith(`.${domain}`);
   });
   return ok ? url : undefined;
+}
+
+// A registered domain is a bare host ("h5.example.com", "localhost:8080"); a URL given instead counts by its host.
+function callbackDomain(entry: string): string {
+  const lower = entry.toLowerCase();
+  if (!/^https?:\/\//.test(lower)) return lower;
+  try {
+    return new URL(lower).host;
+  } catch {
+    return lower;
+  }
 }
 
 function errorPage(message: string): Answer {
