@@ -24,6 +24,10 @@ export const FAKE_WECHAT_PATH = '/sandbox/wechat';
           apps: config.get('wechat').apps.map((app) => ({
             ...app,
             openPlatform: app.appId !== SANDBOX_UNBOUND_APP_ID,
+            // WeChat checks the redirect against the domain registered for the web app.
+            ...(app.redirectUris.length > 0
+              ? { redirectDomains: app.redirectUris.map((uri) => /^https?:\/\/([^/:*]+)/.exec(uri)?.[1] ?? uri) }
+              : {}),
           })),
           onCall: (call) => logger.debug(`${call.endpoint} → ${call.result}`),
         });
