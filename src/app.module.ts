@@ -27,6 +27,7 @@ import { PhoneLoginModule } from './users/phone-login.module';
 import { WechatAuthModule } from './wechat/wechat-auth.module';
 import { IdentitiesModule } from './identities/identities.module';
 import { LoginOptionsModule } from './login-options/login-options.module';
+import { ProviderLoginsModule } from './providers/provider-logins.module';
 
 export interface AppModuleOptions {
   /** Where log lines go (tests capture them); stdout by default. */
@@ -60,6 +61,7 @@ export class AppModule {
         PhoneLoginModule,
         IdentitiesModule,
         LoginOptionsModule,
+        ProviderLoginsModule,
         WechatAuthModule,
         ProvidersModule,
         AdminModule,

@@ -91,6 +91,8 @@ export interface AppConfigValues {
   requirePhone: boolean;
   trustProxy: boolean | number | string;
   throttlePublicPerMinute: number;
+  /** Carrier one-tap's own limits (each attempt is billed by the carrier API). */
+  carrierLimits: { perIpPerMinute: number; perDevicePerHour: number };
   /** When set, /metrics answers only this bearer token. */
   metricsToken: string | null;
   tokenRefresh: {
@@ -265,6 +267,10 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     allowedPhoneRegions: regions,
     adminPhones,
     requirePhone: reader.bool('REQUIRE_PHONE', true),
+    carrierLimits: {
+      perIpPerMinute: reader.int('CARRIER_PER_IP_PER_MINUTE', 30, 1, 100_000),
+      perDevicePerHour: reader.int('CARRIER_PER_DEVICE_PER_HOUR', 10, 1, 100_000),
+    },
     trustProxy: readTrustProxy(reader, problems),
     throttlePublicPerMinute: reader.int('THROTTLE_PUBLIC_PER_MINUTE', 600, 1, 1_000_000),
     metricsToken: reader.string('METRICS_TOKEN') ?? null,

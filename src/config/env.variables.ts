@@ -37,6 +37,8 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'WECHAT_BUDGET_MS', description: 'total time for one WeChat operation with its retries (default 8000)' },
   { name: 'WECHAT_REQUIRE_STATE', description: 'require the one-time state on wechatLogin (default true)' },
   { name: 'WECHAT_REFRESH_TOKEN_TTL_DAYS', description: 'assumed WeChat refresh_token lifetime (default 30)' },
+  { name: 'CARRIER_PER_IP_PER_MINUTE', description: 'carrier one-tap attempts per client IP per minute (default 30)' },
+  { name: 'CARRIER_PER_DEVICE_PER_HOUR', description: 'carrier one-tap attempts per deviceId per hour (default 10)' },
   { name: 'REQUIRE_PHONE', description: 'a new WeChat/Apple/Huawei person binds a phone before the first session (default true)' },
   {
     name: 'TOKEN_ENCRYPTION_KEYS',

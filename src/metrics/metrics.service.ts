@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { AuditService } from '../audit/audit.service';
 import { ProviderCalls } from '../providers/provider-calls';
 import { SmsCodesService } from '../users/sms/sms-codes.service';
+import { MiniProgramPhoneService } from '../wechat/mini-program-phone.service';
 import { TokenRefreshService } from '../wechat/token-refresh.service';
 import { WechatApiClient } from '../wechat/wechat-api.client';
 
@@ -10,6 +11,9 @@ import { WechatApiClient } from '../wechat/wechat-api.client';
  * Prometheus metrics (prom-client), one registry per app instance. Counters are fed by hooks on the
  * WeChat client, the refresh job, SMS sending and the audit log, so business code stays metric-free.
  */
+// The login audit actions `login.<method>` and `<provider>.bind` count as successful logins.
+const LOGIN_METHODS = new Set(['phone', 'wechat', 'apple', 'huawei', 'carrier']);
+
 @Injectable()
 export class MetricsService implements OnModuleInit {
   readonly registry = new Registry();
@@ -58,6 +62,13 @@ export class MetricsService implements OnModuleInit {
     registers: [this.registry],
   });
 
+  readonly billedPhoneNumbers = new Counter({
+    name: 'wechat_login_wechat_phone_numbers_billed_total',
+    help: 'Mini-program phone numbers WeChat billed (getuserphonenumber successes), by app',
+    labelNames: ['app_id'] as const,
+    registers: [this.registry],
+  });
+
   readonly refreshOutcomes = new Counter({
     name: 'wechat_login_token_refresh_total',
     help: 'Grants processed by the refresh job, by outcome (refreshed, failed, reauth)',
@@ -68,6 +79,7 @@ export class MetricsService implements OnModuleInit {
   constructor(
     private readonly client: WechatApiClient,
     private readonly refreshJob: TokenRefreshService,
+    private readonly miniProgramPhone: MiniProgramPhoneService,
     private readonly audit: AuditService,
     private readonly smsCodes: SmsCodesService,
     private readonly providers: ProviderCalls,
@@ -101,6 +113,7 @@ export class MetricsService implements OnModuleInit {
       this.wechatLatency.observe({ endpoint }, millis / 1000);
     };
     this.refreshJob.onOutcome = (outcome) => this.refreshOutcomes.inc({ outcome });
+    this.miniProgramPhone.onBilled = (appId) => this.billedPhoneNumbers.inc({ app_id: appId });
     this.audit.observer = (action, details) => this.observeAudit(action, details);
     this.smsCodes.onSend = (purpose, outcome) => this.smsSends.inc({ purpose, outcome });
     this.providers.onCall = ({ provider, operation, outcome, millis }) => {
@@ -111,10 +124,15 @@ export class MetricsService implements OnModuleInit {
 
   /** From the audit log: every login success and failure passes through it. */
   observeAudit(action: string, details: Record<string, unknown> | undefined): void {
-    if (action === 'login.phone') this.logins.inc({ method: 'PHONE', outcome: 'success' });
-    else if (action === 'login.wechat' || action === 'wechat.bind')
-      this.logins.inc({ method: 'WECHAT', outcome: 'success' });
-    else if (action === 'login.failed')
+    const [kind, what] = action.split('.');
+    if (action === 'login.failed') {
       this.logins.inc({ method: String(details?.method ?? 'UNKNOWN'), outcome: String(details?.code ?? 'UNKNOWN') });
+    } else if (kind === 'login' && LOGIN_METHODS.has(what)) {
+      this.logins.inc({ method: what.toUpperCase(), outcome: 'success' });
+    } else if (what === 'bind' && LOGIN_METHODS.has(kind)) {
+      // A first login finishes at its phone binding.
+      this.logins.inc({ method: kind.toUpperCase(), outcome: 'success' });
+    }
   }
+
 }

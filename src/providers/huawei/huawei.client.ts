@@ -48,6 +48,11 @@ export class HuaweiClient {
     this.verifier = new IdTokenVerifier('huawei', () => `${this.oauthBase()}/oauth2/v3/certs`, calls);
   }
 
+  /** The app's client id: the app_id of Huawei identities. */
+  get clientId(): string {
+    return this.settings?.clientId ?? '';
+  }
+
   get configured(): boolean {
     return this.settings !== null;
   }

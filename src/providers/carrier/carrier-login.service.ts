@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { Platform } from '../../common/enums';
+import { RequestMeta } from '../../common/request-meta';
+import { AppConfig } from '../../config/app-config.service';
+import { Database } from '../../database/database.service';
+import { RateLimitRule, RateLimits } from '../../database/rate-limits';
+import { DomainError } from '../../errors/domain-error';
+import { ErrorCode } from '../../errors/error-code';
+import { SignedIn } from '../../identities/account-linking.service';
+import { PhoneBindingService } from '../../identities/phone-binding.service';
+import { PhoneLoginService } from '../../users/phone-login.service';
+import { parseMobilePhone } from '../../users/phone-number';
+import { CarrierClient } from './carrier.client';
+
+/**
+ * Carrier one-tap: the SDK's one-time token → the SIM's own number (GetMobile), then exactly the
+ * rules of an SMS-verified phone: log in (or sign up), or bind to a first login's ticket. A bad or
+ * used token answers CARRIER_TOKEN_INVALID so the app falls back to SMS. Its own limits per IP and
+ * per device come first: every GetMobile is billed.
+ */
+@Injectable()
+export class CarrierLoginService {
+  private readonly regions: string[];
+  private readonly limits: AppConfig['values']['carrierLimits'];
+
+  constructor(
+    private readonly carrier: CarrierClient,
+    private readonly phoneLogin: PhoneLoginService,
+    private readonly binding: PhoneBindingService,
+    private readonly rateLimits: RateLimits,
+    private readonly database: Database,
+    private readonly clock: Clock,
+    config: AppConfig,
+  ) {
+    this.regions = config.get('allowedPhoneRegions');
+    this.limits = config.get('carrierLimits');
+  }
+
+  async login(
+    input: { token: string; deviceId?: string | null; platform?: Platform | null },
+    meta: RequestMeta,
+  ): Promise<SignedIn> {
+    const phone = await this.phoneOf(input.token, input.deviceId ?? null, meta);
+    return this.phoneLogin.loginVerifiedPhone(phone, 'CARRIER', input, meta);
+  }
+
+  async bindPhone(
+    input: { bindTicket: string; token: string; deviceId?: string | null },
+    meta: RequestMeta,
+  ): Promise<SignedIn> {
+    const { ticket } = await this.binding.openTicket(input.bindTicket);
+    const phone = await this.phoneOf(input.token, input.deviceId ?? null, meta);
+    return this.binding.bindVerifiedPhone(ticket, phone, input, meta);
+  }
+
+  private async phoneOf(token: string, deviceId: string | null, meta: RequestMeta): Promise<string> {
+    if (!this.carrier.configured) throw new DomainError(ErrorCode.PROVIDER_NOT_CONFIGURED);
+    if (!token.trim()) throw DomainError.badInput('token', 'empty');
+    await this.takeAttempt(deviceId, meta);
+    const mobile = await this.carrier.getMobile(token);
+    return parseMobilePhone(mobile, this.regions);
+  }
+
+  private async takeAttempt(deviceId: string | null, meta: RequestMeta): Promise<void> {
+    const rules: RateLimitRule[] = [];
+    if (meta.ip) rules.push({ bucket: `carrier:ip-minute:${meta.ip}`, limit: this.limits.perIpPerMinute, windowSeconds: 60 });
+    if (deviceId) rules.push({ bucket: `carrier:device-hour:${deviceId}`, limit: this.limits.perDevicePerHour, windowSeconds: 3600 });
+    for (const rule of rules) {
+      const result = await this.database.transaction((manager) => this.rateLimits.hit(manager, rule, this.clock.now()));
+      if (!result.allowed) {
+        throw new DomainError(ErrorCode.TOO_MANY_REQUESTS, undefined, { retryAfterSeconds: result.retryAfterSeconds });
+      }
+    }
+  }
+}
