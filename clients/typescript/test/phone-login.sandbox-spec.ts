@@ -1,4 +1,5 @@
-import { LoginClient, LoginServiceError, MeDocument, MemoryStorage, MySessionsDocument, isErrorCode, type ErrorCode } from '@wechat-login/client';
+import { ADMIN_PHONE } from './sandbox-setup';
+import { AdminTokenRefreshStatusDocument, AdminUsersDocument, LoginClient, LoginServiceError, MeDocument, MemoryStorage, MySessionsDocument, isErrorCode, type ErrorCode } from '@wechat-login/client';
 import { freshPhone, graphqlUrl, outboxCode, recordingFetch } from './sandbox';
 
 describe('phone login against the sandbox', () => {
@@ -60,5 +61,24 @@ describe('phone login against the sandbox', () => {
     const error = await client.me().catch((e: unknown) => e);
     expect(isErrorCode(error, 'UNAUTHENTICATED')).toBe(true);
     expect(rec.operations).toEqual([]);
+  });
+});
+
+describe('admin operations through the SDK', () => {
+  it('an ADMIN_PHONES user runs adminUsers and adminTokenRefreshStatus; a plain user gets FORBIDDEN', async () => {
+    const admin = new LoginClient({ url: graphqlUrl() });
+    await admin.sendLoginCode(ADMIN_PHONE);
+    const me = await admin.loginWithPhone(ADMIN_PHONE, await outboxCode(ADMIN_PHONE));
+    const { adminUsers } = await admin.request(AdminUsersDocument, { search: ADMIN_PHONE, first: 5 }, 'required');
+    expect(adminUsers.items).toEqual([expect.objectContaining({ id: me.id, roles: ['admin'] })]);
+    const { adminTokenRefreshStatus } = await admin.request(AdminTokenRefreshStatusDocument, {}, 'required');
+    expect(adminTokenRefreshStatus.active).toEqual(expect.any(Number));
+
+    const plain = new LoginClient({ url: graphqlUrl() });
+    const phone = freshPhone();
+    await plain.sendLoginCode(phone);
+    await plain.loginWithPhone(phone, await outboxCode(phone));
+    const error = await plain.request(AdminUsersDocument, {}, 'required').catch((e: unknown) => e);
+    expect(isErrorCode(error, 'FORBIDDEN')).toBe(true);
   });
 });
