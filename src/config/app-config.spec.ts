@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, describeEnvironment, loadAppConfig, SANDBOX_WECHAT_APP } from './app-config';
+import { ConfigError, describeEnvironment, loadAppConfig, SANDBOX_ADMIN_PHONE, SANDBOX_WECHAT_APP } from './app-config';
 import { ENV_VARIABLES } from './env.variables';
 
 const dataDir = (): string => mkdtempSync(join(tmpdir(), 'wl-config-'));
@@ -46,6 +46,12 @@ describe('configuration', () => {
     expect(config.tokenEncryptionKeys).toHaveLength(1);
     expect(config.tokenEncryptionKeys[0].key).toHaveLength(32);
     expect(config.session.signingKey.asymmetricKeyType).toBe('ec');
+    expect(config.adminPhones).toEqual([SANDBOX_ADMIN_PHONE]);
+  });
+
+  it('gives the sandbox a default admin phone, never production', () => {
+    expect(loadAppConfig({ DATA_DIR: dataDir(), ADMIN_PHONES: '+8613900139000' }).adminPhones).toEqual(['+8613900139000']);
+    expect(loadAppConfig({ DATA_DIR: dataDir(), ...PRODUCTION_ENV() }).adminPhones).toEqual([]);
   });
 
   it('generates sandbox keys once and keeps them under DATA_DIR', () => {

@@ -109,6 +109,9 @@ export const SANDBOX_WECHAT_APP: WechatAppCredentials = {
   secret: 'sandboxappsecret0000000000000001',
 };
 
+/** The sandbox's default ADMIN_PHONES: sign in with it on the playground (code in the SMS outbox). */
+export const SANDBOX_ADMIN_PHONE = '+8613800000000';
+
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -172,7 +175,8 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
   if (regions.some((r) => !/^[A-Z]{2}$/.test(r))) {
     problems.push('ALLOWED_PHONE_REGIONS: comma-separated ISO 3166 two-letter codes, e.g. CN,HK');
   }
-  const adminPhones = (reader.string('ADMIN_PHONES') ?? '')
+  // The sandbox has an admin out of the box (the banner names it); production has none unless set.
+  const adminPhones = (reader.string('ADMIN_PHONES') ?? (production ? '' : SANDBOX_ADMIN_PHONE))
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
