@@ -50,7 +50,9 @@ describe('configuration', () => {
   });
 
   it('gives the sandbox a default admin phone, never production', () => {
-    expect(loadAppConfig({ DATA_DIR: dataDir(), ADMIN_PHONES: '+8613900139000' }).adminPhones).toEqual(['+8613900139000']);
+    expect(loadAppConfig({ DATA_DIR: dataDir(), ADMIN_PHONES: '+8613900139000' }).adminPhones).toEqual([
+      '+8613900139000',
+    ]);
     expect(loadAppConfig({ DATA_DIR: dataDir(), ...PRODUCTION_ENV() }).adminPhones).toEqual([]);
   });
 
