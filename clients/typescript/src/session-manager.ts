@@ -1,6 +1,7 @@
 import { LoginServiceError, NetworkError } from './errors';
 import { RefreshSessionDocument, type SessionFieldsFragment } from './generated/graphql';
 import type { TokenStorage } from './storage';
+import { accessTokenLifetimeMs } from './token-lifetime';
 import type { GraphQLTransport } from './transport';
 
 /** What is kept in storage: the token pair and who it belongs to. */
@@ -10,6 +11,11 @@ export interface StoredSession {
   refreshToken: string;
   refreshTokenExpiresAt: string;
   user: SessionFieldsFragment['user'];
+  /**
+   * When the access token expires on this device's clock: arrival time plus the token's lifetime
+   * (its iat..exp), so that a device clock that is off does not matter.
+   */
+  localExpiresAt?: number;
 }
 
 export interface SessionManagerOptions {
@@ -68,6 +74,8 @@ export class SessionManager {
       refreshTokenExpiresAt: session.refreshTokenExpiresAt,
       user: session.user,
     };
+    const lifetime = accessTokenLifetimeMs(session.accessToken);
+    if (lifetime !== null) stored.localExpiresAt = this.now() + lifetime;
     await this.options.storage.set(this.key, JSON.stringify(stored));
     return stored;
   }
@@ -83,7 +91,7 @@ export class SessionManager {
   async getAccessToken(): Promise<string | null> {
     const session = await this.getSession();
     if (!session) return null;
-    if (Date.parse(session.accessTokenExpiresAt) - this.refreshAheadMs > this.now()) return session.accessToken;
+    if (this.expiresAt(session) - this.refreshAheadMs > this.now()) return session.accessToken;
     return (await this.refresh(session.accessToken)).accessToken;
   }
 
@@ -102,13 +110,17 @@ export class SessionManager {
     return promise;
   }
 
+  private expiresAt(session: StoredSession): number {
+    return session.localExpiresAt ?? Date.parse(session.accessTokenExpiresAt);
+  }
+
   private async refreshNow(rejectedAccessToken?: string): Promise<StoredSession> {
     const session = await this.getSession();
     if (!session) throw new LoginServiceError({ message: 'Not signed in.', extensions: { code: 'UNAUTHENTICATED' } });
     if (
       rejectedAccessToken !== undefined &&
       session.accessToken !== rejectedAccessToken &&
-      Date.parse(session.accessTokenExpiresAt) - this.refreshAheadMs > this.now()
+      this.expiresAt(session) - this.refreshAheadMs > this.now()
     ) {
       return session; // someone refreshed since that call went out
     }

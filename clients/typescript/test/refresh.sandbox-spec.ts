@@ -72,6 +72,17 @@ describe('session refresh against the sandbox', () => {
     expect(await client.isSignedIn()).toBe(false);
   });
 
+  it('a device clock an hour ahead neither refreshes on every call nor misses the expiry', async () => {
+    const offset = { value: 60 * 60 * 1000 };
+    const { client, rec, user } = await signedInClient({ offsetMs: offset });
+    await Promise.all([client.me(), client.me(), client.me()]);
+    expect(rec.count('RefreshSession')).toBe(0);
+    offset.value += 14.5 * 60 * 1000; // 14.5 minutes later on that clock: within refreshAheadSeconds
+    expect((await client.me()).id).toBe(user.id);
+    expect(rec.count('RefreshSession')).toBe(1);
+    expect(rec.count('Me')).toBe(4);
+  });
+
   it('two clients sharing one storage share one refresh', async () => {
     const { storage, rec, offset, user } = await signedInClient();
     const other = new LoginClient({ url: graphqlUrl(), storage, fetch: rec.fetch, now: () => Date.now() + offset.value });
