@@ -109,9 +109,6 @@ export const SANDBOX_WECHAT_APP: WechatAppCredentials = {
   secret: 'sandboxappsecret0000000000000001',
 };
 
-/** The sandbox's default ADMIN_PHONES: sign in with it on the playground (code in the SMS outbox). */
-export const SANDBOX_ADMIN_PHONE = '+8613800000000';
-
 type Env = Record<string, string | undefined>;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -119,6 +116,9 @@ const APP_ID = /^wx[0-9A-Za-z]{8,32}$/;
 const APP_SECRET = /^[0-9A-Za-z_-]{16,128}$/;
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
+
+/** The sandbox's default ADMIN_PHONES: sign in with it on the playground (code in the SMS outbox). */
+export const SANDBOX_ADMIN_PHONE = '+8613800000000';
 
 /**
  * Reads and validates the whole environment at once. Every bad variable is collected, so that one
