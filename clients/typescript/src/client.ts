@@ -74,7 +74,14 @@ export class LoginClient {
     auth: RequestAuth = 'optional',
   ): Promise<TResult> {
     if (auth === 'none') return this.transport.request(document, variables);
-    const token = await this.session.getAccessToken();
+    let token: string | null;
+    try {
+      token = await this.session.getAccessToken();
+    } catch (error) {
+      // 'optional': a session that just ended (and was cleared) does not stop a public call.
+      if (auth !== 'optional' || (await this.isSignedIn())) throw error;
+      token = null;
+    }
     if (!token && auth === 'required') {
       throw new LoginServiceError({ message: 'Not signed in.', extensions: { code: 'UNAUTHENTICATED' } });
     }
@@ -119,7 +126,9 @@ export class LoginClient {
    * Step 1: pass `scope` and `state` to SendAuth.Req. `link: true` (signed in) starts linking
    * WeChat to the current user instead (then call linkWechat with the code).
    */
-  async startWechatLogin(options: { appId?: string; link?: boolean } = {}): Promise<StartWechatLoginMutation['startWechatLogin']> {
+  async startWechatLogin(
+    options: { appId?: string; link?: boolean } = {},
+  ): Promise<StartWechatLoginMutation['startWechatLogin']> {
     const { startWechatLogin } = await this.request(
       StartWechatLoginDocument,
       { deviceId: this.options.deviceId, appId: options.appId },
@@ -174,6 +183,14 @@ export class LoginClient {
 
   async me(): Promise<UserFieldsFragment> {
     return (await this.request(MeDocument, {}, 'required')).me;
+  }
+
+  /**
+   * Cold start of a user who logged in with WeChat: renews the session and re-checks the WeChat
+   * grant. After REAUTH_REQUIRED the session still works; run startWechatLogin again when convenient.
+   */
+  async wechatRelogin(): Promise<UserFieldsFragment> {
+    return (await this.session.wechatRelogin()).user;
   }
 
   /** End this session on the server (when reachable) and forget it here. */

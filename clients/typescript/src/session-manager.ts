@@ -1,5 +1,5 @@
 import { LoginServiceError, NetworkError } from './errors';
-import { RefreshSessionDocument, type SessionFieldsFragment } from './generated/graphql';
+import { RefreshSessionDocument, WechatReloginDocument, type SessionFieldsFragment } from './generated/graphql';
 import type { TokenStorage } from './storage';
 import { accessTokenLifetimeMs } from './token-lifetime';
 import type { GraphQLTransport } from './transport';
@@ -100,12 +100,25 @@ export class SessionManager {
    * when the stored one is already newer, that one is returned and nothing is sent.
    */
   refresh(rejectedAccessToken?: string): Promise<StoredSession> {
+    return this.rotate('refreshSession', rejectedAccessToken);
+  }
+
+  /**
+   * Cold start of a WeChat user: wechatRelogin also re-checks the WeChat grant. It spends the
+   * refresh token like a refresh, so it takes the same one-at-a-time slot (joining a refresh in
+   * flight). REAUTH_REQUIRED leaves the session working: run the WeChat authorization when convenient.
+   */
+  wechatRelogin(): Promise<StoredSession> {
+    return this.rotate('wechatRelogin');
+  }
+
+  private rotate(via: 'refreshSession' | 'wechatRelogin', rejectedAccessToken?: string): Promise<StoredSession> {
     let byKey = inFlight.get(this.options.storage);
     if (!byKey) inFlight.set(this.options.storage, (byKey = new Map()));
     const running = byKey.get(this.key);
     if (running) return running;
     const map = byKey;
-    const promise = this.refreshNow(rejectedAccessToken).finally(() => map.delete(this.key));
+    const promise = this.refreshNow(via, rejectedAccessToken).finally(() => map.delete(this.key));
     map.set(this.key, promise);
     return promise;
   }
@@ -114,7 +127,10 @@ export class SessionManager {
     return session.localExpiresAt ?? Date.parse(session.accessTokenExpiresAt);
   }
 
-  private async refreshNow(rejectedAccessToken?: string): Promise<StoredSession> {
+  private async refreshNow(
+    via: 'refreshSession' | 'wechatRelogin',
+    rejectedAccessToken?: string,
+  ): Promise<StoredSession> {
     const session = await this.getSession();
     if (!session) throw new LoginServiceError({ message: 'Not signed in.', extensions: { code: 'UNAUTHENTICATED' } });
     if (
@@ -125,9 +141,9 @@ export class SessionManager {
       return session; // someone refreshed since that call went out
     }
     try {
-      const data = await this.sendRefresh(session.refreshToken);
+      const next = await this.sendRefresh(via, session.refreshToken);
       // Store the new pair before anyone uses it: the old refresh token is spent.
-      return await this.setSession(data.refreshSession);
+      return await this.setSession(next);
     } catch (error) {
       if (error instanceof LoginServiceError && DEAD.has(error.code)) {
         const now = await this.getSession();
@@ -141,12 +157,19 @@ export class SessionManager {
   }
 
   // A lost answer may be retried once with the same token: the server's 10 s grace allows exactly that.
-  private async sendRefresh(refreshToken: string) {
+  private async sendRefresh(
+    via: 'refreshSession' | 'wechatRelogin',
+    refreshToken: string,
+  ): Promise<SessionFieldsFragment> {
+    const once = async (): Promise<SessionFieldsFragment> =>
+      via === 'wechatRelogin'
+        ? (await this.options.transport.request(WechatReloginDocument, { refreshToken })).wechatRelogin
+        : (await this.options.transport.request(RefreshSessionDocument, { refreshToken })).refreshSession;
     try {
-      return await this.options.transport.request(RefreshSessionDocument, { refreshToken });
+      return await once();
     } catch (error) {
       if (!(error instanceof NetworkError)) throw error;
-      return await this.options.transport.request(RefreshSessionDocument, { refreshToken });
+      return await once();
     }
   }
 }

@@ -117,13 +117,19 @@ export class GraphQLTransport {
       status = res.status;
       text = await res.text();
     } catch (cause) {
-      throw new NetworkError(`${operationName ?? 'request'}: the service could not be reached`, { operationName, cause });
+      throw new NetworkError(`${operationName ?? 'request'}: the service could not be reached`, {
+        operationName,
+        cause,
+      });
     }
     let body: { data?: TResult | null; errors?: GraphQLErrorBody[] };
     try {
       body = JSON.parse(text);
     } catch {
-      throw new NetworkError(`${operationName ?? 'request'}: HTTP ${status} without a GraphQL answer`, { status, operationName });
+      throw new NetworkError(`${operationName ?? 'request'}: HTTP ${status} without a GraphQL answer`, {
+        status,
+        operationName,
+      });
     }
     if (body.errors?.length) throw new LoginServiceError(body.errors[0], operationName);
     if (body.data == null) {

@@ -1,12 +1,28 @@
 import { ADMIN_PHONE } from './sandbox-setup';
-import { AdminTokenRefreshStatusDocument, AdminUsersDocument, LoginClient, LoginServiceError, MeDocument, MemoryStorage, MySessionsDocument, isErrorCode, type ErrorCode } from '@wechat-login/client';
+import {
+  AdminTokenRefreshStatusDocument,
+  AdminUsersDocument,
+  LoginClient,
+  LoginServiceError,
+  MeDocument,
+  MemoryStorage,
+  MySessionsDocument,
+  isErrorCode,
+  type ErrorCode,
+} from '@wechat-login/client';
 import { freshPhone, graphqlUrl, outboxCode, recordingFetch } from './sandbox';
 
 describe('phone login against the sandbox', () => {
   it('sends a code, logs in with it, stores the session and calls signed-in operations', async () => {
     const storage = new MemoryStorage();
     const rec = recordingFetch();
-    const client = new LoginClient({ url: graphqlUrl(), storage, fetch: rec.fetch, deviceId: 'dev-phone-1', platform: 'ANDROID' });
+    const client = new LoginClient({
+      url: graphqlUrl(),
+      storage,
+      fetch: rec.fetch,
+      deviceId: 'dev-phone-1',
+      platform: 'ANDROID',
+    });
     const phone = freshPhone();
 
     const sent = await client.sendLoginCode(phone);
@@ -21,7 +37,9 @@ describe('phone login against the sandbox', () => {
 
     expect((await client.me()).id).toBe(user.id);
     const { mySessions } = await client.request(MySessionsDocument, {});
-    expect(mySessions).toEqual([expect.objectContaining({ current: true, deviceId: 'dev-phone-1', platform: 'ANDROID' })]);
+    expect(mySessions).toEqual([
+      expect.objectContaining({ current: true, deviceId: 'dev-phone-1', platform: 'ANDROID' }),
+    ]);
 
     await client.logout();
     expect(await storage.get('wechat-login.session')).toBeNull();

@@ -6,10 +6,18 @@ import { join } from 'node:path';
 describe('portability', () => {
   const dir = join(__dirname, '..', 'src');
   const files = (d: string): string[] =>
-    readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(d, e.name)) : [join(d, e.name)]));
+    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? files(join(d, e.name)) : [join(d, e.name)],
+    );
 
-  it.each(files(dir).filter((f) => f.endsWith('.ts')).map((f) => [f.slice(dir.length + 1), f]))('%s uses no Node-only API', (_name, file) => {
+  it.each(
+    files(dir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => [f.slice(dir.length + 1), f]),
+  )('%s uses no Node-only API', (_name, file) => {
     const source = readFileSync(file, 'utf8');
-    expect(source).not.toMatch(/\bBuffer\b|\brequire\(|\bprocess\.|from ['"](node:|fs|crypto|http|https|path|os)['"]|\b__dirname\b/);
+    expect(source).not.toMatch(
+      /\bBuffer\b|\brequire\(|\bprocess\.|from ['"](node:|fs|crypto|http|https|path|os)['"]|\b__dirname\b/,
+    );
   });
 });

@@ -16,7 +16,10 @@ describe('README quick start', () => {
     const file = join(dir, 'readme-example.ts');
     writeFileSync(file, block!.replace('http://127.0.0.1:3000/graphql', graphqlUrl()));
     const { phoneLogin } = (await import(file)) as {
-      phoneLogin(phone: string, ask: () => Promise<string>): Promise<{ client: LoginClient; user: { id: string; phone?: string | null } }>;
+      phoneLogin(
+        phone: string,
+        ask: () => Promise<string>,
+      ): Promise<{ client: LoginClient; user: { id: string; phone?: string | null } }>;
     };
 
     const phone = freshPhone();

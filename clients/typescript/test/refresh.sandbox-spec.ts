@@ -1,4 +1,12 @@
-import { LoginClient, LoginServiceError, MeDocument, MemoryStorage, isErrorCode } from '@wechat-login/client';
+import {
+  LoginClient,
+  LoginOptionsDocument,
+  LoginServiceError,
+  LogoutDocument,
+  MeDocument,
+  MemoryStorage,
+  isErrorCode,
+} from '@wechat-login/client';
 import { advanceServerClock, freshPhone, graphqlUrl, outboxCode, recordingFetch } from './sandbox';
 
 const KEY = 'wechat-login.session';
@@ -67,7 +75,9 @@ describe('session refresh against the sandbox', () => {
     expect(ended.map((e) => e.code)).toEqual(['UNAUTHENTICATED']);
     expect(rec.count('RefreshSession')).toBe(3);
     // Every token of the family is dead on the server, the grace pair included.
-    const refused = await client.transport.request(MeDocument, {}, { accessToken: graced.accessToken }).catch((e: unknown) => e);
+    const refused = await client.transport
+      .request(MeDocument, {}, { accessToken: graced.accessToken })
+      .catch((e: unknown) => e);
     expect(isErrorCode(refused, 'UNAUTHENTICATED')).toBe(true);
     expect(await client.isSignedIn()).toBe(false);
   });
@@ -83,10 +93,32 @@ describe('session refresh against the sandbox', () => {
     expect(rec.count('Me')).toBe(4);
   });
 
+  it('a public call still answers when the stored session turns out dead (session cleared, ended once)', async () => {
+    const { client, storage, rec, ended, offset } = await signedInClient();
+    const stored = JSON.parse((await storage.get(KEY))!);
+    await client.transport.request(LogoutDocument, {}, { accessToken: stored.accessToken }); // ended elsewhere
+    offset.value += 16 * 60 * 1000; // the access token is due: the client will try to refresh first
+    const { loginOptions } = await client.request(LoginOptionsDocument, { platform: 'ANDROID', wechatInstalled: true });
+    expect(loginOptions.methods).toEqual(['WECHAT', 'PHONE']);
+    expect(await client.isSignedIn()).toBe(false);
+    expect(ended.map((e) => e.code)).toEqual(['UNAUTHENTICATED']);
+    expect(rec.count('RefreshSession')).toBe(1);
+  });
+
   it('two clients sharing one storage share one refresh', async () => {
     const { storage, rec, offset, user } = await signedInClient();
-    const other = new LoginClient({ url: graphqlUrl(), storage, fetch: rec.fetch, now: () => Date.now() + offset.value });
-    const first = new LoginClient({ url: graphqlUrl(), storage, fetch: rec.fetch, now: () => Date.now() + offset.value });
+    const other = new LoginClient({
+      url: graphqlUrl(),
+      storage,
+      fetch: rec.fetch,
+      now: () => Date.now() + offset.value,
+    });
+    const first = new LoginClient({
+      url: graphqlUrl(),
+      storage,
+      fetch: rec.fetch,
+      now: () => Date.now() + offset.value,
+    });
     await advanceServerClock(16 * 60);
     offset.value += 16 * 60 * 1000;
     const [a, b] = await Promise.all([first.me(), other.me()]);

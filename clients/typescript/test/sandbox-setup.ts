@@ -42,5 +42,7 @@ export default async function setup(): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill();
-  throw new Error(`the sandbox (node dist/src/main.js; run npm run build at the repository root) did not start:\n${stderr}`);
+  throw new Error(
+    `the sandbox (node dist/src/main.js; run npm run build at the repository root) did not start:\n${stderr}`,
+  );
 }

@@ -31,7 +31,11 @@ describe('GraphQLTransport retries', () => {
   beforeEach(() => (waits.length = 0));
 
   it('retries retryable errors with growing, jittered waits and returns the data', async () => {
-    const s = scripted([{ body: error('WECHAT_UNAVAILABLE', { retryable: true }) }, { body: error('SERVICE_UNAVAILABLE', { retryable: true }) }, { body: me }]);
+    const s = scripted([
+      { body: error('WECHAT_UNAVAILABLE', { retryable: true }) },
+      { body: error('SERVICE_UNAVAILABLE', { retryable: true }) },
+      { body: me },
+    ]);
     const t = new GraphQLTransport(options(s.fetch));
     expect(await t.request(MeDocument, {}, { accessToken: 'at' })).toEqual(me.data);
     expect(waits).toEqual([50, 100]); // 100·2^n, times the jitter 0.5

@@ -29,11 +29,26 @@ describe('WeChat login against the sandbox (fake WeChat)', () => {
     expect(second.isBind).toBe(true);
     if (second.isBind) expect(second.user.id).toBe(user.id);
     expect((await client.currentSession())?.user.id).toBe(user.id);
+
+    // Cold start: wechatRelogin rotates the pair (stored) and re-checks the grant.
+    const before = await client.currentSession();
+    const rec = recordingFetch();
+    const cold = new LoginClient({ url: graphqlUrl(), storage, fetch: rec.fetch });
+    expect((await cold.wechatRelogin()).id).toBe(user.id);
+    const after = await cold.currentSession();
+    expect(after?.refreshToken).not.toBe(before?.refreshToken);
+    expect((await cold.me()).id).toBe(user.id);
+    expect(rec.operations).toEqual(['WechatRelogin', 'Me']);
   });
 
   it('retries a retryable WeChat failure with the same code and signs in', async () => {
     const rec = recordingFetch();
-    const client = new LoginClient({ url: graphqlUrl(), fetch: rec.fetch, deviceId: 'dev-wx-2', retry: { baseDelayMs: 10 } });
+    const client = new LoginClient({
+      url: graphqlUrl(),
+      fetch: rec.fetch,
+      deviceId: 'dev-wx-2',
+      retry: { baseDelayMs: 10 },
+    });
     const person = `sdk-retry-${Date.now()}`;
     const start = await client.startWechatLogin();
     const code = await wechatAuthorize(person, start.state);
