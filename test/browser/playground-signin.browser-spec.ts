@@ -111,7 +111,7 @@ describe('playground admin sign-in (headless Chromium)', () => {
     expect(after).not.toContain(SANDBOX_ADMIN);
     expect(outside).toEqual([]);
     await page.close();
-  });
+  }, 120000);
 
   it('refreshes the access token once before it expires and uses the new one', async () => {
     const { page, outside, graphql } = await openPage();
@@ -137,5 +137,5 @@ describe('playground admin sign-in (headless Chromium)', () => {
     expect(await page.getByTestId('signed-in').innerText()).toContain(SANDBOX_ADMIN);
     expect(outside).toEqual([]);
     await page.close();
-  });
+  }, 120000);
 });
