@@ -43,7 +43,7 @@ describe('playground admin sign-in (headless Chromium)', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ advanceSeconds: 120 }),
     });
-    offsetMs = Date.parse((await res.json()).now) - Date.now();
+    offsetMs = Date.parse(((await res.json()) as { now: string }).now) - Date.now();
     const page = await browser.newPage();
     const outside: string[] = [];
     const graphql: Request[] = [];
@@ -76,7 +76,8 @@ describe('playground admin sign-in (headless Chromium)', () => {
     );
     await page.getByRole('button', { name: 'Send code' }).click();
     await page.getByText('Code sent to').waitFor();
-    const outbox = await (await fetch(`${base}/sandbox/sms/outbox?phone=${encodeURIComponent(SANDBOX_ADMIN)}`)).json();
+    const outboxUrl = `${base}/sandbox/sms/outbox?phone=${encodeURIComponent(SANDBOX_ADMIN)}`;
+    const outbox = (await (await fetch(outboxUrl)).json()) as { messages: { code: string }[] };
     await page.getByLabel('SMS code').fill(outbox.messages[0].code);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByTestId('signed-in').waitFor();
