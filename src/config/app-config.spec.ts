@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, describeEnvironment, loadAppConfig, SANDBOX_ADMIN_PHONE, SANDBOX_WECHAT_APP } from './app-config';
+import { ConfigError, describeEnvironment, loadAppConfig, SANDBOX_WECHAT_APP } from './app-config';
 import { ENV_VARIABLES } from './env.variables';
 
 const dataDir = (): string => mkdtempSync(join(tmpdir(), 'wl-config-'));
@@ -46,7 +46,7 @@ describe('configuration', () => {
     expect(config.tokenEncryptionKeys).toHaveLength(1);
     expect(config.tokenEncryptionKeys[0].key).toHaveLength(32);
     expect(config.session.signingKey.asymmetricKeyType).toBe('ec');
-    expect(config.adminPhones).toEqual([SANDBOX_ADMIN_PHONE]);
+    expect(config.adminPhones).toEqual(['+8613800000000']);
   });
 
   it('gives the sandbox a default admin phone, never production', () => {
