@@ -16,6 +16,7 @@ export function printBanner(config: AppConfigValues, address: AddressInfo | stri
           `Health           ${base}/health/live  ${base}/health/ready`,
           `Fake WeChat      ${base}/sandbox/wechat  (POST /authorize to get a code)`,
           `WeChat app       ${config.wechat.apps.map((a) => a.appId).join(', ')}`,
+          `Admin phone      ${config.adminPhones.join(', ') || 'none (set ADMIN_PHONES)'}  (playground sign-in; code in /sandbox/sms/outbox)`,
           '',
           'Set NODE_ENV=production and the variables of .env.example to run for real.',
         ]

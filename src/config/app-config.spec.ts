@@ -48,6 +48,14 @@ describe('configuration', () => {
     expect(config.tokenEncryptionKeys).toHaveLength(1);
     expect(config.tokenEncryptionKeys[0].key).toHaveLength(32);
     expect(config.session.signingKey.asymmetricKeyType).toBe('ec');
+    expect(config.adminPhones).toEqual(['+8613800000000']);
+  });
+
+  it('gives the sandbox a default admin phone, never production', () => {
+    expect(loadAppConfig({ DATA_DIR: dataDir(), ADMIN_PHONES: '+8613900139000' }).adminPhones).toEqual([
+      '+8613900139000',
+    ]);
+    expect(loadAppConfig({ DATA_DIR: dataDir(), ...PRODUCTION_ENV() }).adminPhones).toEqual([]);
   });
 
   it('generates sandbox keys once and keeps them under DATA_DIR', () => {

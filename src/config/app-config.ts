@@ -165,6 +165,9 @@ const APP_SECRET = /^[0-9A-Za-z_-]{16,128}$/;
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 const E164 = /^\+[1-9]\d{6,14}$/;
 
+/** The sandbox's default ADMIN_PHONES: sign in with it on the playground (code in the SMS outbox). */
+export const SANDBOX_ADMIN_PHONE = '+8613800000000';
+
 /**
  * Reads and validates the whole environment at once. Every bad variable is collected, so that one
  * error names them all; nothing here prints a value of a sensitive variable.
@@ -228,7 +231,8 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
   if (regions.some((r) => !/^[A-Z]{2}$/.test(r))) {
     problems.push('ALLOWED_PHONE_REGIONS: comma-separated ISO 3166 two-letter codes, e.g. CN,HK');
   }
-  const adminPhones = (reader.string('ADMIN_PHONES') ?? '')
+  // The sandbox has an admin out of the box (the banner names it); production has none unless set.
+  const adminPhones = (reader.string('ADMIN_PHONES') ?? (production ? '' : SANDBOX_ADMIN_PHONE))
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);

@@ -104,7 +104,11 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     description: "a claimed grant is another instance's again after this long (default 120)",
   },
   { name: 'ALLOWED_PHONE_REGIONS', description: 'ISO countries whose mobile numbers are accepted (default CN)' },
-  { name: 'ADMIN_PHONES', description: 'E.164 phones that get the admin role when they log in' },
+  {
+    name: 'ADMIN_PHONES',
+    description:
+      'E.164 phones that get the admin role when they log in (sandbox default +8613800000000; production: none)',
+  },
   { name: 'TRUST_PROXY', description: 'false (default), true, a hop count, or proxy addresses/CIDRs' },
   { name: 'METRICS_TOKEN', description: 'if set, /metrics requires Authorization: Bearer <token>', sensitive: true },
   { name: 'GRAPHQL_MAX_DEPTH', description: 'maximum query depth (default 8)' },

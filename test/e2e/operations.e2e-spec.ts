@@ -120,6 +120,24 @@ describe('playground page', () => {
     // A GraphQL GET without the browser's Accept still meets Apollo (and its CSRF prevention).
     expect((await t.http().get('/graphql').set('accept', 'application/json')).status).toBe(400);
   });
+
+  it('pre-fills the sandbox admin phone for the sign-in, and no phone in production', async () => {
+    const page = await t.http().get('/graphql').set('accept', 'text/html');
+    expect(page.text).toContain('<meta name="wechat-login-mode" content="sandbox">');
+    expect(page.text).toContain('<meta name="wechat-login-admin-phone" content="+8613800000000">');
+    const prod = await startTestApp({
+      env: { ADMIN_PHONES: '+8613900139000' },
+      override: (config) => ({ ...config, mode: 'production' }),
+    });
+    try {
+      const prodPage = await prod.http().get('/graphql').set('accept', 'text/html');
+      expect(prodPage.text).toContain('<meta name="wechat-login-mode" content="production">');
+      expect(prodPage.text).toContain('<meta name="wechat-login-admin-phone" content="">');
+      expect(prodPage.text).not.toContain('+8613900139000');
+    } finally {
+      await prod.close();
+    }
+  });
 });
 
 describe('housekeeping', () => {

@@ -2,13 +2,15 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { AppConfig } from '../../config/app-config.service';
 import { PLAYGROUND_SCRIPT } from './playground.client';
 
 /**
  * The GraphQL playground: GraphiQL, served from the npm packages themselves (no CDN: mainland
  * networks often block them). `GET /graphql` with `Accept: text/html` returns the page; its assets
- * live under /playground/. The page is static: every query it sends needs an admin's bearer token,
- * which the header editor holds (never persisted), and production answers introspection to admins only.
+ * live under /playground/. An admin signs in on the page by phone and SMS code; its script puts the
+ * access token on GraphiQL's requests and refreshes it (playground.client.ts). Production answers
+ * introspection to admins only.
  */
 // The packages' "exports" hide these prebuilt files from require.resolve; their folders do not.
 const packageFile = (name: string, file: string): string =>
@@ -21,14 +23,28 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'graphiql.css': { file: packageFile('graphiql', 'graphiql.min.css'), type: 'text/css' },
 };
 
-const PAGE = `<!doctype html>
+const STYLE = [
+  'html, body, #graphiql { height: 100%; margin: 0; }',
+  '#graphiql { display: flex; flex-direction: column; }',
+  '.wl-graphiql { flex: 1; min-height: 0; }',
+  '.wl-bar { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; padding: 6px 12px; font: 14px system-ui, sans-serif; border-bottom: 1px solid #ddd; }',
+  '.wl-bar input { padding: 4px 6px; }',
+  '.wl-hint, .wl-message { color: #555; }',
+].join(' ');
+
+// Only the mode and, in the sandbox, the default admin phone reach the page (never in production).
+function page(sandbox: boolean, adminPhone: string): string {
+  const attr = (v: string): string => v.replace(/[^+0-9A-Za-z_-]/g, '');
+  return `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
   <title>wechat-login · GraphQL playground</title>
   <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta name="wechat-login-mode" content="${sandbox ? 'sandbox' : 'production'}">
+  <meta name="wechat-login-admin-phone" content="${sandbox ? attr(adminPhone) : ''}">
   <link rel="stylesheet" href="/playground/graphiql.css">
-  <style>html, body, #graphiql { height: 100%; margin: 0; }</style>
+  <style>${STYLE}</style>
 </head>
 <body>
   <div id="graphiql">Loading the playground…</div>
@@ -38,6 +54,7 @@ const PAGE = `<!doctype html>
   <script src="/playground/playground.js"></script>
 </body>
 </html>`;
+}
 
 // Scripts only from us; GraphiQL needs inline styles and data: fonts.
 const CSP = [
@@ -51,6 +68,8 @@ const CSP = [
 ].join('; ');
 
 export function mountPlayground(app: NestExpressApplication): void {
+  const config = app.get(AppConfig);
+  const PAGE = page(config.isSandbox, config.get('adminPhones')[0] ?? '');
   const cache = new Map<string, Buffer>();
   app.use('/playground/:asset', (req: Request, res: Response, next: NextFunction) => {
     const name = String(req.params.asset);

@@ -1,0 +1,13 @@
+// Unit specs (*.spec.ts) and the specs against a running sandbox (*.sandbox-spec.ts). The sandbox
+// is the repository's built service (`npm run build` at the root first), started by
+// test/sandbox-setup.ts on its own port and data dir, or LOGIN_SERVICE_URL when set.
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testRegex: '\\.(sandbox-)?spec\\.ts$',
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+  moduleNameMapper: { '^@wechat-login/client$': '<rootDir>/src' },
+  globalSetup: '<rootDir>/test/sandbox-setup.ts',
+  globalTeardown: '<rootDir>/test/sandbox-teardown.ts',
+  testTimeout: 30000,
+};
