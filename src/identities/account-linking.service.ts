@@ -122,6 +122,23 @@ export class AccountLinkingService {
     return { tokens, user: loggedIn };
   }
 
+  /** The user, for callers that only hold an id (a code's record, a signed-in caller). */
+  userOf(userId: string): Promise<UserEntity | null> {
+    return this.users.findById(userId);
+  }
+
+  /**
+   * The same session family again, with a fresh pair (the answer to a repeated, idempotent login);
+   * null when the user or the session is gone. A banned user is refused as at any login.
+   */
+  async resumeSession(manager: EntityManager, userId: string, sessionId: string): Promise<SignedIn | null> {
+    const user = await this.users.findById(userId, manager);
+    if (!user || user.status === 'deleted') return null;
+    assertMaySignIn(user);
+    const tokens = await this.sessions.reissue(manager, sessionId, user);
+    return tokens ? { tokens, user } : null;
+  }
+
   /**
    * Joins the identity to the owner of a verified `phone`: a new user for an unknown phone, the
    * existing user when they have no account of this provider yet (or the same person through another

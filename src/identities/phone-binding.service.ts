@@ -31,6 +31,11 @@ export class PhoneBindingService {
     this.regions = config.get('allowedPhoneRegions');
   }
 
+  /** A number as a provider gave it (E.164 or national), checked against the allowed countries. */
+  parsePhone(raw: string): string {
+    return parseMobilePhone(raw, this.regions);
+  }
+
   /** The live ticket and its identity, or BIND_TICKET_INVALID. */
   async openTicket(ticket: string): Promise<{ ticket: BindTicketEntity; identity: IdentityEntity }> {
     const row = await this.tickets.findLive(ticket);

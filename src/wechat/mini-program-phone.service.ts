@@ -8,7 +8,6 @@ import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { DeviceInfo, SignedIn } from '../identities/account-linking.service';
 import { PhoneBindingService } from '../identities/phone-binding.service';
-import { parseMobilePhone } from '../users/phone-number';
 import { AppTokensService } from './app-tokens.service';
 import { WechatPhoneCallEntity } from './entities/wechat-phone-call.entity';
 import { WechatApiClient, WechatPhoneNumber } from './wechat-api.client';
@@ -28,7 +27,6 @@ const TOKEN_REFUSED = new Set([40001, 42001]);
 @Injectable()
 export class MiniProgramPhoneService {
   private readonly dailyCap: number;
-  private readonly regions: string[];
   /** Called for every billed success, for metrics. */
   onBilled?: (appId: string) => void;
 
@@ -41,7 +39,6 @@ export class MiniProgramPhoneService {
     config: AppConfig,
   ) {
     this.dailyCap = config.get('wechat').phoneDailyCap;
-    this.regions = config.get('allowedPhoneRegions');
   }
 
   async bind(input: { bindTicket: string; phoneCode: string } & DeviceInfo, meta: RequestMeta): Promise<SignedIn> {
@@ -55,7 +52,7 @@ export class MiniProgramPhoneService {
     const number = await this.fetchNumber(appId, input.phoneCode);
     await this.recordBilled(appId);
     if (number.appId !== appId) throw new DomainError(ErrorCode.WECHAT_CODE_INVALID);
-    const phone = parseMobilePhone(`+${number.countryCode}${number.purePhoneNumber}`, this.regions);
+    const phone = this.binding.parsePhone(`+${number.countryCode}${number.purePhoneNumber}`);
     return this.binding.bindVerifiedPhone(ticket, phone, input, meta);
   }
 

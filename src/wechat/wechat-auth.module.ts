@@ -4,7 +4,6 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdentitiesModule } from '../identities/identities.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SmsModule } from '../users/sms/sms.module';
-import { UsersModule } from '../users/users.module';
 import { AppTokensService } from './app-tokens.service';
 import { CHANNEL_STRATEGIES } from './channels';
 import { CodeExchangesService } from './code-exchanges.service';
@@ -38,7 +37,6 @@ import { WechatReloginService } from './wechat-relogin.service';
     ]),
     PassportModule,
     IdentitiesModule,
-    UsersModule,
     SessionsModule,
     // The refresh job's per-minute budget is a shared counter (RateLimits).
     SmsModule,

@@ -10,8 +10,7 @@ import { bearerTokenOf } from '../sessions/bearer-token';
 import { CurrentCaller } from '../sessions/current-caller.decorator';
 import { Session } from '../sessions/models/session.model';
 import { AuthenticatedCaller, SessionsService } from '../sessions/sessions.service';
-import { User } from '../users/models/user.model';
-import { UsersService } from '../users/users.service';
+import { toUserModel, User } from '../users/models/user.model';
 import { LinkWechatInput, MiniProgramBindPhoneInput, MiniProgramLoginInput, WechatLoginInput } from './dto/wechat-login.input';
 import { MiniProgramPhoneService } from './mini-program-phone.service';
 import { WechatAuthRequest, WechatLoginResult } from './models/wechat.models';
@@ -61,7 +60,6 @@ export class WechatAuthResolver {
     private readonly wechat: WechatLoginService,
     private readonly relogins: WechatReloginService,
     private readonly miniProgramPhone: MiniProgramPhoneService,
-    private readonly users: UsersService,
     private readonly sessions: SessionsService,
   ) {}
 
@@ -108,14 +106,14 @@ export class WechatAuthResolver {
     @Meta() meta: RequestMeta,
   ): Promise<Session> {
     const { tokens, user } = await this.miniProgramPhone.bind(input, meta);
-    return { ...tokens, user: this.users.toSelfModel(user) };
+    return { ...tokens, user: toUserModel(user, true) };
   }
 
   @Public()
   @Mutation(() => Session, { description: 'Resume a stored session, re-checking the WeChat grants.' })
   async wechatRelogin(@Args() { refreshToken }: RefreshTokenArgs, @Meta() meta: RequestMeta): Promise<Session> {
     const { tokens, user } = await this.relogins.relogin(refreshToken, meta);
-    return { ...tokens, user: this.users.toSelfModel(user) };
+    return { ...tokens, user: toUserModel(user, true) };
   }
 
   @SignedIn()
@@ -128,20 +126,20 @@ export class WechatAuthResolver {
     @Context() { req, res }: GqlContext,
     @Meta() meta: RequestMeta,
   ): Promise<User> {
-    return this.users.toSelfModel(await this.wechat.link(input, caller.userId, req, res, meta));
+    return toUserModel(await this.wechat.link(input, caller.userId, req, res, meta), true);
   }
 
   @SignedIn()
   @Mutation(() => User, { description: 'Remove the WeChat links; refused when they are the only way to log in.' })
   async unlinkWechat(@CurrentCaller() caller: AuthenticatedCaller, @Meta() meta: RequestMeta): Promise<User> {
-    return this.users.toSelfModel(await this.wechat.unlink(caller.userId, meta));
+    return toUserModel(await this.wechat.unlink(caller.userId, meta), true);
   }
 
   private toResult(outcome: SignInOutcome): WechatLoginResult {
     const { identity } = outcome;
     return {
       isBind: outcome.session !== null,
-      session: outcome.session ? { ...outcome.session.tokens, user: this.users.toSelfModel(outcome.session.user) } : null,
+      session: outcome.session ? { ...outcome.session.tokens, user: toUserModel(outcome.session.user, true) } : null,
       bindTicket: outcome.bindTicket?.ticket ?? null,
       bindTicketExpiresAt: outcome.bindTicket?.expiresAt ?? null,
       wechatProfile: {

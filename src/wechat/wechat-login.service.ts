@@ -15,9 +15,7 @@ import { AccountLinkingService, DeviceInfo, SignInOutcome } from '../identities/
 import { BindTicketsService } from '../identities/bind-tickets.service';
 import { IdentitiesService } from '../identities/identities.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { assertMaySignIn } from '../users/sign-in-policy';
-import { UserEntity } from '../users/user.entity';
-import { UsersService } from '../users/users.service';
+import type { UserEntity } from '../users/user.entity';
 import { STRATEGY_OF } from './channels';
 import { authenticateWith, ChannelAuthResult, ProfileFetchFailed } from './channels/wechat-channel.strategy';
 import { CodeExchangesService } from './code-exchanges.service';
@@ -82,7 +80,6 @@ export class WechatLoginService {
     private readonly linking: AccountLinkingService,
     private readonly identities: IdentitiesService,
     private readonly bindTickets: BindTicketsService,
-    private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly cipher: TokenCipher,
     private readonly audit: AuditService,
@@ -166,7 +163,7 @@ export class WechatLoginService {
     if (authorized.kind === 'known') {
       const record = authorized.record;
       if (record.status === 'done' && record.outcome === 'link' && record.userId === userId) {
-        const user = await this.users.findById(userId);
+        const user = await this.linking.userOf(userId);
         if (user) return user;
       }
       throw new DomainError(ErrorCode.WECHAT_CODE_INVALID);
@@ -181,7 +178,7 @@ export class WechatLoginService {
   /** unlinkWechat: every WeChat identity of the user goes, unless it is their only way in. */
   async unlink(userId: string, meta: RequestMeta): Promise<UserEntity> {
     await this.linking.unlink(userId, 'wechat', null, meta);
-    const user = await this.users.findById(userId);
+    const user = await this.linking.userOf(userId);
     if (!user) throw new DomainError(ErrorCode.UNAUTHENTICATED);
     return user;
   }
@@ -344,12 +341,12 @@ export class WechatLoginService {
         if (identity.userId) throw new DomainError(ErrorCode.WECHAT_CODE_INVALID);
         return { identity, session: null, bindTicket: await this.bindTickets.issue(manager, identity.id, deviceId) };
       }
-      const user = record.userId ? await this.users.findById(record.userId, manager) : null;
-      if (!user || user.status === 'deleted') throw new DomainError(ErrorCode.WECHAT_CODE_INVALID);
-      assertMaySignIn(user);
-      const tokens = record.sessionId ? await this.sessions.reissue(manager, record.sessionId, user) : null;
-      if (!tokens) throw new DomainError(ErrorCode.WECHAT_CODE_INVALID);
-      return { identity, session: { tokens, user }, bindTicket: null };
+      const session =
+        record.userId && record.sessionId
+          ? await this.linking.resumeSession(manager, record.userId, record.sessionId)
+          : null;
+      if (!session) throw new DomainError(ErrorCode.WECHAT_CODE_INVALID);
+      return { identity, session, bindTicket: null };
     });
   }
 
