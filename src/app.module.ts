@@ -20,6 +20,9 @@ import { MetricsModule } from './metrics/metrics.module';
 import { GqlThrottlerGuard } from './graphql/gql-throttler.guard';
 import { SmsOutbox } from './sandbox/sms-outbox';
 import { AccessGuard } from './sessions/access.guard';
+import { CaptchaModule } from './captcha/captcha.module';
+import { CounterThrottlerStorage } from './rate-limits/counter-throttler.storage';
+import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { SessionsService } from './sessions/sessions.service';
 import { PhoneLoginModule } from './users/phone-login.module';
@@ -47,8 +50,15 @@ export class AppModule {
           inject: [AppConfig, SessionsService],
           useFactory: buildGraphqlOptions,
         }),
-        ThrottlerModule.forRoot({
-          throttlers: [{ name: 'public', ttl: 60_000, limit: config.throttlePublicPerMinute }],
+        RateLimitsModule,
+        CaptchaModule,
+        // One budget across instances: the throttle counts on the shared counters (database or Redis).
+        ThrottlerModule.forRootAsync({
+          inject: [CounterThrottlerStorage],
+          useFactory: (storage: CounterThrottlerStorage) => ({
+            throttlers: [{ name: 'public', ttl: 60_000, limit: config.throttlePublicPerMinute }],
+            storage,
+          }),
         }),
         ScheduleModule.forRoot(),
         HealthModule,

@@ -7,6 +7,7 @@ import { SmsOutbox } from '../../sandbox/sms-outbox';
 import { AliyunSmsSender } from './aliyun-sms.sender';
 import { ConsoleSmsSender } from './console-sms.sender';
 import { SmsCodeEntity } from './sms-code.entity';
+import { SmsBudgetsService } from './sms-budgets.service';
 import { SmsCodesService } from './sms-codes.service';
 import { SmsSender } from './sms-sender';
 import { TencentSmsSender } from './tencent-sms.sender';
@@ -16,7 +17,9 @@ import { WebhookSmsSender } from './webhook-sms.sender';
 @Module({
   imports: [TypeOrmModule.forFeature([SmsCodeEntity])],
   providers: [
+    // Still the per-minute budget of the WeChat token refresh job (src/wechat); SMS limits use HitCounter.
     RateLimits,
+    SmsBudgetsService,
     SmsCodesService,
     {
       provide: SmsSender,
