@@ -13,6 +13,7 @@ import {
   takeResult,
   WindowCount,
 } from './hit-counter';
+import { KeyedMutex } from './keyed-mutex';
 import { RateLimitHitEntity } from './rate-limit-hit.entity';
 
 const RACE_RETRIES = 8;
@@ -22,9 +23,13 @@ const RACE_RETRIES = 8;
  * (bucket, created_at). Nothing is ever updated in place, so instances on different cluster nodes
  * never write the same row, except exact buckets, whose hits take numbered slots (`<bucket>:<n>`)
  * on purpose: two racing takes of one phone collide on the primary key (a duplicate key on one
- * node, a certification failure across nodes), and the loser counts again.
+ * node, a certification failure across nodes), and the loser counts again. Other buckets are exact
+ * within an instance (takes of one bucket queue in-process, no database lock involved) and may
+ * overshoot across instances by the takes in flight at the same moment.
  */
 export class DatabaseHitCounter extends HitCounter {
+  private readonly local = new KeyedMutex();
+
   constructor(private readonly database: Database) {
     super();
   }
@@ -34,6 +39,10 @@ export class DatabaseHitCounter extends HitCounter {
   }
 
   async take(rules: CounterRule[], nowMs: number): Promise<TakeResult> {
+    return this.local.run([...retentionByBucket(rules).keys()], () => this.takeRetrying(rules, nowMs));
+  }
+
+  private async takeRetrying(rules: CounterRule[], nowMs: number): Promise<TakeResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.database.transaction((manager) => this.takeOnce(manager, rules, nowMs));

@@ -139,9 +139,7 @@ describe('housekeeping', () => {
       expect(deleted.rate_limit_hits).toBeGreaterThan(0);
       const ds = t.app.get(Database).dataSource;
       const live = (await ds.query('SELECT MIN(expires_at) AS first FROM rate_limit_hits')) as { first: string }[];
-      expect(parseDbDate(live[0].first).getTime()).toBeGreaterThan(
-        t.app.get(Clock).nowMs(),
-      );
+      expect(parseDbDate(live[0].first).getTime()).toBeGreaterThan(t.app.get(Clock).nowMs());
       const phones = (await ds.query('SELECT phone FROM sms_codes')) as { phone: string }[];
       expect(phones.map((p) => p.phone)).toEqual([fresh]);
       // Users and sessions are not housekeeping's business.
