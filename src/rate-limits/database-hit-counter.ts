@@ -13,7 +13,6 @@ import {
   takeResult,
   WindowCount,
 } from './hit-counter';
-import { KeyedMutex } from './keyed-mutex';
 import { RateLimitHitEntity } from './rate-limit-hit.entity';
 
 const RACE_RETRIES = 8;
@@ -23,13 +22,10 @@ const RACE_RETRIES = 8;
  * (bucket, created_at). Nothing is ever updated in place, so instances on different cluster nodes
  * never write the same row, except exact buckets, whose hits take numbered slots (`<bucket>:<n>`)
  * on purpose: two racing takes of one phone collide on the primary key (a duplicate key on one
- * node, a certification failure across nodes), and the loser counts again. Other buckets are exact
- * within an instance (takes of one bucket queue in-process, no database lock involved) and may
- * overshoot across instances by the takes in flight at the same moment.
+ * node, a certification failure across nodes), and the loser counts again. Other buckets may
+ * overshoot by the takes in flight at the same moment (no lock is taken for them).
  */
 export class DatabaseHitCounter extends HitCounter {
-  private readonly local = new KeyedMutex();
-
   constructor(private readonly database: Database) {
     super();
   }
@@ -39,10 +35,6 @@ export class DatabaseHitCounter extends HitCounter {
   }
 
   async take(rules: CounterRule[], nowMs: number): Promise<TakeResult> {
-    return this.local.run([...retentionByBucket(rules).keys()], () => this.takeRetrying(rules, nowMs));
-  }
-
-  private async takeRetrying(rules: CounterRule[], nowMs: number): Promise<TakeResult> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.database.transaction((manager) => this.takeOnce(manager, rules, nowMs));
@@ -74,30 +66,25 @@ export class DatabaseHitCounter extends HitCounter {
     return result;
   }
 
-  /** Hits per rule inside its window and, for a full rule, when its oldest counted hit leaves it. */
+  /** Hits per rule inside its window (one query for all buckets) and, for a full rule, when it reopens. */
   private async count(manager: EntityManager, rules: CounterRule[], nowMs: number): Promise<WindowCount[]> {
-    const out: WindowCount[] = rules.map(() => ({ hits: 0, retryAfterMs: 0 }));
-    for (const [bucket, retentionSeconds] of retentionByBucket(rules)) {
-      const indexes = rules.flatMap((rule, i) => (rule.bucket === bucket ? [i] : []));
-      const query = manager
-        .createQueryBuilder()
-        .from(RateLimitHitEntity, 'h')
-        .select('COUNT(*)', 'total')
-        .where('h.bucket = :bucket AND h.created_at > :since', {
-          bucket,
-          since: new Date(nowMs - retentionSeconds * 1000),
-        });
-      for (const i of indexes) {
-        query
-          .addSelect(`COUNT(CASE WHEN h.created_at > :cut${i} THEN 1 END)`, `n${i}`)
-          .setParameter(`cut${i}`, new Date(nowMs - rules[i].windowSeconds * 1000));
-      }
-      const row = (await query.getRawOne<Record<string, string | number>>()) ?? {};
-      for (const i of indexes) {
-        const rule = rules[i];
-        const hits = Number(row[`n${i}`] ?? 0);
-        out[i] = { hits, retryAfterMs: hits >= rule.limit ? await this.reopensIn(manager, rule, hits, nowMs) : 0 };
-      }
+    const query = manager.createQueryBuilder().from(RateLimitHitEntity, 'h');
+    const ranges: string[] = [];
+    for (const [b, [bucket, retentionSeconds]] of [...retentionByBucket(rules)].entries()) {
+      ranges.push(`(h.bucket = :b${b} AND h.created_at > :since${b})`);
+      query.setParameter(`b${b}`, bucket).setParameter(`since${b}`, new Date(nowMs - retentionSeconds * 1000));
+    }
+    for (const [i, rule] of rules.entries()) {
+      query
+        .addSelect(`COUNT(CASE WHEN h.bucket = :rb${i} AND h.created_at > :cut${i} THEN 1 END)`, `n${i}`)
+        .setParameter(`rb${i}`, rule.bucket)
+        .setParameter(`cut${i}`, new Date(nowMs - rule.windowSeconds * 1000));
+    }
+    const row = (await query.where(ranges.join(' OR ')).getRawOne<Record<string, string | number>>()) ?? {};
+    const out: WindowCount[] = [];
+    for (const [i, rule] of rules.entries()) {
+      const hits = Number(row[`n${i}`] ?? 0);
+      out.push({ hits, retryAfterMs: hits >= rule.limit ? await this.reopensIn(manager, rule, hits, nowMs) : 0 });
     }
     return out;
   }
