@@ -67,6 +67,9 @@ async function main(): Promise<void> {
     THROTTLE_PUBLIC_PER_MINUTE: '1000000',
     SMS_IP_PER_MINUTE: '1000000',
     SMS_IP_PER_HOUR: '1000000',
+    SMS_PREFIX_PER_HOUR: '1000000',
+    SMS_COUNTRY_PER_HOUR: '1000000',
+    SMS_GLOBAL_PER_HOUR: '1000000',
     TOKEN_REFRESH_ENABLED: 'false',
   });
   const app = await createApp(config);

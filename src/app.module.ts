@@ -18,8 +18,13 @@ import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { GqlThrottlerGuard } from './graphql/gql-throttler.guard';
+import { ConsoleSmsSender } from './sandbox/console-sms.sender';
 import { SmsOutbox } from './sandbox/sms-outbox';
+import { SANDBOX_SMS_SENDER } from './users/sms/sms-sender';
 import { AccessGuard } from './sessions/access.guard';
+import { CaptchaModule } from './captcha/captcha.module';
+import { CounterThrottlerStorage } from './rate-limits/counter-throttler.storage';
+import { RateLimitsModule } from './rate-limits/rate-limits.module';
 import { SessionsModule } from './sessions/sessions.module';
 import { SessionsService } from './sessions/sessions.service';
 import { ProvidersModule } from './providers/providers.module';
@@ -51,8 +56,15 @@ export class AppModule {
           inject: [AppConfig, SessionsService],
           useFactory: buildGraphqlOptions,
         }),
-        ThrottlerModule.forRoot({
-          throttlers: [{ name: 'public', ttl: 60_000, limit: config.throttlePublicPerMinute }],
+        RateLimitsModule,
+        CaptchaModule,
+        // One budget across instances: the throttle counts on the shared counters (database or Redis).
+        ThrottlerModule.forRootAsync({
+          inject: [CounterThrottlerStorage],
+          useFactory: (storage: CounterThrottlerStorage) => ({
+            throttlers: [{ name: 'public', ttl: 60_000, limit: config.throttlePublicPerMinute }],
+            storage,
+          }),
         }),
         ScheduleModule.forRoot(),
         HealthModule,
@@ -71,10 +83,21 @@ export class AppModule {
       providers: [
         { provide: Clock, useValue: new Clock(sandbox) },
         { provide: SmsOutbox, useValue: new SmsOutbox() },
+        // Configuration allows the console provider only outside production.
+        ...(config.sms.provider === 'console'
+          ? [
+              {
+                provide: SANDBOX_SMS_SENDER,
+                inject: [SmsOutbox, Clock],
+                useFactory: (outbox: SmsOutbox, clock: Clock) =>
+                  new ConsoleSmsSender(outbox, clock, config.sms.consoleLogCodes),
+              },
+            ]
+          : []),
         { provide: APP_GUARD, useClass: GqlThrottlerGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
       ],
-      exports: [Clock, SmsOutbox],
+      exports: [Clock, SmsOutbox, ...(config.sms.provider === 'console' ? [SANDBOX_SMS_SENDER] : [])],
     };
   }
 }

@@ -31,6 +31,11 @@ const PRODUCTION_ENV = (): Record<string, string> => ({
   SMS_PROVIDER: 'webhook',
   SMS_WEBHOOK_URL: 'https://sms.internal/send',
   SMS_WEBHOOK_SECRET: 'webhook-secret-value',
+  CAPTCHA_PROVIDER: 'aliyun',
+  ALIYUN_CAPTCHA_ACCESS_KEY_ID: 'LTAI-captcha-id',
+  ALIYUN_CAPTCHA_ACCESS_KEY_SECRET: 'captcha-secret-value',
+  ALIYUN_CAPTCHA_SCENE_ID: 'scene-sms',
+  ALIYUN_CAPTCHA_PREFIX: 'abc123',
 });
 
 describe('configuration', () => {
@@ -187,6 +192,41 @@ describe('configuration', () => {
     ]);
     expect(problemsOf({ ...base, SMS_PROVIDER: 'tencent' })).toHaveLength(5);
     expect(problemsOf({ ...base, SMS_PROVIDER: 'aliyun' })).toHaveLength(4);
+  });
+
+  it('refuses to start in production without a captcha provider unless SMS_CAPTCHA=off is said', () => {
+    const { CAPTCHA_PROVIDER: _p, ...withoutCaptcha } = PRODUCTION_ENV();
+    expect(problemsOf(withoutCaptcha)).toEqual([expect.stringMatching(/^CAPTCHA_PROVIDER: required in production/)]);
+    expect(problemsOf({ ...PRODUCTION_ENV(), CAPTCHA_PROVIDER: 'sandbox' })).toEqual([
+      expect.stringMatching(/^CAPTCHA_PROVIDER: sandbox is a fake/),
+    ]);
+    expect(loadAppConfig({ DATA_DIR: dataDir(), ...withoutCaptcha, SMS_CAPTCHA: 'off' }).captcha).toBeNull();
+    const { ALIYUN_CAPTCHA_SCENE_ID: _s, ...withoutScene } = PRODUCTION_ENV();
+    expect(problemsOf(withoutScene)).toEqual(['ALIYUN_CAPTCHA_SCENE_ID: required when CAPTCHA_PROVIDER=aliyun']);
+    expect(loadAppConfig({ DATA_DIR: dataDir(), ...PRODUCTION_ENV() }).captcha).toEqual({
+      provider: 'aliyun',
+      aliyun: expect.objectContaining({
+        sceneId: 'scene-sms',
+        endpoint: 'captcha.cn-shanghai.aliyuncs.com',
+        region: 'cn',
+      }),
+    });
+    // The sandbox needs nothing: its own fake captcha.
+    expect(loadAppConfig({ DATA_DIR: dataDir() }).captcha).toEqual({ provider: 'sandbox' });
+  });
+
+  it('reads per-country SMS budgets and REDIS_URL', () => {
+    const config = loadAppConfig({
+      DATA_DIR: dataDir(),
+      SMS_COUNTRY_PER_HOUR: 'CN:5000,hk:200,*:100',
+      REDIS_URL: 'redis://:pw@127.0.0.1:6379/2',
+    });
+    expect(config.sms.limits.perCountryPerHour).toEqual({ CN: 5000, HK: 200, '*': 100 });
+    expect(config.redis).toEqual({ url: 'redis://:pw@127.0.0.1:6379/2', keyPrefix: 'wechat-login:' });
+    expect(problemsOf({ SMS_COUNTRY_PER_HOUR: 'lots', REDIS_URL: 'http://x' }).map((p) => p.split(':')[0])).toEqual([
+      'SMS_COUNTRY_PER_HOUR',
+      'REDIS_URL',
+    ]);
   });
 
   it('parses TRUST_PROXY as off, on, a hop count or addresses', () => {

@@ -31,13 +31,41 @@ export type DatabaseSettings =
 
 export interface SmsLimits {
   codeTtlSeconds: number;
+  /** Hard: at most one code per phone this often, captcha or not. */
   resendSeconds: number;
+  /** Hard: no more codes to one phone in 24 hours, captcha or not. */
+  phoneHardPerDay: number;
+  maxAttempts: number;
+  // Budgets: over one of them, a send needs a solved captcha (CAPTCHA_REQUIRED).
+  perPhonePerHour: number;
   perPhonePerDay: number;
   perIpPerMinute: number;
   perIpPerHour: number;
-  maxAttempts: number;
-  phoneFailuresPerHour: number;
+  perDevicePerHour: number;
+  perDevicePerDay: number;
+  /** National digits after the country code that make a prefix (3: +86 138). */
+  prefixDigits: number;
+  perPrefixPerHour: number;
+  /** Per ISO country; `*` for the others. */
+  perCountryPerHour: Record<string, number>;
+  globalPerHour: number;
 }
+
+/** Alibaba Cloud Captcha 2.0: the server verifies with the SDK, the client loads the scene. */
+export interface AliyunCaptchaSettings {
+  accessKeyId: string;
+  accessKeySecret: string;
+  sceneId: string;
+  /** The account's identity prefix, which the client SDK needs. */
+  prefix: string;
+  /** The client SDK's region: cn (mainland) or sgp. */
+  region: string;
+  /** Host of the verification API, or a full http(s) URL (a fake in tests). */
+  endpoint: string;
+}
+
+/** null: SMS_CAPTCHA=off (over a budget, a send is refused with SMS_RATE_LIMITED). */
+export type CaptchaSettings = { provider: 'aliyun'; aliyun: AliyunCaptchaSettings } | { provider: 'sandbox' } | null;
 
 export interface AppConfigValues {
   mode: AppMode;
@@ -93,6 +121,9 @@ export interface AppConfigValues {
   throttlePublicPerMinute: number;
   /** Carrier one-tap's own limits (each attempt is billed by the carrier API). */
   carrierLimits: { perIpPerMinute: number; perDevicePerHour: number };
+  captcha: CaptchaSettings;
+  /** When set, counters (SMS budgets, the general throttle) live in Redis instead of the database. */
+  redis: { url: string; keyPrefix: string } | null;
   /** When set, /metrics answers only this bearer token. */
   metricsToken: string | null;
   tokenRefresh: {
@@ -277,6 +308,8 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     },
     trustProxy: readTrustProxy(reader, problems),
     throttlePublicPerMinute: reader.int('THROTTLE_PUBLIC_PER_MINUTE', 600, 1, 1_000_000),
+    captcha: readCaptcha(reader, production, problems),
+    redis: readRedis(reader, problems),
     metricsToken: reader.string('METRICS_TOKEN') ?? null,
     tokenRefresh: {
       enabled: reader.bool('TOKEN_REFRESH_ENABLED', true),
@@ -314,7 +347,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
 export function describeEnvironment(env: Env = process.env): string[] {
   return Object.keys(env)
     .filter((name) =>
-      /^(APP_|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$|DATABASE_|WECHAT_|TOKEN_|SESSION_|SMS_|TENCENT_|ALIYUN_|ALLOWED_|ADMIN_|TRUST_|GRAPHQL_|HTTP_|APPLE_|HUAWEI_|CARRIER_|PROVIDER_)/.test(
+      /^(APP_|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$|DATABASE_|WECHAT_|TOKEN_|SESSION_|SMS_|TENCENT_|ALIYUN_|ALLOWED_|ADMIN_|TRUST_|GRAPHQL_|HTTP_|APPLE_|HUAWEI_|CARRIER_|PROVIDER_|CAPTCHA_|REDIS_|REQUIRE_)/.test(
         name,
       ),
     )
@@ -520,11 +553,18 @@ function readSms(reader: EnvReader, production: boolean, problems: string[]): Ap
     limits: {
       codeTtlSeconds: reader.int('SMS_CODE_TTL_SECONDS', 300, 30, 3600),
       resendSeconds: reader.int('SMS_RESEND_SECONDS', 60, 1, 3600),
+      phoneHardPerDay: reader.int('SMS_PHONE_HARD_PER_DAY', 30, 1, 1000),
+      maxAttempts: reader.int('SMS_MAX_ATTEMPTS', 5, 1, 20),
+      perPhonePerHour: reader.int('SMS_PHONE_PER_HOUR', 5, 1, 1000),
       perPhonePerDay: reader.int('SMS_PHONE_PER_DAY', 10, 1, 1000),
       perIpPerMinute: reader.int('SMS_IP_PER_MINUTE', 60, 1, 1_000_000),
       perIpPerHour: reader.int('SMS_IP_PER_HOUR', 600, 1, 1_000_000),
-      maxAttempts: reader.int('SMS_MAX_ATTEMPTS', 5, 1, 20),
-      phoneFailuresPerHour: reader.int('SMS_PHONE_FAILURES_PER_HOUR', 10, 1, 1000),
+      perDevicePerHour: reader.int('SMS_DEVICE_PER_HOUR', 10, 1, 1_000_000),
+      perDevicePerDay: reader.int('SMS_DEVICE_PER_DAY', 20, 1, 1_000_000),
+      prefixDigits: reader.int('SMS_PREFIX_DIGITS', 3, 1, 10),
+      perPrefixPerHour: reader.int('SMS_PREFIX_PER_HOUR', 1000, 1, 10_000_000),
+      perCountryPerHour: readCountryBudgets(reader, problems),
+      globalPerHour: reader.int('SMS_GLOBAL_PER_HOUR', 10000, 1, 100_000_000),
     },
   };
   const provider = reader.enum('SMS_PROVIDER', ['console', 'webhook', 'tencent', 'aliyun'] as const);
@@ -573,6 +613,67 @@ function readSms(reader: EnvReader, production: boolean, problems: string[]): Ap
         },
       };
   }
+}
+
+function readCountryBudgets(reader: EnvReader, problems: string[]): Record<string, number> {
+  const raw = reader.string('SMS_COUNTRY_PER_HOUR') ?? '5000';
+  const budgets: Record<string, number> = {};
+  for (const entry of raw.split(',')) {
+    const [country, count] = entry.includes(':') ? entry.trim().split(':') : ['*', entry.trim()];
+    const value = Number(count);
+    if (!/^([A-Z]{2}|\*)$/.test(country.toUpperCase()) || !Number.isInteger(value) || value < 1) {
+      problems.push('SMS_COUNTRY_PER_HOUR: a number, or CC:number pairs such as CN:5000,HK:200,*:100');
+      return { '*': 5000 };
+    }
+    budgets[country.toUpperCase()] = value;
+  }
+  budgets['*'] ??= 5000;
+  return budgets;
+}
+
+function readCaptcha(reader: EnvReader, production: boolean, problems: string[]): CaptchaSettings {
+  const enabled = reader.bool('SMS_CAPTCHA', true);
+  const provider = reader.enum('CAPTCHA_PROVIDER', ['aliyun', 'sandbox'] as const);
+  if (!enabled) return null;
+  if (provider === undefined || provider === 'sandbox') {
+    if (!production) return { provider: 'sandbox' };
+    problems.push(
+      provider === 'sandbox'
+        ? 'CAPTCHA_PROVIDER: sandbox is a fake and is refused in production'
+        : 'CAPTCHA_PROVIDER: required in production (aliyun), or SMS_CAPTCHA=off to refuse over-budget sends outright',
+    );
+    return null;
+  }
+  const need = (name: string): string => {
+    const value = reader.string(name);
+    if (value === undefined) problems.push(`${name}: required when CAPTCHA_PROVIDER=aliyun`);
+    return value ?? '';
+  };
+  const endpoint = reader.string('ALIYUN_CAPTCHA_ENDPOINT') ?? 'captcha.cn-shanghai.aliyuncs.com';
+  if (/^https?:/i.test(endpoint) && !safeUrl(endpoint))
+    problems.push('ALIYUN_CAPTCHA_ENDPOINT: a host or an http(s) URL');
+  return {
+    provider,
+    aliyun: {
+      accessKeyId: need('ALIYUN_CAPTCHA_ACCESS_KEY_ID'),
+      accessKeySecret: need('ALIYUN_CAPTCHA_ACCESS_KEY_SECRET'),
+      sceneId: need('ALIYUN_CAPTCHA_SCENE_ID'),
+      prefix: need('ALIYUN_CAPTCHA_PREFIX'),
+      region: reader.enum('ALIYUN_CAPTCHA_REGION', ['cn', 'sgp'] as const) ?? 'cn',
+      endpoint,
+    },
+  };
+}
+
+function readRedis(reader: EnvReader, problems: string[]): AppConfigValues['redis'] {
+  const url = reader.string('REDIS_URL');
+  const keyPrefix = reader.string('REDIS_KEY_PREFIX') ?? 'wechat-login:';
+  if (url === undefined) return null;
+  if (!/^rediss?:\/\//i.test(url) || !safeUrl(url)) {
+    problems.push('REDIS_URL: redis://[:password@]host:6379[/db] or rediss://…');
+    return null;
+  }
+  return { url, keyPrefix };
 }
 
 function readVerifyKeys(reader: EnvReader, problems: string[]): KeyObject[] {

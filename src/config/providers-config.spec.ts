@@ -14,6 +14,7 @@ const applePem = (): string =>
 
 const PRODUCTION_ENV = (): Record<string, string> => ({
   NODE_ENV: 'production',
+  SMS_CAPTCHA: 'off',
   DATABASE_URL: 'mysql://app:pw@db.internal:3306/wechat_login',
   WECHAT_APPS: 'wx1234567890abcdef:0123456789abcdef0123456789abcdef',
   TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,

@@ -16,6 +16,8 @@ const RULES: { table: string; column: string; keepMs: number }[] = [
   { table: 'sms_codes', column: 'expires_at', keepMs: 2 * DAY_MS },
   // The longest window is a day (SMS per phone); a closed window is kept one more day.
   { table: 'rate_limits', column: 'window_start', keepMs: 2 * DAY_MS },
+  // Counter hits carry their bucket's longest window as expires_at.
+  { table: 'rate_limit_hits', column: 'expires_at', keepMs: 0 },
 ];
 
 /** Deletes expired one-time rows every hour, so the tables of states, codes and limits stay small. */

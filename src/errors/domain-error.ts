@@ -1,3 +1,4 @@
+import type { CaptchaChallenge } from '../captcha/captcha-verifier';
 import { ErrorCode, errorPolicy } from './error-code';
 
 export interface DomainErrorDetails {
@@ -7,6 +8,8 @@ export interface DomainErrorDetails {
   wechatErrcode?: number;
   /** When to try again, for rate limits. */
   retryAfterSeconds?: number;
+  /** What the client needs to show the captcha, for CAPTCHA_REQUIRED. */
+  captcha?: CaptchaChallenge;
 }
 
 /**

@@ -38,8 +38,8 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
   };
 
   if (original instanceof DomainError) {
-    const { field, wechatErrcode, retryAfterSeconds } = original.details;
-    return build(original.code, original.message, stripUndefined({ field, wechatErrcode, retryAfterSeconds }));
+    const { field, wechatErrcode, retryAfterSeconds, captcha } = original.details;
+    return build(original.code, original.message, stripUndefined({ field, wechatErrcode, retryAfterSeconds, captcha }));
   }
 
   if (original instanceof GraphQLError) {

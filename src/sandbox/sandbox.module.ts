@@ -6,13 +6,14 @@ import { ProviderFakesModule } from '../providers/provider-fakes.module';
 import { FakeWechatServer } from './fake-wechat/fake-wechat';
 import { SmsOutboxController } from './sms-outbox.controller';
 import { SandboxClockController } from './sandbox-clock.controller';
+import { FakeCaptchaController } from './fake-captcha.controller';
 
 export const FAKE_WECHAT_PATH = '/sandbox/wechat';
 
 /** Only imported in sandbox mode: in production none of /sandbox/* exists. */
 @Module({
   imports: [ProviderFakesModule],
-  controllers: [SmsOutboxController, SandboxClockController],
+  controllers: [SmsOutboxController, SandboxClockController, FakeCaptchaController],
   providers: [
     {
       provide: FakeWechatServer,

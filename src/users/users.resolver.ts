@@ -52,9 +52,10 @@ export class UsersResolver {
     @Context('req') req: Request,
   ): Promise<SmsCodeSent> {
     const phone = this.phoneLogin.parsePhone(input.phone);
+    const sender = { ip: meta.ip, deviceId: input.deviceId, captchaToken: input.captchaToken };
     switch (input.purpose) {
       case SmsPurpose.LOGIN:
-        return this.smsCodes.send({ phone, purpose: 'LOGIN', ip: meta.ip });
+        return this.smsCodes.send({ phone, purpose: 'LOGIN', ...sender });
       case SmsPurpose.DELETE_ACCOUNT: {
         const token = bearerTokenOf(req.headers);
         if (!token) throw new DomainError(ErrorCode.UNAUTHENTICATED);
@@ -62,13 +63,13 @@ export class UsersResolver {
         const user = await this.users.findById(caller.userId);
         if (!user?.phone || user.phone !== phone)
           throw DomainError.badInput('phone', 'not the phone number of this account');
-        return this.smsCodes.send({ phone, purpose: 'DELETE_ACCOUNT', ip: meta.ip, userId: user.id });
+        return this.smsCodes.send({ phone, purpose: 'DELETE_ACCOUNT', ...sender, userId: user.id });
       }
       case SmsPurpose.BIND_PHONE: {
         // Only the holder of a live bind ticket (a fresh, unbound WeChat login) may ask for one.
         const ticket = await this.bindTickets.findLive(input.bindTicket);
         if (!ticket) throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
-        return this.smsCodes.send({ phone, purpose: 'BIND_PHONE', ip: meta.ip, bindTicketHash: ticket.ticketHash });
+        return this.smsCodes.send({ phone, purpose: 'BIND_PHONE', ...sender, bindTicketHash: ticket.ticketHash });
       }
     }
   }

@@ -15,12 +15,14 @@ describe('GraphQL core (sandbox mode)', () => {
     await t.close();
   });
 
-  describe('loginOptions follows the seed rules', () => {
+  // The sandbox configures Apple too, so iOS adds it (App Store 4.8); a server without Apple keeps the
+  // seed's answers exactly (src/login-options/login-options.service.spec.ts).
+  describe('loginOptions follows the seed rules, with Apple on iOS', () => {
     it.each([
       ['ANDROID', true, { showWechatButton: true, promptInstallWechat: false, methods: ['WECHAT', 'PHONE'] }],
       ['ANDROID', false, { showWechatButton: true, promptInstallWechat: true, methods: ['WECHAT', 'PHONE'] }],
-      ['IOS', true, { showWechatButton: true, promptInstallWechat: false, methods: ['WECHAT', 'PHONE'] }],
-      ['IOS', false, { showWechatButton: false, promptInstallWechat: false, methods: ['PHONE'] }],
+      ['IOS', true, { showWechatButton: true, promptInstallWechat: false, methods: ['WECHAT', 'APPLE', 'PHONE'] }],
+      ['IOS', false, { showWechatButton: false, promptInstallWechat: false, methods: ['APPLE', 'PHONE'] }],
     ])('%s with WeChat installed=%s', async (platform, installed, expected) => {
       const res = await t.gql(LOGIN_OPTIONS, { platform, installed });
       expect(res.status).toBe(200);

@@ -1,3 +1,4 @@
+import { parseDbDate } from '../../src/database/rate-limits';
 import { Clock } from '../../src/common/clock';
 import { Database } from '../../src/database/database.service';
 import { HousekeepingService } from '../../src/database/housekeeping.service';
@@ -152,8 +153,11 @@ describe('housekeeping', () => {
       await loginWithPhone(t, fresh);
       const deleted = await t.app.get(HousekeepingService).sweep();
       expect(deleted).toEqual(expect.objectContaining({ login_states: 1, sms_codes: 1 }));
-      expect(deleted.rate_limits).toBeGreaterThan(0);
+      // The old send's counter hits (and the throttle's) are gone; the fresh send's are kept.
+      expect(deleted.rate_limit_hits).toBeGreaterThan(0);
       const ds = t.app.get(Database).dataSource;
+      const live = (await ds.query('SELECT MIN(expires_at) AS first FROM rate_limit_hits')) as { first: string }[];
+      expect(parseDbDate(live[0].first).getTime()).toBeGreaterThan(t.app.get(Clock).nowMs());
       const phones = (await ds.query('SELECT phone FROM sms_codes')) as { phone: string }[];
       expect(phones.map((p) => p.phone)).toEqual([fresh]);
       // Users and sessions are not housekeeping's business.

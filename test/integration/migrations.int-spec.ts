@@ -35,6 +35,7 @@ const EXPECTED_TABLES: Record<string, string[]> = {
   bind_tickets: ['id', 'ticket_hash', 'identity_id', 'expires_at', 'consumed_at'],
   sms_codes: ['id', 'phone', 'purpose', 'code_hash', 'expires_at', 'attempts', 'consumed_at', 'requester_ip'],
   rate_limits: ['bucket', 'window_start', 'hits'],
+  rate_limit_hits: ['id', 'bucket', 'seq', 'created_at', 'expires_at'],
   sessions: [
     'id',
     'user_id',

@@ -49,6 +49,15 @@ export async function sendCode(
   return t.gql(SEND_CODE, { input: { phone, purpose } }, headers);
 }
 
+/** A person solving the sandbox captcha: a token that buys one send over an SMS budget. */
+export async function solveCaptcha(t: TestApp): Promise<string> {
+  const res = await t.http().post('/sandbox/captcha/solve').send({});
+  if (res.status !== 200 || typeof res.body.captchaToken !== 'string') {
+    throw new Error(`captcha solve failed: ${res.status}`);
+  }
+  return res.body.captchaToken as string;
+}
+
 /** The newest code the sandbox outbox holds for this phone (what the user reads on their phone). */
 export function latestCode(t: TestApp, phone: string): string {
   const code = t.app.get(SmsOutbox).latestCode(phone);

@@ -3,14 +3,14 @@ import { Clock } from '../../common/clock';
 import { Platform } from '../../common/enums';
 import { RequestMeta } from '../../common/request-meta';
 import { AppConfig } from '../../config/app-config.service';
-import { Database } from '../../database/database.service';
-import { RateLimitRule, RateLimits } from '../../database/rate-limits';
 import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
 import { SignedIn } from '../../identities/account-linking.service';
 import { PhoneBindingService } from '../../identities/phone-binding.service';
 import { PhoneLoginService } from '../../users/phone-login.service';
 import { parseMobilePhone } from '../../users/phone-number';
+import { CounterRule, HitCounter } from '../../rate-limits/hit-counter';
+import { sha256Hex } from '../../common/secrets';
 import { CarrierClient } from './carrier.client';
 
 /**
@@ -28,8 +28,7 @@ export class CarrierLoginService {
     private readonly carrier: CarrierClient,
     private readonly phoneLogin: PhoneLoginService,
     private readonly binding: PhoneBindingService,
-    private readonly rateLimits: RateLimits,
-    private readonly database: Database,
+    private readonly counter: HitCounter,
     private readonly clock: Clock,
     config: AppConfig,
   ) {
@@ -62,15 +61,18 @@ export class CarrierLoginService {
     return parseMobilePhone(mobile, this.regions);
   }
 
+  /** One attempt against the carrier limits, shared by every instance (no hot counter row). */
   private async takeAttempt(deviceId: string | null, meta: RequestMeta): Promise<void> {
-    const rules: RateLimitRule[] = [];
-    if (meta.ip) rules.push({ bucket: `carrier:ip-minute:${meta.ip}`, limit: this.limits.perIpPerMinute, windowSeconds: 60 });
-    if (deviceId) rules.push({ bucket: `carrier:device-hour:${deviceId}`, limit: this.limits.perDevicePerHour, windowSeconds: 3600 });
-    for (const rule of rules) {
-      const result = await this.database.transaction((manager) => this.rateLimits.hit(manager, rule, this.clock.now()));
-      if (!result.allowed) {
-        throw new DomainError(ErrorCode.TOO_MANY_REQUESTS, undefined, { retryAfterSeconds: result.retryAfterSeconds });
-      }
+    const rules: CounterRule[] = [];
+    if (meta.ip) rules.push({ bucket: `carrier:ip:${meta.ip}`, limit: this.limits.perIpPerMinute, windowSeconds: 60 });
+    if (deviceId) {
+      rules.push({ bucket: `carrier:device:${sha256Hex(deviceId)}`, limit: this.limits.perDevicePerHour, windowSeconds: 3600 });
+    }
+    if (rules.length === 0) return;
+    const { taken, states } = await this.counter.take(rules, this.clock.nowMs());
+    if (!taken) {
+      const retryAfterSeconds = Math.max(...states.filter((s) => s.full).map((s) => s.retryAfterSeconds));
+      throw new DomainError(ErrorCode.TOO_MANY_REQUESTS, undefined, { retryAfterSeconds });
     }
   }
 }

@@ -25,4 +25,19 @@ export class SendSmsCodeInput {
   @IsString()
   @MaxLength(128)
   bindTicket?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'the solved captcha, when the last answer was CAPTCHA_REQUIRED; it buys one send',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  captchaToken?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'the app installation, for the per-device budget' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  deviceId?: string | null;
 }

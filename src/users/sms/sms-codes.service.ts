@@ -8,10 +8,10 @@ import { sha256Hex } from '../../common/secrets';
 import type { SmsLimits } from '../../config/app-config';
 import { AppConfig } from '../../config/app-config.service';
 import { Database } from '../../database/database.service';
-import { RateLimitResult, RateLimits, RateLimitRule } from '../../database/rate-limits';
 import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
 import { SmsCodeEntity, SmsPurposeValue } from './sms-code.entity';
+import { SmsBudgetsService } from './sms-budgets.service';
 import { SmsSender } from './sms-sender';
 
 export interface SendRequest {
@@ -21,6 +21,10 @@ export interface SendRequest {
   ip: string | null;
   userId?: string | null;
   bindTicketHash?: string | null;
+  /** The app installation, for the per-device budget. */
+  deviceId?: string | null;
+  /** A solved captcha, when the last answer was CAPTCHA_REQUIRED. */
+  captchaToken?: string | null;
 }
 
 export interface SendReceipt {
@@ -35,19 +39,20 @@ const SIX_DIGITS = /^\d{6}$/;
 
 /**
  * One-time SMS codes: 6 digits from crypto.randomInt, stored hashed, single use, killed by
- * SmsLimits.maxAttempts wrong tries or by a resend. Every limit is a database counter, so all
- * instances share them, and every check counts per call (twelve aliased guesses are twelve tries).
+ * SmsLimits.maxAttempts wrong tries or by a resend. Wrong codes kill the code, never the phone: a
+ * new code needs a new send, which SmsBudgetsService prices (budgets, then a captcha per send).
+ * Every check counts per call (twelve aliased guesses are twelve tries).
  */
 @Injectable()
 export class SmsCodesService {
   private readonly logger = new Logger(SmsCodesService.name);
   private readonly limits: SmsLimits;
   /** Called with each send's outcome, for metrics. */
-  onSend?: (purpose: SmsPurposeValue, outcome: 'sent' | 'rate_limited' | 'failed') => void;
+  onSend?: (purpose: SmsPurposeValue, outcome: 'sent' | 'rate_limited' | 'captcha_required' | 'failed') => void;
 
   constructor(
     private readonly database: Database,
-    private readonly rateLimits: RateLimits,
+    private readonly budgets: SmsBudgetsService,
     private readonly sender: SmsSender,
     private readonly clock: Clock,
     config: AppConfig,
@@ -60,42 +65,45 @@ export class SmsCodesService {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.limits.codeTtlSeconds * 1000);
 
-    const outcome = await this.database.transaction(
-      async (manager): Promise<{ limited: { retryAfterSeconds: number } } | { row: SmsCodeEntity }> => {
-        const limited = await this.checkSendLimits(manager, request, now);
-        if (limited) return { limited };
-        // A resend kills every earlier live code of this phone and purpose.
-        await manager
-          .createQueryBuilder()
-          .update(SmsCodeEntity)
-          .set({ revokedAt: now })
-          .where('phone = :phone AND purpose = :purpose AND consumed_at IS NULL AND revoked_at IS NULL', request)
-          .execute();
-        const row: SmsCodeEntity = {
-          id: newId(),
-          phone: request.phone,
-          purpose: request.purpose,
-          codeHash: codeHash(request.phone, request.purpose, code),
-          attempts: 0,
-          requesterIp: request.ip,
-          userId: request.userId ?? null,
-          bindTicketHash: request.bindTicketHash ?? null,
-          createdAt: now,
-          expiresAt,
-          consumedAt: null,
-          revokedAt: null,
-        };
-        await manager.getRepository(SmsCodeEntity).insert(row);
-        return { row };
-      },
-    );
-    if ('limited' in outcome) {
-      this.onSend?.(request.purpose, 'rate_limited');
-      throw new DomainError(ErrorCode.SMS_RATE_LIMITED, undefined, {
-        retryAfterSeconds: outcome.limited.retryAfterSeconds,
-      });
+    try {
+      await this.budgets.admit(
+        { phone: request.phone, ip: request.ip, deviceId: request.deviceId, captchaToken: request.captchaToken },
+        now.getTime(),
+      );
+    } catch (error) {
+      if (error instanceof DomainError && error.code === ErrorCode.SMS_RATE_LIMITED) {
+        this.onSend?.(request.purpose, 'rate_limited');
+      } else if (error instanceof DomainError && error.code === ErrorCode.CAPTCHA_REQUIRED) {
+        this.onSend?.(request.purpose, 'captcha_required');
+      }
+      throw error;
     }
-    const { row } = outcome;
+
+    const row = await this.database.transaction(async (manager): Promise<SmsCodeEntity> => {
+      // A resend kills every earlier live code of this phone and purpose.
+      await manager
+        .createQueryBuilder()
+        .update(SmsCodeEntity)
+        .set({ revokedAt: now })
+        .where('phone = :phone AND purpose = :purpose AND consumed_at IS NULL AND revoked_at IS NULL', request)
+        .execute();
+      const row: SmsCodeEntity = {
+        id: newId(),
+        phone: request.phone,
+        purpose: request.purpose,
+        codeHash: codeHash(request.phone, request.purpose, code),
+        attempts: 0,
+        requesterIp: request.ip,
+        userId: request.userId ?? null,
+        bindTicketHash: request.bindTicketHash ?? null,
+        createdAt: now,
+        expiresAt,
+        consumedAt: null,
+        revokedAt: null,
+      };
+      await manager.getRepository(SmsCodeEntity).insert(row);
+      return row;
+    });
 
     // The gateway call happens outside the transaction: a slow provider must not hold the database.
     try {
@@ -124,7 +132,7 @@ export class SmsCodesService {
 
   /**
    * Consumes the live code of this phone and purpose if `code` matches it. Wrong, expired, used and
-   * never-sent codes all answer SMS_CODE_INVALID; a killed code or a locked phone SMS_CODE_LOCKED.
+   * never-sent codes all answer SMS_CODE_INVALID; a code killed by wrong tries SMS_CODE_LOCKED.
    * Wrong tries are committed even though the call fails.
    */
   async verify(phone: string, purpose: SmsPurposeValue, code: string, bindTicketHash?: string): Promise<SmsCodeEntity> {
@@ -144,10 +152,6 @@ export class SmsCodesService {
     bindTicketHash?: string,
   ): Promise<VerifyOutcome> {
     const now = this.clock.now();
-    const failures = this.failureRule(phone);
-    if (!(await this.rateLimits.isExhausted(manager, failures, now)).allowed) {
-      return { ok: false, error: ErrorCode.SMS_CODE_LOCKED };
-    }
     const live = await manager
       .getRepository(SmsCodeEntity)
       .createQueryBuilder('c')
@@ -187,48 +191,7 @@ export class SmsCodesService {
       .where('id = :id AND attempts < :max', { id: live.id, max: this.limits.maxAttempts })
       .execute();
     if ((counted.affected ?? 0) === 0) return { ok: false, error: ErrorCode.SMS_CODE_LOCKED };
-    await this.rateLimits.hit(manager, failures, now);
     return { ok: false, error: ErrorCode.SMS_CODE_INVALID };
-  }
-
-  private async checkSendLimits(
-    manager: EntityManager,
-    request: SendRequest,
-    now: Date,
-  ): Promise<Extract<RateLimitResult, { allowed: false }> | null> {
-    const locked = await this.rateLimits.isExhausted(manager, this.failureRule(request.phone), now);
-    if (!locked.allowed) return locked;
-    const perDay: RateLimitRule = {
-      bucket: `sms:phone-day:${request.phone}`,
-      limit: this.limits.perPhonePerDay,
-      windowSeconds: 86400,
-    };
-    const rules: RateLimitRule[] = [];
-    if (request.ip) {
-      rules.push(
-        { bucket: `sms:ip-minute:${request.ip}`, limit: this.limits.perIpPerMinute, windowSeconds: 60 },
-        { bucket: `sms:ip-hour:${request.ip}`, limit: this.limits.perIpPerHour, windowSeconds: 3600 },
-      );
-    }
-    for (const rule of rules) {
-      const result = await this.rateLimits.hit(manager, rule, now);
-      if (!result.allowed) return result;
-    }
-    const dayFull = await this.rateLimits.isExhausted(manager, perDay, now);
-    if (!dayFull.allowed) return dayFull;
-    // At most one send per resend interval per phone, whatever the purpose.
-    const resend = await this.rateLimits.hit(
-      manager,
-      { bucket: `sms:phone-resend:${request.phone}`, limit: 1, windowSeconds: this.limits.resendSeconds },
-      now,
-    );
-    if (!resend.allowed) return resend;
-    const day = await this.rateLimits.hit(manager, perDay, now);
-    return day.allowed ? null : day;
-  }
-
-  private failureRule(phone: string): RateLimitRule {
-    return { bucket: `sms:phone-failures:${phone}`, limit: this.limits.phoneFailuresPerHour, windowSeconds: 3600 };
   }
 }
 

@@ -21,3 +21,9 @@ export class SmsDeliveryError extends Error {
     this.name = 'SmsDeliveryError';
   }
 }
+
+/**
+ * The sandbox's sender (console and outbox), provided only in sandbox mode, so that the production
+ * SMS path never imports the sandbox.
+ */
+export const SANDBOX_SMS_SENDER = Symbol('SANDBOX_SMS_SENDER');

@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config.service';
 import { RateLimits } from '../../database/rate-limits';
-import { SmsOutbox } from '../../sandbox/sms-outbox';
 import { AliyunSmsSender } from './aliyun-sms.sender';
-import { ConsoleSmsSender } from './console-sms.sender';
 import { SmsCodeEntity } from './sms-code.entity';
+import { SmsBudgetsService } from './sms-budgets.service';
 import { SmsCodesService } from './sms-codes.service';
-import { SmsSender } from './sms-sender';
+import { SANDBOX_SMS_SENDER, SmsSender } from './sms-sender';
 import { TencentSmsSender } from './tencent-sms.sender';
 import { WebhookSmsSender } from './webhook-sms.sender';
 
@@ -16,16 +14,20 @@ import { WebhookSmsSender } from './webhook-sms.sender';
 @Module({
   imports: [TypeOrmModule.forFeature([SmsCodeEntity])],
   providers: [
+    // Still the per-minute budget of the WeChat token refresh job (src/wechat); SMS limits use HitCounter.
     RateLimits,
+    SmsBudgetsService,
     SmsCodesService,
     {
       provide: SmsSender,
-      inject: [AppConfig, Clock, SmsOutbox],
-      useFactory: (config: AppConfig, clock: Clock, outbox: SmsOutbox): SmsSender => {
+      inject: [AppConfig, { token: SANDBOX_SMS_SENDER, optional: true }],
+      useFactory: (config: AppConfig, sandboxSender: SmsSender | undefined): SmsSender => {
         const sms = config.get('sms');
         switch (sms.provider) {
           case 'console':
-            return new ConsoleSmsSender(outbox, clock, sms.consoleLogCodes);
+            // Configuration refuses `console` in production; the sandbox provides this sender.
+            if (!sandboxSender) throw new Error('SMS_PROVIDER=console exists only in sandbox mode');
+            return sandboxSender;
           case 'webhook':
             return new WebhookSmsSender(sms.webhook!.url, sms.webhook!.secret);
           case 'tencent':

@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { Clock } from '../../common/clock';
-import { maskPhone } from '../../common/mask';
-import { SmsOutbox } from '../../sandbox/sms-outbox';
-import { SmsMessage, SmsSender } from './sms-sender';
+import { Clock } from '../common/clock';
+import { maskPhone } from '../common/mask';
+import { SmsMessage, SmsSender } from '../users/sms/sms-sender';
+import { SmsOutbox } from './sms-outbox';
 
 /**
  * Sandbox delivery: the code goes to the sandbox outbox (GET /sandbox/sms/outbox) and, unless

@@ -1,0 +1,22 @@
+import { describeSharedLimits } from '../support/shared-limits-cases';
+import { startTestApp } from '../support/test-app';
+
+// Issue 11 defect 7 and issue 12: limits live in the database (rate_limit_hits), so instances share
+// them. On MySQL/MariaDB (npm run test:mysql) these are two apps with their own pools on one
+// database. An embedded SQLite file serves one process, so there both "instances" are one app and
+// this only checks the rules; test/redis runs two real apps on two SQLite files sharing Redis.
+describeSharedLimits('the database', async (env) => {
+  const a = await startTestApp({ env });
+  const b =
+    a.database.dialect === 'mysql'
+      ? await startTestApp({ env, override: (c) => ({ ...a.config, dataDir: c.dataDir }) })
+      : a;
+  return {
+    a,
+    b,
+    close: async () => {
+      if (b !== a) await b.close();
+      await a.close();
+    },
+  };
+});
