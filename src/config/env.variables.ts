@@ -19,6 +19,12 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     sensitive: true,
   },
   { name: 'DATABASE_POOL_SIZE', description: 'MySQL connection pool size (default 10)' },
+  {
+    name: 'DATABASE_RETRY_ATTEMPTS',
+    description: 'tries of a transaction that lost a deadlock or a cluster certification (default 10)',
+  },
+  { name: 'DATABASE_RETRY_BASE_MS', description: 'first retry backoff in ms, doubled per try, jittered (default 10)' },
+  { name: 'DATABASE_RETRY_MAX_MS', description: 'longest retry backoff in ms (default 500)' },
   { name: 'WECHAT_APPS', description: 'one or more appId:appSecret pairs, comma-separated', sensitive: true },
   { name: 'WECHAT_APP_ID', description: 'the single-app shorthand: the AppID' },
   { name: 'WECHAT_APP_SECRET', description: 'the single-app shorthand: the AppSecret', sensitive: true },
