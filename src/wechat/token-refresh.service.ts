@@ -19,6 +19,8 @@ const BUDGET_BUCKET = 'wechat:refresh-budget';
 // The per-minute budget is split over this many counter rows, so that instances on different nodes
 // of a multi-primary cluster rarely write the same row (a hot row loses certifications there).
 const BUDGET_SHARDS = 16;
+// Grants leased per claim transaction.
+const CLAIM_CHUNK = 25;
 
 export interface RefreshRunReport {
   at: Date;
@@ -166,19 +168,33 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
   }
 
   /**
-   * Leases up to one batch of due grants with one conditional UPDATE, then reads back what it won.
-   * Candidates are taken from a random point of the (random) id space onwards, wrapping around, so
-   * that instances claiming at the same time pick different grants; on one MySQL server SKIP LOCKED
-   * also steps over rows another claim is taking. (Every due grant is within the refresh window, so
-   * the order among them does not matter.) The whole claim is one transaction: on a cluster, a claim
-   * that still collides loses its certification and is run again by Database.transaction.
+   * Leases up to one batch of due grants, CLAIM_CHUNK at a time: each chunk is one conditional
+   * UPDATE in its own transaction. Candidates are taken from a random point of the (random) id space
+   * onwards, wrapping around, so that instances claiming at the same time pick different grants; on
+   * one MySQL server SKIP LOCKED also steps over rows another claim is taking. (Every due grant is in
+   * the refresh window, so their order does not matter.) On a multi-primary cluster a chunk that
+   * still collides with another node's claim loses its certification and is run again whole, from a
+   * new random point, by Database.transaction; small chunks keep such collisions rare and cheap.
    */
   private async claim(token: string): Promise<WechatGrantEntity[]> {
+    let leased = 0;
+    while (leased < this.settings.batch && !this.stopping) {
+      const won = await this.claimChunk(token, Math.min(CLAIM_CHUNK, this.settings.batch - leased));
+      if (won === 0) break;
+      leased += won;
+    }
+    if (leased === 0) return [];
+    return this.database.transaction((manager) =>
+      manager.getRepository(WechatGrantEntity).find({ where: { leaseOwner: token } }),
+    );
+  }
+
+  private async claimChunk(token: string, size: number): Promise<number> {
     const now = this.clock.now();
     const due = new Date(now.getTime() + this.settings.windowSeconds * 1000);
     const leaseUntil = new Date(now.getTime() + this.settings.leaseSeconds * 1000);
-    const pivot = randomUUID();
     return this.database.transaction(async (manager) => {
+      const pivot = randomUUID();
       const grants = manager.getRepository(WechatGrantEntity);
       const pick = async (range: string, limit: number): Promise<{ id: string }[]> => {
         const query = grants
@@ -193,12 +209,10 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
         if (this.database.dialect === 'mysql') query.setLock('pessimistic_write').setOnLocked('skip_locked');
         return query.getRawMany<{ id: string }>();
       };
-      const candidates = await pick('g.id >= :pivot', this.settings.batch);
-      if (candidates.length < this.settings.batch) {
-        candidates.push(...(await pick('g.id < :pivot', this.settings.batch - candidates.length)));
-      }
-      if (candidates.length === 0) return [];
-      await grants
+      const candidates = await pick('g.id >= :pivot', size);
+      if (candidates.length < size) candidates.push(...(await pick('g.id < :pivot', size - candidates.length)));
+      if (candidates.length === 0) return 0;
+      const result = await grants
         .createQueryBuilder()
         .update()
         .set({ leaseOwner: token, leaseExpiresAt: leaseUntil })
@@ -206,7 +220,7 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
         .andWhere('(lease_expires_at IS NULL OR lease_expires_at <= :now)', { now })
         .andWhere("status = 'active'")
         .execute();
-      return grants.find({ where: { leaseOwner: token } });
+      return result.affected ?? 0;
     });
   }
 

@@ -135,13 +135,22 @@ export interface Instance extends TestApp {
   node: number;
 }
 
+let sharedDataDir: string | undefined;
+afterAll(() => {
+  if (sharedDataDir) rmSync(sharedDataDir, { recursive: true, force: true });
+  sharedDataDir = undefined;
+});
+
 /** One service instance in this process, on the given node of the cluster database. */
 export async function startInstance(
   db: ClusterDatabase,
   node: number,
   env: Record<string, string> = {},
 ): Promise<Instance> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wl-galera-app-'));
+  // Every instance shares one data dir, hence one set of sandbox keys (token encryption, session
+  // signing), as instances of one deployment share TOKEN_ENCRYPTION_KEYS and SESSION_SIGNING_KEY.
+  sharedDataDir ??= mkdtempSync(join(tmpdir(), 'wl-galera-app-'));
+  const dataDir = sharedDataDir;
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -181,7 +190,6 @@ export async function startInstance(
     },
     close: async () => {
       await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

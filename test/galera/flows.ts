@@ -103,28 +103,35 @@ export async function refreshSession(tally: Tally, on: Instance, refreshToken: s
   return res.body.data?.refreshSession.refreshToken ?? null;
 }
 
-/** `count` WeChat grants, exchanged at the fake over HTTP and stored through `through`. */
-export async function makeGrants(fake: FakeWechatServer, through: Instance, count: number, parallel = 12): Promise<void> {
+/** `count` WeChat grants, exchanged at the fake over HTTP and stored through `through`, 50 per transaction. */
+export async function makeGrants(fake: FakeWechatServer, through: Instance, count: number, parallel = 16): Promise<void> {
   const base = fake['server']!.address() as { port: number };
   const identities = through.app.get(IdentitiesService);
   const database = through.app.get(Database);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const person = `grant-${process.pid}-${next++}`;
-      const { code } = fake.authorize({ appid: SANDBOX_WECHAT_APP.appId, person });
-      const res = await fetch(
-        `http://127.0.0.1:${base.port}/sns/oauth2/access_token?appid=${SANDBOX_WECHAT_APP.appId}&secret=${SANDBOX_WECHAT_APP.secret}&code=${code}&grant_type=authorization_code`,
-      );
-      const body = (await res.json()) as {
-        access_token: string;
-        refresh_token: string;
-        openid: string;
-        unionid: string;
-        expires_in: number;
-      };
-      await database.transaction((m) =>
-        identities.upsert(
+  const exchange = async (i: number) => {
+    const person = `grant-${process.pid}-${i}`;
+    const { code } = fake.authorize({ appid: SANDBOX_WECHAT_APP.appId, person });
+    const res = await fetch(
+      `http://127.0.0.1:${base.port}/sns/oauth2/access_token?appid=${SANDBOX_WECHAT_APP.appId}&secret=${SANDBOX_WECHAT_APP.secret}&code=${code}&grant_type=authorization_code`,
+    );
+    const body = (await res.json()) as {
+      access_token: string;
+      refresh_token: string;
+      openid: string;
+      unionid: string;
+      expires_in: number;
+    };
+    return { person, body };
+  };
+  for (let start = 0; start < count; start += 50) {
+    const slice = Array.from({ length: Math.min(50, count - start) }, (_, k) => start + k);
+    const exchanged: Awaited<ReturnType<typeof exchange>>[] = [];
+    for (let k = 0; k < slice.length; k += parallel) {
+      exchanged.push(...(await Promise.all(slice.slice(k, k + parallel).map(exchange))));
+    }
+    await database.transaction(async (m) => {
+      for (const { person, body } of exchanged) {
+        await identities.upsert(
           m,
           SANDBOX_WECHAT_APP.appId,
           {
@@ -136,9 +143,8 @@ export async function makeGrants(fake: FakeWechatServer, through: Instance, coun
             scope: 'snsapi_userinfo',
           },
           { openid: body.openid, unionid: body.unionid, nickname: person, avatarUrl: '', language: 'zh_CN', sex: 0 },
-        ),
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, worker));
+        );
+      }
+    });
+  }
 }
