@@ -9,6 +9,7 @@
 #   scripts/galera-cluster.sh kill N           SIGKILL node N (a crash)
 #   scripts/galera-cluster.sh rejoin N         restart a killed node; it recovers its position and joins by IST
 #   scripts/galera-cluster.sh url N [db]       the DATABASE_URL of node N
+#   scripts/galera-cluster.sh server N         the server URL of node N (no database)
 #   scripts/galera-cluster.sh sql N "SQL"      run SQL on node N
 #
 # Env: GALERA_TMP (data dir; default /tmp/wl-galera-$UID), GALERA_PORT (client port of node 1,
@@ -177,6 +178,7 @@ case "${1:-}" in
   kill) kill_node "$2" ;;
   rejoin) rejoin "$2" ;;
   url) url "$2" "${3:-}" ;;
+  server) echo "mariadb://root@127.0.0.1:$(client_port "$2")" ;;
   sql) q "$2" "$3" ;;
-  *) echo "usage: $0 start|stop|status|kill N|rejoin N|url N [db]|sql N SQL" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|kill N|rejoin N|url N [db]|server N|sql N SQL" >&2; exit 2 ;;
 esac
