@@ -69,6 +69,8 @@ interface DriverErrorShape {
   cause?: unknown;
   message?: unknown;
   sqlMessage?: unknown;
+  /** Apollo's NonErrorThrown: mysql2 rejects a failed pool connect with a plain object. */
+  thrownValue?: unknown;
 }
 
 export function classifyDatabaseError(error: unknown): DatabaseErrorKind {
@@ -83,7 +85,7 @@ export function classifyDatabaseError(error: unknown): DatabaseErrorKind {
     }
     const message = typeof candidate.sqlMessage === 'string' ? candidate.sqlMessage : candidate.message;
     if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return 'unavailable';
-    current = candidate.driverError ?? candidate.cause;
+    current = candidate.driverError ?? candidate.cause ?? candidate.thrownValue;
   }
   return 'other';
 }

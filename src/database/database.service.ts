@@ -41,7 +41,10 @@ export class Database {
   private readonly retry: DatabaseRetrySettings;
   readonly stats: TransactionRetryStats = { conflictRetries: 0, unavailableRetries: 0, exhausted: 0 };
 
-  constructor(@InjectDataSource() readonly dataSource: DataSource, @Optional() config?: AppConfig) {
+  constructor(
+    @InjectDataSource() readonly dataSource: DataSource,
+    @Optional() config?: AppConfig,
+  ) {
     this.serialize = !isMysqlFamily(dataSource.options.type);
     this.retry = config?.get('databaseRetry') ?? DEFAULT_RETRY;
   }
@@ -78,7 +81,9 @@ export class Database {
         const again =
           kind === 'conflict'
             ? attempt < this.retry.attempts
-            : kind === 'unavailable' && !phase.committing && attempt < Math.min(UNAVAILABLE_ATTEMPTS, this.retry.attempts);
+            : kind === 'unavailable' &&
+              !phase.committing &&
+              attempt < Math.min(UNAVAILABLE_ATTEMPTS, this.retry.attempts);
         if (!again) {
           if (kind === 'conflict') {
             this.stats.exhausted += 1;

@@ -41,7 +41,10 @@ function withDatabase(serverUrl: string, name: string): string {
   return url.toString().replace(/^mysql:/, serverUrl.match(/^(mysql|mariadb):/)![1] + ':');
 }
 
-async function onServer<T>(serverUrl: string, work: (conn: Awaited<ReturnType<typeof createConnection>>) => Promise<T>) {
+async function onServer<T>(
+  serverUrl: string,
+  work: (conn: Awaited<ReturnType<typeof createConnection>>) => Promise<T>,
+) {
   const url = new URL(serverUrl.replace(/^mariadb:/, 'mysql:'));
   url.pathname = '';
   const conn = await createConnection({ uri: url.toString(), connectTimeout: 3000 });
@@ -63,7 +66,9 @@ export interface ClusterDatabase {
 export async function freshDatabase(): Promise<ClusterDatabase> {
   const urls = nodeUrls();
   const name = `wl_galera_${randomBytes(5).toString('hex')}`;
-  await onServer(urls[0], (c) => c.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`));
+  await onServer(urls[0], (c) =>
+    c.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`),
+  );
   return {
     name,
     url: (node) => withDatabase(urls[node], name),
@@ -126,7 +131,8 @@ export async function compareNodes(db: ClusterDatabase, nodes: number[]): Promis
   const differences: string[] = [];
   for (const table of TABLES) {
     const values = nodes.map((n) => sums[n][table]);
-    if (new Set(values).size > 1) differences.push(`${table}: ${nodes.map((n, i) => `node${n + 1}=${values[i]}`).join(' ')}`);
+    if (new Set(values).size > 1)
+      differences.push(`${table}: ${nodes.map((n, i) => `node${n + 1}=${values[i]}`).join(' ')}`);
   }
   return differences;
 }

@@ -90,7 +90,11 @@ describe('the refresh job on two nodes', () => {
           `transaction retries ${JSON.stringify(stats)}`,
       );
       if (failed > 0) {
-        const errors = await queryNode(db, 0, 'SELECT last_error, COUNT(*) AS n FROM wechat_grants GROUP BY last_error');
+        const errors = await queryNode(
+          db,
+          0,
+          'SELECT last_error, COUNT(*) AS n FROM wechat_grants GROUP BY last_error',
+        );
         console.log(`grant errors: ${JSON.stringify(errors)}`);
       }
       expect({ refreshed, failed, rejected }).toEqual({ refreshed: 1000, failed: 0, rejected: 0 });
@@ -104,7 +108,17 @@ describe('the refresh job on two nodes', () => {
         );
         expect({ leased: Number(row.leased), stale: Number(row.stale) }).toEqual({ leased: 0, stale: 0 });
       }
-      await eventually(async () => expect(await compareNodes(db, nodeUrls().map((_, i) => i))).toEqual([]), 10_000, 500);
+      await eventually(
+        async () =>
+          expect(
+            await compareNodes(
+              db,
+              nodeUrls().map((_, i) => i),
+            ),
+          ).toEqual([]),
+        10_000,
+        500,
+      );
     } finally {
       await a.close();
       await b.close();
@@ -197,6 +211,16 @@ describe(`two instances on two nodes under ${LOAD_SECONDS} s of mixed load`, () 
     expect(refreshedGrants).toBeGreaterThan(0);
     expect(tally.count((op, result) => op === 'refreshPass' && result === 'rejected')).toBe(0);
     // And the nodes agree on every row once the load is over (appliers may still be catching up).
-    await eventually(async () => expect(await compareNodes(db, nodeUrls().map((_, i) => i))).toEqual([]), 10_000, 500);
+    await eventually(
+      async () =>
+        expect(
+          await compareNodes(
+            db,
+            nodeUrls().map((_, i) => i),
+          ),
+        ).toEqual([]),
+      10_000,
+      500,
+    );
   });
 });

@@ -79,7 +79,11 @@ export async function wechatFirstLogin(
   });
   tally.add('startWechatLogin', outcome(started));
   if (!started.body.data) return false;
-  const { code } = fake.authorize({ appid: SANDBOX_WECHAT_APP.appId, state: started.body.data.startWechatLogin.state, person });
+  const { code } = fake.authorize({
+    appid: SANDBOX_WECHAT_APP.appId,
+    state: started.body.data.startWechatLogin.state,
+    person,
+  });
   const res = await second.gql<WechatLoginData>(WECHAT_LOGIN, {
     input: { code, state: started.body.data.startWechatLogin.state, deviceId: person, appId: SANDBOX_WECHAT_APP.appId },
   });
@@ -104,7 +108,12 @@ export async function refreshSession(tally: Tally, on: Instance, refreshToken: s
 }
 
 /** `count` WeChat grants, exchanged at the fake over HTTP and stored through `through`, 50 per transaction. */
-export async function makeGrants(fake: FakeWechatServer, through: Instance, count: number, parallel = 16): Promise<void> {
+export async function makeGrants(
+  fake: FakeWechatServer,
+  through: Instance,
+  count: number,
+  parallel = 16,
+): Promise<void> {
   const base = fake['server']!.address() as { port: number };
   const identities = through.app.get(IdentitiesService);
   const database = through.app.get(Database);
