@@ -29,7 +29,8 @@ urls="$($cluster server 1),$($cluster server 2),$($cluster server 3)"
 step() { echo "== galera: $1 ($(($(date +%s) - started))s)"; }
 
 step "integration and e2e suites on node 1"
-TEST_DATABASE_URL="$($cluster url 1 wechat_login_galera)" npx jest test/e2e test/integration
+# Commits on a cluster are slower than on one server: a longer per-test timeout than npm test.
+TEST_DATABASE_URL="$($cluster url 1 wechat_login_galera)" npx jest --testTimeout=180000 test/e2e test/integration
 
 step "cross-node checks on nodes 1 and 2"
 GALERA_URLS="$urls" npx jest -c jest.galera.config.js test/galera/cross-node
