@@ -29,6 +29,14 @@ export interface EncryptionKey {
 export type DatabaseSettings =
   { type: 'sqlite'; path: string } | { type: 'mysql'; flavor: 'mysql' | 'mariadb'; url: string; poolSize: number };
 
+export interface DatabaseRetrySettings {
+  /** Tries in all, the first included. */
+  attempts: number;
+  /** Backoff before try n+1: a random wait up to min(maxMs, baseMs * 2^(n-1)). */
+  baseMs: number;
+  maxMs: number;
+}
+
 export interface SmsLimits {
   codeTtlSeconds: number;
   /** Hard: at most one code per phone this often, captcha or not. */
@@ -74,6 +82,8 @@ export interface AppConfigValues {
   dataDir: string;
   logLevel: string;
   database: DatabaseSettings;
+  /** Transactions that lost a deadlock or a cluster certification are run again (see Database). */
+  databaseRetry: DatabaseRetrySettings;
   wechat: {
     apps: WechatAppCredentials[];
     /** null: the in-process fake under /sandbox/wechat on this service's own port. */
@@ -278,6 +288,11 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     dataDir,
     logLevel,
     database,
+    databaseRetry: {
+      attempts: reader.int('DATABASE_RETRY_ATTEMPTS', 10, 1, 100),
+      baseMs: reader.int('DATABASE_RETRY_BASE_MS', 10, 1, 10_000),
+      maxMs: reader.int('DATABASE_RETRY_MAX_MS', 500, 1, 60_000),
+    },
     wechat: {
       apps,
       apiBase,

@@ -20,6 +20,12 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   },
   { name: 'DATABASE_POOL_SIZE', description: 'MySQL connection pool size (default 10)' },
   {
+    name: 'DATABASE_RETRY_ATTEMPTS',
+    description: 'tries of a transaction that lost a deadlock or a cluster certification (default 10)',
+  },
+  { name: 'DATABASE_RETRY_BASE_MS', description: 'first retry backoff in ms, doubled per try, jittered (default 10)' },
+  { name: 'DATABASE_RETRY_MAX_MS', description: 'longest retry backoff in ms (default 500)' },
+  {
     name: 'WECHAT_APPS',
     description: 'channel:appId:appSecret entries, comma-separated (channel app|mini_program|official_account|website; appId:appSecret means app)',
     sensitive: true,

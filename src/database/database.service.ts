@@ -1,24 +1,52 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import type { DatabaseRetrySettings } from '../config/app-config';
+import { AppConfig } from '../config/app-config.service';
 import { isMysqlFamily } from './data-source-options';
+import { classifyDatabaseError } from './database-errors';
 
-const DEADLOCK_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
-const MAX_ATTEMPTS = 3;
+const DEFAULT_RETRY: DatabaseRetrySettings = { attempts: 10, baseMs: 10, maxMs: 500 };
+// A lost connection before COMMIT is tried again on a fresh connection (behind a proxy, another
+// node), but only briefly: a node that is down stays down for longer than a request should wait.
+const UNAVAILABLE_ATTEMPTS = 3;
+
+/** Counters since boot, for metrics and the load test's figures. */
+export interface TransactionRetryStats {
+  /** Transactions run again after a deadlock / lock wait timeout / certification failure. */
+  conflictRetries: number;
+  /** Transactions run again after a lost connection or an unready node, before their COMMIT. */
+  unavailableRetries: number;
+  /** Transactions that still lost after every try. */
+  exhausted: number;
+}
 
 /**
  * The transaction helper. Every write goes through `transaction`, single statements included:
  * - on SQLite, TypeORM shares one connection, so two interleaved transactions would nest as
  *   savepoints of each other; here they queue instead;
- * - on MySQL, a transaction that lost a deadlock is run again (InnoDB rolled it back whole).
+ * - on MySQL / MariaDB, and on multi-primary clusters (Galera, Group Replication), a transaction that
+ *   lost a deadlock, a lock wait or a certification at COMMIT was rolled back whole by the server:
+ *   `work` is run again from the start, with jittered exponential backoff, up to
+ *   DATABASE_RETRY_ATTEMPTS tries. `work` must therefore only touch the database through `manager`
+ *   (no outbound HTTP, no SMS, no in-memory counters): a retry re-runs it whole, and only the
+ *   committed run counts. A connection lost during COMMIT is never retried (the commit may have
+ *   happened); it surfaces as "database unavailable".
  */
 @Injectable()
 export class Database {
+  private readonly logger = new Logger(Database.name);
   private queue: Promise<unknown> = Promise.resolve();
   private readonly serialize: boolean;
+  private readonly retry: DatabaseRetrySettings;
+  readonly stats: TransactionRetryStats = { conflictRetries: 0, unavailableRetries: 0, exhausted: 0 };
 
-  constructor(@InjectDataSource() readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() readonly dataSource: DataSource,
+    @Optional() config?: AppConfig,
+  ) {
     this.serialize = !isMysqlFamily(dataSource.options.type);
+    this.retry = config?.get('databaseRetry') ?? DEFAULT_RETRY;
   }
 
   get dialect(): 'mysql' | 'sqlite' {
@@ -26,7 +54,7 @@ export class Database {
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.serialize) return this.withDeadlockRetry(work);
+    if (!this.serialize) return this.withRetry(work);
     const run = this.queue.then(() => this.dataSource.transaction(work));
     this.queue = run.catch(() => undefined);
     return run;
@@ -34,26 +62,71 @@ export class Database {
 
   /** Resolves when the database answers within `timeoutMs`; rejects otherwise. */
   async ping(timeoutMs: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`database did not answer within ${timeoutMs}ms`)), timeoutMs);
-    });
-    try {
-      await Promise.race([this.dataSource.query('SELECT 1'), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(this.dataSource.query('SELECT 1'), timeoutMs);
   }
 
-  private async withDeadlockRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /** The backoff before try `attempt + 1`: full jitter over an exponential ceiling. */
+  backoffMs(attempt: number): number {
+    const ceiling = Math.min(this.retry.maxMs, this.retry.baseMs * 2 ** (attempt - 1));
+    return Math.round(Math.random() * ceiling);
+  }
+
+  private async withRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
+      const phase = { committing: false };
       try {
-        return await this.dataSource.transaction(work);
+        return await this.runOnce(work, phase);
       } catch (error) {
-        const code = (error as { code?: string; driverError?: { code?: string } }).driverError?.code;
-        if (attempt >= MAX_ATTEMPTS || !code || !DEADLOCK_CODES.has(code)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+        const kind = classifyDatabaseError(error);
+        const again =
+          kind === 'conflict'
+            ? attempt < this.retry.attempts
+            : kind === 'unavailable' &&
+              !phase.committing &&
+              attempt < Math.min(UNAVAILABLE_ATTEMPTS, this.retry.attempts);
+        if (!again) {
+          if (kind === 'conflict') {
+            this.stats.exhausted += 1;
+            this.logger.warn(`transaction lost ${attempt} times in a row (deadlock / certification); giving up`);
+          }
+          throw error;
+        }
+        if (kind === 'conflict') this.stats.conflictRetries += 1;
+        else this.stats.unavailableRetries += 1;
+        await sleep(this.backoffMs(attempt));
       }
     }
   }
+
+  private async runOnce<T>(work: (manager: EntityManager) => Promise<T>, phase: { committing: boolean }): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const result = await work(runner.manager);
+      phase.committing = true;
+      await runner.commitTransaction();
+      return result;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
+  }
+}
+
+export async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`database did not answer within ${timeoutMs}ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,7 +2,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { HttpException, Logger } from '@nestjs/common';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { currentRequestId } from '../common/request-context';
-import { isDatabaseUnavailable } from '../database/database-errors';
+import { isDatabaseUnavailable, isTransactionConflict } from '../database/database-errors';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode, errorPolicy } from '../errors/error-code';
 
@@ -59,7 +59,9 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
     }
   }
 
-  if (isDatabaseUnavailable(original)) {
+  // A lost connection, a cluster node out of quorum, or a transaction that kept losing deadlocks or
+  // certifications after every retry: the database cannot serve this now; never INTERNAL.
+  if (isDatabaseUnavailable(original) || isTransactionConflict(original)) {
     logger.warn(`database unavailable: ${describe(original)}`);
     return build(ErrorCode.SERVICE_UNAVAILABLE, errorPolicy(ErrorCode.SERVICE_UNAVAILABLE).message);
   }

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
@@ -17,6 +17,11 @@ const GRANT_DEAD = new Set([40030, 42002, 42007]);
 const BACKOFF_BASE_SECONDS = 60;
 const BACKOFF_MAX_SECONDS = 3600;
 const BUDGET_BUCKET = 'wechat:refresh-budget';
+// The per-minute budget is split over this many counter rows, so that instances on different nodes
+// of a multi-primary cluster rarely write the same row (a hot row loses certifications there).
+const BUDGET_SHARDS = 16;
+// Grants leased per claim transaction.
+const CLAIM_CHUNK = 25;
 
 export interface RefreshRunReport {
   at: Date;
@@ -49,6 +54,7 @@ type Outcome = 'refreshed' | 'failed' | 'reauth';
 export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TokenRefreshService.name);
   private readonly instanceId = `refresh-${randomUUID()}`;
+  private readonly homeShard = randomInt(0, BUDGET_SHARDS);
   private readonly settings: AppConfig['values']['tokenRefresh'];
   private running: Promise<RefreshRunReport> | null = null;
   private stopping = false;
@@ -123,23 +129,39 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
   private async pass(): Promise<RefreshRunReport> {
     const report: RefreshRunReport = { at: this.clock.now(), claimed: 0, refreshed: 0, failed: 0, reauthRequired: 0 };
     if (this.stopping) return report;
-    const claimed = await this.claim();
-    report.claimed = claimed.length;
-    const queue = [...claimed];
-    const worker = async (): Promise<void> => {
-      for (let grant = queue.shift(); grant; grant = queue.shift()) {
-        if (this.stopping || !(await this.takeBudget())) {
-          await this.release(grant.id);
-          continue;
+    const token = `${this.instanceId}:${randomUUID()}`.slice(0, 64);
+    try {
+      const claimed = await this.claim(token);
+      report.claimed = claimed.length;
+      const queue = [...claimed];
+      let budgetLeft = true;
+      // Each grant's failure stays with that grant: it is logged, counted, and its lease given back;
+      // the other workers carry on, and no worker outlives the pass.
+      const worker = async (): Promise<void> => {
+        for (let grant = queue.shift(); grant; grant = queue.shift()) {
+          try {
+            if (this.stopping || !budgetLeft || !(budgetLeft = await this.takeBudget())) {
+              await this.release(grant.id);
+              continue;
+            }
+            const outcome = await this.refreshOne(grant);
+            this.onOutcome?.(outcome);
+            if (outcome === 'refreshed') report.refreshed += 1;
+            else if (outcome === 'reauth') report.reauthRequired += 1;
+            else report.failed += 1;
+          } catch (error) {
+            report.failed += 1;
+            this.logger.error(`grant ${grant.id} not refreshed: ${describe(error)}`);
+            await this.release(grant.id).catch(() => undefined);
+          }
         }
-        const outcome = await this.refreshOne(grant);
-        this.onOutcome?.(outcome);
-        if (outcome === 'refreshed') report.refreshed += 1;
-        else if (outcome === 'reauth') report.reauthRequired += 1;
-        else report.failed += 1;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.settings.concurrency, claimed.length) }, worker));
+      };
+      await Promise.allSettled(Array.from({ length: Math.min(this.settings.concurrency, claimed.length) }, worker));
+    } finally {
+      // Whatever this pass still holds (a failed claim's commit, a release that failed) goes back now
+      // instead of staying leased for the whole lease time.
+      await this.releaseToken(token);
+    }
     this.lastRun = report;
     if (report.claimed > 0) {
       this.logger.log(
@@ -149,27 +171,54 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
     return report;
   }
 
-  /** Leases up to one batch of due grants with one conditional UPDATE, then reads back what it won. */
-  private async claim(): Promise<WechatGrantEntity[]> {
+  /**
+   * Leases up to one batch of due grants, CLAIM_CHUNK at a time: each chunk is one conditional
+   * UPDATE in its own transaction. Candidates are taken from a random point of the (random) id space
+   * onwards, wrapping around, so that instances claiming at the same time pick different grants; on
+   * one MySQL server SKIP LOCKED also steps over rows another claim is taking. (Every due grant is in
+   * the refresh window, so their order does not matter.) On a multi-primary cluster a chunk that
+   * still collides with another node's claim loses its certification and is run again whole, from a
+   * new random point, by Database.transaction; small chunks keep such collisions rare and cheap.
+   */
+  private async claim(token: string): Promise<WechatGrantEntity[]> {
+    let leased = 0;
+    while (leased < this.settings.batch && !this.stopping) {
+      const won = await this.claimChunk(token, Math.min(CLAIM_CHUNK, this.settings.batch - leased));
+      if (won === 0) break;
+      leased += won;
+    }
+    if (leased === 0) return [];
+    return this.database.transaction((manager) =>
+      manager.getRepository(WechatGrantEntity).find({ where: { leaseOwner: token } }),
+    );
+  }
+
+  private async claimChunk(token: string, size: number): Promise<number> {
     const now = this.clock.now();
     const due = new Date(now.getTime() + this.settings.windowSeconds * 1000);
     const leaseUntil = new Date(now.getTime() + this.settings.leaseSeconds * 1000);
-    const token = `${this.instanceId}:${randomUUID()}`.slice(0, 64);
     return this.database.transaction(async (manager) => {
+      const pivot = randomUUID();
       const grants = manager.getRepository(WechatGrantEntity);
-      const candidates = await grants
-        .createQueryBuilder('g')
-        .select('g.id', 'id')
-        .where("g.status = 'active' AND g.access_expires_at <= :due AND g.refresh_expires_at > :now", { due, now })
-        // Website grants are left to expire; identities without a grant (mini programs) have no row.
-        .andWhere("g.refresh_mode = 'auto'")
-        .andWhere('(g.next_attempt_at IS NULL OR g.next_attempt_at <= :now)', { now })
-        .andWhere('(g.lease_expires_at IS NULL OR g.lease_expires_at <= :now)', { now })
-        .orderBy('g.access_expires_at', 'ASC')
-        .limit(this.settings.batch)
-        .getRawMany<{ id: string }>();
-      if (candidates.length === 0) return [];
-      await grants
+      const pick = async (range: string, limit: number): Promise<{ id: string }[]> => {
+        const query = grants
+          .createQueryBuilder('g')
+          .select('g.id', 'id')
+          .where("g.status = 'active' AND g.access_expires_at <= :due AND g.refresh_expires_at > :now", { due, now })
+          // Website grants are left to expire; identities without a grant (mini programs) have no row.
+          .andWhere("g.refresh_mode = 'auto'")
+          .andWhere('(g.next_attempt_at IS NULL OR g.next_attempt_at <= :now)', { now })
+          .andWhere('(g.lease_expires_at IS NULL OR g.lease_expires_at <= :now)', { now })
+          .andWhere(range, { pivot })
+          .orderBy('g.id', 'ASC')
+          .limit(limit);
+        if (this.database.dialect === 'mysql') query.setLock('pessimistic_write').setOnLocked('skip_locked');
+        return query.getRawMany<{ id: string }>();
+      };
+      const candidates = await pick('g.id >= :pivot', size);
+      if (candidates.length < size) candidates.push(...(await pick('g.id < :pivot', size - candidates.length)));
+      if (candidates.length === 0) return 0;
+      const result = await grants
         .createQueryBuilder()
         .update()
         .set({ leaseOwner: token, leaseExpiresAt: leaseUntil })
@@ -177,7 +226,7 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
         .andWhere('(lease_expires_at IS NULL OR lease_expires_at <= :now)', { now })
         .andWhere("status = 'active'")
         .execute();
-      return grants.find({ where: { leaseOwner: token } });
+      return result.affected ?? 0;
     });
   }
 
@@ -241,15 +290,26 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
+  /**
+   * One unit of the per-minute budget shared by every instance. The budget is split over up to
+   * BUDGET_SHARDS counter rows whose limits add up to TOKEN_REFRESH_PER_MINUTE; an instance starts
+   * at a shard of its own and moves on to the next only when that one is full, so the total holds
+   * while instances seldom write the same row.
+   */
   private async takeBudget(): Promise<boolean> {
-    const result = await this.database.transaction((manager) =>
-      this.rateLimits.hit(
-        manager,
-        { bucket: BUDGET_BUCKET, limit: this.settings.perMinute, windowSeconds: 60 },
-        this.clock.now(),
-      ),
-    );
-    return result.allowed;
+    const perMinute = this.settings.perMinute;
+    const shards = Math.max(1, Math.min(BUDGET_SHARDS, perMinute));
+    const now = this.clock.now();
+    for (let step = 0; step < shards; step++) {
+      const shard = (this.homeShard + step) % shards;
+      const limit = Math.floor(perMinute / shards) + (shard < perMinute % shards ? 1 : 0);
+      const bucket = shards === 1 ? BUDGET_BUCKET : `${BUDGET_BUCKET}:${shard}`;
+      const result = await this.database.transaction((manager) =>
+        this.rateLimits.hit(manager, { bucket, limit, windowSeconds: 60 }, now),
+      );
+      if (result.allowed) return true;
+    }
+    return false;
   }
 
   private async finish(grant: WechatGrantEntity, changes: Partial<WechatGrantEntity>): Promise<void> {
@@ -272,6 +332,21 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
         .where('id = :grantId AND lease_owner LIKE :mine', { grantId, mine: `${this.instanceId}:%` })
         .execute(),
     );
+  }
+
+  private async releaseToken(token: string): Promise<void> {
+    try {
+      await this.database.transaction((manager) =>
+        manager
+          .createQueryBuilder()
+          .update(WechatGrantEntity)
+          .set({ leaseOwner: null, leaseExpiresAt: null })
+          .where('lease_owner = :token', { token })
+          .execute(),
+      );
+    } catch (error) {
+      this.logger.warn(`leases of a pass not released (they expire on their own): ${describe(error)}`);
+    }
   }
 
   private async releaseLeases(): Promise<void> {
