@@ -5,7 +5,7 @@ import { Roles } from '../sessions/access.decorator';
 import { CurrentCaller } from '../sessions/current-caller.decorator';
 import type { AuthenticatedCaller } from '../sessions/sessions.service';
 import { UserStatus } from '../users/models/user.model';
-import { ADMIN_ROLE } from '../users/users.service';
+import { ADMIN_ROLE } from '../users/user-roles';
 import { AdminService } from './admin.service';
 import { AdminUser, AdminUserPage, AuditEventPage, LoginStats, TokenRefreshStatus } from './models/admin.models';
 
@@ -91,7 +91,7 @@ class UserIdArgs {
   userId: string;
 }
 
-/** Every operation here is for admins only (the role comes from ADMIN_PHONES at login). */
+/** Every operation here is for admins only (the role comes from ADMIN_PHONES as it is now, on every call). */
 @Roles(ADMIN_ROLE)
 @Resolver()
 export class AdminResolver {

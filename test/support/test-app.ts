@@ -18,6 +18,8 @@ export interface TestApp {
   app: NestExpressApplication;
   config: AppConfigValues;
   database: TestDatabase;
+  /** Where the sandbox keys live: a restarted app given the same one verifies the same tokens. */
+  dataDir: string;
   /** Every log line the app wrote, raw. */
   logs: string[];
   http(): ReturnType<typeof request>;
@@ -26,19 +28,22 @@ export interface TestApp {
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
   ): Promise<GqlResponse<T>>;
-  close(): Promise<void>;
+  /** Stops the app and drops its database and keys, unless `keep` (a restart takes them over). */
+  close(keep?: boolean): Promise<void>;
 }
 
 export interface TestAppOptions {
   env?: Record<string, string>;
   /** Adjust the loaded configuration (e.g. mode: 'production' without real MySQL secrets). */
   override?: (config: AppConfigValues) => AppConfigValues;
+  /** Restart on the database and keys of an app closed with `close(true)`; this one drops them. */
+  reuse?: { database: TestDatabase; dataDir: string };
 }
 
 /** Boots the whole service on a fresh database, with its logs captured. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wl-data-'));
-  const database = await createTestDatabase();
+  const dataDir = options.reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'wl-data-'));
+  const database = options.reuse?.database ?? (await createTestDatabase());
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -66,6 +71,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     app,
     config,
     database,
+    dataDir,
     logs,
     http: () => request(server),
     gql: async (query, variables, headers = {}) => {
@@ -76,8 +82,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         .send({ query, variables });
       return { status: res.status, body: res.body, headers: res.headers as Record<string, string> };
     },
-    close: async () => {
+    close: async (keep = false) => {
       await app.close();
+      if (keep) return;
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
