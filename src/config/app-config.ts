@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ensureSandboxSecrets } from './sandbox-secrets';
@@ -6,6 +7,7 @@ import { SENSITIVE_VARIABLES } from './env.variables';
 
 export type AppMode = 'sandbox' | 'production';
 export type SmsProvider = 'console' | 'webhook' | 'tencent' | 'aliyun';
+export type TrustProxy = boolean | number | string[];
 
 export interface WechatAppCredentials {
   appId: string;
@@ -74,7 +76,8 @@ export interface AppConfigValues {
   };
   allowedPhoneRegions: string[];
   adminPhones: string[];
-  trustProxy: boolean | number | string;
+  /** Express's `trust proxy`: off, a hop count, or proxy addresses/CIDRs (`true`: sandbox only). */
+  trustProxy: TrustProxy;
   throttlePublicPerMinute: number;
   /** When set, /metrics answers only this bearer token. */
   metricsToken: string | null;
@@ -208,7 +211,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     sms,
     allowedPhoneRegions: regions,
     adminPhones,
-    trustProxy: readTrustProxy(reader, problems),
+    trustProxy: readTrustProxy(reader, production, problems),
     throttlePublicPerMinute: reader.int('THROTTLE_PUBLIC_PER_MINUTE', 600, 1, 1_000_000),
     metricsToken: reader.string('METRICS_TOKEN') ?? null,
     tokenRefresh: {
@@ -488,16 +491,41 @@ function readVerifyKeys(reader: EnvReader, problems: string[]): KeyObject[] {
   return keys;
 }
 
-function readTrustProxy(reader: EnvReader, problems: string[]): boolean | number | string {
+/**
+ * Whose X-Forwarded-For to believe: nobody (false), the last N hops, or named proxies. `true` would
+ * take the left-most address, which the client writes itself; production refuses it.
+ */
+function readTrustProxy(reader: EnvReader, production: boolean, problems: string[]): TrustProxy {
   const raw = reader.string('TRUST_PROXY');
   if (raw === undefined) return false;
   const lower = raw.toLowerCase();
-  if (['false', '0', 'no', 'off'].includes(lower)) return false;
-  if (['true', 'yes', 'on'].includes(lower)) return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  if (/^[0-9a-f.:/, ]+$|^(loopback|linklocal|uniquelocal)(,|$)/i.test(raw)) return raw;
-  problems.push('TRUST_PROXY: false, true, a hop count, or comma-separated proxy addresses/CIDRs');
+  if (['false', 'no', 'off'].includes(lower)) return false;
+  if (['true', 'yes', 'on'].includes(lower)) {
+    if (production) {
+      problems.push(
+        'TRUST_PROXY: true would let any client choose its own IP through X-Forwarded-For; give the number of proxies in front (e.g. 1) or their addresses/CIDRs',
+      );
+      return false;
+    }
+    return true;
+  }
+  if (/^\d+$/.test(raw)) return Number(raw) === 0 ? false : Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (entries.every(isProxyAddress)) return entries;
+  problems.push(
+    'TRUST_PROXY: false, a hop count, or comma-separated proxy addresses/CIDRs (loopback, 10.0.0.0/8, ...)',
+  );
   return false;
+}
+
+// What Express's trust proxy (proxy-addr) accepts: an address, address/prefix, or a named range.
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry.toLowerCase())) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 function readSchemaFile(reader: EnvReader, production: boolean, cwd: string): string | null {

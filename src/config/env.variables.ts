@@ -95,7 +95,10 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   },
   { name: 'ALLOWED_PHONE_REGIONS', description: 'ISO countries whose mobile numbers are accepted (default CN)' },
   { name: 'ADMIN_PHONES', description: 'E.164 phones that get the admin role when they log in' },
-  { name: 'TRUST_PROXY', description: 'false (default), true, a hop count, or proxy addresses/CIDRs' },
+  {
+    name: 'TRUST_PROXY',
+    description: 'false (default), the number of proxies in front, or their addresses/CIDRs (true: sandbox only)',
+  },
   { name: 'METRICS_TOKEN', description: 'if set, /metrics requires Authorization: Bearer <token>', sensitive: true },
   { name: 'GRAPHQL_MAX_DEPTH', description: 'maximum query depth (default 8)' },
   { name: 'GRAPHQL_MAX_ALIASES', description: 'maximum aliases per operation (default 15)' },
