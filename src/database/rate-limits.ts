@@ -52,6 +52,25 @@ export class RateLimits {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((reopensAt - now.getTime()) / 1000)) };
   }
 
+  /**
+   * Drops every counter kept for one subject (a phone at account deletion): buckets whose key ends
+   * with `:<subject>` or holds it as a middle segment (`<kind>:<subject>:<more>`).
+   */
+  async forgetSubject(manager: EntityManager, subject: string): Promise<number> {
+    // '!' escapes LIKE wildcards the same way on MySQL and SQLite (a backslash does not).
+    const escaped = subject.replace(/[!%_]/g, (c) => `!${c}`);
+    const result = await manager
+      .createQueryBuilder()
+      .delete()
+      .from('rate_limits')
+      .where("bucket LIKE :last ESCAPE '!' OR bucket LIKE :middle ESCAPE '!'", {
+        last: `%:${escaped}`,
+        middle: `%:${escaped}:%`,
+      })
+      .execute();
+    return result.affected ?? 0;
+  }
+
   /** Whether the bucket is full right now, without counting a hit. */
   async isExhausted(manager: EntityManager, rule: RateLimitRule, now: Date): Promise<RateLimitResult> {
     const existing = await this.read(manager, rule.bucket);

@@ -203,6 +203,16 @@ export class SessionsService {
     return live.length;
   }
 
+  /** Account deletion: every session row of the user forgets where and on what it was used. */
+  async erasePersonalData(manager: EntityManager, userId: string): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(SessionEntity)
+      .set({ ip: null, userAgent: null, deviceId: null })
+      .where('user_id = :userId', { userId })
+      .execute();
+  }
+
   /** A user ends one of their own sessions; someone else's id answers false, as an unknown one does. */
   async revokeOwn(userId: string, sessionId: string, reason: string): Promise<boolean> {
     return this.database.transaction(async (manager) => {

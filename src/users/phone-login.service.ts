@@ -5,6 +5,7 @@ import { RequestMeta } from '../common/request-meta';
 import { Platform } from '../common/enums';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
+import { RateLimits } from '../database/rate-limits';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { IssuedTokens, SessionsService } from '../sessions/sessions.service';
@@ -30,6 +31,7 @@ export class PhoneLoginService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    private readonly rateLimits: RateLimits,
     config: AppConfig,
   ) {
     this.regions = config.get('allowedPhoneRegions');
@@ -92,7 +94,11 @@ export class PhoneLoginService {
     return outcome;
   }
 
-  /** PIPL: sessions revoked, WeChat identities and grants removed, personal fields erased; the audit event stays. */
+  /**
+   * PIPL: sessions revoked and stripped of IP, user agent and device, WeChat identities and grants
+   * removed, personal fields erased, the phone's SMS codes and rate-limit counters dropped (they
+   * would otherwise keep the number for two more days); the audit event (masked phone) stays.
+   */
   async deleteAccount(userId: string, smsCode: string, meta: RequestMeta): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user || user.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
@@ -100,6 +106,14 @@ export class PhoneLoginService {
     await this.smsCodes.verify(user.phone, 'DELETE_ACCOUNT', smsCode);
     await this.database.transaction(async (manager) => {
       const sessions = await this.sessions.revokeAllForUser(manager, userId, 'account-deleted');
+      await this.sessions.erasePersonalData(manager, userId);
+      await manager
+        .createQueryBuilder()
+        .delete()
+        .from('sms_codes')
+        .where('phone = :phone', { phone: user.phone })
+        .execute();
+      await this.rateLimits.forgetSubject(manager, user.phone!);
       await manager
         .createQueryBuilder()
         .delete()
