@@ -39,7 +39,12 @@ describe('configuration', () => {
     const config = loadAppConfig({ DATA_DIR: dir });
     expect(config.mode).toBe('sandbox');
     expect(config.port).toBe(3000);
-    expect(config.database).toEqual({ type: 'sqlite', path: join(dir, 'wechat-login.sqlite') });
+    expect(config.database).toEqual({
+      type: 'sqlite',
+      path: join(dir, 'wechat-login.sqlite'),
+      queryTimeoutMs: 5000,
+      acquireTimeoutMs: 3000,
+    });
     expect(config.wechat.apps).toEqual([SANDBOX_WECHAT_APP]);
     expect(config.wechat.apiBase).toBeNull();
     expect(config.sms.provider).toBe('console');

@@ -19,8 +19,14 @@ export interface EncryptionKey {
   key: Buffer;
 }
 
-export type DatabaseSettings =
-  { type: 'sqlite'; path: string } | { type: 'mysql'; flavor: 'mysql' | 'mariadb'; url: string; poolSize: number };
+/** How long one query, and one wait for a connection (a pool checkout, or SQLite's queue), may take. */
+export interface DatabaseBounds {
+  queryTimeoutMs: number;
+  acquireTimeoutMs: number;
+}
+
+export type DatabaseSettings = DatabaseBounds &
+  ({ type: 'sqlite'; path: string } | { type: 'mysql'; flavor: 'mysql' | 'mariadb'; url: string; poolSize: number });
 
 export interface SmsLimits {
   codeTtlSeconds: number;
@@ -318,25 +324,33 @@ function safeUrl(raw: string): URL | null {
 function readDatabase(reader: EnvReader, production: boolean, dataDir: string, problems: string[]): DatabaseSettings {
   const raw = reader.string('DATABASE_URL');
   const poolSize = reader.int('DATABASE_POOL_SIZE', 10, 1, 500);
+  const bounds: DatabaseBounds = {
+    queryTimeoutMs: reader.int('DATABASE_QUERY_TIMEOUT_MS', 5000, 100, 600_000),
+    acquireTimeoutMs: reader.int('DATABASE_ACQUIRE_TIMEOUT_MS', 3000, 100, 600_000),
+  };
   if (raw === undefined) {
     if (production) problems.push('DATABASE_URL: required in production (mysql://user:password@host:3306/database)');
-    return { type: 'sqlite', path: resolve(dataDir, 'wechat-login.sqlite') };
+    return { ...bounds, type: 'sqlite', path: resolve(dataDir, 'wechat-login.sqlite') };
   }
   if (/^(mysql|mariadb):\/\//i.test(raw)) {
     const url = safeUrl(raw);
     if (!url || url.pathname.length < 2) {
       problems.push('DATABASE_URL: mysql://user:password@host:3306/database, with the database name');
     }
-    return { type: 'mysql', flavor: /^mariadb:/i.test(raw) ? 'mariadb' : 'mysql', url: raw, poolSize };
+    return { ...bounds, type: 'mysql', flavor: /^mariadb:/i.test(raw) ? 'mariadb' : 'mysql', url: raw, poolSize };
   }
   if (/^sqlite:/i.test(raw)) {
     if (production) problems.push('DATABASE_URL: production runs on MySQL (mysql://...), not SQLite');
     const path = raw.replace(/^sqlite:(\/\/)?/i, '');
     if (path === '') problems.push('DATABASE_URL: sqlite:<file path> or sqlite::memory:');
-    return { type: 'sqlite', path: path === ':memory:' || isAbsolute(path) ? path : resolve(dataDir, '..', path) };
+    return {
+      ...bounds,
+      type: 'sqlite',
+      path: path === ':memory:' || isAbsolute(path) ? path : resolve(dataDir, '..', path),
+    };
   }
   problems.push('DATABASE_URL: must start with mysql:// (or sqlite: outside production)');
-  return { type: 'sqlite', path: resolve(dataDir, 'wechat-login.sqlite') };
+  return { ...bounds, type: 'sqlite', path: resolve(dataDir, 'wechat-login.sqlite') };
 }
 
 function readWechatApps(reader: EnvReader, production: boolean, problems: string[]): WechatAppCredentials[] {

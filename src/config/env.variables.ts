@@ -19,6 +19,14 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     sensitive: true,
   },
   { name: 'DATABASE_POOL_SIZE', description: 'MySQL connection pool size (default 10)' },
+  {
+    name: 'DATABASE_QUERY_TIMEOUT_MS',
+    description: 'longest a query may take; then SERVICE_UNAVAILABLE (default 5000; SQLite: busy wait)',
+  },
+  {
+    name: 'DATABASE_ACQUIRE_TIMEOUT_MS',
+    description: 'longest wait for a database connection; then SERVICE_UNAVAILABLE (default 3000)',
+  },
   { name: 'WECHAT_APPS', description: 'one or more appId:appSecret pairs, comma-separated', sensitive: true },
   { name: 'WECHAT_APP_ID', description: 'the single-app shorthand: the AppID' },
   { name: 'WECHAT_APP_SECRET', description: 'the single-app shorthand: the AppSecret', sensitive: true },

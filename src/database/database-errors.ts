@@ -1,3 +1,13 @@
+/** A query or a wait for a connection outlived its bound (DATABASE_QUERY_TIMEOUT_MS, DATABASE_ACQUIRE_TIMEOUT_MS). */
+export class DatabaseTimeoutError extends Error {
+  readonly code = 'DATABASE_TIMEOUT';
+
+  constructor(what: 'checkout' | 'queue', timeoutMs: number) {
+    super(`no database connection within ${timeoutMs} ms (${what})`);
+    this.name = 'DatabaseTimeoutError';
+  }
+}
+
 // Driver error codes that mean "the database cannot be reached right now", as opposed to a bad query.
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -8,6 +18,7 @@ const UNAVAILABLE_CODES = new Set([
   'EPIPE',
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
+  'DATABASE_TIMEOUT',
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
   'ER_SERVER_OFFLINE_MODE',

@@ -1,10 +1,14 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config.service';
 import { isMysqlFamily } from './data-source-options';
+import { DatabaseTimeoutError } from './database-errors';
+import { boundPoolCheckout } from './query-bounds';
 
 const DEADLOCK_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 const MAX_ATTEMPTS = 3;
+const DEFAULT_ACQUIRE_TIMEOUT_MS = 3000;
 
 /**
  * The transaction helper. Every write goes through `transaction`, single statements included:
@@ -16,9 +20,15 @@ const MAX_ATTEMPTS = 3;
 export class Database {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly serialize: boolean;
+  private readonly acquireTimeoutMs: number;
 
-  constructor(@InjectDataSource() readonly dataSource: DataSource) {
+  constructor(
+    @InjectDataSource() readonly dataSource: DataSource,
+    @Optional() config?: AppConfig,
+  ) {
     this.serialize = !isMysqlFamily(dataSource.options.type);
+    this.acquireTimeoutMs = config?.get('database').acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
+    boundPoolCheckout(dataSource, this.acquireTimeoutMs);
   }
 
   get dialect(): 'mysql' | 'sqlite' {
@@ -27,9 +37,21 @@ export class Database {
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (!this.serialize) return this.withDeadlockRetry(work);
-    const run = this.queue.then(() => this.dataSource.transaction(work));
+    // SQLite's queue is its pool: a turn not reached within the bound is given up (and skipped).
+    let gaveUp = false;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        gaveUp = true;
+        reject(new DatabaseTimeoutError('queue', this.acquireTimeoutMs));
+      }, this.acquireTimeoutMs);
+    });
+    const run = this.queue.then(() => {
+      clearTimeout(timer);
+      return gaveUp ? (undefined as T) : this.dataSource.transaction(work);
+    });
     this.queue = run.catch(() => undefined);
-    return run;
+    return Promise.race([run, waited]);
   }
 
   /** Resolves when the database answers within `timeoutMs`; rejects otherwise. */

@@ -222,7 +222,7 @@ describe('token refresh job', () => {
     } finally {
       await second?.close();
     }
-  }, 300_000); // 1,000 logins and refreshes on a shared 2-core machine: a bound, not a timing assertion
+  }, 600_000); // 1,000 logins and refreshes on a shared 2-core machine: a bound, not a timing assertion
 });
 
 describe('token refresh job at shutdown', () => {
