@@ -104,6 +104,8 @@ export interface AppConfigValues {
     schemaFile: string | null;
   };
   httpBodyLimit: string;
+  /** At SIGTERM, how long readiness is red while requests are still served. */
+  shutdownDrainMs: number;
 }
 
 export class ConfigError extends Error {
@@ -237,6 +239,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
       schemaFile: readSchemaFile(reader, production, cwd),
     },
     httpBodyLimit: reader.string('HTTP_BODY_LIMIT') ?? '64kb',
+    shutdownDrainMs: reader.int('SHUTDOWN_DRAIN_MS', 5000, 0, 120_000),
   };
   if (!/^\d+(b|kb|mb)$/i.test(config.httpBodyLimit)) {
     problems.push('HTTP_BODY_LIMIT: a size such as 64kb or 1mb');
@@ -255,7 +258,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
 export function describeEnvironment(env: Env = process.env): string[] {
   return Object.keys(env)
     .filter((name) =>
-      /^(APP_|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$|DATABASE_|WECHAT_|TOKEN_|SESSION_|SMS_|TENCENT_|ALIYUN_|ALLOWED_|ADMIN_|TRUST_|GRAPHQL_|HTTP_)/.test(
+      /^(APP_|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$|DATABASE_|WECHAT_|TOKEN_|SESSION_|SMS_|TENCENT_|ALIYUN_|ALLOWED_|ADMIN_|TRUST_|GRAPHQL_|HTTP_|SHUTDOWN_)/.test(
         name,
       ),
     )

@@ -117,6 +117,10 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     description: 'write the schema SDL here at boot (default schema.gql outside production)',
   },
   { name: 'HTTP_BODY_LIMIT', description: 'largest request body accepted (default 64kb)' },
+  {
+    name: 'SHUTDOWN_DRAIN_MS',
+    description: 'at SIGTERM, readiness is red this long before the listener closes (default 5000)',
+  },
 ];
 
 export const SENSITIVE_VARIABLES = new Set(ENV_VARIABLES.filter((v) => v.sensitive).map((v) => v.name));

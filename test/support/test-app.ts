@@ -59,6 +59,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       GRAPHQL_SCHEMA_FILE: 'off',
       // Tests run refresh passes themselves (TokenRefreshService.runOnce), never on a timer.
       TOKEN_REFRESH_ENABLED: 'false',
+      // No drain delay at shutdown unless a test sets one.
+      SHUTDOWN_DRAIN_MS: '0',
       ...options.env,
     },
     dataDir,
