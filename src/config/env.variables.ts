@@ -102,7 +102,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     description: "a claimed grant is another instance's again after this long (default 120)",
   },
   { name: 'ALLOWED_PHONE_REGIONS', description: 'ISO countries whose mobile numbers are accepted (default CN)' },
-  { name: 'ADMIN_PHONES', description: 'E.164 phones that get the admin role when they log in' },
+  { name: 'ADMIN_PHONES', description: 'E.164 phones that hold the admin role (checked on every request)' },
   {
     name: 'TRUST_PROXY',
     description: 'false (default), the number of proxies in front, or their addresses/CIDRs (true: sandbox only)',
