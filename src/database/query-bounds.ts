@@ -31,8 +31,9 @@ export class DropTimedOutConnections implements EntitySubscriberInterface {
  * up goes straight back to the pool.
  */
 export function boundPoolCheckout(dataSource: DataSource, timeoutMs: number): void {
-  const pool = (dataSource.driver as unknown as { pool?: { getConnection: GetConnection } }).pool;
-  if (!pool) return;
+  const pool = (dataSource.driver as unknown as { pool?: { getConnection: GetConnection; bounded?: boolean } }).pool;
+  if (!pool || pool.bounded) return;
+  pool.bounded = true;
   const getConnection = pool.getConnection.bind(pool);
   pool.getConnection = (callback) => {
     let settled = false;
