@@ -43,7 +43,7 @@ describe('configuration', () => {
       type: 'sqlite',
       path: join(dir, 'wechat-login.sqlite'),
       queryTimeoutMs: 5000,
-      acquireTimeoutMs: 3000,
+      acquireTimeoutMs: 5000,
     });
     expect(config.wechat.apps).toEqual([SANDBOX_WECHAT_APP]);
     expect(config.wechat.apiBase).toBeNull();

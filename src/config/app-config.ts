@@ -329,7 +329,7 @@ function readDatabase(reader: EnvReader, production: boolean, dataDir: string, p
   const poolSize = reader.int('DATABASE_POOL_SIZE', 10, 1, 500);
   const bounds: DatabaseBounds = {
     queryTimeoutMs: reader.int('DATABASE_QUERY_TIMEOUT_MS', 5000, 100, 600_000),
-    acquireTimeoutMs: reader.int('DATABASE_ACQUIRE_TIMEOUT_MS', 3000, 100, 600_000),
+    acquireTimeoutMs: reader.int('DATABASE_ACQUIRE_TIMEOUT_MS', 5000, 100, 600_000),
   };
   if (raw === undefined) {
     if (production) problems.push('DATABASE_URL: required in production (mysql://user:password@host:3306/database)');

@@ -25,7 +25,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   },
   {
     name: 'DATABASE_ACQUIRE_TIMEOUT_MS',
-    description: 'longest wait for a database connection; then SERVICE_UNAVAILABLE (default 3000)',
+    description: 'longest wait for a database connection; then SERVICE_UNAVAILABLE (default 5000)',
   },
   { name: 'WECHAT_APPS', description: 'one or more appId:appSecret pairs, comma-separated', sensitive: true },
   { name: 'WECHAT_APP_ID', description: 'the single-app shorthand: the AppID' },

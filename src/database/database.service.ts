@@ -8,7 +8,7 @@ import { boundPoolCheckout } from './query-bounds';
 
 const DEADLOCK_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
 const MAX_ATTEMPTS = 3;
-const DEFAULT_ACQUIRE_TIMEOUT_MS = 3000;
+const DEFAULT_ACQUIRE_TIMEOUT_MS = 5000;
 
 /**
  * The transaction helper. Every write goes through `transaction`, single statements included:
