@@ -4,10 +4,11 @@ import 'reflect-metadata';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { loadAppConfig } from './src/config/app-config';
-import { buildDataSourceOptions } from './src/database/data-source-options';
+import { buildDataSourceOptions, withoutQueryBound } from './src/database/data-source-options';
 
 const config = loadAppConfig(process.env);
 
+// Migrations may take long: no per-query bound here.
 export default new DataSource(
-  buildDataSourceOptions(config.database, [join(__dirname, 'src', '**', '*.entity.{js,ts}')]),
+  withoutQueryBound(buildDataSourceOptions(config.database, [join(__dirname, 'src', '**', '*.entity.{js,ts}')])),
 );

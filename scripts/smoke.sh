@@ -16,7 +16,7 @@ cleanup() {
 trap cleanup EXIT
 
 # --- sandbox: no environment beyond a port and a scratch data dir --------------------------------
-env -i PATH="$PATH" HOME="$HOME" PORT="$port" DATA_DIR="$work/data" GRAPHQL_SCHEMA_FILE=off \
+env -i PATH="$PATH" HOME="$HOME" PORT="$port" DATA_DIR="$work/data" GRAPHQL_SCHEMA_FILE=off SHUTDOWN_DRAIN_MS=500 \
   node dist/src/main.js >"$log" 2>&1 &
 pid=$!
 ready=""
@@ -42,9 +42,13 @@ gql '{"query":"mutation { sendSmsCode(input: {phone: \"13800138000\", purpose: L
 code=$(curl -fsS "http://127.0.0.1:$port/sandbox/sms/outbox?phone=13800138000" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).messages[0].code))')
 login=$(gql "{\"query\":\"mutation { loginWithPhone(input: {phone: \\\"13800138000\\\", smsCode: \\\"$code\\\"}) { user { phone } } }\"}")
 [[ "$login" == '{"data":{"loginWithPhone":{"user":{"phone":"+8613800138000"}}}}' ]] || { echo "smoke: phone login failed: $login"; exit 1; }
+# SIGTERM: drain, then a clean exit (code 0).
 kill -TERM "$pid"
-wait "$pid" || true
+status=0
+wait "$pid" || status=$?
 pid=""
+[[ "$status" == 0 ]] || { echo "smoke: exit code $status after SIGTERM"; cat "$log"; exit 1; }
+grep -q 'draining: readiness is red' "$log" || { echo "smoke: no drain at SIGTERM"; cat "$log"; exit 1; }
 grep -q 'SANDBOX SMS to +86 138\*\*\*\*8000' "$log" || { echo "smoke: the sandbox did not print the code"; exit 1; }
 echo "smoke: sandbox ok (port $port): playground, phone login, graceful stop"
 

@@ -8,6 +8,7 @@ import { requestIdFrom, runWithRequestContext } from './common/request-context';
 import type { AppConfigValues } from './config/app-config';
 import { DomainError } from './errors/domain-error';
 import { mountPlayground } from './admin/playground/playground';
+import { ReadinessState } from './health/readiness.service';
 
 /** Builds the whole service, initialised but not yet listening (tests use it as it is). */
 export async function createApp(
@@ -22,6 +23,16 @@ export async function createApp(
   app.flushLogs();
 
   app.disable('x-powered-by');
+  // Once draining, every response closes its connection, so keep-alive clients move elsewhere.
+  const readiness = app.get(ReadinessState);
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    const writeHead = res.writeHead;
+    res.writeHead = function (this: Response, ...args: Parameters<Response['writeHead']>) {
+      if (readiness.shuttingDown && !this.headersSent) this.setHeader('Connection', 'close');
+      return writeHead.apply(this, args);
+    } as Response['writeHead'];
+    next();
+  });
   app.set('trust proxy', config.trustProxy);
   app.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
     const requestId = requestIdFrom(req.headers['x-request-id']);
@@ -40,7 +51,6 @@ export async function createApp(
       exceptionFactory: (errors: ValidationError[]) => firstValidationProblem(errors),
     }),
   );
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.init();
   return app;
 }

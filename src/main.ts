@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { ConfigError, describeEnvironment, loadAppConfig } from './config/app-config';
 import { createApp } from './bootstrap';
 import { printBanner } from './banner';
+import { installGracefulShutdown } from './health/graceful-shutdown';
 
 async function main(): Promise<void> {
   let config;
@@ -20,6 +21,8 @@ async function main(): Promise<void> {
   new Logger('Config').log(
     `${config.mode} mode; environment: ${describeEnvironment(process.env).join(' ') || '(defaults)'}`,
   );
+  // SIGTERM and SIGINT: drain first (readiness red, in-flight requests finish), then close.
+  installGracefulShutdown(app, { drainMs: config.shutdownDrainMs });
   await app.listen(config.port, config.host);
   printBanner(config, app.getHttpServer().address());
 }

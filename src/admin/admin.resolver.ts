@@ -5,7 +5,7 @@ import { Roles } from '../sessions/access.decorator';
 import { CurrentCaller } from '../sessions/current-caller.decorator';
 import type { AuthenticatedCaller } from '../sessions/sessions.service';
 import { UserStatus } from '../users/models/user.model';
-import { ADMIN_ROLE } from '../users/users.service';
+import { ADMIN_ROLE } from '../users/user-roles';
 import { AccountLinkingService } from '../identities/account-linking.service';
 import { IdentityConflict } from '../identities/models/identity.models';
 import { AdminService } from './admin.service';
@@ -109,7 +109,7 @@ class UserIdArgs {
   userId: string;
 }
 
-/** Every operation here is for admins only (the role comes from ADMIN_PHONES at login). */
+/** Every operation here is for admins only (the role comes from ADMIN_PHONES as it is now, on every call). */
 @Roles(ADMIN_ROLE)
 @Resolver()
 export class AdminResolver {

@@ -11,6 +11,7 @@ import { SessionEntity } from '../sessions/session.entity';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserStatus } from '../users/models/user.model';
 import { parseMobilePhone } from '../users/phone-number';
+import { effectiveRoles } from '../users/user-roles';
 import { UserEntity } from '../users/user.entity';
 import { WechatGrantEntity } from '../wechat/entities/wechat-grant.entity';
 import { IdentityEntity } from '../identities/identity.entity';
@@ -58,6 +59,7 @@ function pageSize(first: number | null | undefined, fallback: number): number {
 @Injectable()
 export class AdminService {
   private readonly regions: string[];
+  private readonly adminPhones: ReadonlySet<string>;
 
   constructor(
     private readonly database: Database,
@@ -68,6 +70,7 @@ export class AdminService {
     config: AppConfig,
   ) {
     this.regions = config.get('allowedPhoneRegions');
+    this.adminPhones = new Set(config.get('adminPhones'));
   }
 
   /** Search by phone (any accepted spelling), nickname, user id, openid or unionid; newest first. */
@@ -330,7 +333,7 @@ export class AdminService {
       phone: user.phone,
       nickname: user.nickname,
       status: user.status.toUpperCase() as UserStatus,
-      roles: user.roles,
+      roles: effectiveRoles(user, this.adminPhones),
       createdAt: user.createdAt,
       lastLoginAt: user.lastLoginAt,
       activeSessions: Number(live.find((l) => l.userId === user.id)?.n ?? 0),

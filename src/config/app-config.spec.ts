@@ -44,7 +44,12 @@ describe('configuration', () => {
     const config = loadAppConfig({ DATA_DIR: dir });
     expect(config.mode).toBe('sandbox');
     expect(config.port).toBe(3000);
-    expect(config.database).toEqual({ type: 'sqlite', path: join(dir, 'wechat-login.sqlite') });
+    expect(config.database).toEqual({
+      type: 'sqlite',
+      path: join(dir, 'wechat-login.sqlite'),
+      queryTimeoutMs: 5000,
+      acquireTimeoutMs: 5000,
+    });
     // One app per channel under one Open Platform account, plus one openid-only mini program.
     expect(config.wechat.apps).toEqual(SANDBOX_WECHAT_APPS);
     expect(config.wechat.apps.map((a) => a.channel)).toEqual(['app', 'mini_program', 'official_account', 'website', 'mini_program']);
@@ -229,12 +234,25 @@ describe('configuration', () => {
     ]);
   });
 
-  it('parses TRUST_PROXY as off, on, a hop count or addresses', () => {
+  it('parses TRUST_PROXY as off, a hop count or addresses', () => {
     const trust = (value: string): unknown => loadAppConfig({ DATA_DIR: dataDir(), TRUST_PROXY: value }).trustProxy;
     expect(loadAppConfig({ DATA_DIR: dataDir() }).trustProxy).toBe(false);
-    expect(trust('true')).toBe(true);
+    expect(trust('0')).toBe(false);
     expect(trust('2')).toBe(2);
-    expect(trust('10.0.0.0/8, 127.0.0.1')).toBe('10.0.0.0/8, 127.0.0.1');
+    expect(trust('10.0.0.0/8, 127.0.0.1, loopback, fd00::/8')).toEqual([
+      '10.0.0.0/8',
+      '127.0.0.1',
+      'loopback',
+      'fd00::/8',
+    ]);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0.0/33' })).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
+    expect(problemsOf({ TRUST_PROXY: '10.0.0' })).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
+  });
+
+  it('refuses TRUST_PROXY=true in production: the client would choose its own IP', () => {
+    const problems = problemsOf({ ...PRODUCTION_ENV(), TRUST_PROXY: 'true' });
+    expect(problems).toEqual([expect.stringMatching(/^TRUST_PROXY: true would let any client choose its own IP/)]);
+    expect(loadAppConfig({ ...PRODUCTION_ENV(), DATA_DIR: dataDir(), TRUST_PROXY: '1' }).trustProxy).toBe(1);
   });
 
   it('masks sensitive variables when the environment is described', () => {

@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ProvidersSettings, readProviders } from './providers-config';
@@ -8,6 +9,7 @@ import { SENSITIVE_VARIABLES } from './env.variables';
 
 export type AppMode = 'sandbox' | 'production';
 export type SmsProvider = 'console' | 'webhook' | 'tencent' | 'aliyun';
+export type TrustProxy = boolean | number | string[];
 
 export type WechatChannelName = 'app' | 'mini_program' | 'official_account' | 'website';
 export const WECHAT_CHANNEL_NAMES: readonly WechatChannelName[] = ['app', 'mini_program', 'official_account', 'website'];
@@ -26,8 +28,14 @@ export interface EncryptionKey {
   key: Buffer;
 }
 
-export type DatabaseSettings =
-  { type: 'sqlite'; path: string } | { type: 'mysql'; flavor: 'mysql' | 'mariadb'; url: string; poolSize: number };
+/** How long one query, and one wait for a connection (a pool checkout, or SQLite's queue), may take. */
+export interface DatabaseBounds {
+  queryTimeoutMs: number;
+  acquireTimeoutMs: number;
+}
+
+export type DatabaseSettings = DatabaseBounds &
+  ({ type: 'sqlite'; path: string } | { type: 'mysql'; flavor: 'mysql' | 'mariadb'; url: string; poolSize: number });
 
 export interface DatabaseRetrySettings {
   /** Tries in all, the first included. */
@@ -127,7 +135,8 @@ export interface AppConfigValues {
   adminPhones: string[];
   /** A new person must bind a phone before the first session (China's real-name rules). */
   requirePhone: boolean;
-  trustProxy: boolean | number | string;
+  /** Express's `trust proxy`: off, a hop count, or proxy addresses/CIDRs (`true`: sandbox only). */
+  trustProxy: TrustProxy;
   throttlePublicPerMinute: number;
   /** Carrier one-tap's own limits (each attempt is billed by the carrier API). */
   carrierLimits: { perIpPerMinute: number; perDevicePerHour: number };
@@ -155,6 +164,8 @@ export interface AppConfigValues {
   httpBodyLimit: string;
   /** Sign in with Apple, Huawei ID, carrier one-tap: null where not configured. */
   providers: ProvidersSettings;
+  /** At SIGTERM, how long readiness is red while requests are still served. */
+  shutdownDrainMs: number;
 }
 
 export class ConfigError extends Error {
@@ -321,7 +332,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
       perIpPerMinute: reader.int('CARRIER_PER_IP_PER_MINUTE', 30, 1, 100_000),
       perDevicePerHour: reader.int('CARRIER_PER_DEVICE_PER_HOUR', 10, 1, 100_000),
     },
-    trustProxy: readTrustProxy(reader, problems),
+    trustProxy: readTrustProxy(reader, production, problems),
     throttlePublicPerMinute: reader.int('THROTTLE_PUBLIC_PER_MINUTE', 600, 1, 1_000_000),
     captcha: readCaptcha(reader, production, problems),
     redis: readRedis(reader, problems),
@@ -344,6 +355,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     },
     httpBodyLimit: reader.string('HTTP_BODY_LIMIT') ?? '64kb',
     providers: readProviders(reader, production, problems),
+    shutdownDrainMs: reader.int('SHUTDOWN_DRAIN_MS', 5000, 0, 120_000),
   };
   if (!/^\d+(b|kb|mb)$/i.test(config.httpBodyLimit)) {
     problems.push('HTTP_BODY_LIMIT: a size such as 64kb or 1mb');
@@ -362,7 +374,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
 export function describeEnvironment(env: Env = process.env): string[] {
   return Object.keys(env)
     .filter((name) =>
-      /^(APP_|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$|DATABASE_|WECHAT_|TOKEN_|SESSION_|SMS_|TENCENT_|ALIYUN_|ALLOWED_|ADMIN_|TRUST_|GRAPHQL_|HTTP_|APPLE_|HUAWEI_|CARRIER_|PROVIDER_|CAPTCHA_|REDIS_|REQUIRE_)/.test(
+      /^(APP_|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$|DATABASE_|WECHAT_|TOKEN_|SESSION_|SMS_|TENCENT_|ALIYUN_|ALLOWED_|ADMIN_|TRUST_|GRAPHQL_|HTTP_|APPLE_|HUAWEI_|CARRIER_|PROVIDER_|CAPTCHA_|REDIS_|REQUIRE_|SHUTDOWN_)/.test(
         name,
       ),
     )
@@ -431,25 +443,33 @@ function safeUrl(raw: string): URL | null {
 function readDatabase(reader: EnvReader, production: boolean, dataDir: string, problems: string[]): DatabaseSettings {
   const raw = reader.string('DATABASE_URL');
   const poolSize = reader.int('DATABASE_POOL_SIZE', 10, 1, 500);
+  const bounds: DatabaseBounds = {
+    queryTimeoutMs: reader.int('DATABASE_QUERY_TIMEOUT_MS', 5000, 100, 600_000),
+    acquireTimeoutMs: reader.int('DATABASE_ACQUIRE_TIMEOUT_MS', 5000, 100, 600_000),
+  };
   if (raw === undefined) {
     if (production) problems.push('DATABASE_URL: required in production (mysql://user:password@host:3306/database)');
-    return { type: 'sqlite', path: resolve(dataDir, 'wechat-login.sqlite') };
+    return { ...bounds, type: 'sqlite', path: resolve(dataDir, 'wechat-login.sqlite') };
   }
   if (/^(mysql|mariadb):\/\//i.test(raw)) {
     const url = safeUrl(raw);
     if (!url || url.pathname.length < 2) {
       problems.push('DATABASE_URL: mysql://user:password@host:3306/database, with the database name');
     }
-    return { type: 'mysql', flavor: /^mariadb:/i.test(raw) ? 'mariadb' : 'mysql', url: raw, poolSize };
+    return { ...bounds, type: 'mysql', flavor: /^mariadb:/i.test(raw) ? 'mariadb' : 'mysql', url: raw, poolSize };
   }
   if (/^sqlite:/i.test(raw)) {
     if (production) problems.push('DATABASE_URL: production runs on MySQL (mysql://...), not SQLite');
     const path = raw.replace(/^sqlite:(\/\/)?/i, '');
     if (path === '') problems.push('DATABASE_URL: sqlite:<file path> or sqlite::memory:');
-    return { type: 'sqlite', path: path === ':memory:' || isAbsolute(path) ? path : resolve(dataDir, '..', path) };
+    return {
+      ...bounds,
+      type: 'sqlite',
+      path: path === ':memory:' || isAbsolute(path) ? path : resolve(dataDir, '..', path),
+    };
   }
   problems.push('DATABASE_URL: must start with mysql:// (or sqlite: outside production)');
-  return { type: 'sqlite', path: resolve(dataDir, 'wechat-login.sqlite') };
+  return { ...bounds, type: 'sqlite', path: resolve(dataDir, 'wechat-login.sqlite') };
 }
 
 function readWechatApps(reader: EnvReader, production: boolean, problems: string[]): WechatAppCredentials[] {
@@ -712,16 +732,41 @@ function readVerifyKeys(reader: EnvReader, problems: string[]): KeyObject[] {
   return keys;
 }
 
-function readTrustProxy(reader: EnvReader, problems: string[]): boolean | number | string {
+/**
+ * Whose X-Forwarded-For to believe: nobody (false), the last N hops, or named proxies. `true` would
+ * take the left-most address, which the client writes itself; production refuses it.
+ */
+function readTrustProxy(reader: EnvReader, production: boolean, problems: string[]): TrustProxy {
   const raw = reader.string('TRUST_PROXY');
   if (raw === undefined) return false;
   const lower = raw.toLowerCase();
-  if (['false', '0', 'no', 'off'].includes(lower)) return false;
-  if (['true', 'yes', 'on'].includes(lower)) return true;
-  if (/^\d+$/.test(raw)) return Number(raw);
-  if (/^[0-9a-f.:/, ]+$|^(loopback|linklocal|uniquelocal)(,|$)/i.test(raw)) return raw;
-  problems.push('TRUST_PROXY: false, true, a hop count, or comma-separated proxy addresses/CIDRs');
+  if (['false', 'no', 'off'].includes(lower)) return false;
+  if (['true', 'yes', 'on'].includes(lower)) {
+    if (production) {
+      problems.push(
+        'TRUST_PROXY: true would let any client choose its own IP through X-Forwarded-For; give the number of proxies in front (e.g. 1) or their addresses/CIDRs',
+      );
+      return false;
+    }
+    return true;
+  }
+  if (/^\d+$/.test(raw)) return Number(raw) === 0 ? false : Number(raw);
+  const entries = raw.split(',').map((entry) => entry.trim());
+  if (entries.every(isProxyAddress)) return entries;
+  problems.push(
+    'TRUST_PROXY: false, a hop count, or comma-separated proxy addresses/CIDRs (loopback, 10.0.0.0/8, ...)',
+  );
   return false;
+}
+
+// What Express's trust proxy (proxy-addr) accepts: an address, address/prefix, or a named range.
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry.toLowerCase())) return true;
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 function readSchemaFile(reader: EnvReader, production: boolean, cwd: string): string | null {

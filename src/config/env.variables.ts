@@ -20,6 +20,14 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   },
   { name: 'DATABASE_POOL_SIZE', description: 'MySQL connection pool size (default 10)' },
   {
+    name: 'DATABASE_QUERY_TIMEOUT_MS',
+    description: 'longest a query may take; then SERVICE_UNAVAILABLE (default 5000; SQLite: busy wait)',
+  },
+  {
+    name: 'DATABASE_ACQUIRE_TIMEOUT_MS',
+    description: 'longest wait for a database connection; then SERVICE_UNAVAILABLE (default 5000)',
+  },
+  {
     name: 'DATABASE_RETRY_ATTEMPTS',
     description: 'tries of a transaction that lost a deadlock or a cluster certification (default 10)',
   },
@@ -149,10 +157,12 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'ALLOWED_PHONE_REGIONS', description: 'ISO countries whose mobile numbers are accepted (default CN)' },
   {
     name: 'ADMIN_PHONES',
-    description:
-      'E.164 phones that get the admin role when they log in (sandbox default +8613800000000; production: none)',
+    description: 'E.164 phones that hold the admin role, checked on every request (sandbox default +8613800000000)',
   },
-  { name: 'TRUST_PROXY', description: 'false (default), true, a hop count, or proxy addresses/CIDRs' },
+  {
+    name: 'TRUST_PROXY',
+    description: 'false (default), the number of proxies in front, or their addresses/CIDRs (true: sandbox only)',
+  },
   { name: 'METRICS_TOKEN', description: 'if set, /metrics requires Authorization: Bearer <token>', sensitive: true },
   { name: 'GRAPHQL_MAX_DEPTH', description: 'maximum query depth (default 8)' },
   { name: 'GRAPHQL_MAX_ALIASES', description: 'maximum aliases per operation (default 15)' },
@@ -197,6 +207,10 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     sensitive: true,
   },
   { name: 'CARRIER_ENDPOINT', description: 'Dypnsapi endpoint host or URL (default dypnsapi.aliyuncs.com)' },
+  {
+    name: 'SHUTDOWN_DRAIN_MS',
+    description: 'at SIGTERM, readiness is red this long before the listener closes (default 5000)',
+  },
 ];
 
 export const SENSITIVE_VARIABLES = new Set(ENV_VARIABLES.filter((v) => v.sensitive).map((v) => v.name));

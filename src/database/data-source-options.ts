@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseSettings } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
+import { DropTimedOutConnections } from './query-bounds';
+import { TypeormLogger } from './typeorm-logger';
 
 /** MySQL and MariaDB, which TypeORM introspects differently (defaults, index and FK details). */
 export function isMysqlFamily(type: string): boolean {
@@ -10,7 +12,8 @@ export function isMysqlFamily(type: string): boolean {
 }
 
 // Entities are registered by their feature modules (autoLoadEntities); the CLI DataSource in
-// ormconfig.ts adds them by glob.
+// ormconfig.ts adds them by glob. Every query of the service is bounded by DATABASE_QUERY_TIMEOUT_MS;
+// migrations (the CLI, and the boot step) run without that bound: a schema change may take long.
 export function buildDataSourceOptions(
   settings: DatabaseSettings,
   entities: DataSourceOptions['entities'] = [],
@@ -22,6 +25,7 @@ export function buildDataSourceOptions(
     synchronize: false,
     migrationsRun: false,
     logging: false,
+    logger: new TypeormLogger(),
   } as const;
 
   if (settings.type === 'mysql') {
@@ -33,8 +37,13 @@ export function buildDataSourceOptions(
       charset: 'utf8mb4_bin',
       timezone: 'Z',
       supportBigNumbers: true,
-      // Fail fast when the database is gone, so that requests answer SERVICE_UNAVAILABLE quickly.
-      connectTimeout: 2000,
+      // A database that is gone or stalled answers SERVICE_UNAVAILABLE within these bounds: opening a
+      // connection, and each query (mysql2's per-query timeout; DropTimedOutConnections then drops the
+      // connection). Pool checkouts are bounded by boundPoolCheckout once the pool exists.
+      connectTimeout: Math.min(settings.acquireTimeoutMs, 10_000),
+      enableQueryTimeout: true,
+      maxQueryExecutionTime: settings.queryTimeoutMs,
+      subscribers: [DropTimedOutConnections],
       poolSize: settings.poolSize,
       extra: { enableKeepAlive: true, keepAliveInitialDelay: 10000, maxIdle: settings.poolSize, idleTimeout: 60000 },
     };
@@ -46,10 +55,17 @@ export function buildDataSourceOptions(
     type: 'better-sqlite3',
     database: settings.path,
     enableWAL: settings.path !== ':memory:',
-    timeout: 5000,
+    // better-sqlite3's busy timeout: the longest wait for a lock another process holds.
+    timeout: settings.queryTimeoutMs,
     prepareDatabase: (db: { pragma: (sql: string) => unknown }) => {
       db.pragma('foreign_keys = ON');
       db.pragma('synchronous = NORMAL');
     },
   };
+}
+
+/** The same options without the per-query bound, for migrations. */
+export function withoutQueryBound<T extends DataSourceOptions>(options: T): T {
+  if (!isMysqlFamily(options.type)) return options;
+  return { ...options, enableQueryTimeout: false, maxQueryExecutionTime: undefined, subscribers: [] };
 }

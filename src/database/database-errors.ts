@@ -1,3 +1,13 @@
+/** A query or a wait for a connection outlived its bound (DATABASE_QUERY_TIMEOUT_MS, DATABASE_ACQUIRE_TIMEOUT_MS). */
+export class DatabaseTimeoutError extends Error {
+  readonly code = 'DATABASE_TIMEOUT';
+
+  constructor(what: 'checkout' | 'queue', timeoutMs: number) {
+    super(`no database connection within ${timeoutMs} ms (${what})`);
+    this.name = 'DatabaseTimeoutError';
+  }
+}
+
 /**
  * What a driver error means for the caller:
  * - `conflict`: the transaction lost to another one and was rolled back whole (InnoDB deadlock, lock
@@ -48,6 +58,7 @@ const UNAVAILABLE_CODES = new Set([
   'PROTOCOL_SEQUENCE_TIMEOUT',
   'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
   'PROTOCOL_ENQUEUE_AFTER_QUIT',
+  'DATABASE_TIMEOUT',
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
   'ER_SERVER_OFFLINE_MODE',

@@ -2,7 +2,7 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.service';
-import { buildDataSourceOptions } from './data-source-options';
+import { buildDataSourceOptions, withoutQueryBound } from './data-source-options';
 import { Database } from './database.service';
 import { HousekeepingService } from './housekeeping.service';
 import { runMigrations } from './migration-runner';
@@ -21,10 +21,16 @@ import { runMigrations } from './migration-runner';
       }),
       dataSourceFactory: async (options) => {
         const logger = new Logger('Database');
-        const dataSource = await new DataSource(options!).initialize();
-        const applied = await runMigrations(dataSource, logger);
-        logger.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
-        return dataSource;
+        // Migrations run on their own connection without the query bound (a schema change may take
+        // long, and GET_LOCK waits for another instance's); the service's DataSource is bounded.
+        const migrator = await new DataSource(withoutQueryBound(options!)).initialize();
+        try {
+          const applied = await runMigrations(migrator, logger);
+          logger.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');
+        } finally {
+          await migrator.destroy();
+        }
+        return new DataSource(options!).initialize();
       },
     }),
   ],

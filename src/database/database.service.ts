@@ -4,12 +4,14 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { DatabaseRetrySettings } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';
 import { isMysqlFamily } from './data-source-options';
-import { classifyDatabaseError } from './database-errors';
+import { classifyDatabaseError, DatabaseTimeoutError } from './database-errors';
+import { boundPoolCheckout } from './query-bounds';
 
 const DEFAULT_RETRY: DatabaseRetrySettings = { attempts: 10, baseMs: 10, maxMs: 500 };
 // A lost connection before COMMIT is tried again on a fresh connection (behind a proxy, another
 // node), but only briefly: a node that is down stays down for longer than a request should wait.
 const UNAVAILABLE_ATTEMPTS = 3;
+const DEFAULT_ACQUIRE_TIMEOUT_MS = 5000;
 
 /** Counters since boot, for metrics and the load test's figures. */
 export interface TransactionRetryStats {
@@ -24,7 +26,8 @@ export interface TransactionRetryStats {
 /**
  * The transaction helper. Every write goes through `transaction`, single statements included:
  * - on SQLite, TypeORM shares one connection, so two interleaved transactions would nest as
- *   savepoints of each other; here they queue instead;
+ *   savepoints of each other; here they queue instead, and a turn not reached within
+ *   DATABASE_ACQUIRE_TIMEOUT_MS answers "database unavailable" (MySQL's pool checkout has the same bound);
  * - on MySQL / MariaDB, and on multi-primary clusters (Galera, Group Replication), a transaction that
  *   lost a deadlock, a lock wait or a certification at COMMIT was rolled back whole by the server:
  *   `work` is run again from the start, with jittered exponential backoff, up to
@@ -39,6 +42,7 @@ export class Database {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly serialize: boolean;
   private readonly retry: DatabaseRetrySettings;
+  private readonly acquireTimeoutMs: number;
   readonly stats: TransactionRetryStats = { conflictRetries: 0, unavailableRetries: 0, exhausted: 0 };
 
   constructor(
@@ -47,6 +51,8 @@ export class Database {
   ) {
     this.serialize = !isMysqlFamily(dataSource.options.type);
     this.retry = config?.get('databaseRetry') ?? DEFAULT_RETRY;
+    this.acquireTimeoutMs = config?.get('database').acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
+    boundPoolCheckout(dataSource, this.acquireTimeoutMs);
   }
 
   get dialect(): 'mysql' | 'sqlite' {
@@ -55,9 +61,21 @@ export class Database {
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (!this.serialize) return this.withRetry(work);
-    const run = this.queue.then(() => this.dataSource.transaction(work));
+    // SQLite's queue is its pool: a turn not reached within the bound is given up (and skipped).
+    let gaveUp = false;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        gaveUp = true;
+        reject(new DatabaseTimeoutError('queue', this.acquireTimeoutMs));
+      }, this.acquireTimeoutMs);
+    });
+    const run = this.queue.then(() => {
+      clearTimeout(timer);
+      return gaveUp ? (undefined as T) : this.dataSource.transaction(work);
+    });
     this.queue = run.catch(() => undefined);
-    return run;
+    return Promise.race([run, waited]);
   }
 
   /** Resolves when the database answers within `timeoutMs`; rejects otherwise. */

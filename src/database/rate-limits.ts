@@ -52,6 +52,8 @@ export class RateLimits {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((reopensAt - now.getTime()) / 1000)) };
   }
 
+
+
   /** Whether the bucket is full right now, without counting a hit. */
   async isExhausted(manager: EntityManager, rule: RateLimitRule, now: Date): Promise<RateLimitResult> {
     const existing = await this.read(manager, rule.bucket);

@@ -39,7 +39,10 @@ export function adminOnlySchemaHelp(sessions: SessionsService): ApolloServerPlug
       return {
         async didResolveOperation({ document }) {
           if (asksForSchema(document) && !(await isAdmin())) {
-            throw new GraphQLError('Introspection is for admins.', { extensions: { code: ErrorCode.FORBIDDEN } });
+            // A refused document, as Apollo answers validation errors: HTTP 400, not 500.
+            throw new GraphQLError('Introspection is for admins.', {
+              extensions: { code: ErrorCode.FORBIDDEN, http: { status: 400 } },
+            });
           }
         },
         async didEncounterErrors({ errors }) {

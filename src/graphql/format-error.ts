@@ -50,9 +50,10 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
       const { code: _code, ...rest } = (inner ?? original).extensions ?? {};
       return build(code as ErrorCode, original.message, pickSafe(rest));
     }
-    // graphql-armor's token limit throws from the parser, before our validation-rule hook can label it.
-    if (/^(Syntax Error: )?Token limit of \d+ exceeded/.test(original.message)) {
-      return build(ErrorCode.QUERY_TOO_COMPLEX, original.message);
+    // graphql-js's token limit (parseOptions.maxTokens) is reported as a syntax error.
+    const tokens = /^Syntax Error: Document contains more th\w+ (\d+) tokens/.exec(original.message);
+    if (tokens) {
+      return build(ErrorCode.QUERY_TOO_COMPLEX, `Token limit of ${tokens[1]} exceeded.`);
     }
     if (REQUEST_SHAPE_CODES.has(code)) {
       return build(ErrorCode.BAD_USER_INPUT, original.message);

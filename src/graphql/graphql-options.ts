@@ -24,10 +24,14 @@ export function buildGraphqlOptions(config: AppConfig, sessions: SessionsService
   const limits = config.get('graphql');
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth, ...rejection },
-    maxAliases: { n: limits.maxAliases, ...rejection },
+    // graphql-armor lets `__typename` aliases through by default: 600 of them in one document were
+    // accepted. Every alias counts here.
+    maxAliases: { n: limits.maxAliases, allowList: [], ...rejection },
     costLimit: { maxCost: limits.maxCost, ...rejection },
     maxDirectives: { n: 20, ...rejection },
-    maxTokens: { n: limits.maxTokens, exposeLimits: true },
+    // graphql-js's own parser limit (parseOptions below) instead: graphql-armor's throws from a hook
+    // outside Apollo's parse step, which made the refusal an HTTP 500.
+    maxTokens: { enabled: false },
     // Suggestions are handled by adminOnlySchemaHelp (kept for admins, and in the sandbox).
     blockFieldSuggestion: { enabled: false },
   });
@@ -46,6 +50,8 @@ export function buildGraphqlOptions(config: AppConfig, sessions: SessionsService
     includeStacktraceInErrorResponses: false,
     autoTransformHttpErrors: false,
     formatError: formatGraphqlError,
+    // A document over the limit is a parse error: HTTP 400, QUERY_TOO_COMPLEX (see formatGraphqlError).
+    parseOptions: { maxTokens: limits.maxTokens },
     validationRules: protection.validationRules,
     plugins: [...protection.plugins, ...(config.isProduction ? [adminOnlySchemaHelp(sessions)] : [])],
     context: ({ req, res }: GraphqlContext): GraphqlContext => ({ req, res }),

@@ -31,6 +31,11 @@ export class ReadinessState implements BeforeApplicationShutdown {
     return this.draining;
   }
 
+  /** The first step of a graceful shutdown (SIGTERM), before anything closes. */
+  startDraining(): void {
+    this.draining = true;
+  }
+
   beforeApplicationShutdown(): void {
     this.draining = true;
   }

@@ -8,6 +8,7 @@ import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
+import { effectiveRoles } from '../users/user-roles';
 import { UserEntity } from '../users/user.entity';
 import { DeviceSession } from './models/device-session.model';
 import { SessionEntity } from './session.entity';
@@ -49,12 +50,16 @@ type RefreshOutcome =
 
 @Injectable()
 export class SessionsService {
+  private readonly adminPhones: ReadonlySet<string>;
+
   constructor(
     private readonly database: Database,
     private readonly signer: TokenSigner,
     private readonly clock: Clock,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.adminPhones = new Set(config.get('adminPhones'));
+  }
 
   /** Starts a new session (a new token family) for a user who just proved who they are. */
   async issue(manager: EntityManager, user: UserEntity, context: SessionContext): Promise<IssuedTokens> {
@@ -85,7 +90,7 @@ export class SessionsService {
       replacedBy: null,
     };
     await manager.getRepository(SessionEntity).insert({ ...row });
-    return this.tokensFor(row, refreshToken, user.roles);
+    return this.tokensFor(row, refreshToken, this.rolesOf(user));
   }
 
   /**
@@ -137,7 +142,7 @@ export class SessionsService {
       .execute();
     if ((claimed.affected ?? 0) === 0) return null;
     await sessions.insert({ ...next.row });
-    return this.tokensFor(next.row, next.refreshToken, user.roles);
+    return this.tokensFor(next.row, next.refreshToken, this.rolesOf(user));
   }
 
   /** The user behind a refresh token, without using it (wechatRelogin checks WeChat first). */
@@ -149,27 +154,30 @@ export class SessionsService {
     return row && !row.revokedAt ? row.userId : null;
   }
 
-  /** Checks an access token and that its session is still live, so logout and bans act at once. */
+  /**
+   * Checks an access token and that its session is still live, so logout and bans act at once. The
+   * roles come from the user and ADMIN_PHONES as they are now, not from the token's `roles` claim.
+   */
   async authenticate(accessToken: string): Promise<AuthenticatedCaller> {
     const claims = await this.signer.verify(accessToken);
     if (!claims) throw new DomainError(ErrorCode.UNAUTHENTICATED);
     const now = this.clock.now();
     const rows = (await this.database.dataSource
       .createQueryBuilder()
-      .select(['s.id AS id', 'u.status AS status', 'u.roles AS roles'])
+      .select(['s.id AS id', 'u.status AS status', 'u.phone AS phone', 'u.roles AS roles'])
       .from(SessionEntity, 's')
       .innerJoin(UserEntity, 'u', 'u.id = s.user_id')
       .where('s.family_id = :sid AND s.user_id = :sub', { sid: claims.sid, sub: claims.sub })
       .andWhere('s.revoked_at IS NULL AND s.replaced_by IS NULL')
       .andWhere('s.idle_expires_at > :now AND s.absolute_expires_at > :now', { now })
-      .getRawMany()) as { id: string; status: string; roles: string | null }[];
+      .getRawMany()) as { id: string; status: string; phone: string | null; roles: string | null }[];
     const live = rows[0];
     if (!live || live.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
     if (live.status === 'banned') throw new DomainError(ErrorCode.USER_BANNED);
     return {
       userId: claims.sub,
       sessionId: claims.sid,
-      roles: live.roles ? live.roles.split(',').filter(Boolean) : [],
+      roles: this.rolesOf({ phone: live.phone, roles: live.roles ? live.roles.split(',').filter(Boolean) : [] }),
     };
   }
 
@@ -193,6 +201,16 @@ export class SessionsService {
       .where('user_id = :userId AND revoked_at IS NULL', { userId })
       .execute();
     return live.length;
+  }
+
+  /** Account deletion: every session row of the user forgets where and on what it was used. */
+  async erasePersonalData(manager: EntityManager, userId: string): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(SessionEntity)
+      .set({ ip: null, userAgent: null, deviceId: null })
+      .where('user_id = :userId', { userId })
+      .execute();
   }
 
   /** A user ends one of their own sessions; someone else's id answers false, as an unknown one does. */
@@ -279,7 +297,7 @@ export class SessionsService {
       if ((claimed.affected ?? 0) === 0) return { kind: 'reused', familyId: row.familyId };
     }
     await sessions.insert({ ...next.row });
-    return { kind: 'rotated', tokens: await this.tokensFor(next.row, next.refreshToken, user.roles), user };
+    return { kind: 'rotated', tokens: await this.tokensFor(next.row, next.refreshToken, this.rolesOf(user)), user };
   }
 
   private successorOf(
@@ -307,6 +325,10 @@ export class SessionsService {
         replacedBy: null,
       },
     };
+  }
+
+  private rolesOf(user: { phone: string | null; roles: readonly string[] }): string[] {
+    return effectiveRoles(user, this.adminPhones);
   }
 
   private async tokensFor(row: SessionEntity, refreshToken: string, roles: string[]): Promise<IssuedTokens> {

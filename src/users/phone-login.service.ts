@@ -109,7 +109,12 @@ export class PhoneLoginService {
     return outcome;
   }
 
-  /** PIPL: sessions revoked, every identity (and WeChat grant) removed and revoked where the provider allows, personal fields erased; the audit event stays. */
+  /**
+   * PIPL: sessions revoked and stripped of IP, user agent and device, every identity (and WeChat
+   * grant) removed and revoked at the provider where it allows, personal fields erased, the phone's
+   * SMS codes dropped (they would otherwise keep the number for two more days; counter keys hold only
+   * hashes); the audit event (masked phone) stays.
+   */
   async deleteAccount(userId: string, smsCode: string, meta: RequestMeta): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user || user.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
@@ -117,6 +122,13 @@ export class PhoneLoginService {
     await this.smsCodes.verify(user.phone, 'DELETE_ACCOUNT', smsCode);
     const removed = await this.database.transaction(async (manager) => {
       const sessions = await this.sessions.revokeAllForUser(manager, userId, 'account-deleted');
+      await this.sessions.erasePersonalData(manager, userId);
+      await manager
+        .createQueryBuilder()
+        .delete()
+        .from('sms_codes')
+        .where('phone = :phone', { phone: user.phone })
+        .execute();
       const identities = await this.linking.removeAll(manager, userId);
       await this.users.erase(manager, userId);
       await this.audit.record(

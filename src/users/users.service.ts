@@ -6,9 +6,8 @@ import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
 import { isUniqueViolation } from '../database/rate-limits';
 import { toUserModel, User } from './models/user.model';
+import { effectiveRoles } from './user-roles';
 import { UserEntity } from './user.entity';
-
-export const ADMIN_ROLE = 'admin';
 
 @Injectable()
 export class UsersService {
@@ -42,7 +41,7 @@ export class UsersService {
       nickname: null,
       avatarUrl: null,
       status: 'active',
-      roles: this.adminPhones.has(phone) ? [ADMIN_ROLE] : [],
+      roles: effectiveRoles({ phone, roles: [] }, this.adminPhones),
       createdAt: now,
       updatedAt: now,
       lastLoginAt: null,
@@ -105,13 +104,10 @@ export class UsersService {
       );
   }
 
-  /** Stamps the login and grants the admin role to phones listed in ADMIN_PHONES. */
+  /** Stamps the login and brings the stored roles in line with ADMIN_PHONES (granted or taken away). */
   async markLogin(manager: EntityManager, user: UserEntity): Promise<UserEntity> {
     const now = this.clock.now();
-    const roles =
-      user.phone && this.adminPhones.has(user.phone) && !user.roles.includes(ADMIN_ROLE)
-        ? [...user.roles, ADMIN_ROLE]
-        : user.roles;
+    const roles = effectiveRoles(user, this.adminPhones);
     await manager.getRepository(UserEntity).update({ id: user.id }, { lastLoginAt: now, updatedAt: now, roles });
     return { ...user, lastLoginAt: now, updatedAt: now, roles };
   }

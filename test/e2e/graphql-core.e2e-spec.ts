@@ -1,4 +1,10 @@
+import { errorCode } from '../support/flows';
 import { startTestApp, TestApp } from '../support/test-app';
+
+/** Log lines at error level (or worse) about one request. */
+function errorLinesOf(t: TestApp, requestId: string): string[] {
+  return t.logs.filter((line) => line.includes(requestId) && /"level":"(error|fatal)"/.test(line));
+}
 
 const LOGIN_OPTIONS = `query Options($platform: Platform!, $installed: Boolean!) {
   loginOptions(platform: $platform, wechatInstalled: $installed) { showWechatButton promptInstallWechat methods }
@@ -86,10 +92,22 @@ describe('GraphQL core (sandbox mode)', () => {
       expect(res.body.data).toBeUndefined();
     });
 
-    it('a document over the token limit', async () => {
+    it('a document over the token limit: HTTP 400, not logged as an error', async () => {
       const fields = Array.from({ length: 800 }, () => 'methods showWechatButton promptInstallWechat');
       const res = await t.gql(`{ loginOptions(platform: IOS, wechatInstalled: true) { ${fields.join(' ')} } }`);
       expect(res.body.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
+      expect(res.body.errors?.[0].message).toBe('Token limit of 2000 exceeded.');
+      expect(res.status).toBe(400);
+      expect(errorLinesOf(t, res.body.errors![0].extensions!.requestId as string)).toEqual([]);
+    });
+
+    it('600 `__typename` aliases count like any other', async () => {
+      const fields = Array.from({ length: 600 }, (_, i) => `t${i}: __typename`);
+      const res = await t.gql(`{ ${fields.join(' ')} }`);
+      expect(res.body.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
+      expect(res.body.data).toBeUndefined();
+      const sixteen = Array.from({ length: 16 }, (_, i) => `t${i}: __typename`);
+      expect(errorCode(await t.gql(`{ ${sixteen.join(' ')} }`))).toBe('QUERY_TOO_COMPLEX');
     });
 
     it('a query nested past the depth limit', async () => {
@@ -178,10 +196,12 @@ describe('GraphQL core (production mode)', () => {
     await t.close();
   });
 
-  it('refuses introspection to anyone but an admin', async () => {
+  it('refuses introspection to anyone but an admin: HTTP 400, not logged as an error', async () => {
     const res = await t.gql('{ __schema { queryType { name } } }');
     expect(res.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect(res.body.data).toBeUndefined();
+    expect(res.status).toBe(400);
+    expect(errorLinesOf(t, res.body.errors![0].extensions!.requestId as string)).toEqual([]);
   });
 
   it('gives no field suggestions', async () => {

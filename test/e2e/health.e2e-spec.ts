@@ -4,6 +4,7 @@ import { startTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase } from '../support/test-database';
 import { ReadinessState } from '../../src/health/readiness.service';
 import { Database } from '../../src/database/database.service';
+import type { DatabaseSettings } from '../../src/config/app-config';
 
 async function eventually(check: () => Promise<void>, attempts = 60): Promise<void> {
   for (let i = 1; ; i++) {
@@ -85,7 +86,7 @@ describe('health when the database goes away and comes back', () => {
       override: (config) => ({
         ...config,
         database: {
-          ...(config.database as { type: 'mysql'; flavor: 'mysql' | 'mariadb' }),
+          ...(config.database as Extract<DatabaseSettings, { type: 'mysql' }>),
           url: url.toString(),
           poolSize: 4,
         },

@@ -186,6 +186,7 @@ export async function startInstance(
     node,
     app,
     config,
+    dataDir,
     database: { url: db.url(node), dialect: 'mysql', drop: async () => undefined },
     logs,
     http: () => request(server),

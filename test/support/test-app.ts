@@ -18,6 +18,8 @@ export interface TestApp {
   app: NestExpressApplication;
   config: AppConfigValues;
   database: TestDatabase;
+  /** Where the sandbox keys live: a restarted app given the same one verifies the same tokens. */
+  dataDir: string;
   /** Every log line the app wrote, raw. */
   logs: string[];
   http(): ReturnType<typeof request>;
@@ -26,7 +28,8 @@ export interface TestApp {
     variables?: Record<string, unknown>,
     headers?: Record<string, string>,
   ): Promise<GqlResponse<T>>;
-  close(): Promise<void>;
+  /** Stops the app and drops its database and keys, unless `keep` (a restart takes them over). */
+  close(keep?: boolean): Promise<void>;
 }
 
 export interface TestAppOptions {
@@ -35,12 +38,14 @@ export interface TestAppOptions {
   database?: TestDatabase;
   /** Adjust the loaded configuration (e.g. mode: 'production' without real MySQL secrets). */
   override?: (config: AppConfigValues) => AppConfigValues;
+  /** Restart on the database and keys of an app closed with `close(true)`; this one drops them. */
+  reuse?: { database: TestDatabase; dataDir: string };
 }
 
 /** Boots the whole service on a fresh database, with its logs captured. */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wl-data-'));
-  const database = options.database ?? (await createTestDatabase());
+  const dataDir = options.reuse?.dataDir ?? mkdtempSync(join(tmpdir(), 'wl-data-'));
+  const database = options.reuse?.database ?? options.database ?? (await createTestDatabase());
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -56,6 +61,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       GRAPHQL_SCHEMA_FILE: 'off',
       // Tests run refresh passes themselves (TokenRefreshService.runOnce), never on a timer.
       TOKEN_REFRESH_ENABLED: 'false',
+      // No drain delay at shutdown unless a test sets one.
+      SHUTDOWN_DRAIN_MS: '0',
       ...options.env,
     },
     dataDir,
@@ -68,6 +75,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     app,
     config,
     database,
+    dataDir,
     logs,
     http: () => request(server),
     gql: async (query, variables, headers = {}) => {
@@ -78,8 +86,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
         .send({ query, variables });
       return { status: res.status, body: res.body, headers: res.headers as Record<string, string> };
     },
-    close: async () => {
+    close: async (keep = false) => {
       await app.close();
+      if (keep) return;
       await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
