@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseSettings } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
+import { loadSqliteDriver } from './sqlite-driver';
 
 /** MySQL and MariaDB, which TypeORM introspects differently (defaults, index and FK details). */
 export function isMysqlFamily(type: string): boolean {
@@ -44,6 +45,7 @@ export function buildDataSourceOptions(
   return {
     ...common,
     type: 'better-sqlite3',
+    driver: loadSqliteDriver(),
     database: settings.path,
     enableWAL: settings.path !== ':memory:',
     timeout: 5000,
