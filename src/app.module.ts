@@ -17,6 +17,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ErrorCodesResolver } from './graphql/error-codes.resolver';
 import { GqlThrottlerGuard } from './graphql/gql-throttler.guard';
 import { SmsOutbox } from './sandbox/sms-outbox';
 import { AccessGuard } from './sessions/access.guard';
@@ -65,6 +66,7 @@ export class AppModule {
         { provide: SmsOutbox, useValue: new SmsOutbox() },
         { provide: APP_GUARD, useClass: GqlThrottlerGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
+        ErrorCodesResolver,
       ],
       exports: [Clock, SmsOutbox],
     };
