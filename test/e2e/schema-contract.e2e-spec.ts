@@ -156,7 +156,13 @@ describe('the GraphQL schema', () => {
 
   it('carries the ErrorCode enum, with every code of the catalogue, answered by errorCodes to anyone', async () => {
     const type = schema.getType('ErrorCode');
-    expect(isEnumType(type) && type.getValues().map((v) => v.name).sort()).toEqual(Object.values(ErrorCode).sort());
+    expect(
+      isEnumType(type) &&
+        type
+          .getValues()
+          .map((v) => v.name)
+          .sort(),
+    ).toEqual(Object.values(ErrorCode).sort());
     expect(schema.getQueryType()?.getFields().errorCodes.type.toString()).toBe('[ErrorCode!]!');
     const res = await t.gql('{ errorCodes }');
     expect(res.body).toEqual({ data: { errorCodes: Object.values(ErrorCode) } });
