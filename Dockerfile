@@ -1,24 +1,30 @@
 # syntax=docker/dockerfile:1.7
-# Multi-stage build: compile with dev dependencies, ship production dependencies only, run as a
-# non-root user, and let the orchestrator probe readiness. Not built in CI (no Docker engine there).
+# Multi-stage build on Node 24 LTS: compile with dev dependencies, ship production dependencies only,
+# run as a non-root user, and let the orchestrator probe readiness. Not built in CI (no Docker engine
+# there). Nothing compiles natively: SQLite's driver (better-sqlite3 13) ships a prebuilt Node-API
+# binary, and the optional better-sqlite3-node20 is only for Node 20 (src/database/sqlite-driver.ts),
+# so install scripts are skipped and no compiler is needed.
+#
+#   docker build -t wechat-login .
+#   docker run --env-file prod.env wechat-login node dist/src/main.js migrate   # optional deploy step
+#   docker run --env-file prod.env -p 3000:3000 wechat-login
 
-ARG NODE_VERSION=20
+ARG NODE_VERSION=24
 
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 WORKDIR /app
-# better-sqlite3 compiles from source when no prebuilt binary fits.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json nest-cli.json ormconfig.ts ./
 COPY src ./src
 RUN npm run build
 
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
+  && rm -rf node_modules/better-sqlite3-node20 \
+  && npm cache clean --force
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ENV NODE_ENV=production \
@@ -36,4 +42,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # SIGTERM reaches node directly (exec form): readiness turns red, requests drain, pools close.
+# `node dist/src/main.js migrate` applies the migrations and exits (no dev dependency needed).
 CMD ["node", "dist/src/main.js"]

@@ -1,13 +1,22 @@
 // One config for every tier: unit specs beside the code (src/**/*.spec.ts), integration and
 // end-to-end specs under test/. `npm run test:mysql` reruns test/e2e and test/integration on MySQL.
+//
+// ES-module-only dependencies (NestJS 12, uuid, ...): on Node 24.9+ with vm modules on (scripts/jest.js
+// adds the flag) Jest require()s them natively, so node_modules is left alone. On older Node, or under
+// a plain `npx jest`, jest.transform.js compiles them to CommonJS with SWC.
+const vm = require('node:vm');
+
+const nativeEsm = typeof vm.SourceTextModule?.prototype?.hasAsyncGraph === 'function';
+
 module.exports = {
   testEnvironment: 'node',
   rootDir: __dirname,
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testRegex: '\\.(spec|int-spec|e2e-spec)\\.ts$',
-  transform: { '\\.(ts|js|mjs)$': '<rootDir>/jest.transform.js' },
-  // ES-module-only dependencies must be transformed too (see jest.transform.js).
-  transformIgnorePatterns: [],
+  transform: nativeEsm
+    ? { '\\.ts$': '<rootDir>/jest.transform.js' }
+    : { '\\.(ts|js|mjs)$': '<rootDir>/jest.transform.js' },
+  transformIgnorePatterns: nativeEsm ? ['/node_modules/'] : [],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testTimeout: 30000,
   maxWorkers: 2,

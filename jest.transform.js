@@ -2,7 +2,8 @@
 // - Our TypeScript: SWC with legacy decorators and decorator metadata (what Nest's DI and code-first
 //   GraphQL read), to CommonJS.
 // - Dependencies published as ES modules only (NestJS 12, uuid, ...): SWC to CommonJS as well,
-//   because Jest on Node 20 cannot require() an ES module. `import.meta.url` has no CommonJS form in
+//   because Jest before Node 24.9 cannot require() an ES module (on 24.9+ jest.config.js leaves
+//   node_modules alone and this branch is unused). `import.meta.url` has no CommonJS form in
 //   SWC, so it is rewritten to the file's URL first.
 const { transformSync } = require('@swc/core');
 const { createHash } = require('node:crypto');

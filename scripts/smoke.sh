@@ -42,6 +42,7 @@ gql '{"query":"mutation { sendSmsCode(input: {phone: \"13800138000\", purpose: L
 code=$(curl -fsS "http://127.0.0.1:$port/sandbox/sms/outbox?phone=13800138000" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>process.stdout.write(JSON.parse(s).messages[0].code))')
 login=$(gql "{\"query\":\"mutation { loginWithPhone(input: {phone: \\\"13800138000\\\", smsCode: \\\"$code\\\"}) { user { phone } } }\"}")
 [[ "$login" == '{"data":{"loginWithPhone":{"user":{"phone":"+8613800138000"}}}}' ]] || { echo "smoke: phone login failed: $login"; exit 1; }
+curl -fsS "http://127.0.0.1:$port/metrics" >"$work/metrics.txt" || { echo "smoke: no /metrics"; exit 1; }
 # SIGTERM: drain, then a clean exit (code 0).
 kill -TERM "$pid"
 status=0
@@ -50,6 +51,7 @@ pid=""
 [[ "$status" == 0 ]] || { echo "smoke: exit code $status after SIGTERM"; cat "$log"; exit 1; }
 grep -q 'draining: readiness is red' "$log" || { echo "smoke: no drain at SIGTERM"; cat "$log"; exit 1; }
 grep -q 'SANDBOX SMS to +86 138\*\*\*\*8000' "$log" || { echo "smoke: the sandbox did not print the code"; exit 1; }
+grep -q "SMS outbox .*http://127.0.0.1:$port/sandbox/sms/outbox" "$log" || { echo "smoke: banner lacks the SMS outbox URL"; exit 1; }
 echo "smoke: sandbox ok (port $port): playground, phone login, graceful stop"
 
 # --- production without secrets ----------------------------------------------------------------
@@ -62,3 +64,27 @@ for name in DATABASE_URL WECHAT_APPS TOKEN_ENCRYPTION_KEYS SESSION_SIGNING_KEY S
   grep -q "$name" <<<"$out" || { echo "smoke: production error does not name $name:"; echo "$out"; exit 1; }
 done
 echo "smoke: production refuses to start without secrets (exit $code)"
+
+# --- operator kit: promtool, migrations from the built service, .env --------------------------------
+# promtool lints the sandbox's /metrics (CI provides it and sets SMOKE_REQUIRE_PROMTOOL=1).
+if command -v promtool >/dev/null 2>&1; then
+  promtool check metrics <"$work/metrics.txt" || { echo "smoke: promtool check metrics failed"; exit 1; }
+  echo "smoke: promtool check metrics passes"
+elif [[ "${SMOKE_REQUIRE_PROMTOOL:-}" == 1 ]]; then
+  echo "smoke: promtool not found"; exit 1
+else
+  echo "smoke: promtool not found, /metrics not linted"
+fi
+# `node dist/src/main.js migrate` needs the build and production dependencies only; here it finds
+# DATABASE_URL in a .env of its working directory, and DATA_DIR from the environment wins over the file's.
+repo=$PWD
+mkdir -p "$work/deploy"
+printf 'DATABASE_URL=sqlite:%s\nDATA_DIR=%s\n' "$work/deploy/from-env-file.sqlite" "$work/wrong" >"$work/deploy/.env"
+out=$(cd "$work/deploy" && env -i PATH="$PATH" HOME="$HOME" DATA_DIR="$work/deploy/data" node "$repo/dist/src/main.js" migrate 2>&1) || {
+  echo "smoke: migrate failed: $out"; exit 1; }
+grep -q '^applied [0-9]* migrations' <<<"$out" || { echo "smoke: migrate said: $out"; exit 1; }
+[[ -f "$work/deploy/from-env-file.sqlite" && -d "$work/deploy/data" && ! -e "$work/wrong" ]] || {
+  echo "smoke: migrate did not use .env (and the environment over it)"; exit 1; }
+again=$(cd "$work/deploy" && env -i PATH="$PATH" HOME="$HOME" DATA_DIR="$work/deploy/data" node "$repo/dist/src/main.js" migrate 2>&1)
+[[ "$again" == "schema is up to date" ]] || { echo "smoke: second migrate said: $again"; exit 1; }
+echo "smoke: migrate from the built service with .env: $out; then: $again"

@@ -17,6 +17,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminModule } from './admin/admin.module';
 import { AuditModule } from './audit/audit.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ErrorCodesResolver } from './graphql/error-codes.resolver';
 import { GqlThrottlerGuard } from './graphql/gql-throttler.guard';
 import { ConsoleSmsSender } from './sandbox/console-sms.sender';
 import { SmsOutbox } from './sandbox/sms-outbox';
@@ -96,6 +97,7 @@ export class AppModule {
           : []),
         { provide: APP_GUARD, useClass: GqlThrottlerGuard },
         { provide: APP_GUARD, useClass: AccessGuard },
+        ErrorCodesResolver,
       ],
       exports: [Clock, SmsOutbox, ...(config.sms.provider === 'console' ? [SANDBOX_SMS_SENDER] : [])],
     };

@@ -1,11 +1,22 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, describeEnvironment, loadAppConfig } from './config/app-config';
+import { loadEnvFileIfPresent } from './config/env-file';
 import { createApp } from './bootstrap';
 import { printBanner } from './banner';
 import { installGracefulShutdown } from './health/graceful-shutdown';
+import { migrateDatabase } from './database/migrate';
+
+const USAGE = 'usage: node dist/src/main.js [migrate]';
 
 async function main(): Promise<void> {
+  const command = process.argv[2];
+  if (command !== undefined && command !== 'migrate') {
+    process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
+    process.exit(2);
+  }
+  // .env in the working directory, when present; the environment wins over it.
+  const envFile = loadEnvFileIfPresent();
   let config;
   try {
     config = loadAppConfig(process.env);
@@ -16,10 +27,18 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  if (command === 'migrate') {
+    const applied = await migrateDatabase(config);
+    process.stdout.write(
+      applied.length > 0 ? `applied ${applied.length} migrations: ${applied.join(', ')}\n` : 'schema is up to date\n',
+    );
+    return;
+  }
   const app = await createApp(config);
   // What this instance runs with, secrets masked.
   new Logger('Config').log(
-    `${config.mode} mode; environment: ${describeEnvironment(process.env).join(' ') || '(defaults)'}`,
+    `${config.mode} mode; environment${envFile ? ` (with ${envFile})` : ''}: ` +
+      `${describeEnvironment(process.env).join(' ') || '(defaults)'}`,
   );
   // SIGTERM and SIGINT: drain first (readiness red, in-flight requests finish), then close.
   installGracefulShutdown(app, { drainMs: config.shutdownDrainMs });

@@ -5,6 +5,7 @@ import type { DatabaseSettings } from '../config/app-config';
 import { MIGRATIONS } from './migrations';
 import { DropTimedOutConnections } from './query-bounds';
 import { TypeormLogger } from './typeorm-logger';
+import { loadSqliteDriver } from './sqlite-driver';
 
 /** MySQL and MariaDB, which TypeORM introspects differently (defaults, index and FK details). */
 export function isMysqlFamily(type: string): boolean {
@@ -53,6 +54,7 @@ export function buildDataSourceOptions(
   return {
     ...common,
     type: 'better-sqlite3',
+    driver: loadSqliteDriver(),
     database: settings.path,
     enableWAL: settings.path !== ':memory:',
     // better-sqlite3's busy timeout: the longest wait for a lock another process holds.

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { GraphQLError } from 'graphql';
 import { QueryFailedError } from 'typeorm';
 import { runWithRequestContext } from '../common/request-context';
@@ -12,6 +13,16 @@ const thrownByResolver = (error: Error): GraphQLError =>
   new GraphQLError(error.message, { originalError: error, path: ['x'] });
 
 describe('formatGraphqlError', () => {
+  // What it logs is asserted where it matters, and kept out of the test output.
+  let logged: { error: jest.SpyInstance; warn: jest.SpyInstance };
+  beforeEach(() => {
+    logged = {
+      error: jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined),
+      warn: jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined),
+    };
+  });
+  afterEach(() => jest.restoreAllMocks());
+
   it('maps a domain error to its code, details and retryability', () => {
     const out = runWithRequestContext({ requestId: 'req-1' }, () =>
       formatGraphqlError(
@@ -36,6 +47,8 @@ describe('formatGraphqlError', () => {
     expect(out.message).toBe('Internal error (request id req-2).');
     expect(JSON.stringify(out)).not.toContain('phone');
     expect(JSON.stringify(out)).not.toContain('stacktrace');
+    // The operator gets the original (the production logger masks phone numbers), with its stack.
+    expect(logged.error).toHaveBeenCalledWith(`unexpected error: Error: ${secret}`, expect.stringContaining('at '));
   });
 
   it('answers SERVICE_UNAVAILABLE, retryable, when the database cannot be reached', () => {
@@ -44,6 +57,8 @@ describe('formatGraphqlError', () => {
     const out = formatGraphqlError(formatted, thrownByResolver(error));
     expect(out.extensions).toEqual(expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', retryable: true }));
     expect(out.message).not.toContain('3306');
+    expect(logged.warn).toHaveBeenCalledWith(expect.stringMatching(/^database unavailable: QueryFailedError/));
+    expect(logged.error).not.toHaveBeenCalled();
   });
 
   it('keeps only safe extensions of a GraphQLError that carries a catalogue code', () => {

@@ -105,6 +105,11 @@ export class MetricsService implements OnModuleInit {
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'wechat_login_' });
+    // prom-client names three gauges *_total, which Prometheus reserves for counters (promtool check
+    // metrics fails on them). Their per-type twins (nodejs_active_handles{type}, ...) stay: sum() them.
+    for (const name of ['handles', 'requests', 'resources']) {
+      this.registry.removeSingleMetric(`wechat_login_nodejs_active_${name}_total`);
+    }
   }
 
   onModuleInit(): void {

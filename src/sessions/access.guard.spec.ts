@@ -1,4 +1,4 @@
-import { ExecutionContext } from '@nestjs/common';
+import { ExecutionContext, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainError } from '../errors/domain-error';
 import { Public, Roles } from './access.decorator';
@@ -29,7 +29,13 @@ describe('AccessGuard', () => {
   const authenticate = jest.fn();
   const guard = new AccessGuard(new Reflector(), { authenticate } as unknown as SessionsService);
 
-  beforeEach(() => authenticate.mockReset());
+  // The refusal of an undeclared handler is logged as an error: asserted, and kept out of the output.
+  let loggedError: jest.SpyInstance;
+  beforeEach(() => {
+    authenticate.mockReset();
+    loggedError = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
 
   async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
     try {
@@ -43,6 +49,7 @@ describe('AccessGuard', () => {
   it('refuses a handler that declares no access rule, without looking at the caller', async () => {
     expect(await codeOf(guard.canActivate(contextFor('undeclared', { authorization: 'Bearer x' })))).toBe('FORBIDDEN');
     expect(authenticate).not.toHaveBeenCalled();
+    expect(loggedError).toHaveBeenCalledWith('Handlers.undeclared declares no access rule; refused');
   });
 
   it('lets anyone call a public handler', async () => {

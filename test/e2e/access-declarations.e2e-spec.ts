@@ -7,6 +7,7 @@ import { startTestApp, TestApp } from '../support/test-app';
 // operation fails this test until it declares @Public(), @SignedIn() or @Roles(...) and is listed.
 const EXPECTED: Record<string, string> = {
   'Query.loginOptions': 'public',
+  'Query.errorCodes': 'public',
   'Query.me': 'signed-in',
   'Query.mySessions': 'signed-in',
   'Mutation.sendSmsCode': 'public',

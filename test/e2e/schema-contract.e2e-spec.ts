@@ -7,31 +7,92 @@ import {
   GraphQLSchema,
   isEnumType,
   isInputObjectType,
+  isInterfaceType,
+  isNonNullType,
   isObjectType,
   lexicographicSortSchema,
   printSchema,
 } from 'graphql';
+import { ErrorCode } from '../../src/errors/error-code';
+import notYetBuiltFile from '../support/contract-not-yet-built.json';
 import { startTestApp, TestApp } from '../support/test-app';
-
-// Operations of docs/api-contract.graphql that later issues build. The test fails when one of them
-// appears in the schema while still listed here, so the list only shrinks.
-const PENDING = new Set<string>([]);
 
 const ROOT = join(__dirname, '..', '..');
 
-// The contract's arguments and type; arguments we add must be optional, so they are left out.
-function signature(field: GraphQLField<unknown, unknown>, contract?: GraphQLField<unknown, unknown>): string {
-  const args = field.args
-    .filter((a) => !contract || contract.args.some((c) => c.name === a.name) || !a.type.toString().endsWith('!'))
-    .filter((a) => !contract || contract.args.some((c) => c.name === a.name))
-    .map((a) => `${a.name}: ${a.type.toString()}`)
-    .sort()
-    .join(', ');
-  const extraRequired = contract
-    ? field.args.filter((a) => !contract.args.some((c) => c.name === a.name) && a.type.toString().endsWith('!'))
-    : [];
-  return `(${args}): ${field.type.toString()}${extraRequired.length ? ` + required ${extraRequired.map((a) => a.name).join(',')}` : ''}`;
+// Part-2 pieces of the contract that other issues are building, each with the issue that brings it
+// (paths as graphql-inspector writes them; a type covers everything under it). Anything else of the
+// contract that is missing fails, and so does an entry whose piece is built: the list only shrinks.
+const { '//': _about, ...NOT_YET_BUILT } = notYetBuiltFile as Record<string, string>;
+
+/**
+ * Where our schema falls short of the contract: every contract type, field, argument, input field and
+ * enum value it lacks (by path) and every one whose type differs, plus arguments and input fields we
+ * require that the contract does not have. Additions that callers may omit are fine.
+ */
+function shortfalls(contract: GraphQLSchema, ours: GraphQLSchema): Map<string, string> {
+  const found = new Map<string, string>();
+  const fieldArgs = (path: string, field: GraphQLField<unknown, unknown>, own: GraphQLField<unknown, unknown>) => {
+    for (const arg of field.args) {
+      const mine = own.args.find((a) => a.name === arg.name);
+      if (!mine) found.set(`${path}.${arg.name}`, 'missing');
+      else if (mine.type.toString() !== arg.type.toString())
+        found.set(`${path}.${arg.name}`, `is ${mine.type.toString()}, contract says ${arg.type.toString()}`);
+    }
+    for (const arg of own.args) {
+      if (!field.args.some((a) => a.name === arg.name) && isNonNullType(arg.type) && arg.defaultValue === undefined)
+        found.set(`${path}.${arg.name}`, 'is required but not in the contract');
+    }
+  };
+
+  for (const type of Object.values(contract.getTypeMap())) {
+    if (type.name.startsWith('__')) continue;
+    const mine = ours.getType(type.name);
+    if (!mine) {
+      found.set(type.name, 'missing');
+      continue;
+    }
+    if (mine.constructor !== type.constructor) {
+      found.set(type.name, `is a ${mine.constructor.name}, contract says ${type.constructor.name}`);
+      continue;
+    }
+    if (isEnumType(type) && isEnumType(mine)) {
+      for (const value of type.getValues()) {
+        if (!mine.getValue(value.name)) found.set(`${type.name}.${value.name}`, 'missing');
+      }
+    }
+    if ((isObjectType(type) || isInterfaceType(type)) && (isObjectType(mine) || isInterfaceType(mine))) {
+      const own = mine.getFields();
+      for (const field of Object.values(type.getFields())) {
+        const path = `${type.name}.${field.name}`;
+        const mineField = own[field.name];
+        if (!mineField) {
+          found.set(path, 'missing');
+          continue;
+        }
+        if (mineField.type.toString() !== field.type.toString())
+          found.set(path, `is ${mineField.type.toString()}, contract says ${field.type.toString()}`);
+        fieldArgs(path, field, mineField);
+      }
+    }
+    if (isInputObjectType(type) && isInputObjectType(mine)) {
+      const own = mine.getFields();
+      for (const field of Object.values(type.getFields())) {
+        const path = `${type.name}.${field.name}`;
+        if (!own[field.name]) found.set(path, 'missing');
+        else if (own[field.name].type.toString() !== field.type.toString())
+          found.set(path, `is ${own[field.name].type.toString()}, contract says ${field.type.toString()}`);
+      }
+      for (const field of Object.values(own)) {
+        if (!type.getFields()[field.name] && isNonNullType(field.type) && field.defaultValue === undefined)
+          found.set(`${type.name}.${field.name}`, 'is required but not in the contract');
+      }
+    }
+  }
+  return found;
 }
+
+const entryFor = (path: string): string | undefined =>
+  Object.keys(NOT_YET_BUILT).find((entry) => path === entry || path.startsWith(`${entry}.`));
 
 describe('the GraphQL schema', () => {
   let t: TestApp;
@@ -56,51 +117,54 @@ describe('the GraphQL schema', () => {
     expect(committed).toBe(printSchema(lexicographicSortSchema(schema)).trim());
   });
 
-  it('exposes every contract operation it has built with the contract signature', () => {
-    for (const rootName of ['Query', 'Mutation'] as const) {
-      const contractRoot = rootName === 'Query' ? contract.getQueryType() : contract.getMutationType();
-      const ourRoot = rootName === 'Query' ? schema.getQueryType() : schema.getMutationType();
-      for (const field of Object.values(contractRoot!.getFields())) {
-        const key = `${rootName}.${field.name}`;
-        const ours = ourRoot?.getFields()[field.name];
-        if (PENDING.has(key)) {
-          expect({ key, built: ours !== undefined }).toEqual({ key, built: false });
-          continue;
-        }
-        expect({ key, signature: ours ? signature(ours, field) : 'missing' }).toEqual({
-          key,
-          signature: signature(field),
-        });
-      }
-    }
+  it('has every type, field, argument and enum value of the contract, except the listed part-2 pieces', () => {
+    const unexpected = [...shortfalls(contract, schema)]
+      .filter(([path]) => !entryFor(path))
+      .map(([path, problem]) => `${path} ${problem}`);
+    expect(unexpected).toEqual([]);
   });
 
-  it('gives every contract type it has the contract fields and enum values', () => {
-    for (const contractType of Object.values(contract.getTypeMap())) {
-      if (contractType.name.startsWith('__') || ['Query', 'Mutation'].includes(contractType.name)) continue;
-      const ours = schema.getType(contractType.name);
-      if (!ours) continue;
-      if (isEnumType(contractType) && isEnumType(ours)) {
-        const values = ours.getValues().map((v) => v.name);
-        expect({ type: contractType.name, values }).toEqual({
-          type: contractType.name,
-          values: expect.arrayContaining(contractType.getValues().map((v) => v.name)),
-        });
+  it('lists as not yet built only pieces that are still missing (take an entry off when it lands)', () => {
+    const missing = [...shortfalls(contract, schema).keys()];
+    const built = Object.keys(NOT_YET_BUILT).filter((entry) => !missing.some((path) => entryFor(path) === entry));
+    expect(built).toEqual([]);
+  });
+
+  it('notices a missing type, field, argument, input field and enum value', () => {
+    // The check itself, against a contract that asks for more than the schema has.
+    const bigger = buildSchema(`
+      enum Platform { ANDROID IOS PALM }
+      type Extra { x: Int }
+      type LoginOptions { showWechatButton: Boolean!, methods: [LoginMethod!]!, colour: String }
+      enum LoginMethod { WECHAT PHONE }
+      input SendSmsCodeInput { phone: String!, purpose: String!, pigeon: String }
+      type Query {
+        loginOptions(platform: Platform!, wechatInstalled: Boolean!, moon: Boolean): LoginOptions!
+        extra: Extra
       }
-      if (
-        (isObjectType(contractType) && isObjectType(ours)) ||
-        (isInputObjectType(contractType) && isInputObjectType(ours))
-      ) {
-        const ourFields = ours.getFields();
-        for (const field of Object.values(contractType.getFields())) {
-          expect({ field: `${contractType.name}.${field.name}`, type: ourFields[field.name]?.type.toString() }).toEqual(
-            {
-              field: `${contractType.name}.${field.name}`,
-              type: field.type.toString(),
-            },
-          );
-        }
-      }
-    }
+    `);
+    expect(Object.fromEntries(shortfalls(bigger, schema))).toEqual({
+      'Platform.PALM': 'missing',
+      Extra: 'missing',
+      'LoginOptions.colour': 'missing',
+      'SendSmsCodeInput.purpose': 'is SmsPurpose!, contract says String!',
+      'SendSmsCodeInput.pigeon': 'missing',
+      'Query.loginOptions.moon': 'missing',
+      'Query.extra': 'missing',
+    });
+  });
+
+  it('carries the ErrorCode enum, with every code of the catalogue, answered by errorCodes to anyone', async () => {
+    const type = schema.getType('ErrorCode');
+    expect(
+      isEnumType(type) &&
+        type
+          .getValues()
+          .map((v) => v.name)
+          .sort(),
+    ).toEqual(Object.values(ErrorCode).sort());
+    expect(schema.getQueryType()?.getFields().errorCodes.type.toString()).toBe('[ErrorCode!]!');
+    const res = await t.gql('{ errorCodes }');
+    expect(res.body).toEqual({ data: { errorCodes: Object.values(ErrorCode) } });
   });
 });

@@ -1,0 +1,38 @@
+import { DatabaseSettings, loadAppConfig } from './config/app-config';
+import { describeDatabase, printBanner } from './banner';
+
+describe('the banner', () => {
+  it('names the database kind and place, never its password', () => {
+    expect(describeDatabase({ type: 'sqlite', path: '/data/wechat-login.sqlite' })).toBe(
+      'SQLite database at /data/wechat-login.sqlite',
+    );
+    const mariadb: DatabaseSettings = {
+      type: 'mysql',
+      flavor: 'mariadb',
+      url: 'mariadb://app:s3cret@db.internal:3306/login',
+      poolSize: 10,
+    };
+    expect(describeDatabase(mariadb)).toBe('MariaDB database at db.internal:3306/login');
+    const mysql: DatabaseSettings = { ...mariadb, flavor: 'mysql', url: 'mysql://app:s3cret@db:3306/login' };
+    expect(describeDatabase(mysql)).toBe('MySQL database at db:3306/login');
+  });
+
+  it('shows the sandbox URLs, the SMS outbox among them', () => {
+    const config = loadAppConfig({
+      DATA_DIR: '/tmp/wl-banner',
+      DATABASE_URL: 'sqlite::memory:',
+      GRAPHQL_SCHEMA_FILE: 'off',
+    });
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      printBanner(config, { address: '127.0.0.1', family: 'IPv4', port: 4123 });
+      const text = write.mock.calls.map(([chunk]) => String(chunk)).join('');
+      expect(text).toContain('SANDBOX MODE');
+      expect(text).toContain('http://127.0.0.1:4123/graphql');
+      expect(text).toContain('SMS outbox       http://127.0.0.1:4123/sandbox/sms/outbox?phone=<phone>');
+      expect(text).toContain('SQLite database at :memory:');
+    } finally {
+      write.mockRestore();
+    }
+  });
+});
