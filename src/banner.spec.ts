@@ -1,19 +1,22 @@
 import { DatabaseSettings, loadAppConfig } from './config/app-config';
 import { describeDatabase, printBanner } from './banner';
 
+const BOUNDS = { queryTimeoutMs: 5000, acquireTimeoutMs: 5000 };
+
 describe('the banner', () => {
   it('names the database kind and place, never its password', () => {
-    expect(describeDatabase({ type: 'sqlite', path: '/data/wechat-login.sqlite' })).toBe(
+    expect(describeDatabase({ ...BOUNDS, type: 'sqlite', path: '/data/wechat-login.sqlite' })).toBe(
       'SQLite database at /data/wechat-login.sqlite',
     );
     const mariadb: DatabaseSettings = {
+      ...BOUNDS,
       type: 'mysql',
       flavor: 'mariadb',
       url: 'mariadb://app:s3cret@db.internal:3306/login',
       poolSize: 10,
     };
     expect(describeDatabase(mariadb)).toBe('MariaDB database at db.internal:3306/login');
-    const mysql: DatabaseSettings = { ...mariadb, flavor: 'mysql', url: 'mysql://app:s3cret@db:3306/login' };
+    const mysql: DatabaseSettings = { ...BOUNDS, type: 'mysql', poolSize: 10, flavor: 'mysql', url: 'mysql://app:s3cret@db:3306/login' };
     expect(describeDatabase(mysql)).toBe('MySQL database at db:3306/login');
   });
 
