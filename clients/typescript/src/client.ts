@@ -1,12 +1,18 @@
 import { LoginServiceError } from './errors';
 import {
+  AppleLoginDocument,
   BindPhoneDocument,
+  CarrierBindPhoneDocument,
+  CarrierLoginDocument,
+  HuaweiLoginDocument,
   LoginWithPhoneDocument,
   LogoutDocument,
   MeDocument,
   SendSmsCodeDocument,
   StartWechatLoginDocument,
   WechatLoginDocument,
+  type AppleLoginInput,
+  type LoginResultFieldsFragment,
   type Platform,
   type SendSmsCodeMutation,
   type StartWechatLoginMutation,
@@ -32,6 +38,11 @@ export interface LoginClientOptions extends TransportOptions {
 }
 
 export type RequestAuth = 'none' | 'optional' | 'required';
+
+/** After appleLogin / huaweiLogin: signed in, or the phone-binding screen (sendBindCode, bindPhone or carrierBindPhone). */
+export type ProviderLoginOutcome =
+  | { isBind: true; user: UserFieldsFragment }
+  | { isBind: false; bindTicket: string; bindTicketExpiresAt: unknown };
 
 /** The step after wechatLogin: signed in, or the phone-binding screen. */
 export type WechatLoginOutcome =
@@ -177,6 +188,53 @@ export class LoginClient {
       'none',
     );
     return (await this.session.setSession(bindPhone)).user;
+  }
+
+  // ---- Sign in with Apple, Huawei ID, carrier one-tap (same isBind rule: a session, or a bind ticket)
+
+  /** Sign in with Apple: the identity token, the authorization code and the raw nonce the app made. */
+  async appleLogin(input: Omit<AppleLoginInput, 'deviceId'>): Promise<ProviderLoginOutcome> {
+    const { appleLogin } = await this.request(
+      AppleLoginDocument,
+      { input: { ...input, deviceId: this.options.deviceId } },
+      'none',
+    );
+    return this.settle(appleLogin);
+  }
+
+  /** Huawei ID (HarmonyOS): Account Kit's authorization code. */
+  async huaweiLogin(authorizationCode: string): Promise<ProviderLoginOutcome> {
+    const { huaweiLogin } = await this.request(
+      HuaweiLoginDocument,
+      { input: { authorizationCode, deviceId: this.options.deviceId } },
+      'none',
+    );
+    return this.settle(huaweiLogin);
+  }
+
+  /** Carrier one-tap: the carrier SDK's token. On CARRIER_TOKEN_INVALID, fall back to SMS. */
+  async carrierLogin(token: string): Promise<UserFieldsFragment> {
+    const { carrierLogin } = await this.request(
+      CarrierLoginDocument,
+      { input: { token, deviceId: this.options.deviceId, platform: this.options.platform } },
+      'none',
+    );
+    return (await this.session.setSession(carrierLogin)).user;
+  }
+
+  /** Carrier one-tap as the phone step of any provider's first login. */
+  async carrierBindPhone(bindTicket: string, token: string): Promise<UserFieldsFragment> {
+    const { carrierBindPhone } = await this.request(
+      CarrierBindPhoneDocument,
+      { input: { bindTicket, token, deviceId: this.options.deviceId } },
+      'none',
+    );
+    return (await this.session.setSession(carrierBindPhone)).user;
+  }
+
+  private async settle(result: LoginResultFieldsFragment): Promise<ProviderLoginOutcome> {
+    if (result.isBind && result.session) return { isBind: true, user: (await this.session.setSession(result.session)).user };
+    return { isBind: false, bindTicket: result.bindTicket!, bindTicketExpiresAt: result.bindTicketExpiresAt ?? null };
   }
 
   // ---- signed in

@@ -5,6 +5,18 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type AppleLoginInput = {
+  /** the single-use authorization code (5 minutes) */
+  authorizationCode: string;
+  deviceId?: string | null | undefined;
+  /** Apple gives it to the app only on the first authorization */
+  fullName?: string | null | undefined;
+  /** the identity token (a JWT) from ASAuthorizationAppleIDCredential */
+  identityToken: string;
+  /** the raw nonce; its SHA-256 must match the token’s nonce claim */
+  nonce?: string | null | undefined;
+};
+
 export type BindPhoneInput = {
   bindTicket: string;
   deviceId?: string | null | undefined;
@@ -13,10 +25,34 @@ export type BindPhoneInput = {
   smsCode: string;
 };
 
+export type CarrierBindPhoneInput = {
+  bindTicket: string;
+  deviceId?: string | null | undefined;
+  token: string;
+};
+
+export type CarrierLoginInput = {
+  deviceId?: string | null | undefined;
+  platform?: Platform | null | undefined;
+  /** the carrier SDK's one-time token, after the user confirmed the masked number */
+  token: string;
+};
+
 export type GrantStatus =
   | 'ACTIVE'
   | 'REAUTH_REQUIRED'
   | 'REVOKED';
+
+export type HuaweiLoginInput = {
+  /** Account Kit's authorization code (5 minutes, single use) */
+  authorizationCode: string;
+  deviceId?: string | null | undefined;
+};
+
+export type IdentityProvider =
+  | 'APPLE'
+  | 'HUAWEI'
+  | 'WECHAT';
 
 export type LinkWechatInput = {
   /** which configured WeChat app issued the code (default: the first) */
@@ -29,8 +65,26 @@ export type LinkWechatInput = {
 };
 
 export type LoginMethod =
+  | 'APPLE'
+  | 'CARRIER'
+  | 'HUAWEI'
   | 'PHONE'
   | 'WECHAT';
+
+export type MiniProgramBindPhoneInput = {
+  bindTicket: string;
+  deviceId?: string | null | undefined;
+  /** the one-time code of the phone button (getPhoneNumber's e.detail.code) */
+  phoneCode: string;
+};
+
+export type MiniProgramLoginInput = {
+  /** which configured mini program (default: the first) */
+  appId?: string | null | undefined;
+  /** the js code from wx.login() */
+  code: string;
+  deviceId?: string | null | undefined;
+};
 
 export type PhoneLoginInput = {
   deviceId?: string | null | undefined;
@@ -41,11 +95,18 @@ export type PhoneLoginInput = {
 
 export type Platform =
   | 'ANDROID'
-  | 'IOS';
+  | 'HARMONYOS'
+  | 'IOS'
+  | 'MINI_PROGRAM'
+  | 'WEB';
 
 export type SendSmsCodeInput = {
   /** required with BIND_PHONE */
   bindTicket?: string | null | undefined;
+  /** the solved captcha, when the last answer was CAPTCHA_REQUIRED; it buys one send */
+  captchaToken?: string | null | undefined;
+  /** the app installation, for the per-device budget */
+  deviceId?: string | null | undefined;
   phone: string;
   purpose: SmsPurpose;
 };
@@ -59,6 +120,12 @@ export type UserStatus =
   | 'ACTIVE'
   | 'BANNED'
   | 'DELETED';
+
+export type WechatChannel =
+  | 'APP'
+  | 'MINI_PROGRAM'
+  | 'OFFICIAL_ACCOUNT'
+  | 'WEBSITE';
 
 export type WechatLoginInput = {
   /** which configured WeChat app issued the code (default: the first) */
@@ -145,21 +212,106 @@ export type AdminRunTokenRefreshMutationVariables = Exact<{ [key: string]: never
 
 export type AdminRunTokenRefreshMutation = { adminRunTokenRefresh: { active: number, dueWithinWindow: number, reauthRequired: number, lastRunAt: string | null, lastRunRefreshed: number, lastRunFailed: number } };
 
-export type UserFieldsFragment = { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string };
+export type UserFieldsFragment = { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> };
 
-export type SessionFieldsFragment = { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
+export type SessionFieldsFragment = { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } };
 
 export type AdminUserFieldsFragment = { id: string, phone: string | null, nickname: string | null, status: UserStatus, roles: Array<string>, createdAt: string, lastLoginAt: string | null, activeSessions: number, wechatIdentities: Array<{ appId: string, openid: string, unionid: string | null, nickname: string | null, grantStatus: GrantStatus | null, accessExpiresAt: string | null, refreshExpiresAt: string | null }> };
 
 export type TokenRefreshStatusFieldsFragment = { active: number, dueWithinWindow: number, reauthRequired: number, lastRunAt: string | null, lastRunRefreshed: number, lastRunFailed: number };
 
-export type LoginOptionsQueryVariables = Exact<{
-  platform: Platform;
-  wechatInstalled: boolean;
+export type LoginResultFieldsFragment = { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } | null };
+
+export type AdminIdentityConflictsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  resolved?: boolean | null | undefined;
 }>;
 
 
-export type LoginOptionsQuery = { loginOptions: { methods: Array<LoginMethod>, showWechatButton: boolean, promptInstallWechat: boolean } };
+export type AdminIdentityConflictsQuery = { adminIdentityConflicts: Array<{ id: string, unionid: string, userIds: Array<string>, createdAt: string, resolvedAt: string | null }> };
+
+export type AdminResolveIdentityConflictMutationVariables = Exact<{
+  id: string | number;
+  keepUserId: string | number;
+}>;
+
+
+export type AdminResolveIdentityConflictMutation = { adminResolveIdentityConflict: { id: string, phone: string | null, nickname: string | null, status: UserStatus, roles: Array<string>, createdAt: string, lastLoginAt: string | null, activeSessions: number, wechatIdentities: Array<{ appId: string, openid: string, unionid: string | null, nickname: string | null, grantStatus: GrantStatus | null, accessExpiresAt: string | null, refreshExpiresAt: string | null }> } };
+
+export type AppleLoginMutationVariables = Exact<{
+  input: AppleLoginInput;
+}>;
+
+
+export type AppleLoginMutation = { appleLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } | null } };
+
+export type CarrierBindPhoneMutationVariables = Exact<{
+  input: CarrierBindPhoneInput;
+}>;
+
+
+export type CarrierBindPhoneMutation = { carrierBindPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
+
+export type CarrierLoginMutationVariables = Exact<{
+  input: CarrierLoginInput;
+}>;
+
+
+export type CarrierLoginMutation = { carrierLogin: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
+
+export type HuaweiLoginMutationVariables = Exact<{
+  input: HuaweiLoginInput;
+}>;
+
+
+export type HuaweiLoginMutation = { huaweiLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } | null } };
+
+export type LinkAppleMutationVariables = Exact<{
+  input: AppleLoginInput;
+}>;
+
+
+export type LinkAppleMutation = { linkApple: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } };
+
+export type LinkHuaweiMutationVariables = Exact<{
+  input: HuaweiLoginInput;
+}>;
+
+
+export type LinkHuaweiMutation = { linkHuawei: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } };
+
+export type UnlinkIdentityMutationVariables = Exact<{
+  provider: IdentityProvider;
+  appId?: string | null | undefined;
+}>;
+
+
+export type UnlinkIdentityMutation = { unlinkIdentity: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } };
+
+export type WechatMiniProgramBindPhoneMutationVariables = Exact<{
+  input: MiniProgramBindPhoneInput;
+}>;
+
+
+export type WechatMiniProgramBindPhoneMutation = { wechatMiniProgramBindPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
+
+export type WechatMiniProgramLoginMutationVariables = Exact<{
+  input: MiniProgramLoginInput;
+}>;
+
+
+export type WechatMiniProgramLoginMutation = { wechatMiniProgramLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } | null, wechatProfile: { openid: string, unionid: string | null, nickname: string | null, avatarUrl: string | null } } };
+
+export type LoginOptionsQueryVariables = Exact<{
+  platform: Platform;
+  wechatInstalled: boolean;
+  carrierAvailable?: boolean | null | undefined;
+  inWechatBrowser?: boolean | null | undefined;
+}>;
+
+
+export type LoginOptionsQuery = { loginOptions: { methods: Array<LoginMethod>, showWechatButton: boolean, promptInstallWechat: boolean, wechatChannel: WechatChannel | null } };
 
 export type SendSmsCodeMutationVariables = Exact<{
   input: SendSmsCodeInput;
@@ -173,48 +325,50 @@ export type LoginWithPhoneMutationVariables = Exact<{
 }>;
 
 
-export type LoginWithPhoneMutation = { loginWithPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } };
+export type LoginWithPhoneMutation = { loginWithPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
 
 export type StartWechatLoginMutationVariables = Exact<{
   deviceId?: string | null | undefined;
   appId?: string | null | undefined;
+  channel?: WechatChannel | null | undefined;
+  redirectUri?: string | null | undefined;
 }>;
 
 
-export type StartWechatLoginMutation = { startWechatLogin: { appId: string, scope: string, state: string, expiresAt: string } };
+export type StartWechatLoginMutation = { startWechatLogin: { appId: string, scope: string, state: string, expiresAt: string, authorizeUrl: string | null } };
 
 export type WechatLoginMutationVariables = Exact<{
   input: WechatLoginInput;
 }>;
 
 
-export type WechatLoginMutation = { wechatLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } | null, wechatProfile: { openid: string, unionid: string | null, nickname: string | null, avatarUrl: string | null } } };
+export type WechatLoginMutation = { wechatLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } | null, wechatProfile: { openid: string, unionid: string | null, nickname: string | null, avatarUrl: string | null } } };
 
 export type BindPhoneMutationVariables = Exact<{
   input: BindPhoneInput;
 }>;
 
 
-export type BindPhoneMutation = { bindPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } };
+export type BindPhoneMutation = { bindPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
 
 export type RefreshSessionMutationVariables = Exact<{
   refreshToken: string;
 }>;
 
 
-export type RefreshSessionMutation = { refreshSession: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } };
+export type RefreshSessionMutation = { refreshSession: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
 
 export type WechatReloginMutationVariables = Exact<{
   refreshToken: string;
 }>;
 
 
-export type WechatReloginMutation = { wechatRelogin: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } };
+export type WechatReloginMutation = { wechatRelogin: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
+export type MeQuery = { me: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } };
 
 export type MySessionsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -238,12 +392,12 @@ export type LinkWechatMutationVariables = Exact<{
 }>;
 
 
-export type LinkWechatMutation = { linkWechat: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
+export type LinkWechatMutation = { linkWechat: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } };
 
 export type UnlinkWechatMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type UnlinkWechatMutation = { unlinkWechat: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
+export type UnlinkWechatMutation = { unlinkWechat: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } };
 
 export type DeleteMyAccountMutationVariables = Exact<{
   smsCode: string;
@@ -270,36 +424,6 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-export const UserFieldsFragmentDoc = new TypedDocumentString(`
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-    `, {"fragmentName":"UserFields"}) as unknown as TypedDocumentString<UserFieldsFragment, unknown>;
-export const SessionFieldsFragmentDoc = new TypedDocumentString(`
-    fragment SessionFields on Session {
-  accessToken
-  accessTokenExpiresAt
-  refreshToken
-  refreshTokenExpiresAt
-  user {
-    ...UserFields
-  }
-}
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}`, {"fragmentName":"SessionFields"}) as unknown as TypedDocumentString<SessionFieldsFragment, unknown>;
 export const AdminUserFieldsFragmentDoc = new TypedDocumentString(`
     fragment AdminUserFields on AdminUser {
   id
@@ -331,6 +455,81 @@ export const TokenRefreshStatusFieldsFragmentDoc = new TypedDocumentString(`
   lastRunFailed
 }
     `, {"fragmentName":"TokenRefreshStatusFields"}) as unknown as TypedDocumentString<TokenRefreshStatusFieldsFragment, unknown>;
+export const UserFieldsFragmentDoc = new TypedDocumentString(`
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
+  createdAt
+}
+    `, {"fragmentName":"UserFields"}) as unknown as TypedDocumentString<UserFieldsFragment, unknown>;
+export const SessionFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SessionFields on Session {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  user {
+    ...UserFields
+  }
+}
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
+  createdAt
+}`, {"fragmentName":"SessionFields"}) as unknown as TypedDocumentString<SessionFieldsFragment, unknown>;
+export const LoginResultFieldsFragmentDoc = new TypedDocumentString(`
+    fragment LoginResultFields on LoginResult {
+  isBind
+  session {
+    ...SessionFields
+  }
+  bindTicket
+  bindTicketExpiresAt
+}
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
+  createdAt
+}
+fragment SessionFields on Session {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  user {
+    ...UserFields
+  }
+}`, {"fragmentName":"LoginResultFields"}) as unknown as TypedDocumentString<LoginResultFieldsFragment, unknown>;
 export const AdminUsersDocument = new TypedDocumentString(`
     query AdminUsers($search: String, $status: UserStatus, $first: Int, $after: String) {
   adminUsers(search: $search, status: $status, first: $first, after: $after) {
@@ -523,12 +722,324 @@ export const AdminRunTokenRefreshDocument = new TypedDocumentString(`
   lastRunRefreshed
   lastRunFailed
 }`) as unknown as TypedDocumentString<AdminRunTokenRefreshMutation, AdminRunTokenRefreshMutationVariables>;
+export const AdminIdentityConflictsDocument = new TypedDocumentString(`
+    query AdminIdentityConflicts($first: Int, $after: String, $resolved: Boolean) {
+  adminIdentityConflicts(first: $first, after: $after, resolved: $resolved) {
+    id
+    unionid
+    userIds
+    createdAt
+    resolvedAt
+  }
+}
+    `) as unknown as TypedDocumentString<AdminIdentityConflictsQuery, AdminIdentityConflictsQueryVariables>;
+export const AdminResolveIdentityConflictDocument = new TypedDocumentString(`
+    mutation AdminResolveIdentityConflict($id: ID!, $keepUserId: ID!) {
+  adminResolveIdentityConflict(id: $id, keepUserId: $keepUserId) {
+    ...AdminUserFields
+  }
+}
+    fragment AdminUserFields on AdminUser {
+  id
+  phone
+  nickname
+  status
+  roles
+  createdAt
+  lastLoginAt
+  activeSessions
+  wechatIdentities {
+    appId
+    openid
+    unionid
+    nickname
+    grantStatus
+    accessExpiresAt
+    refreshExpiresAt
+  }
+}`) as unknown as TypedDocumentString<AdminResolveIdentityConflictMutation, AdminResolveIdentityConflictMutationVariables>;
+export const AppleLoginDocument = new TypedDocumentString(`
+    mutation AppleLogin($input: AppleLoginInput!) {
+  appleLogin(input: $input) {
+    ...LoginResultFields
+  }
+}
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
+  createdAt
+}
+fragment SessionFields on Session {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  user {
+    ...UserFields
+  }
+}
+fragment LoginResultFields on LoginResult {
+  isBind
+  session {
+    ...SessionFields
+  }
+  bindTicket
+  bindTicketExpiresAt
+}`) as unknown as TypedDocumentString<AppleLoginMutation, AppleLoginMutationVariables>;
+export const CarrierBindPhoneDocument = new TypedDocumentString(`
+    mutation CarrierBindPhone($input: CarrierBindPhoneInput!) {
+  carrierBindPhone(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
+  createdAt
+}
+fragment SessionFields on Session {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  user {
+    ...UserFields
+  }
+}`) as unknown as TypedDocumentString<CarrierBindPhoneMutation, CarrierBindPhoneMutationVariables>;
+export const CarrierLoginDocument = new TypedDocumentString(`
+    mutation CarrierLogin($input: CarrierLoginInput!) {
+  carrierLogin(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
+  createdAt
+}
+fragment SessionFields on Session {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  user {
+    ...UserFields
+  }
+}`) as unknown as TypedDocumentString<CarrierLoginMutation, CarrierLoginMutationVariables>;
+export const HuaweiLoginDocument = new TypedDocumentString(`
+    mutation HuaweiLogin($input: HuaweiLoginInput!) {
+  huaweiLogin(input: $input) {
+    ...LoginResultFields
+  }
+}
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
+  createdAt
+}
+fragment SessionFields on Session {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  user {
+    ...UserFields
+  }
+}
+fragment LoginResultFields on LoginResult {
+  isBind
+  session {
+    ...SessionFields
+  }
+  bindTicket
+  bindTicketExpiresAt
+}`) as unknown as TypedDocumentString<HuaweiLoginMutation, HuaweiLoginMutationVariables>;
+export const LinkAppleDocument = new TypedDocumentString(`
+    mutation LinkApple($input: AppleLoginInput!) {
+  linkApple(input: $input) {
+    ...UserFields
+  }
+}
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
+  createdAt
+}`) as unknown as TypedDocumentString<LinkAppleMutation, LinkAppleMutationVariables>;
+export const LinkHuaweiDocument = new TypedDocumentString(`
+    mutation LinkHuawei($input: HuaweiLoginInput!) {
+  linkHuawei(input: $input) {
+    ...UserFields
+  }
+}
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
+  createdAt
+}`) as unknown as TypedDocumentString<LinkHuaweiMutation, LinkHuaweiMutationVariables>;
+export const UnlinkIdentityDocument = new TypedDocumentString(`
+    mutation UnlinkIdentity($provider: IdentityProvider!, $appId: String) {
+  unlinkIdentity(provider: $provider, appId: $appId) {
+    ...UserFields
+  }
+}
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
+  createdAt
+}`) as unknown as TypedDocumentString<UnlinkIdentityMutation, UnlinkIdentityMutationVariables>;
+export const WechatMiniProgramBindPhoneDocument = new TypedDocumentString(`
+    mutation WechatMiniProgramBindPhone($input: MiniProgramBindPhoneInput!) {
+  wechatMiniProgramBindPhone(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
+  createdAt
+}
+fragment SessionFields on Session {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  user {
+    ...UserFields
+  }
+}`) as unknown as TypedDocumentString<WechatMiniProgramBindPhoneMutation, WechatMiniProgramBindPhoneMutationVariables>;
+export const WechatMiniProgramLoginDocument = new TypedDocumentString(`
+    mutation WechatMiniProgramLogin($input: MiniProgramLoginInput!) {
+  wechatMiniProgramLogin(input: $input) {
+    isBind
+    session {
+      ...SessionFields
+    }
+    bindTicket
+    bindTicketExpiresAt
+    wechatProfile {
+      openid
+      unionid
+      nickname
+      avatarUrl
+    }
+  }
+}
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
+  createdAt
+}
+fragment SessionFields on Session {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  user {
+    ...UserFields
+  }
+}`) as unknown as TypedDocumentString<WechatMiniProgramLoginMutation, WechatMiniProgramLoginMutationVariables>;
 export const LoginOptionsDocument = new TypedDocumentString(`
-    query LoginOptions($platform: Platform!, $wechatInstalled: Boolean!) {
-  loginOptions(platform: $platform, wechatInstalled: $wechatInstalled) {
+    query LoginOptions($platform: Platform!, $wechatInstalled: Boolean!, $carrierAvailable: Boolean = false, $inWechatBrowser: Boolean = false) {
+  loginOptions(
+    platform: $platform
+    wechatInstalled: $wechatInstalled
+    carrierAvailable: $carrierAvailable
+    inWechatBrowser: $inWechatBrowser
+  ) {
     methods
     showWechatButton
     promptInstallWechat
+    wechatChannel
   }
 }
     `) as unknown as TypedDocumentString<LoginOptionsQuery, LoginOptionsQueryVariables>;
@@ -554,6 +1065,12 @@ export const LoginWithPhoneDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -566,12 +1083,18 @@ fragment SessionFields on Session {
   }
 }`) as unknown as TypedDocumentString<LoginWithPhoneMutation, LoginWithPhoneMutationVariables>;
 export const StartWechatLoginDocument = new TypedDocumentString(`
-    mutation StartWechatLogin($deviceId: String, $appId: String) {
-  startWechatLogin(deviceId: $deviceId, appId: $appId) {
+    mutation StartWechatLogin($deviceId: String, $appId: String, $channel: WechatChannel, $redirectUri: String) {
+  startWechatLogin(
+    deviceId: $deviceId
+    appId: $appId
+    channel: $channel
+    redirectUri: $redirectUri
+  ) {
     appId
     scope
     state
     expiresAt
+    authorizeUrl
   }
 }
     `) as unknown as TypedDocumentString<StartWechatLoginMutation, StartWechatLoginMutationVariables>;
@@ -599,6 +1122,12 @@ export const WechatLoginDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -623,6 +1152,12 @@ export const BindPhoneDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -647,6 +1182,12 @@ export const RefreshSessionDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -671,6 +1212,12 @@ export const WechatReloginDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -695,6 +1242,12 @@ export const MeDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
   createdAt
 }`) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
 export const MySessionsDocument = new TypedDocumentString(`
@@ -732,6 +1285,12 @@ export const LinkWechatDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
   createdAt
 }`) as unknown as TypedDocumentString<LinkWechatMutation, LinkWechatMutationVariables>;
 export const UnlinkWechatDocument = new TypedDocumentString(`
@@ -747,6 +1306,12 @@ export const UnlinkWechatDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
+  identities {
+    provider
+    channel
+    appId
+    createdAt
+  }
   createdAt
 }`) as unknown as TypedDocumentString<UnlinkWechatMutation, UnlinkWechatMutationVariables>;
 export const DeleteMyAccountDocument = new TypedDocumentString(`

@@ -35,11 +35,24 @@ export type AdminUserPage = {
 export type AdminWechatIdentity = {
   accessExpiresAt?: Maybe<Scalars['DateTime']['output']>;
   appId: Scalars['String']['output'];
+  channel?: Maybe<WechatChannel>;
   grantStatus?: Maybe<GrantStatus>;
   nickname?: Maybe<Scalars['String']['output']>;
   openid: Scalars['String']['output'];
   refreshExpiresAt?: Maybe<Scalars['DateTime']['output']>;
   unionid?: Maybe<Scalars['String']['output']>;
+};
+
+export type AppleLoginInput = {
+  /** the single-use authorization code (5 minutes) */
+  authorizationCode: Scalars['String']['input'];
+  deviceId?: InputMaybe<Scalars['String']['input']>;
+  /** Apple gives it to the app only on the first authorization */
+  fullName?: InputMaybe<Scalars['String']['input']>;
+  /** the identity token (a JWT) from ASAuthorizationAppleIDCredential */
+  identityToken: Scalars['String']['input'];
+  /** the raw nonce; its SHA-256 must match the token’s nonce claim */
+  nonce?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type AuditEvent = {
@@ -66,6 +79,19 @@ export type BindPhoneInput = {
   smsCode: Scalars['String']['input'];
 };
 
+export type CarrierBindPhoneInput = {
+  bindTicket: Scalars['String']['input'];
+  deviceId?: InputMaybe<Scalars['String']['input']>;
+  token: Scalars['String']['input'];
+};
+
+export type CarrierLoginInput = {
+  deviceId?: InputMaybe<Scalars['String']['input']>;
+  platform?: InputMaybe<Platform>;
+  /** the carrier SDK's one-time token, after the user confirmed the masked number */
+  token: Scalars['String']['input'];
+};
+
 export type CodeCount = {
   code: Scalars['String']['output'];
   count: Scalars['Int']['output'];
@@ -81,6 +107,7 @@ export type DeviceSession = {
   platform?: Maybe<Platform>;
 };
 
+/** The values of extensions.code on GraphQL errors. */
 export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'BIND_TICKET_INVALID'
@@ -117,6 +144,26 @@ export type GrantStatus =
   | 'REAUTH_REQUIRED'
   | 'REVOKED';
 
+export type HuaweiLoginInput = {
+  /** Account Kit's authorization code (5 minutes, single use) */
+  authorizationCode: Scalars['String']['input'];
+  deviceId?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type IdentityConflict = {
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
+  unionid: Scalars['String']['output'];
+  /** the unionid holder first (logins go there), then the other user */
+  userIds: Array<Scalars['ID']['output']>;
+};
+
+export type IdentityProvider =
+  | 'APPLE'
+  | 'HUAWEI'
+  | 'WECHAT';
+
 export type LinkWechatInput = {
   /** which configured WeChat app issued the code (default: the first) */
   appId?: InputMaybe<Scalars['String']['input']>;
@@ -127,7 +174,19 @@ export type LinkWechatInput = {
   state?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A way the user can log in, other than their phone. */
+export type LinkedIdentity = {
+  appId?: Maybe<Scalars['String']['output']>;
+  /** WeChat only */
+  channel?: Maybe<WechatChannel>;
+  createdAt: Scalars['DateTime']['output'];
+  provider: IdentityProvider;
+};
+
 export type LoginMethod =
+  | 'APPLE'
+  | 'CARRIER'
+  | 'HUAWEI'
   | 'PHONE'
   | 'WECHAT';
 
@@ -136,8 +195,20 @@ export type LoginOptions = {
   methods: Array<LoginMethod>;
   /** Android without WeChat: guide the user to install it */
   promptInstallWechat: Scalars['Boolean']['output'];
-  /** Android: always; iOS: only when WeChat is installed */
+  /** Android: always; iOS and HarmonyOS: only when WeChat is installed */
   showWechatButton: Scalars['Boolean']['output'];
+  /** which WeChat flow to run, when WECHAT is offered */
+  wechatChannel?: Maybe<WechatChannel>;
+};
+
+/** Apple, Huawei: the same isBind rule as WeChat. */
+export type LoginResult = {
+  /** set when not isBind: pass it to sendSmsCode and bindPhone */
+  bindTicket?: Maybe<Scalars['String']['output']>;
+  bindTicketExpiresAt?: Maybe<Scalars['DateTime']['output']>;
+  isBind: Scalars['Boolean']['output'];
+  /** set when isBind */
+  session?: Maybe<Session>;
 };
 
 export type LoginStats = {
@@ -148,19 +219,48 @@ export type LoginStats = {
   wechatLogins: Scalars['Int']['output'];
 };
 
+export type MiniProgramBindPhoneInput = {
+  bindTicket: Scalars['String']['input'];
+  deviceId?: InputMaybe<Scalars['String']['input']>;
+  /** the one-time code of the phone button (getPhoneNumber's e.detail.code) */
+  phoneCode: Scalars['String']['input'];
+};
+
+export type MiniProgramLoginInput = {
+  /** which configured mini program (default: the first) */
+  appId?: InputMaybe<Scalars['String']['input']>;
+  /** the js code from wx.login() */
+  code: Scalars['String']['input'];
+  deviceId?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type Mutation = {
   /** Ban a user; every session of theirs ends at once. */
   adminBanUser: AdminUser;
+  /** Keep one user of a conflict; the other is folded into it (audited). */
+  adminResolveIdentityConflict: AdminUser;
   /** End every session of a user; answers how many were live. */
   adminRevokeSessions: Scalars['Int']['output'];
   /** Run one token refresh pass now. */
   adminRunTokenRefresh: TokenRefreshStatus;
   adminUnbanUser: AdminUser;
   adminUnlinkWechat: AdminUser;
-  /** Step 3 for a first login: the bind ticket, the phone and its BIND_PHONE code. */
+  /** Sign in with Apple: a session, or a bind ticket for a new person. */
+  appleLogin: LoginResult;
+  /** Step 3 of any provider's first login: the bind ticket, the phone and its BIND_PHONE code. */
   bindPhone: Session;
+  /** Carrier one-tap as the phone step of a first login (any provider’s ticket). */
+  carrierBindPhone: Session;
+  /** Carrier one-tap: log in (or sign up) with the SIM’s own number. */
+  carrierLogin: Session;
   /** Erase the account (PIPL). Needs a DELETE_ACCOUNT code. */
   deleteMyAccount: Scalars['Boolean']['output'];
+  /** Huawei ID (HarmonyOS): a session, or a bind ticket for a new person. */
+  huaweiLogin: LoginResult;
+  /** Add Sign in with Apple to the signed-in user. */
+  linkApple: User;
+  /** Add Huawei ID to the signed-in user. */
+  linkHuawei: User;
   /** Link a WeChat account to the signed-in user (state from startWechatLogin while signed in). */
   linkWechat: User;
   /** Log in (or sign up) with a phone number and its LOGIN code. */
@@ -173,13 +273,19 @@ export type Mutation = {
   revokeSession: Scalars['Boolean']['output'];
   /** Send a one-time code. DELETE_ACCOUNT needs a signed-in caller. */
   sendSmsCode: SmsCodeSent;
-  /** Step 1: the one-time state and what SendAuth.Req needs. */
+  /** Step 1 of the code channels: the one-time state (and, on the web, the page to send the browser to). */
   startWechatLogin: WechatAuthRequest;
-  /** Remove the WeChat link; refused when it is the only way to log in. */
+  /** Remove a way to log in; refused when it is the last one. */
+  unlinkIdentity: User;
+  /** Remove the WeChat links; refused when they are the only way to log in. */
   unlinkWechat: User;
-  /** Step 2: the code from the WeChat SDK → a session, or a bind ticket. */
+  /** Step 2: the code (from the SDK, or the page WeChat redirected back) → a session, or a bind ticket. */
   wechatLogin: WechatLoginResult;
-  /** Resume a stored session, re-checking the WeChat grant. */
+  /** A mini program's first login: bind the number from WeChat's phone button (no SMS). */
+  wechatMiniProgramBindPhone: Session;
+  /** A mini program's wx.login() code → a session, or a bind ticket. */
+  wechatMiniProgramLogin: WechatLoginResult;
+  /** Resume a stored session, re-checking the WeChat grants. */
   wechatRelogin: Session;
 };
 
@@ -187,6 +293,12 @@ export type Mutation = {
 export type MutationAdminBanUserArgs = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
+};
+
+
+export type MutationAdminResolveIdentityConflictArgs = {
+  id: Scalars['ID']['input'];
+  keepUserId: Scalars['ID']['input'];
 };
 
 
@@ -205,13 +317,43 @@ export type MutationAdminUnlinkWechatArgs = {
 };
 
 
+export type MutationAppleLoginArgs = {
+  input: AppleLoginInput;
+};
+
+
 export type MutationBindPhoneArgs = {
   input: BindPhoneInput;
 };
 
 
+export type MutationCarrierBindPhoneArgs = {
+  input: CarrierBindPhoneInput;
+};
+
+
+export type MutationCarrierLoginArgs = {
+  input: CarrierLoginInput;
+};
+
+
 export type MutationDeleteMyAccountArgs = {
   smsCode: Scalars['String']['input'];
+};
+
+
+export type MutationHuaweiLoginArgs = {
+  input: HuaweiLoginInput;
+};
+
+
+export type MutationLinkAppleArgs = {
+  input: AppleLoginInput;
+};
+
+
+export type MutationLinkHuaweiArgs = {
+  input: HuaweiLoginInput;
 };
 
 
@@ -242,12 +384,30 @@ export type MutationSendSmsCodeArgs = {
 
 export type MutationStartWechatLoginArgs = {
   appId?: InputMaybe<Scalars['String']['input']>;
+  channel?: InputMaybe<WechatChannel>;
   deviceId?: InputMaybe<Scalars['String']['input']>;
+  redirectUri?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationUnlinkIdentityArgs = {
+  appId?: InputMaybe<Scalars['String']['input']>;
+  provider: IdentityProvider;
 };
 
 
 export type MutationWechatLoginArgs = {
   input: WechatLoginInput;
+};
+
+
+export type MutationWechatMiniProgramBindPhoneArgs = {
+  input: MiniProgramBindPhoneInput;
+};
+
+
+export type MutationWechatMiniProgramLoginArgs = {
+  input: MiniProgramLoginInput;
 };
 
 
@@ -264,15 +424,22 @@ export type PhoneLoginInput = {
 
 export type Platform =
   | 'ANDROID'
-  | 'IOS';
+  | 'HARMONYOS'
+  | 'IOS'
+  | 'MINI_PROGRAM'
+  | 'WEB';
 
 export type Query = {
   adminAuditEvents: AuditEventPage;
+  /** Users who turned out to be one WeChat person (a late unionid) and both had a phone or another login. */
+  adminIdentityConflicts: Array<IdentityConflict>;
   adminLoginStats: LoginStats;
   adminTokenRefreshStatus: TokenRefreshStatus;
   adminUser?: Maybe<AdminUser>;
   adminUsers: AdminUserPage;
-  /** Which login buttons the app shows on this device. */
+  /** Every value extensions.code can take on an error from this server (the ErrorCode enum), so that generated clients get it as a type. */
+  errorCodes: Array<ErrorCode>;
+  /** Which login buttons the app shows on this device, in order. */
   loginOptions: LoginOptions;
   /** The signed-in user, with the full phone number. */
   me: User;
@@ -285,6 +452,13 @@ export type QueryAdminAuditEventsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   userId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryAdminIdentityConflictsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  resolved?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -308,6 +482,8 @@ export type QueryAdminUsersArgs = {
 
 
 export type QueryLoginOptionsArgs = {
+  carrierAvailable?: InputMaybe<Scalars['Boolean']['input']>;
+  inWechatBrowser?: InputMaybe<Scalars['Boolean']['input']>;
   platform: Platform;
   wechatInstalled: Scalars['Boolean']['input'];
 };
@@ -315,6 +491,10 @@ export type QueryLoginOptionsArgs = {
 export type SendSmsCodeInput = {
   /** required with BIND_PHONE */
   bindTicket?: InputMaybe<Scalars['String']['input']>;
+  /** the solved captcha, when the last answer was CAPTCHA_REQUIRED; it buys one send */
+  captchaToken?: InputMaybe<Scalars['String']['input']>;
+  /** the app installation, for the per-device budget */
+  deviceId?: InputMaybe<Scalars['String']['input']>;
   phone: Scalars['String']['input'];
   purpose: SmsPurpose;
 };
@@ -354,6 +534,8 @@ export type User = {
   avatarUrl?: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
+  /** what the user can log in with, besides the phone */
+  identities: Array<LinkedIdentity>;
   nickname?: Maybe<Scalars['String']['output']>;
   /** full number for the user themself; masked elsewhere */
   phone?: Maybe<Scalars['String']['output']>;
@@ -368,12 +550,20 @@ export type UserStatus =
 
 export type WechatAuthRequest = {
   appId: Scalars['String']['output'];
+  /** OFFICIAL_ACCOUNT and WEBSITE: send the browser here */
+  authorizeUrl?: Maybe<Scalars['String']['output']>;
   expiresAt: Scalars['DateTime']['output'];
-  /** "snsapi_userinfo" */
+  /** "snsapi_userinfo" (app, official account) or "snsapi_login" (website) */
   scope: Scalars['String']['output'];
   /** one-time, 10 minutes, bound to the device: pass it to SendAuth.Req and back to wechatLogin */
   state: Scalars['String']['output'];
 };
+
+export type WechatChannel =
+  | 'APP'
+  | 'MINI_PROGRAM'
+  | 'OFFICIAL_ACCOUNT'
+  | 'WEBSITE';
 
 export type WechatLoginInput = {
   /** which configured WeChat app issued the code (default: the first) */
