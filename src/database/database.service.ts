@@ -51,7 +51,7 @@ export class Database {
   ) {
     this.serialize = !isMysqlFamily(dataSource.options.type);
     this.retry = config?.get('databaseRetry') ?? DEFAULT_RETRY;
-    this.acquireTimeoutMs = config?.get('database').acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
+    this.acquireTimeoutMs = config?.get('database')?.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
     boundPoolCheckout(dataSource, this.acquireTimeoutMs);
   }
 

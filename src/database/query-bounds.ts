@@ -31,7 +31,8 @@ export class DropTimedOutConnections implements EntitySubscriberInterface {
  * up goes straight back to the pool.
  */
 export function boundPoolCheckout(dataSource: DataSource, timeoutMs: number): void {
-  const pool = (dataSource.driver as unknown as { pool?: { getConnection: GetConnection; bounded?: boolean } }).pool;
+  const pool = (dataSource.driver as unknown as { pool?: { getConnection: GetConnection; bounded?: boolean } } | undefined)
+    ?.pool;
   if (!pool || pool.bounded) return;
   pool.bounded = true;
   const getConnection = pool.getConnection.bind(pool);

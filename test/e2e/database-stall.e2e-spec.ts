@@ -1,4 +1,5 @@
-import Sqlite from 'better-sqlite3';
+import type SqliteDatabase from 'better-sqlite3';
+import { loadSqliteDriver } from '../../src/database/sqlite-driver';
 import { Database } from '../../src/database/database.service';
 import type { DatabaseSettings } from '../../src/config/app-config';
 import { errorCode, sendCode, nextPhone } from '../support/flows';
@@ -34,6 +35,8 @@ describe('a stalled database', () => {
       // SQLite: another process holds the write lock.
       const t = await startTestApp({ env: BOUNDS });
       const path = (t.config.database as Extract<DatabaseSettings, { type: 'sqlite' }>).path;
+      // The driver this Node can load (better-sqlite3 13, or its Node 20 build).
+      const Sqlite = loadSqliteDriver() as typeof SqliteDatabase;
       const other = new Sqlite(path);
       try {
         other.exec('BEGIN IMMEDIATE');

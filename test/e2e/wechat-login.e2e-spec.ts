@@ -506,12 +506,12 @@ describe('WeChat login', () => {
   });
 
   describe('a device without the WeChat client', () => {
-    it('Android is told to install WeChat; iOS is offered phone login only', async () => {
+    it('Android is told to install WeChat; iOS is offered Apple and phone login, never WeChat', async () => {
       const options =
         '{ a: loginOptions(platform: ANDROID, wechatInstalled: false) { showWechatButton promptInstallWechat methods } i: loginOptions(platform: IOS, wechatInstalled: false) { showWechatButton promptInstallWechat methods } }';
       expect((await w.t.gql(options)).body.data).toEqual({
         a: { showWechatButton: true, promptInstallWechat: true, methods: ['WECHAT', 'PHONE'] },
-        i: { showWechatButton: false, promptInstallWechat: false, methods: ['PHONE'] },
+        i: { showWechatButton: false, promptInstallWechat: false, methods: ['APPLE', 'PHONE'] },
       });
     });
   });
