@@ -1,7 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import { Clock } from '../common/clock';
+import { classifyDatabaseError } from '../database/database-errors';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
 import { HitCounter } from './hit-counter';
 import { KeyedMutex } from './keyed-mutex';
 
@@ -10,10 +13,15 @@ import { KeyedMutex } from './keyed-mutex';
  * all instances. A refused call is not recorded: a client hammering while throttled costs reads only.
  * Calls of one key queue in-process, so the count is exact within an instance whatever the database
  * does with concurrent transactions (across instances it may overshoot by the calls in flight).
+ * When the counters' store is unavailable the throttle lets calls through (fails open): it is a
+ * second line of defence, and calls that need the database fail on their own with SERVICE_UNAVAILABLE,
+ * while those that need none (loginOptions) keep working. The SMS budgets fail closed.
  */
 @Injectable()
 export class CounterThrottlerStorage implements ThrottlerStorage {
   private readonly local = new KeyedMutex();
+  private readonly logger = new Logger('Throttle');
+  private lastWarnedMs = 0;
 
   constructor(
     private readonly counter: HitCounter,
@@ -29,9 +37,20 @@ export class CounterThrottlerStorage implements ThrottlerStorage {
   ): Promise<ThrottlerStorageRecord> {
     const windowSeconds = Math.max(1, Math.ceil(ttl / 1000));
     const bucket = `throttle:${name}:${key}`;
-    const { taken, states } = await this.local.run([bucket], () =>
-      this.counter.take([{ bucket, limit, windowSeconds }], this.clock.nowMs()),
-    );
+    let result;
+    try {
+      result = await this.local.run([bucket], () =>
+        this.counter.take([{ bucket, limit, windowSeconds }], this.clock.nowMs()),
+      );
+    } catch (error) {
+      if (!storeUnavailable(error)) throw error;
+      if (Date.now() - this.lastWarnedMs > 10_000) {
+        this.lastWarnedMs = Date.now();
+        this.logger.warn('counter store unavailable: the general throttle lets calls through');
+      }
+      return { totalHits: 0, timeToExpire: windowSeconds, isBlocked: false, timeToBlockExpire: 0 };
+    }
+    const { taken, states } = result;
     const [state] = states;
     return {
       totalHits: taken ? state.hits : state.hits + 1,
@@ -40,4 +59,9 @@ export class CounterThrottlerStorage implements ThrottlerStorage {
       timeToBlockExpire: taken ? 0 : state.retryAfterSeconds,
     };
   }
+}
+
+function storeUnavailable(error: unknown): boolean {
+  if (error instanceof DomainError) return error.code === ErrorCode.SERVICE_UNAVAILABLE;
+  return classifyDatabaseError(error) === 'unavailable';
 }
