@@ -85,6 +85,9 @@ describe('playground admin sign-in (headless Chromium)', () => {
 
   async function runTab(page: Page, title: string, expected: string): Promise<string> {
     await page.locator('.graphiql-tab', { hasText: title }).first().click();
+    // The editor must show the tab's operation before it runs: GraphiQL switches tabs asynchronously,
+    // and a click that comes first sends the previous tab's operation name.
+    await page.locator('.graphiql-query-editor').getByText(title).first().waitFor({ timeout: 15000 });
     await page.locator('.graphiql-execute-button').click();
     const result = page.locator('.result-window');
     await result.getByText(expected).first().waitFor({ timeout: 15000 });

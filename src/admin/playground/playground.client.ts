@@ -100,8 +100,18 @@ export const PLAYGROUND_SCRIPT = String.raw`(function () {
     return fetch(endpoint, { method: 'POST', headers: headers, body: JSON.stringify(graphQLParams) }).then(function (res) { return res.json(); });
   }
 
+  // GraphiQL can keep the previous tab's operation name after a tab switch (its default tabs carry
+  // only a query): a name the document does not define is dropped, so a one-operation tab just runs.
+  function withKnownOperation(params) {
+    var name = params && params.operationName;
+    if (!name || typeof params.query !== 'string') return params;
+    var defined = new RegExp('\\b(query|mutation|subscription)\\s+' + name + '\\b').test(params.query);
+    return defined ? params : Object.assign({}, params, { operationName: undefined });
+  }
+
   // GraphiQL's fetcher: the header editor's headers win over ours.
-  function fetcher(graphQLParams, options) {
+  function fetcher(rawParams, options) {
+    var graphQLParams = withKnownOperation(rawParams);
     var extra = (options && options.headers) || {};
     return accessToken().then(function (token) {
       return send(graphQLParams, extra, token).then(function (result) {
