@@ -13,6 +13,7 @@ import {
   WechatLoginDocument,
   type AppleLoginInput,
   type LoginResultFieldsFragment,
+  type MeQuery,
   type Platform,
   type SendSmsCodeMutation,
   type StartWechatLoginMutation,
@@ -239,7 +240,8 @@ export class LoginClient {
 
   // ---- signed in
 
-  async me(): Promise<UserFieldsFragment> {
+  /** The signed-in user, with the ways they can log in (`identities`). */
+  async me(): Promise<MeQuery['me']> {
     return (await this.request(MeDocument, {}, 'required')).me;
   }
 

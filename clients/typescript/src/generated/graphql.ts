@@ -212,15 +212,15 @@ export type AdminRunTokenRefreshMutationVariables = Exact<{ [key: string]: never
 
 export type AdminRunTokenRefreshMutation = { adminRunTokenRefresh: { active: number, dueWithinWindow: number, reauthRequired: number, lastRunAt: string | null, lastRunRefreshed: number, lastRunFailed: number } };
 
-export type UserFieldsFragment = { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> };
+export type UserFieldsFragment = { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string };
 
-export type SessionFieldsFragment = { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } };
+export type SessionFieldsFragment = { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
 
 export type AdminUserFieldsFragment = { id: string, phone: string | null, nickname: string | null, status: UserStatus, roles: Array<string>, createdAt: string, lastLoginAt: string | null, activeSessions: number, wechatIdentities: Array<{ appId: string, openid: string, unionid: string | null, nickname: string | null, grantStatus: GrantStatus | null, accessExpiresAt: string | null, refreshExpiresAt: string | null }> };
 
 export type TokenRefreshStatusFieldsFragment = { active: number, dueWithinWindow: number, reauthRequired: number, lastRunAt: string | null, lastRunRefreshed: number, lastRunFailed: number };
 
-export type LoginResultFieldsFragment = { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } | null };
+export type LoginResultFieldsFragment = { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } | null };
 
 export type AdminIdentityConflictsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -244,42 +244,42 @@ export type AppleLoginMutationVariables = Exact<{
 }>;
 
 
-export type AppleLoginMutation = { appleLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } | null } };
+export type AppleLoginMutation = { appleLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } | null } };
 
 export type CarrierBindPhoneMutationVariables = Exact<{
   input: CarrierBindPhoneInput;
 }>;
 
 
-export type CarrierBindPhoneMutation = { carrierBindPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
+export type CarrierBindPhoneMutation = { carrierBindPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } };
 
 export type CarrierLoginMutationVariables = Exact<{
   input: CarrierLoginInput;
 }>;
 
 
-export type CarrierLoginMutation = { carrierLogin: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
+export type CarrierLoginMutation = { carrierLogin: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } };
 
 export type HuaweiLoginMutationVariables = Exact<{
   input: HuaweiLoginInput;
 }>;
 
 
-export type HuaweiLoginMutation = { huaweiLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } | null } };
+export type HuaweiLoginMutation = { huaweiLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } | null } };
 
 export type LinkAppleMutationVariables = Exact<{
   input: AppleLoginInput;
 }>;
 
 
-export type LinkAppleMutation = { linkApple: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } };
+export type LinkAppleMutation = { linkApple: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
 
 export type LinkHuaweiMutationVariables = Exact<{
   input: HuaweiLoginInput;
 }>;
 
 
-export type LinkHuaweiMutation = { linkHuawei: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } };
+export type LinkHuaweiMutation = { linkHuawei: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
 
 export type UnlinkIdentityMutationVariables = Exact<{
   provider: IdentityProvider;
@@ -287,21 +287,21 @@ export type UnlinkIdentityMutationVariables = Exact<{
 }>;
 
 
-export type UnlinkIdentityMutation = { unlinkIdentity: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } };
+export type UnlinkIdentityMutation = { unlinkIdentity: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
 
 export type WechatMiniProgramBindPhoneMutationVariables = Exact<{
   input: MiniProgramBindPhoneInput;
 }>;
 
 
-export type WechatMiniProgramBindPhoneMutation = { wechatMiniProgramBindPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
+export type WechatMiniProgramBindPhoneMutation = { wechatMiniProgramBindPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } };
 
 export type WechatMiniProgramLoginMutationVariables = Exact<{
   input: MiniProgramLoginInput;
 }>;
 
 
-export type WechatMiniProgramLoginMutation = { wechatMiniProgramLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } | null, wechatProfile: { openid: string, unionid: string | null, nickname: string | null, avatarUrl: string | null } } };
+export type WechatMiniProgramLoginMutation = { wechatMiniProgramLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } | null, wechatProfile: { openid: string, unionid: string | null, nickname: string | null, avatarUrl: string | null } } };
 
 export type LoginOptionsQueryVariables = Exact<{
   platform: Platform;
@@ -325,7 +325,7 @@ export type LoginWithPhoneMutationVariables = Exact<{
 }>;
 
 
-export type LoginWithPhoneMutation = { loginWithPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
+export type LoginWithPhoneMutation = { loginWithPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } };
 
 export type StartWechatLoginMutationVariables = Exact<{
   deviceId?: string | null | undefined;
@@ -342,28 +342,28 @@ export type WechatLoginMutationVariables = Exact<{
 }>;
 
 
-export type WechatLoginMutation = { wechatLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } | null, wechatProfile: { openid: string, unionid: string | null, nickname: string | null, avatarUrl: string | null } } };
+export type WechatLoginMutation = { wechatLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } | null, wechatProfile: { openid: string, unionid: string | null, nickname: string | null, avatarUrl: string | null } } };
 
 export type BindPhoneMutationVariables = Exact<{
   input: BindPhoneInput;
 }>;
 
 
-export type BindPhoneMutation = { bindPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
+export type BindPhoneMutation = { bindPhone: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } };
 
 export type RefreshSessionMutationVariables = Exact<{
   refreshToken: string;
 }>;
 
 
-export type RefreshSessionMutation = { refreshSession: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
+export type RefreshSessionMutation = { refreshSession: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } };
 
 export type WechatReloginMutationVariables = Exact<{
   refreshToken: string;
 }>;
 
 
-export type WechatReloginMutation = { wechatRelogin: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } } };
+export type WechatReloginMutation = { wechatRelogin: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -392,12 +392,12 @@ export type LinkWechatMutationVariables = Exact<{
 }>;
 
 
-export type LinkWechatMutation = { linkWechat: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } };
+export type LinkWechatMutation = { linkWechat: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
 
 export type UnlinkWechatMutationVariables = Exact<{ [key: string]: never; }>;
 
 
-export type UnlinkWechatMutation = { unlinkWechat: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string, identities: Array<{ provider: IdentityProvider, channel: WechatChannel | null, appId: string | null, createdAt: string }> } };
+export type UnlinkWechatMutation = { unlinkWechat: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
 
 export type DeleteMyAccountMutationVariables = Exact<{
   smsCode: string;
@@ -463,12 +463,6 @@ export const UserFieldsFragmentDoc = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }
     `, {"fragmentName":"UserFields"}) as unknown as TypedDocumentString<UserFieldsFragment, unknown>;
@@ -489,12 +483,6 @@ export const SessionFieldsFragmentDoc = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }`, {"fragmentName":"SessionFields"}) as unknown as TypedDocumentString<SessionFieldsFragment, unknown>;
 export const LoginResultFieldsFragmentDoc = new TypedDocumentString(`
@@ -513,12 +501,6 @@ export const LoginResultFieldsFragmentDoc = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -771,12 +753,6 @@ export const AppleLoginDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -809,12 +785,6 @@ export const CarrierBindPhoneDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -839,12 +809,6 @@ export const CarrierLoginDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -869,12 +833,6 @@ export const HuaweiLoginDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -907,12 +865,6 @@ export const LinkAppleDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }`) as unknown as TypedDocumentString<LinkAppleMutation, LinkAppleMutationVariables>;
 export const LinkHuaweiDocument = new TypedDocumentString(`
@@ -928,12 +880,6 @@ export const LinkHuaweiDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }`) as unknown as TypedDocumentString<LinkHuaweiMutation, LinkHuaweiMutationVariables>;
 export const UnlinkIdentityDocument = new TypedDocumentString(`
@@ -949,12 +895,6 @@ export const UnlinkIdentityDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }`) as unknown as TypedDocumentString<UnlinkIdentityMutation, UnlinkIdentityMutationVariables>;
 export const WechatMiniProgramBindPhoneDocument = new TypedDocumentString(`
@@ -970,12 +910,6 @@ export const WechatMiniProgramBindPhoneDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -1011,12 +945,6 @@ export const WechatMiniProgramLoginDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -1065,12 +993,6 @@ export const LoginWithPhoneDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -1122,12 +1044,6 @@ export const WechatLoginDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -1152,12 +1068,6 @@ export const BindPhoneDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -1182,12 +1092,6 @@ export const RefreshSessionDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -1212,12 +1116,6 @@ export const WechatReloginDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }
 fragment SessionFields on Session {
@@ -1233,6 +1131,12 @@ export const MeDocument = new TypedDocumentString(`
     query Me {
   me {
     ...UserFields
+    identities {
+      provider
+      channel
+      appId
+      createdAt
+    }
   }
 }
     fragment UserFields on User {
@@ -1242,12 +1146,6 @@ export const MeDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }`) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
 export const MySessionsDocument = new TypedDocumentString(`
@@ -1285,12 +1183,6 @@ export const LinkWechatDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }`) as unknown as TypedDocumentString<LinkWechatMutation, LinkWechatMutationVariables>;
 export const UnlinkWechatDocument = new TypedDocumentString(`
@@ -1306,12 +1198,6 @@ export const UnlinkWechatDocument = new TypedDocumentString(`
   phone
   status
   wechatLinked
-  identities {
-    provider
-    channel
-    appId
-    createdAt
-  }
   createdAt
 }`) as unknown as TypedDocumentString<UnlinkWechatMutation, UnlinkWechatMutationVariables>;
 export const DeleteMyAccountDocument = new TypedDocumentString(`
