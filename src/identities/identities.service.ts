@@ -88,16 +88,6 @@ export class IdentitiesService {
     return manager.getRepository(IdentityEntity).find({ where: { userId }, order: { createdAt: 'ASC' } });
   }
 
-  forUsers(userIds: string[], manager: EntityManager = this.database.dataSource.manager): Promise<IdentityEntity[]> {
-    if (userIds.length === 0) return Promise.resolve([]);
-    return manager
-      .getRepository(IdentityEntity)
-      .createQueryBuilder('i')
-      .where('i.user_id IN (:...userIds)', { userIds })
-      .orderBy('i.created_at', 'ASC')
-      .getMany();
-  }
-
   /** Users (other than `exceptIdentityId`'s row) holding a provider's unionid. */
   async holdersOf(
     manager: EntityManager,
