@@ -1,4 +1,4 @@
-import { Global, Inject, Module, OnApplicationShutdown, Optional } from '@nestjs/common';
+import { Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.service';
 import { FAKE_CAPTCHA_PREFIX, FAKE_CAPTCHA_SCENE, FakeCaptchaServer } from '../sandbox/fake-captcha/fake-captcha';
 import { AliyunCaptchaVerifier } from './aliyun-captcha.verifier';
@@ -52,8 +52,18 @@ export const CAPTCHA_VERIFIER = Symbol('CAPTCHA_VERIFIER');
   ],
   exports: [CAPTCHA_VERIFIER, FakeCaptchaServer],
 })
-export class CaptchaModule implements OnApplicationShutdown {
-  constructor(@Optional() @Inject(FakeCaptchaServer) private readonly fake: FakeCaptchaServer | null) {}
+export class CaptchaModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Optional() @Inject(FakeCaptchaServer) private readonly fake: FakeCaptchaServer | null,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.get('captcha') === null)
+      new Logger('Captcha').warn(
+        'SMS captcha is off (no CAPTCHA_PROVIDER, or SMS_CAPTCHA=off): a send past a budget is refused with SMS_RATE_LIMITED',
+      );
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.fake?.close();

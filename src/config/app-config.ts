@@ -672,11 +672,9 @@ function readCaptcha(reader: EnvReader, production: boolean, problems: string[])
   if (!enabled) return null;
   if (provider === undefined || provider === 'sandbox') {
     if (!production) return { provider: 'sandbox' };
-    problems.push(
-      provider === 'sandbox'
-        ? 'CAPTCHA_PROVIDER: sandbox is a fake and is refused in production'
-        : 'CAPTCHA_PROVIDER: required in production (aliyun), or SMS_CAPTCHA=off to refuse over-budget sends outright',
-    );
+    // Without a provider, production refuses over-budget sends outright (SMS_RATE_LIMITED): the
+    // stricter side, announced at boot (CaptchaModule) so the operator knows the owner can be locked out.
+    if (provider === 'sandbox') problems.push('CAPTCHA_PROVIDER: sandbox is a fake and is refused in production');
     return null;
   }
   const need = (name: string): string => {

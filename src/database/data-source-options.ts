@@ -38,6 +38,8 @@ export function buildDataSourceOptions(
       charset: 'utf8mb4_bin',
       timezone: 'Z',
       supportBigNumbers: true,
+      // No stack captured per query (mysql2's default): errors are classified by code, not call site.
+      trace: false,
       // A database that is gone or stalled answers SERVICE_UNAVAILABLE within these bounds: opening a
       // connection, and each query (mysql2's per-query timeout; DropTimedOutConnections then drops the
       // connection). Pool checkouts are bounded by boundPoolCheckout once the pool exists.

@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.service';
 import { isMysqlFamily } from './data-source-options';
 import { classifyDatabaseError, DatabaseTimeoutError } from './database-errors';
 import { boundPoolCheckout } from './query-bounds';
+import { driverHandles, MysqlSql, Sql, SqliteSql } from './sql';
 
 const DEFAULT_RETRY: DatabaseRetrySettings = { attempts: 10, baseMs: 10, maxMs: 500 };
 // A lost connection before COMMIT is tried again on a fresh connection (behind a proxy, another
@@ -44,6 +45,8 @@ export class Database {
   private readonly retry: DatabaseRetrySettings;
   private readonly acquireTimeoutMs: number;
   readonly stats: TransactionRetryStats = { conflictRetries: 0, unavailableRetries: 0, exhausted: 0 };
+  private readonly queryTimeoutMs: number | undefined;
+  private autocommit: Sql | null = null;
 
   constructor(
     @InjectDataSource() readonly dataSource: DataSource,
@@ -52,6 +55,7 @@ export class Database {
     this.serialize = !isMysqlFamily(dataSource.options.type);
     this.retry = config?.get('databaseRetry') ?? DEFAULT_RETRY;
     this.acquireTimeoutMs = config?.get('database')?.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
+    this.queryTimeoutMs = config?.get('database')?.queryTimeoutMs;
     boundPoolCheckout(dataSource, this.acquireTimeoutMs);
   }
 
@@ -59,8 +63,26 @@ export class Database {
     return this.serialize ? 'sqlite' : 'mysql';
   }
 
+  /**
+   * Plain SQL, each statement on its own (autocommit): for a single statement that is atomic by
+   * itself, without a transaction's BEGIN and COMMIT round trips. See `Sql`.
+   */
+  get sql(): Sql {
+    if (this.autocommit) return this.autocommit;
+    const handles = driverHandles(this.dataSource);
+    this.autocommit = handles.pool
+      ? new MysqlSql({ pool: handles.pool }, this.queryTimeoutMs)
+      : new SqliteSql(handles.sqlite!, (work) => this.turn(work));
+    return this.autocommit;
+  }
+
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (!this.serialize) return this.withRetry(work);
+    return this.turn(() => this.dataSource.transaction(work));
+  }
+
+  /** SQLite: runs `work` when no transaction holds the one connection (bounded wait). */
+  private turn<T>(work: () => T | Promise<T>): Promise<T> {
     // SQLite's queue is its pool: a turn not reached within the bound is given up (and skipped).
     let gaveUp = false;
     let timer: NodeJS.Timeout | undefined;
@@ -72,7 +94,7 @@ export class Database {
     });
     const run = this.queue.then(() => {
       clearTimeout(timer);
-      return gaveUp ? (undefined as T) : this.dataSource.transaction(work);
+      return gaveUp ? (undefined as T) : work();
     });
     this.queue = run.catch(() => undefined);
     return Promise.race([run, waited]);

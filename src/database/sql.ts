@@ -1,0 +1,162 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * Plain SQL on the driver's own connection, for the hot paths: no query building, no entity
+ * mapping, one round trip per call. Text uses `?` placeholders, valid on MySQL/MariaDB and SQLite
+ * alike. Parameters: a Date is written the way TypeORM writes DATETIME columns on each dialect (so
+ * rows stay readable by the entities); booleans become 0/1. DATETIME values read back are a Date on
+ * MySQL and UTC text on SQLite: read them with `parseDbDate`.
+ */
+export interface Sql {
+  /** The rows a statement returns (SELECT, or INSERT/DELETE ... RETURNING on the dialects that have it). */
+  rows<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** A write; the number of rows it changed (MySQL: changed, not merely matched). */
+  run(text: string, params?: readonly unknown[]): Promise<number>;
+}
+
+interface MysqlResult {
+  affectedRows?: number;
+  changedRows?: number;
+}
+
+type MysqlCallback = (error: (Error & { code?: string }) | null, result?: unknown) => void;
+
+interface MysqlConnection {
+  query(options: { sql: string; values?: unknown[]; timeout?: number }, callback: MysqlCallback): void;
+  release(): void;
+  destroy(): void;
+}
+
+interface MysqlPool {
+  getConnection(callback: (error: Error | null, connection?: MysqlConnection) => void): void;
+}
+
+interface SqliteStatement {
+  reader: boolean;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): { changes: number };
+}
+
+interface SqliteDatabase {
+  prepare(text: string): SqliteStatement;
+}
+
+const STATEMENT_CACHE = 200;
+
+/** SQL on MySQL/MariaDB: each call on a pooled connection, or on one held connection (a transaction). */
+export class MysqlSql implements Sql {
+  constructor(
+    private readonly source: { pool: MysqlPool } | { connection: MysqlConnection },
+    private readonly timeoutMs: number | undefined,
+  ) {}
+
+  async rows<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    return (await this.exec(text, params)) as T[];
+  }
+
+  async run(text: string, params: readonly unknown[] = []): Promise<number> {
+    const result = (await this.exec(text, params)) as MysqlResult;
+    return result.affectedRows ?? 0;
+  }
+
+  private async exec(text: string, params: readonly unknown[]): Promise<unknown> {
+    if ('connection' in this.source) return query(this.source.connection, text, params, this.timeoutMs);
+    const connection = await new Promise<MysqlConnection>((resolve, reject) =>
+      (this.source as { pool: MysqlPool }).pool.getConnection((error, conn) => (error ? reject(error) : resolve(conn!))),
+    );
+    try {
+      const result = await query(connection, text, params, this.timeoutMs);
+      connection.release();
+      return result;
+    } catch (error) {
+      // A query that timed out leaves its connection waiting for the answer: never reuse it.
+      if ((error as { code?: string }).code === 'PROTOCOL_SEQUENCE_TIMEOUT') connection.destroy();
+      else connection.release();
+      throw error;
+    }
+  }
+}
+
+function query(connection: MysqlConnection, text: string, params: readonly unknown[], timeout?: number): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    connection.query({ sql: text, values: params as unknown[], timeout }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    ),
+  );
+}
+
+/**
+ * SQL on SQLite (better-sqlite3, synchronous). Statements are prepared once and cached. The one
+ * connection is shared with TypeORM's transactions, so a call outside a transaction must take its
+ * turn (`turn`), or it would run inside whichever transaction is open.
+ */
+export class SqliteSql implements Sql {
+  private static readonly caches = new WeakMap<SqliteDatabase, Map<string, SqliteStatement>>();
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly turn: (<T>(work: () => T) => Promise<T>) | null,
+  ) {}
+
+  rows<T>(text: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.inTurn(() => {
+      const statement = this.statement(text);
+      if (!statement.reader) {
+        statement.run(...params.map(sqliteValue));
+        return [] as T[];
+      }
+      return statement.all(...params.map(sqliteValue)) as T[];
+    });
+  }
+
+  run(text: string, params: readonly unknown[] = []): Promise<number> {
+    return this.inTurn(() => {
+      const statement = this.statement(text);
+      if (statement.reader) return statement.all(...params.map(sqliteValue)).length;
+      return statement.run(...params.map(sqliteValue)).changes;
+    });
+  }
+
+  private inTurn<T>(work: () => T): Promise<T> {
+    if (this.turn) return this.turn(work);
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private statement(text: string): SqliteStatement {
+    let cache = SqliteSql.caches.get(this.db);
+    if (!cache) SqliteSql.caches.set(this.db, (cache = new Map()));
+    let statement = cache.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      cache.set(text, statement);
+      if (cache.size > STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
+    }
+    return statement;
+  }
+}
+
+/** A parameter as TypeORM writes it on SQLite: DATETIME as 'YYYY-MM-DD HH:MM:SS.SSS' UTC text. */
+function sqliteValue(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString().replace('T', ' ').replace('Z', '');
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return value === undefined ? null : value;
+}
+
+/** The driver-level handles of a DataSource. */
+export function driverHandles(dataSource: DataSource): { pool?: MysqlPool; sqlite?: SqliteDatabase } {
+  const driver = dataSource.driver as unknown as { pool?: MysqlPool; databaseConnection?: SqliteDatabase };
+  return driver.pool ? { pool: driver.pool } : { sqlite: driver.databaseConnection };
+}
+
+/** Plain SQL on the connection of a transaction TypeORM opened (`Database.transaction`'s manager). */
+export function sqlIn(manager: EntityManager, timeoutMs?: number): Sql {
+  const runner = manager.queryRunner as unknown as { databaseConnection?: MysqlConnection | SqliteDatabase } | undefined;
+  const connection = runner?.databaseConnection;
+  if (!runner || !connection) throw new Error('sqlIn needs the manager of an open transaction');
+  if ('prepare' in connection) return new SqliteSql(connection, null);
+  return new MysqlSql({ connection }, timeoutMs);
+}
