@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { currentRequestId } from '../common/request-context';
 import { Database } from '../database/database.service';
-import { AuditEventEntity } from './audit-event.entity';
+import { asSql, SqlTarget } from '../database/sql';
 
 export interface AuditEntry {
   action: string;
@@ -26,19 +25,24 @@ export class AuditService {
   /** Whoever wants to observe audited actions (metrics); set once at boot. */
   observer?: (action: string, details: Record<string, unknown> | undefined) => void;
 
-  /** Records inside the caller's transaction when given one, so the event and the change commit together. */
-  async record(entry: AuditEntry, manager?: EntityManager): Promise<void> {
-    if (!manager) return this.database.transaction((m) => this.record(entry, m));
+  /**
+   * Records inside the caller's transaction when given one, so the event and the change commit
+   * together; without one, as a statement of its own.
+   */
+  async record(entry: AuditEntry, target?: SqlTarget): Promise<void> {
     this.observer?.(entry.action, entry.details);
-    await manager.getRepository(AuditEventEntity).insert({
-      id: newId(),
-      action: entry.action,
-      actorUserId: entry.actorUserId ?? null,
-      subjectUserId: entry.subjectUserId ?? null,
-      ip: entry.ip ?? null,
-      requestId: currentRequestId() ?? null,
-      details: entry.details ? JSON.stringify(entry.details) : null,
-      createdAt: this.clock.now(),
-    });
+    await (target ? asSql(target) : this.database.sql).run(
+      'INSERT INTO audit_events (id, action, actor_user_id, subject_user_id, ip, request_id, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        newId(),
+        entry.action,
+        entry.actorUserId ?? null,
+        entry.subjectUserId ?? null,
+        entry.ip ?? null,
+        currentRequestId() ?? null,
+        entry.details ? JSON.stringify(entry.details) : null,
+        this.clock.now(),
+      ],
+    );
   }
 }

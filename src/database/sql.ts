@@ -154,9 +154,18 @@ export function driverHandles(dataSource: DataSource): { pool?: MysqlPool; sqlit
 
 /** Plain SQL on the connection of a transaction TypeORM opened (`Database.transaction`'s manager). */
 export function sqlIn(manager: EntityManager, timeoutMs?: number): Sql {
-  const runner = manager.queryRunner as unknown as { databaseConnection?: MysqlConnection | SqliteDatabase } | undefined;
-  const connection = runner?.databaseConnection;
-  if (!runner || !connection) throw new Error('sqlIn needs the manager of an open transaction');
-  if ('prepare' in connection) return new SqliteSql(connection, null);
+  const { sqlite } = driverHandles(manager.connection);
+  // SQLite: one connection, which the open transaction holds.
+  if (sqlite) return new SqliteSql(sqlite, null);
+  const connection = (manager.queryRunner as unknown as { databaseConnection?: MysqlConnection } | undefined)
+    ?.databaseConnection;
+  if (!connection) throw new Error('sqlIn needs the manager of an open transaction');
   return new MysqlSql({ connection }, timeoutMs);
+}
+
+/** Where a hot-path write runs: a TypeORM transaction's manager, or plain SQL (autocommit or `sqlIn`). */
+export type SqlTarget = EntityManager | Sql;
+
+export function asSql(target: SqlTarget): Sql {
+  return 'rows' in target && 'run' in target ? target : sqlIn(target);
 }

@@ -6,6 +6,7 @@ import { newId } from '../common/ids';
 import { randomToken, sha256Hex } from '../common/secrets';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
+import { asSql, Sql, SqlTarget } from '../database/sql';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { effectiveRoles } from '../users/user-roles';
@@ -62,7 +63,11 @@ export class SessionsService {
   }
 
   /** Starts a new session (a new token family) for a user who just proved who they are. */
-  async issue(manager: EntityManager, user: UserEntity, context: SessionContext): Promise<IssuedTokens> {
+  async issue(
+    target: SqlTarget,
+    user: { id: string; phone: string | null; roles: readonly string[] },
+    context: SessionContext,
+  ): Promise<IssuedTokens> {
     const now = this.clock.now();
     const { idleDays, absoluteDays } = this.config.get('session');
     const familyId = newId();
@@ -89,7 +94,7 @@ export class SessionsService {
       revokedReason: null,
       replacedBy: null,
     };
-    await manager.getRepository(SessionEntity).insert({ ...row });
+    await insertSession(asSql(target), row);
     return this.tokensFor(row, refreshToken, this.rolesOf(user));
   }
 
@@ -341,6 +346,35 @@ export class SessionsService {
       refreshTokenExpiresAt: row.idleExpiresAt,
     };
   }
+}
+
+const SESSION_COLUMNS =
+  'id, user_id, refresh_token_hash, family_id, login_at, rotated_at, grace_used_at, device_id, platform, login_method, ' +
+  'ip, user_agent, created_at, last_used_at, idle_expires_at, absolute_expires_at, revoked_at, revoked_reason, replaced_by';
+const INSERT_SESSION = `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+function insertSession(sql: Sql, row: SessionEntity): Promise<number> {
+  return sql.run(INSERT_SESSION, [
+    row.id,
+    row.userId,
+    row.refreshTokenHash,
+    row.familyId,
+    row.loginAt,
+    row.rotatedAt,
+    row.graceUsedAt,
+    row.deviceId,
+    row.platform,
+    row.loginMethod,
+    row.ip,
+    row.userAgent,
+    row.createdAt,
+    row.lastUsedAt,
+    row.idleExpiresAt,
+    row.absoluteExpiresAt,
+    row.revokedAt,
+    row.revokedReason,
+    row.replacedBy,
+  ]);
 }
 
 function minDate(a: Date, b: Date): Date {
