@@ -2,13 +2,15 @@ import { BadRequestException, ValidationError, ValidationPipe } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
-import { Logger } from 'nestjs-pino';
 import { AppModule, AppModuleOptions } from './app.module';
 import { requestIdFrom, runWithRequestContext } from './common/request-context';
 import type { AppConfigValues } from './config/app-config';
 import { DomainError } from './errors/domain-error';
 import { mountPlayground } from './admin/playground/playground';
 import { ReadinessState } from './health/readiness.service';
+import { AppLogger } from './logging/app-logger';
+import { logAccess } from './logging/logger-options';
+import { jsonBody, parseByteSize } from './common/json-body';
 
 /** Builds the whole service, initialised but not yet listening (tests use it as it is). */
 export async function createApp(
@@ -19,28 +21,30 @@ export async function createApp(
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  const logger = app.get(AppLogger);
+  app.useLogger(logger);
   app.flushLogs();
 
   app.disable('x-powered-by');
-  // Once draining, every response closes its connection, so keep-alive clients move elsewhere.
+  app.set('trust proxy', config.trustProxy);
   const readiness = app.get(ReadinessState);
-  app.use((_req: Request, res: Response, next: NextFunction) => {
+  // One middleware for what every request needs: its id (kept in the request context for every log
+  // line), the access log line, and, once draining, `Connection: close` on every response so that
+  // keep-alive clients move elsewhere.
+  app.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
+    const startedAt = Date.now();
+    const requestId = requestIdFrom(req.headers['x-request-id']);
+    req.id = requestId;
+    res.setHeader('X-Request-Id', requestId);
     const writeHead = res.writeHead;
     res.writeHead = function (this: Response, ...args: Parameters<Response['writeHead']>) {
       if (readiness.shuttingDown && !this.headersSent) this.setHeader('Connection', 'close');
       return writeHead.apply(this, args);
     } as Response['writeHead'];
-    next();
-  });
-  app.set('trust proxy', config.trustProxy);
-  app.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
-    const requestId = requestIdFrom(req.headers['x-request-id']);
-    req.id = requestId;
-    res.setHeader('X-Request-Id', requestId);
+    res.once('close', () => logAccess(logger.pino, req, res, startedAt));
     runWithRequestContext({ requestId }, next);
   });
-  app.useBodyParser('json', { limit: config.httpBodyLimit });
+  app.use(jsonBody(parseByteSize(config.httpBodyLimit)));
   mountPlayground(app);
 
   app.useGlobalPipes(

@@ -6,11 +6,13 @@ import { newId } from '../common/ids';
 import { randomToken, sha256Hex } from '../common/secrets';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
-import { asSql, Sql, SqlTarget } from '../database/sql';
+import { parseDbDate } from '../database/rate-limits';
+import { asSql, Sql, sqlIn, SqlTarget } from '../database/sql';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { effectiveRoles } from '../users/user-roles';
 import { UserEntity } from '../users/user.entity';
+import { USER_COLUMNS, UserRow, userFromRow } from '../users/user-row';
 import { DeviceSession } from './models/device-session.model';
 import { SessionEntity } from './session.entity';
 import { TokenSigner } from './token-signer.service';
@@ -42,6 +44,8 @@ export interface AuthenticatedCaller {
   /** The session (token family) behind the access token. */
   sessionId: string;
   roles: string[];
+  /** The user as read with the session, at the start of this request. */
+  user?: UserEntity;
 }
 
 type RefreshOutcome =
@@ -167,23 +171,18 @@ export class SessionsService {
     const claims = await this.signer.verify(accessToken);
     if (!claims) throw new DomainError(ErrorCode.UNAUTHENTICATED);
     const now = this.clock.now();
-    const rows = (await this.database.dataSource
-      .createQueryBuilder()
-      .select(['s.id AS id', 'u.status AS status', 'u.phone AS phone', 'u.roles AS roles'])
-      .from(SessionEntity, 's')
-      .innerJoin(UserEntity, 'u', 'u.id = s.user_id')
-      .where('s.family_id = :sid AND s.user_id = :sub', { sid: claims.sid, sub: claims.sub })
-      .andWhere('s.revoked_at IS NULL AND s.replaced_by IS NULL')
-      .andWhere('s.idle_expires_at > :now AND s.absolute_expires_at > :now', { now })
-      .getRawMany()) as { id: string; status: string; phone: string | null; roles: string | null }[];
+    // One round trip: the live session and its user, which the request's resolvers reuse.
+    const rows = await this.database.sql.rows<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM sessions s INNER JOIN users u ON u.id = s.user_id ` +
+        'WHERE s.family_id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.replaced_by IS NULL ' +
+        'AND s.idle_expires_at > ? AND s.absolute_expires_at > ? LIMIT 1',
+      [claims.sid, claims.sub, now, now],
+    );
     const live = rows[0];
     if (!live || live.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
     if (live.status === 'banned') throw new DomainError(ErrorCode.USER_BANNED);
-    return {
-      userId: claims.sub,
-      sessionId: claims.sid,
-      roles: this.rolesOf({ phone: live.phone, roles: live.roles ? live.roles.split(',').filter(Boolean) : [] }),
-    };
+    const user = userFromRow(live);
+    return { userId: claims.sub, sessionId: claims.sid, roles: this.rolesOf(user), user };
   }
 
   async revokeFamily(manager: EntityManager, familyId: string, reason: string): Promise<number> {
@@ -257,51 +256,49 @@ export class SessionsService {
     hash: string,
     context: Pick<SessionContext, 'ip' | 'userAgent'>,
   ): Promise<RefreshOutcome> {
-    const sessions = manager.getRepository(SessionEntity);
-    // On MySQL a locking read queues racing refreshes of one token and shows each the latest row;
-    // SQLite transactions already run one at a time.
-    const row = await sessions.findOne({
-      where: { refreshTokenHash: hash },
-      ...(this.database.dialect === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-    });
-    if (!row || row.revokedAt) return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
+    const sql = sqlIn(manager);
+    // The session and its user in one read. On MySQL the locking read queues racing refreshes of one
+    // token and shows each the latest row; SQLite transactions already run one at a time.
+    const lock = this.database.dialect === 'mysql' ? ' FOR UPDATE' : '';
+    const found = await sql.rows<SessionRow & Record<string, unknown>>(
+      `SELECT ${SESSION_COLUMNS_OF_S}, ${USER_COLUMNS_AS_U} FROM sessions s INNER JOIN users u ON u.id = s.user_id ` +
+        `WHERE s.refresh_token_hash = ?${lock}`,
+      [hash],
+    );
+    if (found.length === 0) return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
+    const row = sessionFromRow(found[0]);
+    if (row.revokedAt) return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
     const now = this.clock.now();
     if (row.absoluteExpiresAt <= now || row.idleExpiresAt <= now)
       return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
-    const user = await manager.getRepository(UserEntity).findOne({ where: { id: row.userId } });
-    if (!user || user.status === 'deleted') return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
+    const user = userFromRow(unprefixed(found[0]));
+    if (user.status === 'deleted') return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
     if (user.status === 'banned') return { kind: 'refused', code: ErrorCode.USER_BANNED };
 
     const next = this.successorOf(row, now, context);
     if (row.replacedBy === null) {
       // The current token: claim it with one conditional update, so two racing refreshes cannot both win.
-      const claimed = await sessions
-        .createQueryBuilder()
-        .update()
-        .set({ replacedBy: next.row.id, rotatedAt: now })
-        .where('id = :id AND replaced_by IS NULL AND revoked_at IS NULL', { id: row.id })
-        .execute();
-      if ((claimed.affected ?? 0) === 0) return { kind: 'reused', familyId: row.familyId };
+      const claimed = await sql.run(
+        'UPDATE sessions SET replaced_by = ?, rotated_at = ? WHERE id = ? AND replaced_by IS NULL AND revoked_at IS NULL',
+        [next.row.id, now, row.id],
+      );
+      if (claimed === 0) return { kind: 'reused', familyId: row.familyId };
     } else {
       // Already rotated: the grace path, or reuse.
       const withinGrace = row.rotatedAt !== null && now.getTime() - row.rotatedAt.getTime() <= ROTATION_GRACE_MS;
       if (!withinGrace || row.graceUsedAt !== null) return { kind: 'reused', familyId: row.familyId };
-      const supersededPair = await sessions
-        .createQueryBuilder()
-        .update()
-        .set({ revokedAt: now, revokedReason: 'superseded' })
-        .where('id = :id AND replaced_by IS NULL AND revoked_at IS NULL', { id: row.replacedBy })
-        .execute();
-      if ((supersededPair.affected ?? 0) === 0) return { kind: 'reused', familyId: row.familyId };
-      const claimed = await sessions
-        .createQueryBuilder()
-        .update()
-        .set({ replacedBy: next.row.id, graceUsedAt: now })
-        .where('id = :id AND grace_used_at IS NULL', { id: row.id })
-        .execute();
-      if ((claimed.affected ?? 0) === 0) return { kind: 'reused', familyId: row.familyId };
+      const supersededPair = await sql.run(
+        "UPDATE sessions SET revoked_at = ?, revoked_reason = 'superseded' WHERE id = ? AND replaced_by IS NULL AND revoked_at IS NULL",
+        [now, row.replacedBy],
+      );
+      if (supersededPair === 0) return { kind: 'reused', familyId: row.familyId };
+      const claimed = await sql.run(
+        'UPDATE sessions SET replaced_by = ?, grace_used_at = ? WHERE id = ? AND grace_used_at IS NULL',
+        [next.row.id, now, row.id],
+      );
+      if (claimed === 0) return { kind: 'reused', familyId: row.familyId };
     }
-    await sessions.insert({ ...next.row });
+    await insertSession(sql, next.row);
     return { kind: 'rotated', tokens: await this.tokensFor(next.row, next.refreshToken, this.rolesOf(user)), user };
   }
 
@@ -352,6 +349,68 @@ const SESSION_COLUMNS =
   'id, user_id, refresh_token_hash, family_id, login_at, rotated_at, grace_used_at, device_id, platform, login_method, ' +
   'ip, user_agent, created_at, last_used_at, idle_expires_at, absolute_expires_at, revoked_at, revoked_reason, replaced_by';
 const INSERT_SESSION = `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const SESSION_COLUMNS_OF_S = SESSION_COLUMNS.split(', ')
+  .map((column) => `s.${column}`)
+  .join(', ');
+const USER_COLUMNS_AS_U = USER_COLUMNS.split(', ')
+  .map((column) => `${column} AS u_${column.slice(2)}`)
+  .join(', ');
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  refresh_token_hash: string;
+  family_id: string;
+  login_at: Date | string;
+  rotated_at: Date | string | null;
+  grace_used_at: Date | string | null;
+  device_id: string | null;
+  platform: string | null;
+  login_method: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: Date | string;
+  last_used_at: Date | string;
+  idle_expires_at: Date | string;
+  absolute_expires_at: Date | string;
+  revoked_at: Date | string | null;
+  revoked_reason: string | null;
+  replaced_by: string | null;
+}
+
+const optionalDate = (value: Date | string | null): Date | null => (value === null ? null : parseDbDate(value));
+
+function sessionFromRow(row: SessionRow): SessionEntity {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    refreshTokenHash: row.refresh_token_hash,
+    familyId: row.family_id,
+    loginAt: parseDbDate(row.login_at),
+    rotatedAt: optionalDate(row.rotated_at),
+    graceUsedAt: optionalDate(row.grace_used_at),
+    deviceId: row.device_id,
+    platform: row.platform,
+    loginMethod: row.login_method,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    createdAt: parseDbDate(row.created_at),
+    lastUsedAt: parseDbDate(row.last_used_at),
+    idleExpiresAt: parseDbDate(row.idle_expires_at),
+    absoluteExpiresAt: parseDbDate(row.absolute_expires_at),
+    revokedAt: optionalDate(row.revoked_at),
+    revokedReason: row.revoked_reason,
+    replacedBy: row.replaced_by,
+  } as SessionEntity;
+}
+
+/** The `u_*` columns of a joined read, as a user row. */
+function unprefixed(row: Record<string, unknown>): UserRow {
+  const out: Record<string, unknown> = {};
+  for (const key in row) if (key.startsWith('u_')) out[key.slice(2)] = row[key];
+  return out as unknown as UserRow;
+}
 
 function insertSession(sql: Sql, row: SessionEntity): Promise<number> {
   return sql.run(INSERT_SESSION, [

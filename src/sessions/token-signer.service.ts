@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { KeyObject, createPublicKey } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, JWK, jwtVerify, SignJWT } from 'jose';
+import { KeyObject, createPublicKey, sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, JWK } from 'jose';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config.service';
 
@@ -15,7 +15,11 @@ interface VerificationKey {
   alg: 'ES256' | 'EdDSA';
   publicKey: KeyObject;
   jwk: JWK;
+  /** The protected header this service writes for the key, base64url: a token's first part, as sent. */
+  header: string;
 }
+
+const MAX_TOKEN_LENGTH = 4096;
 
 /**
  * Signs access tokens with the asymmetric SESSION_SIGNING_KEY (ES256 or EdDSA) and publishes every
@@ -48,44 +52,65 @@ export class TokenSigner implements OnModuleInit {
     this.keys = [this.signing, ...older.filter((k) => k.kid !== this.signing.kid)];
   }
 
+  /**
+   * A compact JWS (RFC 7515/7519) made with node:crypto and the key objects built once at start:
+   * ES256 signatures in the JOSE form (r || s, IEEE P1363), EdDSA over Ed25519.
+   */
   async sign(claims: AccessClaims): Promise<{ token: string; expiresAt: Date }> {
     const nowSeconds = Math.floor(this.clock.nowMs() / 1000);
-    const expiresAt = new Date((nowSeconds + this.ttlSeconds) * 1000);
-    const token = await new SignJWT({ sid: claims.sid, roles: claims.roles })
-      .setProtectedHeader({ alg: this.signing.alg, kid: this.signing.kid, typ: 'JWT' })
-      .setIssuer(this.issuer)
-      .setAudience(this.audience)
-      .setSubject(claims.sub)
-      .setIssuedAt(nowSeconds)
-      .setExpirationTime(expiresAt)
-      .sign(this.signingKey);
-    return { token, expiresAt };
+    const exp = nowSeconds + this.ttlSeconds;
+    const payload = base64url(
+      JSON.stringify({
+        sid: claims.sid,
+        roles: claims.roles,
+        iss: this.issuer,
+        aud: this.audience,
+        sub: claims.sub,
+        iat: nowSeconds,
+        exp,
+      }),
+    );
+    const input = `${this.signing.header}.${payload}`;
+    const signature = signWith(this.signing.alg, this.signingKey, input);
+    return { token: `${input}.${signature}`, expiresAt: new Date(exp * 1000) };
   }
 
   /** The claims of a token we signed and that has not expired; null for anything else. */
   async verify(token: string): Promise<AccessClaims | null> {
     try {
-      const { payload } = await jwtVerify(
-        token,
-        async (header) => {
-          const match = this.keys.find((k) => k.kid === header.kid);
-          if (!match) throw new Error('unknown kid');
-          return match.publicKey;
-        },
-        {
-          issuer: this.issuer,
-          audience: this.audience,
-          algorithms: ['ES256', 'EdDSA'],
-          currentDate: this.clock.now(),
-          requiredClaims: ['sub', 'sid', 'exp', 'iat'],
-        },
-      );
-      if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string') return null;
+      if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
+      const parts = token.split('.');
+      if (parts.length !== 3) return null;
+      const key = this.keyFor(parts[0]);
+      if (!key) return null;
+      if (!verifyWith(key.alg, key.publicKey, `${parts[0]}.${parts[1]}`, parts[2])) return null;
+      const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as Record<string, unknown>;
+      if (typeof payload !== 'object' || payload === null) return null;
+      const now = Math.floor(this.clock.nowMs() / 1000);
+      const { iss, aud, sub, sid, exp, iat, nbf } = payload;
+      if (iss !== this.issuer) return null;
+      if (!(aud === this.audience || (Array.isArray(aud) && aud.includes(this.audience)))) return null;
+      if (typeof sub !== 'string' || typeof sid !== 'string') return null;
+      if (typeof exp !== 'number' || exp <= now || typeof iat !== 'number') return null;
+      if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now)) return null;
       const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-      return { sub: payload.sub, sid: payload.sid, roles };
+      return { sub, sid, roles };
     } catch {
       return null;
     }
+  }
+
+  /**
+   * The key a token's protected header names. The headers this service writes are matched as
+   * text; any other header is parsed and must name a known key with its algorithm and nothing
+   * this verifier does not understand (`crit`, unencoded payloads).
+   */
+  private keyFor(headerPart: string): VerificationKey | null {
+    for (const key of this.keys) if (key.header === headerPart) return key;
+    const header = JSON.parse(Buffer.from(headerPart, 'base64url').toString('utf8')) as Record<string, unknown>;
+    if (typeof header !== 'object' || header === null || 'crit' in header || 'b64' in header) return null;
+    const key = this.keys.find((k) => k.kid === header.kid);
+    return key && header.alg === key.alg ? key : null;
   }
 
   jwks(): { keys: JWK[] } {
@@ -97,5 +122,26 @@ async function describeKey(publicKey: KeyObject): Promise<VerificationKey> {
   const alg = publicKey.asymmetricKeyType === 'ed25519' ? 'EdDSA' : 'ES256';
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
-  return { kid, alg, publicKey, jwk: { ...jwk, kid, alg, use: 'sig' } };
+  const header = base64url(JSON.stringify({ alg, kid, typ: 'JWT' }));
+  return { kid, alg, publicKey, jwk: { ...jwk, kid, alg, use: 'sig' }, header };
+}
+
+function base64url(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64url');
+}
+
+function signWith(alg: VerificationKey['alg'], key: KeyObject, input: string): string {
+  const data = Buffer.from(input, 'utf8');
+  const signature =
+    alg === 'ES256' ? cryptoSign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }) : cryptoSign(null, data, key);
+  return signature.toString('base64url');
+}
+
+function verifyWith(alg: VerificationKey['alg'], key: KeyObject, input: string, signature: string): boolean {
+  const data = Buffer.from(input, 'utf8');
+  const sig = Buffer.from(signature, 'base64url');
+  if (alg === 'ES256') {
+    return sig.length === 64 && cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, sig);
+  }
+  return sig.length === 64 && cryptoVerify(null, data, key, sig);
 }

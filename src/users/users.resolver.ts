@@ -39,7 +39,8 @@ export class UsersResolver {
   @SignedIn()
   @Query(() => User, { description: 'The signed-in user, with the full phone number.' })
   async me(@CurrentCaller() caller: AuthenticatedCaller): Promise<User> {
-    const user = await this.users.findById(caller.userId);
+    // Read with the session by the access check of this very request (no second read).
+    const user = caller.user ?? (await this.users.findById(caller.userId));
     if (!user) throw new DomainError(ErrorCode.UNAUTHENTICATED);
     return this.users.toSelfModel(user);
   }
@@ -60,7 +61,8 @@ export class UsersResolver {
         const token = bearerTokenOf(req.headers);
         if (!token) throw new DomainError(ErrorCode.UNAUTHENTICATED);
         const caller = await this.sessions.authenticate(token);
-        const user = await this.users.findById(caller.userId);
+        // Read with the session by the access check of this very request (no second read).
+    const user = caller.user ?? (await this.users.findById(caller.userId));
         if (!user?.phone || user.phone !== phone)
           throw DomainError.badInput('phone', 'not the phone number of this account');
         return this.smsCodes.send({ phone, purpose: 'DELETE_ACCOUNT', ...sender, userId: user.id });

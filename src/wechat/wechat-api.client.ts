@@ -6,6 +6,7 @@ import {
   CircuitState,
   ConsecutiveBreaker,
   ExponentialBackoff,
+  IPolicy,
   TaskCancelledError,
   circuitBreaker,
   handleWhen,
@@ -16,6 +17,7 @@ import {
 } from 'cockatiel';
 import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { Agent, request } from 'undici';
 import type { WechatAppCredentials, WechatChannelName } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';
 import { isTransient, isWechatFailure, WechatApiError, WechatUnavailableError } from './wechat-errors';
@@ -102,6 +104,10 @@ export class WechatApiClient implements OnModuleDestroy {
   private readonly budgetMs: number;
   private readonly configuredBase: string | null;
   private readonly controller = new AbortController();
+  /** Keep-alive connections to WeChat, shared by every call of this client. */
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
+  /** The resilience policy of each app and kind of call, built once. */
+  private readonly policies = new Map<string, IPolicy>();
   /** Called after every HTTP answer or failure, for metrics. */
   onCall?: (endpoint: Endpoint, outcome: string, millis: number) => void;
 
@@ -121,8 +127,9 @@ export class WechatApiClient implements OnModuleDestroy {
     setMaxListeners(0, this.controller.signal);
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.controller.abort();
+    await this.agent.close().catch(() => undefined);
   }
 
   get appIds(): string[] {
@@ -255,15 +262,20 @@ export class WechatApiClient implements OnModuleDestroy {
     kind: 'exchange' | 'safe',
     work: (signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
-    const retryWhen =
-      kind === 'safe'
-        ? handleWhen(isTransient)
-        : handleWhen((error) => error instanceof WechatUnavailableError && error.reason === 'connect');
-    const policy = wrap(
-      timeout(this.budgetMs, TimeoutStrategy.Aggressive),
-      retry(retryWhen, { maxAttempts: 2, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) }),
-      this.breakerFor(appId),
-    );
+    const key = `${kind}:${appId}`;
+    let policy = this.policies.get(key);
+    if (!policy) {
+      const retryWhen =
+        kind === 'safe'
+          ? handleWhen(isTransient)
+          : handleWhen((error) => error instanceof WechatUnavailableError && error.reason === 'connect');
+      policy = wrap(
+        timeout(this.budgetMs, TimeoutStrategy.Aggressive),
+        retry(retryWhen, { maxAttempts: 2, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) }),
+        this.breakerFor(appId),
+      );
+      this.policies.set(key, policy);
+    }
     try {
       return await policy.execute(({ signal }) => work(signal), this.controller.signal);
     } catch (error) {
@@ -286,7 +298,10 @@ export class WechatApiClient implements OnModuleDestroy {
     return breaker;
   }
 
-  /** GET with `params`, or POST `json` with `params` in the query string. */
+  /**
+   * GET with `params`, or POST `json` with `params` in the query string, on this client's own
+   * keep-alive connection pool (undici's `request`: no WHATWG Request/Response per call).
+   */
   private async call(
     endpoint: Endpoint,
     params: Record<string, string>,
@@ -296,30 +311,28 @@ export class WechatApiClient implements OnModuleDestroy {
     const url = `${this.base()}${PATHS[endpoint]}?${new URLSearchParams(params).toString()}`;
     const started = Date.now();
     const report = (outcome: string): void => this.onCall?.(endpoint, outcome, Date.now() - started);
-    let response: Response;
+    let status: number;
+    let text: string;
     try {
-      response = await fetch(url, {
-        signal: AbortSignal.any([budget, AbortSignal.timeout(this.timeoutMs)]),
-        redirect: 'error',
+      const response = await request(url, {
+        dispatcher: this.agent,
+        signal: budget,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
         ...(json
           ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }
-          : {}),
+          : { method: 'GET' }),
       });
+      status = response.statusCode;
+      text = await response.body.text();
     } catch (error) {
-      const unavailable = classifyFetchError(error);
+      const unavailable = classifyRequestError(error, budget);
       report(unavailable.reason);
       throw unavailable;
     }
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      report('network');
-      throw classifyFetchError(error);
-    }
-    if (response.status !== 200) {
-      report(`http_${response.status}`);
-      throw new WechatUnavailableError('http', response.status);
+    if (status !== 200) {
+      report(`http_${status}`);
+      throw new WechatUnavailableError('http', status);
     }
     // Content-Type is unreliable (text/plain has been seen): parse the body ourselves.
     let body: unknown;
@@ -352,11 +365,14 @@ export class WechatApiClient implements OnModuleDestroy {
   }
 }
 
-function classifyFetchError(error: unknown): WechatUnavailableError {
-  const name = (error as { name?: string })?.name;
-  if (name === 'TimeoutError') return new WechatUnavailableError('timeout');
-  if (name === 'AbortError') return new WechatUnavailableError('budget');
-  const code = (error as { cause?: { code?: string } })?.cause?.code;
+function classifyRequestError(error: unknown, budget: AbortSignal): WechatUnavailableError {
+  const code = (error as { code?: string })?.code;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new WechatUnavailableError('timeout');
+  }
+  if (budget.aborted || code === 'UND_ERR_ABORTED' || (error as { name?: string })?.name === 'AbortError') {
+    return new WechatUnavailableError('budget');
+  }
   if (code && NEVER_SENT.has(code)) return new WechatUnavailableError('connect');
   return new WechatUnavailableError('network');
 }

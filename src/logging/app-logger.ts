@@ -1,0 +1,46 @@
+import { LoggerService } from '@nestjs/common';
+import type { Logger } from 'pino';
+
+/** Nest's logger interface over the root pino logger: `context` becomes a field, errors keep their trace. */
+export class AppLogger implements LoggerService {
+  constructor(readonly pino: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+
+  error(message: unknown, ...rest: unknown[]): void {
+    // Nest calls error(message, stack?, context?).
+    const context = rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? rest[rest.length - 1] : undefined;
+    const stack = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
+    if (!this.pino.isLevelEnabled('error')) return;
+    if (message instanceof Error) this.pino.error({ context, err: message }, message.message);
+    else this.pino.error({ context, ...(stack ? { stack } : {}) }, String(message));
+  }
+
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: 'info' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
+    if (!this.pino.isLevelEnabled(level)) return;
+    const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
+    if (typeof message === 'object' && message !== null && !(message instanceof Error)) {
+      this.pino[level]({ context, ...(message as Record<string, unknown>) });
+    } else {
+      this.pino[level]({ context }, message instanceof Error ? message.message : String(message));
+    }
+  }
+}
