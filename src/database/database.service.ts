@@ -59,6 +59,11 @@ export class Database {
     boundPoolCheckout(dataSource, this.acquireTimeoutMs);
   }
 
+  /** INSERT/DELETE ... RETURNING: MariaDB (10.5+) and SQLite have it, MySQL does not. */
+  get returning(): boolean {
+    return this.serialize || this.dataSource.options.type === 'mariadb';
+  }
+
   get dialect(): 'mysql' | 'sqlite' {
     return this.serialize ? 'sqlite' : 'mysql';
   }

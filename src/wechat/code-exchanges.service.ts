@@ -12,9 +12,21 @@ import { LoginStateStore, StateClaim } from './login-state.store';
 export const CODE_RECORD_TTL_MS = 10 * 60 * 1000;
 const POLL_MS = 50;
 
-export type ClaimResult = { kind: 'claimed'; id: string } | { kind: 'duplicate' } | { kind: 'state-invalid' };
+export type ClaimResult =
+  | { kind: 'claimed'; id: string; appId: string }
+  | { kind: 'seen'; record: CodeExchangeEntity }
+  | { kind: 'state-invalid' };
 
-class StateRejected extends Error {}
+export interface CodeClaim extends Omit<StateClaim, 'appId'> {
+  /** The app the code must belong to: the caller's, or (null) whichever app the state was issued for. */
+  appId: string | null;
+  /** Mini-program js codes: no state is involved. */
+  stateless?: boolean;
+}
+
+const EXCHANGE_COLUMNS =
+  'id, app_id, code_hash, state_hash, device_id, status, outcome, error_code, identity_id, user_id, session_id, ' +
+  'result_enc, result_key_id, created_at, updated_at, expires_at';
 
 /**
  * The idempotency record of each WeChat code (table code_exchanges, unique per app and code hash).
@@ -38,49 +50,66 @@ export class CodeExchangesService {
   }
 
   /**
-   * Claims an unseen code and consumes its state together: both happen, or neither. A stateless claim
-   * (mini-program js codes) checks no state.
+   * Claims an unseen code and spends its state in one statement: an INSERT ... SELECT that copies the
+   * state's app and succeeds only for a spendable state (LoginStateStore.SPENDABLE); the unique keys
+   * (app, code) and (state) make a second claim of either fail. A code that cannot be claimed is
+   * looked up: seen before (the caller answers as for that record), or else the state was invalid.
    */
-  async claim(
-    appId: string,
-    codeHash: string,
-    state: string | null | undefined,
-    claim: StateClaim & { stateless?: boolean },
-  ): Promise<ClaimResult> {
+  async claim(codeHash: string, state: string | null | undefined, claim: CodeClaim): Promise<ClaimResult> {
+    const now = this.clock.now();
+    const id = newId();
+    const expiresAt = new Date(now.getTime() + CODE_RECORD_TTL_MS);
+    const sql = this.database.sql;
+    const withoutState = claim.stateless || state === undefined || state === null || state === '';
     try {
-      return await this.database.transaction(async (manager) => {
-        const now = this.clock.now();
-        const id = newId();
-        try {
-          await manager.getRepository(CodeExchangeEntity).insert({
-            id,
-            appId,
-            codeHash,
-            stateHash: state ? sha256Hex(state) : null,
-            deviceId: claim.deviceId,
-            status: 'pending',
-            outcome: null,
-            errorCode: null,
-            identityId: null,
-            userId: null,
-            sessionId: null,
-            resultEnc: null,
-            resultKeyId: null,
-            createdAt: now,
-            updatedAt: now,
-            expiresAt: new Date(now.getTime() + CODE_RECORD_TTL_MS),
-          });
-        } catch (error) {
-          if (isUniqueViolation(error)) return { kind: 'duplicate' as const };
-          throw error;
-        }
-        if (!claim.stateless && !(await this.states.consume(manager, state, claim))) throw new StateRejected();
-        return { kind: 'claimed' as const, id };
-      });
+      if (withoutState) {
+        if (!claim.stateless && !this.states.missingStateAllowed(claim.purpose)) return this.seenOr(codeHash, claim);
+        if (!claim.appId) throw new Error('a claim without a state names its app');
+        await sql.run(
+          `INSERT INTO code_exchanges (${EXCHANGE_COLUMNS}) VALUES (?, ?, ?, NULL, ?, 'pending', NULL, NULL, NULL, NULL, NULL, NULL, NULL, ?, ?, ?)`,
+          [id, claim.appId, codeHash, claim.deviceId, now, now, expiresAt],
+        );
+        return { kind: 'claimed', id, appId: claim.appId };
+      }
+      if (state!.length > LoginStateStore.MAX_STATE_LENGTH) return this.seenOr(codeHash, claim);
+      const text =
+        `INSERT INTO code_exchanges (${EXCHANGE_COLUMNS}) ` +
+        `SELECT ?, ls.app_id, ?, ls.state_hash, ?, 'pending', NULL, NULL, NULL, NULL, NULL, NULL, NULL, ?, ?, ? ` +
+        `FROM login_states ls WHERE ${LoginStateStore.SPENDABLE}${claim.appId ? ' AND ls.app_id = ?' : ''}`;
+      const params = [
+        id,
+        codeHash,
+        claim.deviceId,
+        now,
+        now,
+        expiresAt,
+        sha256Hex(state!),
+        now,
+        claim.purpose,
+        claim.deviceId,
+        claim.userId,
+        ...(claim.appId ? [claim.appId] : []),
+      ];
+      if (this.database.returning) {
+        const rows = await sql.rows<{ app_id: string }>(`${text} RETURNING app_id`, params);
+        if (rows.length === 1) return { kind: 'claimed', id, appId: rows[0].app_id };
+      } else if ((await sql.run(text, params)) === 1) {
+        const rows = await sql.rows<{ app_id: string }>('SELECT app_id FROM code_exchanges WHERE id = ?', [id]);
+        return { kind: 'claimed', id, appId: rows[0].app_id };
+      }
+      return this.seenOr(codeHash, claim);
     } catch (error) {
-      if (error instanceof StateRejected) return { kind: 'state-invalid' };
-      throw error;
+      if (!isUniqueViolation(error)) throw error;
+      return this.seenOr(codeHash, claim);
     }
+  }
+
+  /** After a failed claim: the record of this code if it was seen, else the state was not spendable. */
+  private async seenOr(codeHash: string, claim: CodeClaim): Promise<ClaimResult> {
+    const rows = await this.database.dataSource.manager
+      .getRepository(CodeExchangeEntity)
+      .find({ where: { codeHash, ...(claim.appId ? { appId: claim.appId } : {}) } });
+    return rows.length > 0 ? { kind: 'seen', record: rows[0] } : { kind: 'state-invalid' };
   }
 
   /** A code whose exchange failed for a passing reason may be tried again by the same device. */

@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { randomToken, sha256Hex } from '../common/secrets';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
-import { LoginStateEntity } from './entities/login-state.entity';
 
 export const LOGIN_STATE_TTL_MS = 10 * 60 * 1000;
 const MAX_STATE_LENGTH = 1024;
@@ -38,51 +36,28 @@ export class LoginStateStore {
     const state = randomToken(16);
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + LOGIN_STATE_TTL_MS);
-    await this.database.transaction((manager) =>
-      manager.getRepository(LoginStateEntity).insert({
-        id: newId(),
-        stateHash: sha256Hex(state),
-        appId: claim.appId,
-        deviceId: claim.deviceId,
-        purpose: claim.purpose,
-        userId: claim.userId,
-        createdAt: now,
-        expiresAt,
-        consumedAt: null,
-      }),
+    await this.database.sql.run(
+      'INSERT INTO login_states (id, state_hash, app_id, device_id, purpose, user_id, created_at, expires_at, consumed_at) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)',
+      [newId(), sha256Hex(state), claim.appId, claim.deviceId, claim.purpose, claim.userId, now, expiresAt],
     );
     return { state, expiresAt };
   }
 
-  /** The app a state was issued for (read only; consume checks everything else). */
-  async appOf(state: string): Promise<string | null> {
-    if (state.length > MAX_STATE_LENGTH) return null;
-    const row = await this.database.dataSource.manager
-      .getRepository(LoginStateEntity)
-      .findOne({ where: { stateHash: sha256Hex(state) }, select: { id: true, appId: true } });
-    return row?.appId ?? null;
+  /** Without WECHAT_REQUIRE_STATE, a login (never a link) may come without a state. */
+  missingStateAllowed(purpose: StateClaim['purpose']): boolean {
+    return !this.required && purpose === 'login';
   }
 
   /**
-   * Consumes the state inside the caller's transaction if it is known, unused, unexpired and was
-   * issued for this app, device, purpose and user. Missing, unknown, expired, used and foreign
-   * states all answer false. Without WECHAT_REQUIRE_STATE a missing state passes.
+   * The condition under which a state (`ls`, a login_states row) may be spent by a claim: known,
+   * unused, unexpired, and issued for this purpose, device and (for linking) user; parameters:
+   * state hash, now, purpose, device id, user id. A state is spent by the one code exchange that
+   * names it (unique code_exchanges.state_hash); `consumed_at` is only set by releases before that.
    */
-  async consume(manager: EntityManager, state: string | null | undefined, claim: StateClaim): Promise<boolean> {
-    if (state === undefined || state === null || state === '') return !this.required && claim.purpose === 'login';
-    if (state.length > MAX_STATE_LENGTH) return false;
-    const now = this.clock.now();
-    const row = await manager.getRepository(LoginStateEntity).findOne({ where: { stateHash: sha256Hex(state) } });
-    if (!row || row.consumedAt || row.expiresAt <= now) return false;
-    if (row.appId !== claim.appId || row.purpose !== claim.purpose) return false;
-    if (row.deviceId !== null && row.deviceId !== claim.deviceId) return false;
-    if (row.purpose === 'link' && row.userId !== claim.userId) return false;
-    const result = await manager
-      .createQueryBuilder()
-      .update(LoginStateEntity)
-      .set({ consumedAt: now })
-      .where('id = :id AND consumed_at IS NULL', { id: row.id })
-      .execute();
-    return (result.affected ?? 0) === 1;
-  }
+  static readonly SPENDABLE =
+    'ls.state_hash = ? AND ls.consumed_at IS NULL AND ls.expires_at > ? AND ls.purpose = ? ' +
+    "AND (ls.device_id IS NULL OR ls.device_id = ?) AND (ls.purpose <> 'link' OR ls.user_id = ?)";
+
+  static readonly MAX_STATE_LENGTH = MAX_STATE_LENGTH;
 }

@@ -20,7 +20,7 @@ import { STRATEGY_OF } from './channels';
 import { authenticateWith, ChannelAuthResult, ProfileFetchFailed } from './channels/wechat-channel.strategy';
 import { CodeExchangesService } from './code-exchanges.service';
 import { CodeExchangeEntity } from './entities/code-exchange.entity';
-import { LoginStateStore, StateClaim } from './login-state.store';
+import { LoginStateStore } from './login-state.store';
 import { WechatApiClient, WechatTokens } from './wechat-api.client';
 import { toDomainError } from './wechat-errors';
 import { WechatGrantsService } from './wechat-grants.service';
@@ -143,7 +143,7 @@ export class WechatLoginService {
   ): Promise<SignInOutcome> {
     checkCode(input.code);
     const app = this.appFor('mini_program', input.appId);
-    const claim = await this.exchanges.claim(app.appId, this.exchanges.hash(input.code), null, {
+    const claim = await this.exchanges.claim(this.exchanges.hash(input.code), null, {
       appId: app.appId,
       deviceId: input.deviceId ?? null,
       purpose: 'login',
@@ -209,50 +209,35 @@ export class WechatLoginService {
     const action = purpose.kind;
     checkCode(input.code);
     if (input.state && input.state.length > 1024) return this.refuse(new DomainError(ErrorCode.STATE_INVALID), action, meta);
-    const app = await this.appOfCode(input);
+    // The app: the caller's if named, else the one the state was issued for (read by the claim).
+    const named = input.appId ? this.client.app(input.appId) : null;
+    if (input.appId && !named) throw DomainError.badInput('appId', 'not a configured WeChat app');
     const codeHash = this.exchanges.hash(input.code);
-    const claim: StateClaim = {
-      appId: app.appId,
+    const claimed = await this.exchanges.claim(codeHash, input.state, {
+      appId: named?.appId ?? (input.state ? null : this.appFor('app', null).appId),
       deviceId: input.deviceId ?? null,
       purpose: purpose.kind,
       userId: purpose.kind === 'link' ? purpose.userId : null,
-    };
-
-    let seen = await this.exchanges.find(app.appId, codeHash);
-    // Another request holds this code right now: wait for its outcome and answer like it.
-    if (seen?.status === 'pending') seen = await this.exchanges.settled(app.appId, codeHash, this.settleWaitMs);
-    let exchangeId: string;
-    let exchanged: WechatTokens | null = null;
-    if (seen) {
-      const retry = seen.status === 'failed' && RETRYABLE.has(seen.errorCode ?? '') && seen.deviceId === claim.deviceId;
-      if (!retry || !(await this.exchanges.reclaimFailed(seen))) return { kind: 'known', record: seen };
-      exchangeId = seen.id;
-      exchanged = this.openResult(seen);
-    } else {
-      const claimed = await this.exchanges.claim(app.appId, codeHash, input.state, claim);
-      if (claimed.kind === 'state-invalid') return this.refuse(new DomainError(ErrorCode.STATE_INVALID), action, meta);
-      if (claimed.kind === 'duplicate') {
-        const settled = await this.exchanges.settled(app.appId, codeHash, this.settleWaitMs);
-        if (!settled) throw new DomainError(ErrorCode.WECHAT_UNAVAILABLE);
-        return { kind: 'known', record: settled };
-      }
-      exchangeId = claimed.id;
-    }
-    const auth = await this.verify(exchangeId, app, input.code, exchanged, req, res, action, meta);
-    return { kind: 'fresh', exchangeId, app, auth };
-  }
-
-  /** The app whose secret exchanges this code: the state's; without a state, the input's or the first app. */
-  private async appOfCode(input: CodeInput): Promise<WechatAppCredentials> {
-    const stateApp = input.state ? await this.states.appOf(input.state) : null;
-    if (input.appId && stateApp && input.appId !== stateApp) throw new DomainError(ErrorCode.STATE_INVALID);
-    const appId = stateApp ?? input.appId ?? null;
-    if (appId) {
-      const app = this.client.app(appId);
+    });
+    if (claimed.kind === 'state-invalid') return this.refuse(new DomainError(ErrorCode.STATE_INVALID), action, meta);
+    if (claimed.kind === 'claimed') {
+      const app = this.client.app(claimed.appId);
       if (!app) throw DomainError.badInput('appId', 'not a configured WeChat app');
-      return app;
+      const auth = await this.verify(claimed.id, app, input.code, null, req, res, action, meta);
+      return { kind: 'fresh', exchangeId: claimed.id, app, auth };
     }
-    return this.appFor('app', null);
+
+    // Seen before. Another request may hold this code right now: wait for its outcome and answer like it.
+    let seen: CodeExchangeEntity | null = claimed.record;
+    if (seen.status === 'pending') seen = await this.exchanges.settled(seen.appId, codeHash, this.settleWaitMs);
+    if (!seen) throw new DomainError(ErrorCode.WECHAT_UNAVAILABLE);
+    const retry =
+      seen.status === 'failed' && RETRYABLE.has(seen.errorCode ?? '') && seen.deviceId === (input.deviceId ?? null);
+    if (!retry || !(await this.exchanges.reclaimFailed(seen))) return { kind: 'known', record: seen };
+    const app = this.client.app(seen.appId);
+    if (!app) throw DomainError.badInput('appId', 'not a configured WeChat app');
+    const auth = await this.verify(seen.id, app, input.code, this.openResult(seen), req, res, action, meta);
+    return { kind: 'fresh', exchangeId: seen.id, app, auth };
   }
 
   /** Runs the channel's strategy; a failure settles the code record (with the tokens when they exist). */

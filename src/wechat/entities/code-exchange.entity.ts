@@ -8,6 +8,7 @@ export type CodeExchangeStatus = 'pending' | 'done' | 'failed' | 'replayed';
 @Entity('code_exchanges')
 @Index('UQ_code_exchanges_app_id_code_hash', ['appId', 'codeHash'], { unique: true })
 @Index('IDX_code_exchanges_expires_at', ['expiresAt'])
+@Index('UQ_code_exchanges_state_hash', ['stateHash'], { unique: true })
 export class CodeExchangeEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id: string;
