@@ -16,7 +16,7 @@ import { assertMaySignIn } from '../users/sign-in-policy';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { BindTicketsService } from './bind-tickets.service';
-import { IdentitiesService } from './identities.service';
+import { GrantRef, IdentitiesService } from './identities.service';
 import { IdentityConflictEntity } from './identity-conflict.entity';
 import { IdentityEntity } from './identity.entity';
 import { IdentityProviderName, loginMethodOf, VerifiedIdentity } from './verified-identity';
@@ -35,6 +35,8 @@ export interface SignInOutcome {
   identity: IdentityEntity;
   session: SignedIn | null;
   bindTicket: { ticket: string; expiresAt: Date } | null;
+  /** The identity's WeChat grant as read at sign-in (refreshed in place by the caller). */
+  grant?: GrantRef | null;
 }
 
 /**
@@ -69,8 +71,9 @@ export class AccountLinkingService {
     device: DeviceInfo,
     meta: RequestMeta,
   ): Promise<SignInOutcome> {
-    let identity = await this.identities.upsert(manager, verified);
-    identity = await this.settlePerson(manager, identity, verified.unionid, meta);
+    const { owner, otherHolder, grant, ...read } = await this.identities.upsert(manager, verified);
+    let identity: IdentityEntity = read;
+    identity = await this.settlePerson(manager, identity, verified.unionid, meta, otherHolder);
     if (!identity.userId && verified.verifiedPhone) {
       const { user } = await this.bindPhone(manager, identity, verified.verifiedPhone, meta);
       identity = { ...identity, userId: user.id };
@@ -82,10 +85,21 @@ export class AccountLinkingService {
     }
     if (!identity.userId) {
       const bindTicket = await this.bindTickets.issue(manager, identity.id, device.deviceId ?? null);
-      return { identity, session: null, bindTicket };
+      return { identity, session: null, bindTicket, grant };
     }
-    const session = await this.startSession(manager, identity, identity.userId, device, meta, `login.${verified.provider}`);
-    return { identity, session, bindTicket: null };
+    // The user read with the identity serves when the linking rules left the identity with it.
+    const preloaded = owner && owner.id === identity.userId ? owner : null;
+    const session = await this.startSession(
+      manager,
+      identity,
+      identity.userId,
+      device,
+      meta,
+      `login.${verified.provider}`,
+      {},
+      preloaded,
+    );
+    return { identity, session, bindTicket: null, grant };
   }
 
   /** A session for the identity's user, with the login stamped and audited. */
@@ -97,8 +111,9 @@ export class AccountLinkingService {
     meta: RequestMeta,
     action: string | null,
     details: Record<string, unknown> = {},
+    preloaded: UserEntity | null = null,
   ): Promise<SignedIn> {
-    const user = await this.users.findById(userId, manager);
+    const user = preloaded ?? (await this.users.findById(userId, manager));
     assertMaySignIn(user);
     const loggedIn = await this.users.markLogin(manager, user);
     const tokens = await this.sessions.issue(manager, loggedIn, {
@@ -181,8 +196,9 @@ export class AccountLinkingService {
   ): Promise<{ user: UserEntity; identity: IdentityEntity }> {
     const user = await this.users.findById(userId, manager);
     assertMaySignIn(user);
-    let identity = await this.identities.upsert(manager, verified);
-    identity = await this.settlePerson(manager, identity, verified.unionid, meta);
+    const { owner: _owner, otherHolder, grant: _grant, ...read } = await this.identities.upsert(manager, verified);
+    let identity: IdentityEntity = read;
+    identity = await this.settlePerson(manager, identity, verified.unionid, meta, otherHolder);
     if (identity.userId === userId) return { user, identity };
     if (identity.userId) throw new DomainError(ErrorCode.WECHAT_ALREADY_BOUND);
     if (await this.belongsToAnotherPerson(manager, user.id, identity)) {
@@ -286,6 +302,8 @@ export class AccountLinkingService {
     identity: IdentityEntity,
     unionid: string | null,
     meta: RequestMeta,
+    /** Another holder of `unionid`, when the caller read it already (undefined: not read). */
+    knownHolder?: string | null,
   ): Promise<IdentityEntity> {
     if (!unionid) return identity;
     const repo = manager.getRepository(IdentityEntity);
@@ -293,10 +311,12 @@ export class AccountLinkingService {
       await repo.update({ id: identity.id }, { unionid, updatedAt: this.clock.now() });
       identity = { ...identity, unionid };
     }
-    const holders = (await this.identities.holdersOf(manager, identity.provider, unionid, identity.id)).filter(
-      (userId) => userId !== identity.userId,
-    );
-    const holder = holders[0];
+    const holder =
+      knownHolder !== undefined
+        ? knownHolder
+        : (await this.identities.holdersOf(manager, identity.provider, unionid, identity.id)).filter(
+            (userId) => userId !== identity.userId,
+          )[0];
     if (!holder) return identity;
     if (!identity.userId) {
       const result = await manager

@@ -7,6 +7,62 @@ import { Database } from '../database/database.service';
 import { isUniqueViolation } from '../database/rate-limits';
 import { IdentityEntity } from './identity.entity';
 import type { IdentityProviderName, VerifiedIdentity } from './verified-identity';
+import { parseDbDate } from '../database/rate-limits';
+import { Sql, sqlIn } from '../database/sql';
+import type { UserEntity } from '../users/user.entity';
+import { USER_COLUMNS, UserRow, userFromRow } from '../users/user-row';
+
+/** A WeChat grant as sign-in sees it (to refresh it in place). */
+export interface GrantRef {
+  id: string;
+  scope: string | null;
+  refreshExpiresAt: Date;
+}
+
+/** An identity as read for a sign-in, with what the rest of that sign-in needs. */
+export interface SignInIdentity extends IdentityEntity {
+  /** Its user as read with it (null: none yet). */
+  owner: UserEntity | null;
+  /** Another user holding the verified unionid at this provider (null: none; undefined: not asked). */
+  otherHolder: string | null | undefined;
+  /** Its WeChat grant, if any. */
+  grant: GrantRef | null;
+}
+
+const IDENTITY_COLUMNS =
+  'i.id, i.provider, i.app_id, i.subject, i.unionid, i.channel, i.user_id, i.nickname, i.avatar_url, i.email, ' +
+  'i.language, i.secret_enc, i.secret_key_id, i.profile_updated_at, i.created_at, i.updated_at';
+const USER_COLUMNS_AS_U = USER_COLUMNS.split(', ')
+  .map((column) => `${column} AS u_${column.slice(2)}`)
+  .join(', ');
+
+function prefixed(row: Record<string, unknown>, prefix: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key in row) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = row[key];
+  return out;
+}
+
+function identityFromRow(row: Record<string, unknown>): IdentityEntity {
+  const date = (value: unknown): Date | null => (value === null || value === undefined ? null : parseDbDate(value as Date | string));
+  return {
+    id: row.id as string,
+    provider: row.provider as IdentityProviderName,
+    appId: row.app_id as string,
+    subject: row.subject as string,
+    unionid: (row.unionid as string | null) ?? null,
+    channel: (row.channel as IdentityEntity['channel']) ?? null,
+    userId: (row.user_id as string | null) ?? null,
+    nickname: (row.nickname as string | null) ?? null,
+    avatarUrl: (row.avatar_url as string | null) ?? null,
+    email: (row.email as string | null) ?? null,
+    language: (row.language as string | null) ?? null,
+    secretEnc: (row.secret_enc as string | null) ?? null,
+    secretKeyId: (row.secret_key_id as string | null) ?? null,
+    profileUpdatedAt: date(row.profile_updated_at),
+    createdAt: date(row.created_at)!,
+    updatedAt: date(row.updated_at)!,
+  } as IdentityEntity;
+}
 
 /**
  * Identities as data: one row per (provider, app_id, subject). Who they belong to is decided by
@@ -23,16 +79,19 @@ export class IdentitiesService {
   /**
    * Inserts or refreshes the identity inside the caller's transaction; the unique key decides between
    * parallel first logins (losers update the winner's row). The unionid is left to the caller.
+   * A returning identity costs one read (with its user, its WeChat grant, and any other user holding
+   * the verified unionid, which the linking rules need) and a write only when the profile changed.
    */
-  async upsert(manager: EntityManager, verified: VerifiedIdentity): Promise<IdentityEntity> {
+  async upsert(manager: EntityManager, verified: VerifiedIdentity): Promise<SignInIdentity> {
     const now = this.clock.now();
-    const repo = manager.getRepository(IdentityEntity);
-    const key = { provider: verified.provider, appId: verified.appId, subject: verified.subject };
-    let identity = await repo.findOne({ where: key });
-    if (!identity) {
+    const sql = sqlIn(manager);
+    let known = await this.read(sql, verified, false);
+    if (!known) {
       const candidate: IdentityEntity = {
         id: newId(),
-        ...key,
+        provider: verified.provider,
+        appId: verified.appId,
+        subject: verified.subject,
         unionid: null,
         channel: verified.channel,
         userId: null,
@@ -47,31 +106,56 @@ export class IdentitiesService {
         updatedAt: now,
       };
       try {
-        await repo.insert({ ...candidate });
-        identity = candidate;
+        await manager.getRepository(IdentityEntity).insert({ ...candidate });
+        known = { ...candidate, owner: null, otherHolder: undefined, grant: null };
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
-        identity = await repo.findOne({
-          where: key,
-          ...(this.database.dialect === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-        });
-        if (!identity) throw error;
+        known = await this.read(sql, verified, this.database.dialect === 'mysql');
+        if (!known) throw error;
       }
     }
     const changes: Partial<IdentityEntity> = {
-      nickname: verified.profile.nickname || identity.nickname,
-      avatarUrl: verified.profile.avatarUrl || identity.avatarUrl,
-      email: verified.profile.email || identity.email,
-      language: verified.profile.language ?? identity.language,
-      profileUpdatedAt: now,
-      updatedAt: now,
+      nickname: verified.profile.nickname || known.nickname,
+      avatarUrl: verified.profile.avatarUrl || known.avatarUrl,
+      email: verified.profile.email || known.email,
+      language: verified.profile.language ?? known.language,
     };
+    const changed = (Object.keys(changes) as (keyof IdentityEntity)[]).some((key) => changes[key] !== known![key]);
     if (verified.secret) {
-      changes.secretEnc = this.cipher.encrypt(verified.secret, `${identity.id}:secret`);
+      changes.secretEnc = this.cipher.encrypt(verified.secret, `${known.id}:secret`);
       changes.secretKeyId = this.cipher.keyId;
     }
-    await repo.update({ id: identity.id }, changes);
-    return { ...identity, ...changes };
+    if (!changed && !verified.secret) return known;
+    Object.assign(changes, { profileUpdatedAt: now, updatedAt: now });
+    await manager.getRepository(IdentityEntity).update({ id: known.id }, changes);
+    return { ...known, ...changes };
+  }
+
+  /** The identity with what sign-in needs of its surroundings, in one statement; null when unknown. */
+  private async read(sql: Sql, verified: VerifiedIdentity, lock: boolean): Promise<SignInIdentity | null> {
+    const rows = await sql.rows<Record<string, unknown>>(
+      `SELECT ${IDENTITY_COLUMNS}, ${USER_COLUMNS_AS_U}, g.id AS g_id, g.scope AS g_scope, ` +
+        'g.refresh_expires_at AS g_refresh_expires_at, ' +
+        '(SELECT MIN(o.user_id) FROM identities o WHERE o.provider = i.provider AND o.unionid = ? AND o.id <> i.id ' +
+        'AND o.user_id IS NOT NULL AND (i.user_id IS NULL OR o.user_id <> i.user_id)) AS other_holder ' +
+        'FROM identities i LEFT JOIN users u ON u.id = i.user_id LEFT JOIN wechat_grants g ON g.identity_id = i.id ' +
+        `WHERE i.provider = ? AND i.app_id = ? AND i.subject = ?${lock ? ' FOR UPDATE' : ''}`,
+      [verified.unionid, verified.provider, verified.appId, verified.subject],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      ...identityFromRow(row),
+      owner: row.u_id ? userFromRow(prefixed(row, 'u_') as unknown as UserRow) : null,
+      otherHolder: verified.unionid ? ((row.other_holder as string | null) ?? null) : undefined,
+      grant: row.g_id
+        ? {
+            id: row.g_id as string,
+            scope: (row.g_scope as string | null) ?? null,
+            refreshExpiresAt: parseDbDate(row.g_refresh_expires_at as Date | string),
+          }
+        : null,
+    };
   }
 
   /** The identity's kept credential (session_key, Apple refresh token), decrypted; memory only. */

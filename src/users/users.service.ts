@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
+import { sqlIn } from '../database/sql';
 import { isUniqueViolation } from '../database/rate-limits';
 import { toUserModel, User } from './models/user.model';
 import { effectiveRoles } from './user-roles';
@@ -108,7 +109,12 @@ export class UsersService {
   async markLogin(manager: EntityManager, user: UserEntity): Promise<UserEntity> {
     const now = this.clock.now();
     const roles = effectiveRoles(user, this.adminPhones);
-    await manager.getRepository(UserEntity).update({ id: user.id }, { lastLoginAt: now, updatedAt: now, roles });
+    await sqlIn(manager).run('UPDATE users SET last_login_at = ?, updated_at = ?, roles = ? WHERE id = ?', [
+      now,
+      now,
+      roles.join(','),
+      user.id,
+    ]);
     return { ...user, lastLoginAt: now, updatedAt: now, roles };
   }
 

@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { sha256Hex } from '../common/secrets';
 import { Database } from '../database/database.service';
+import { sqlIn } from '../database/sql';
 import { isUniqueViolation } from '../database/rate-limits';
 import { CodeExchangeEntity } from './entities/code-exchange.entity';
 import { LoginStateStore, StateClaim } from './login-state.store';
@@ -135,9 +136,10 @@ export class CodeExchangesService {
       sessionId: string | null;
     },
   ): Promise<void> {
-    await manager
-      .getRepository(CodeExchangeEntity)
-      .update({ id }, { status: 'done', ...result, updatedAt: this.clock.now() });
+    await sqlIn(manager).run(
+      "UPDATE code_exchanges SET status = 'done', outcome = ?, identity_id = ?, user_id = ?, session_id = ?, updated_at = ? WHERE id = ?",
+      [result.outcome, result.identityId, result.userId, result.sessionId, this.clock.now(), id],
+    );
   }
 
   /** Settles a claimed code as failed; `kept` holds the exchange's tokens when only a later step failed. */

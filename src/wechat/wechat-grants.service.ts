@@ -4,6 +4,8 @@ import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
+import { sqlIn } from '../database/sql';
+import type { GrantRef } from '../identities/identities.service';
 import { isUniqueViolation } from '../database/rate-limits';
 import { WechatGrantEntity } from './entities/wechat-grant.entity';
 import { TokenCipher } from '../common/token-cipher';
@@ -35,8 +37,10 @@ export class WechatGrantsService {
     tokens: WechatTokens,
     newGrant: boolean,
     refreshMode: 'auto' | 'off' = 'auto',
+    known?: GrantRef | null,
   ): Promise<void> {
     const now = this.clock.now();
+    if (known) return this.refreshInPlace(manager, known, tokens, newGrant, refreshMode, now);
     const grants = manager.getRepository(WechatGrantEntity);
     const existing = await grants.findOne({ where: { identityId } });
     const id = existing?.id ?? newId();
@@ -87,6 +91,35 @@ export class WechatGrantsService {
         );
       }
     }
+  }
+
+  /** A grant the caller has read (sign-in): one UPDATE with the new tokens, sealed for its id. */
+  private async refreshInPlace(
+    manager: EntityManager,
+    known: GrantRef,
+    tokens: WechatTokens,
+    newGrant: boolean,
+    refreshMode: 'auto' | 'off',
+    now: Date,
+  ): Promise<void> {
+    const refreshExpiresAt = newGrant ? new Date(now.getTime() + this.refreshTtlDays * DAY_MS) : known.refreshExpiresAt;
+    await sqlIn(manager).run(
+      'UPDATE wechat_grants SET access_token_enc = ?, refresh_token_enc = ?, key_id = ?, scope = ?, access_expires_at = ?, ' +
+        "refresh_expires_at = ?, status = 'active', failure_count = 0, next_attempt_at = NULL, last_error = NULL, " +
+        `last_refreshed_at = ?, updated_at = ?${newGrant ? ', refresh_mode = ?' : ''} WHERE id = ?`,
+      [
+        this.cipher.encrypt(tokens.accessToken, `${known.id}:access`),
+        this.cipher.encrypt(tokens.refreshToken, `${known.id}:refresh`),
+        this.cipher.keyId,
+        tokens.scope || known.scope || null,
+        new Date(now.getTime() + tokens.expiresIn * 1000),
+        refreshExpiresAt,
+        now,
+        now,
+        ...(newGrant ? [refreshMode] : []),
+        known.id,
+      ],
+    );
   }
 
   /** The decrypted tokens of a grant; they stay in memory only. */

@@ -275,7 +275,14 @@ export class WechatLoginService {
       return await this.database.transaction(async (manager) => {
         const outcome = await decide(manager);
         if (auth.grant) {
-          await this.grants.storeGrant(manager, outcome.identity.id, auth.grant, true, app.channel === 'website' ? 'off' : 'auto');
+          await this.grants.storeGrant(
+            manager,
+            outcome.identity.id,
+            auth.grant,
+            true,
+            app.channel === 'website' ? 'off' : 'auto',
+            outcome.grant,
+          );
         }
         await this.exchanges.complete(manager, exchangeId, {
           outcome: outcome.linkedUser ? 'link' : outcome.session ? 'session' : 'bind',
