@@ -5,7 +5,16 @@ import { bearerTokenOf } from '../sessions/bearer-token';
 import type { SessionsService } from '../sessions/sessions.service';
 import { ErrorCode } from '../errors/error-code';
 
+// Apollo keeps one parsed document per query text, so the answer is kept per document.
+const asked = new WeakMap<DocumentNode, boolean>();
+
 function asksForSchema(document: DocumentNode): boolean {
+  let found = asked.get(document);
+  if (found === undefined) asked.set(document, (found = scan(document)));
+  return found;
+}
+
+function scan(document: DocumentNode): boolean {
   let found = false;
   visit(document, {
     Field(node) {
