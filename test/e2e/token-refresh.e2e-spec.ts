@@ -8,7 +8,6 @@ import { TokenRefreshService } from '../../src/wechat/token-refresh.service';
 import { WechatApiClient } from '../../src/wechat/wechat-api.client';
 import { RateLimits } from '../../src/database/rate-limits';
 import { AppConfig } from '../../src/config/app-config.service';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { startTestApp, TestApp } from '../support/test-app';
 import { startWechatWorld, WechatWorld } from '../support/wechat';
 
@@ -191,11 +190,9 @@ describe('token refresh job', () => {
       : new TokenRefreshService(
           w.t.app.get(Database),
           w.t.app.get(WechatApiClient),
-          w.t.app.get(IdentitiesService),
-          w.t.app.get(WechatGrantsService),
+          w.t.app.get(TokenCipher),
           w.t.app.get(RateLimits),
           clock,
-          w.t.app.get(SchedulerRegistry),
           w.t.app.get(AppConfig),
         );
     try {
