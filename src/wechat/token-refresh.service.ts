@@ -472,8 +472,7 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
           for (const r of profiled) profileParams.push(r.identityId, value(r));
           return `CASE id${' WHEN ? THEN ?'.repeat(profiled.length)} END`;
         };
-        const set =
-          `nickname = ${byIdentity((r) => r.profile!.nickname)}, avatar_url = ${byIdentity((r) => r.profile!.avatarUrl)}`;
+        const set = `nickname = ${byIdentity((r) => r.profile!.nickname)}, avatar_url = ${byIdentity((r) => r.profile!.avatarUrl)}`;
         profileParams.push(now, ...profiled.map((r) => r.identityId));
         await sql.run(
           `UPDATE identities SET ${set}, profile_updated_at = ? WHERE id IN (${profiled.map(() => '?').join(', ')})`,
