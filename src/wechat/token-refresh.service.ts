@@ -243,9 +243,9 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
       };
       // Each grant's failure stays with that grant: it is logged, counted, and its lease given back;
       // the other workers carry on, and no worker outlives the pass.
-      const worker = async (): Promise<void> => {
+      const worker = async (index: number): Promise<void> => {
         while (next < queue.length && !this.stopping) {
-          await this.yieldToRequests();
+          await this.yieldToRequests(index);
           if (this.stopping || next >= queue.length) break;
           const grant = queue[next++];
           try {
@@ -266,7 +266,9 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
           }
         }
       };
-      await Promise.allSettled(Array.from({ length: Math.min(this.settings.concurrency, queue.length) }, worker));
+      await Promise.allSettled(
+        Array.from({ length: Math.min(this.settings.concurrency, queue.length) }, (_, index) => worker(index)),
+      );
       await flush();
     } finally {
       // Whatever this pass still holds (grants over budget or not reached before shutdown, a failed
@@ -286,16 +288,17 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
 
   /**
    * In an API instance, the job gives way while the event loop lags (requests waiting behind it):
-   * every grant starts on a turn of its own, and while the sampled delay is above the limit no new
-   * grant starts for a moment. A worker process sets the limit to 0 and never waits.
+   * every grant starts on a turn of its own, and while the sampled delay is above the limit only the
+   * first worker carries on (one grant at a time, so a saturated instance still makes progress) and
+   * the others wait. A worker process sets the limit to 0 and never waits.
    */
-  private async yieldToRequests(): Promise<void> {
+  private async yieldToRequests(worker: number): Promise<void> {
     await nextTurn();
     const lag = this.lag;
     if (!lag) return;
     for (;;) {
       const now = Date.now();
-      if (now < this.pausedUntil) {
+      if (now < this.pausedUntil && worker > 0) {
         await sleep(this.pausedUntil - now);
         continue;
       }
