@@ -453,7 +453,10 @@ async function main() {
 
   // 2. Login p99 on that instance: job idle, then job running in-process (with and without its gate).
   results.loginsIdle = await measureLogins(db, api.url, fakeUrl, 'API instance, job idle (nothing due)');
+  // Restarted after making the backlog due: an idle job looks again only after its interval (60 s).
+  await stopGroup(api.child);
   await makeDue(db);
+  await startApi({});
   results.loginsInProcess = await measureLogins(db, api.url, fakeUrl, 'API instance, job running in-process (defaults, gate on)');
   await stopGroup(api.child);
   await startApi({ TOKEN_REFRESH_MAX_LAG_MS: '0' });
