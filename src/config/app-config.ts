@@ -12,12 +12,7 @@ export type SmsProvider = 'console' | 'webhook' | 'tencent' | 'aliyun';
 export type TrustProxy = boolean | number | string[];
 
 export type WechatChannelName = 'app' | 'mini_program' | 'official_account' | 'website';
-export const WECHAT_CHANNEL_NAMES: readonly WechatChannelName[] = [
-  'app',
-  'mini_program',
-  'official_account',
-  'website',
-];
+export const WECHAT_CHANNEL_NAMES: readonly WechatChannelName[] = ['app', 'mini_program', 'official_account', 'website'];
 
 export interface WechatAppCredentials {
   appId: string;
@@ -267,9 +262,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
   }
 
   const openBaseRaw = reader.string('WECHAT_OPEN_BASE');
-  let openBase = production
-    ? 'https://open.weixin.qq.com'
-    : `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/sandbox/wechat`;
+  let openBase = production ? 'https://open.weixin.qq.com' : `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/sandbox/wechat`;
   if (openBaseRaw !== undefined) {
     const url = safeUrl(openBaseRaw);
     if (!url || !['http:', 'https:'].includes(url.protocol)) problems.push('WECHAT_OPEN_BASE: must be an http(s) URL');
@@ -545,9 +538,7 @@ function readRedirectUris(reader: EnvReader, apps: WechatAppCredentials[], probl
       continue;
     }
     if (app.channel !== 'official_account' && app.channel !== 'website') {
-      problems.push(
-        `WECHAT_REDIRECT_URIS: ${appId} is on the ${app.channel} channel; only official_account and website apps redirect`,
-      );
+      problems.push(`WECHAT_REDIRECT_URIS: ${appId} is on the ${app.channel} channel; only official_account and website apps redirect`);
       continue;
     }
     for (const uri of uris.split('|')) {

@@ -35,22 +35,12 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'DATABASE_RETRY_MAX_MS', description: 'longest retry backoff in ms (default 500)' },
   {
     name: 'WECHAT_APPS',
-    description:
-      'channel:appId:appSecret entries, comma-separated (channel app|mini_program|official_account|website; appId:appSecret means app)',
+    description: 'channel:appId:appSecret entries, comma-separated (channel app|mini_program|official_account|website; appId:appSecret means app)',
     sensitive: true,
   },
-  {
-    name: 'WECHAT_REDIRECT_URIS',
-    description: 'web apps only: appId=uri|uri;appId2=uri (a trailing * allows any suffix)',
-  },
-  {
-    name: 'WECHAT_OPEN_BASE',
-    description: "base of WeChat's web authorize pages (default https://open.weixin.qq.com)",
-  },
-  {
-    name: 'WECHAT_PHONE_DAILY_CAP',
-    description: 'billed mini-program phone-number calls allowed per app per day (default 1000)',
-  },
+  { name: 'WECHAT_REDIRECT_URIS', description: 'web apps only: appId=uri|uri;appId2=uri (a trailing * allows any suffix)' },
+  { name: 'WECHAT_OPEN_BASE', description: "base of WeChat's web authorize pages (default https://open.weixin.qq.com)" },
+  { name: 'WECHAT_PHONE_DAILY_CAP', description: 'billed mini-program phone-number calls allowed per app per day (default 1000)' },
   { name: 'WECHAT_APP_ID', description: 'the single-app shorthand: the AppID' },
   { name: 'WECHAT_APP_SECRET', description: 'the single-app shorthand: the AppSecret', sensitive: true },
   {
@@ -63,10 +53,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'WECHAT_REFRESH_TOKEN_TTL_DAYS', description: 'assumed WeChat refresh_token lifetime (default 30)' },
   { name: 'CARRIER_PER_IP_PER_MINUTE', description: 'carrier one-tap attempts per client IP per minute (default 30)' },
   { name: 'CARRIER_PER_DEVICE_PER_HOUR', description: 'carrier one-tap attempts per deviceId per hour (default 10)' },
-  {
-    name: 'REQUIRE_PHONE',
-    description: 'a new WeChat/Apple/Huawei person binds a phone before the first session (default true)',
-  },
+  { name: 'REQUIRE_PHONE', description: 'a new WeChat/Apple/Huawei person binds a phone before the first session (default true)' },
   {
     name: 'TOKEN_ENCRYPTION_KEYS',
     description: 'keyId:base64(32 bytes) pairs, comma-separated, first encrypts (required in production)',
@@ -153,13 +140,11 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'REDIS_KEY_PREFIX', description: 'prefix of every Redis key (default wechat-login:)' },
   {
     name: 'TOKEN_REFRESH_ENABLED',
-    description:
-      'run the WeChat token refresh job in this API instance (default true; false when refresh-worker processes run it)',
+    description: 'run the WeChat token refresh job in this API instance (default true; false where refresh-worker processes run it)',
   },
   {
     name: 'TOKEN_REFRESH_INTERVAL_SECONDS',
-    description:
-      'pause of the refresh job when nothing is due or the budget is spent; while work is due passes follow each other (default 60)',
+    description: 'pause of the refresh job when nothing is due or the budget is spent; passes follow each other while work is due (default 60)',
   },
   {
     name: 'TOKEN_REFRESH_WINDOW_SECONDS',
