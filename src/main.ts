@@ -6,12 +6,13 @@ import { createApp } from './bootstrap';
 import { printBanner } from './banner';
 import { installGracefulShutdown } from './health/graceful-shutdown';
 import { migrateDatabase } from './database/migrate';
+import { startRefreshWorker } from './wechat/refresh-worker';
 
-const USAGE = 'usage: node dist/src/main.js [migrate]';
+const USAGE = 'usage: node dist/src/main.js [migrate | refresh-worker]';
 
 async function main(): Promise<void> {
   const command = process.argv[2];
-  if (command !== undefined && command !== 'migrate') {
+  if (command !== undefined && command !== 'migrate' && command !== 'refresh-worker') {
     process.stderr.write(`unknown command "${command}"\n${USAGE}\n`);
     process.exit(2);
   }
@@ -31,6 +32,27 @@ async function main(): Promise<void> {
     const applied = await migrateDatabase(config);
     process.stdout.write(
       applied.length > 0 ? `applied ${applied.length} migrations: ${applied.join(', ')}\n` : 'schema is up to date\n',
+    );
+    return;
+  }
+  if (command === 'refresh-worker') {
+    let worker;
+    try {
+      worker = await startRefreshWorker(config);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${error.message}\n`);
+        process.exit(1);
+      }
+      throw error;
+    }
+    // No listener to drain: SIGTERM stops claiming, lets the pass in flight finish, gives leases back.
+    installGracefulShutdown(worker, { drainMs: 0 });
+    // The job's timers do not hold the process open (they must not in an API instance): this does.
+    setInterval(() => undefined, 3_600_000);
+    new Logger('RefreshWorker').log(
+      `${config.mode} mode; refresh worker running (no HTTP API); environment: ` +
+        `${describeEnvironment(process.env).join(' ') || '(defaults)'}`,
     );
     return;
   }

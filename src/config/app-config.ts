@@ -153,6 +153,8 @@ export interface AppConfigValues {
     perMinute: number;
     batch: number;
     leaseSeconds: number;
+    /** Event-loop delay (ms) above which the job pauses so requests go first; 0 turns the gate off. */
+    maxLagMs: number;
   };
   graphql: {
     maxDepth: number;
@@ -341,10 +343,11 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
       enabled: reader.bool('TOKEN_REFRESH_ENABLED', true),
       intervalSeconds: reader.int('TOKEN_REFRESH_INTERVAL_SECONDS', 60, 5, 3600),
       windowSeconds: reader.int('TOKEN_REFRESH_WINDOW_SECONDS', 1800, 60, 7000),
-      concurrency: reader.int('TOKEN_REFRESH_CONCURRENCY', 4, 1, 64),
-      perMinute: reader.int('TOKEN_REFRESH_PER_MINUTE', 1000, 1, 50_000),
-      batch: reader.int('TOKEN_REFRESH_BATCH', 200, 1, 5000),
+      concurrency: reader.int('TOKEN_REFRESH_CONCURRENCY', 16, 1, 256),
+      perMinute: reader.int('TOKEN_REFRESH_PER_MINUTE', 30_000, 1, 50_000),
+      batch: reader.int('TOKEN_REFRESH_BATCH', 500, 1, 5000),
       leaseSeconds: reader.int('TOKEN_REFRESH_LEASE_SECONDS', 120, 10, 3600),
+      maxLagMs: reader.int('TOKEN_REFRESH_MAX_LAG_MS', 40, 0, 10_000),
     },
     graphql: {
       maxDepth: reader.int('GRAPHQL_MAX_DEPTH', 8, 2, 50),

@@ -138,21 +138,31 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     sensitive: true,
   },
   { name: 'REDIS_KEY_PREFIX', description: 'prefix of every Redis key (default wechat-login:)' },
-  { name: 'TOKEN_REFRESH_ENABLED', description: 'run the WeChat token refresh job on this instance (default true)' },
-  { name: 'TOKEN_REFRESH_INTERVAL_SECONDS', description: 'how often the refresh job runs (default 60)' },
+  {
+    name: 'TOKEN_REFRESH_ENABLED',
+    description: 'run the WeChat token refresh job in this API instance (default true; false where refresh-worker processes run it)',
+  },
+  {
+    name: 'TOKEN_REFRESH_INTERVAL_SECONDS',
+    description: 'pause of the refresh job when nothing is due or the budget is spent; passes follow each other while work is due (default 60)',
+  },
   {
     name: 'TOKEN_REFRESH_WINDOW_SECONDS',
     description: 'refresh access tokens expiring within this many seconds (default 1800)',
   },
-  { name: 'TOKEN_REFRESH_CONCURRENCY', description: 'refresh calls in flight per instance (default 4)' },
+  { name: 'TOKEN_REFRESH_CONCURRENCY', description: 'grants refreshed at once per instance (default 16, at most 256)' },
   {
     name: 'TOKEN_REFRESH_PER_MINUTE',
-    description: 'refreshes per minute across all instances, under WeChat quota (default 1000)',
+    description: 'grants refreshed per minute across all instances, under WeChat quota of 50,000 (default 30000)',
   },
-  { name: 'TOKEN_REFRESH_BATCH', description: 'grants one instance claims per pass (default 200)' },
+  { name: 'TOKEN_REFRESH_BATCH', description: 'grants one instance claims per pass (default 500)' },
   {
     name: 'TOKEN_REFRESH_LEASE_SECONDS',
     description: "a claimed grant is another instance's again after this long (default 120)",
+  },
+  {
+    name: 'TOKEN_REFRESH_MAX_LAG_MS',
+    description: 'the job pauses while event-loop delay exceeds this, so requests go first; 0 = never (default 40)',
   },
   { name: 'ALLOWED_PHONE_REGIONS', description: 'ISO countries whose mobile numbers are accepted (default CN)' },
   {

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
+import { isTransactionConflict } from './database-errors';
+import type { Sql } from './sql';
 
 export interface RateLimitRule {
   /** A stable key: what is counted and for whom, e.g. `sms:phone-min:+8613800138000`. */
@@ -52,7 +54,54 @@ export class RateLimits {
     return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((reopensAt - now.getTime()) / 1000)) };
   }
 
-
+  /**
+   * Takes up to `want` units of the bucket's window at once and says how many it got (0 when full):
+   * a budget drawn in portions, so a caller pays one write per portion instead of one per unit.
+   * Read, then a compare-and-set UPDATE (same hits, same side of the window's end): whoever changed
+   * the row in between makes it match nothing, and we read again. A certification/deadlock loss
+   * (another node wrote the row) counts as a lost compare too. Plain autocommit statements.
+   */
+  async take(sql: Sql, rule: RateLimitRule, want: number, now: Date): Promise<number> {
+    if (want <= 0) return 0;
+    const cut = new Date(now.getTime() - rule.windowSeconds * 1000);
+    for (let attempt = 0; attempt < 4; attempt++) {
+      try {
+        const rows = await sql.rows<{ window_start: Date | string; hits: number | string }>(
+          'SELECT window_start, hits FROM rate_limits WHERE bucket = ?',
+          [rule.bucket],
+        );
+        if (rows.length === 0) {
+          const take = Math.min(want, rule.limit);
+          try {
+            await sql.run('INSERT INTO rate_limits (bucket, window_start, hits) VALUES (?, ?, ?)', [
+              rule.bucket,
+              now,
+              take,
+            ]);
+            return take;
+          } catch (error) {
+            if (!isUniqueViolation(error)) throw error;
+            continue;
+          }
+        }
+        const hits = Number(rows[0].hits);
+        const expired = parseDbDate(rows[0].window_start).getTime() <= cut.getTime();
+        const used = expired ? 0 : hits;
+        const take = Math.min(want, rule.limit - used);
+        if (take <= 0) return 0;
+        const changed = await sql.run(
+          expired
+            ? 'UPDATE rate_limits SET hits = ?, window_start = ? WHERE bucket = ? AND hits = ? AND window_start <= ?'
+            : 'UPDATE rate_limits SET hits = ? WHERE bucket = ? AND hits = ? AND window_start > ?',
+          expired ? [take, now, rule.bucket, hits, cut] : [used + take, rule.bucket, hits, cut],
+        );
+        if (changed > 0) return take;
+      } catch (error) {
+        if (!isTransactionConflict(error)) throw error;
+      }
+    }
+    return 0;
+  }
 
   /** Whether the bucket is full right now, without counting a hit. */
   async isExhausted(manager: EntityManager, rule: RateLimitRule, now: Date): Promise<RateLimitResult> {

@@ -8,7 +8,11 @@ import { TokenRefreshService } from '../../src/wechat/token-refresh.service';
 import { WechatApiClient } from '../../src/wechat/wechat-api.client';
 import { RateLimits } from '../../src/database/rate-limits';
 import { AppConfig } from '../../src/config/app-config.service';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
+import { loadAppConfig } from '../../src/config/app-config';
+import { startRefreshWorker } from '../../src/wechat/refresh-worker';
 import { startTestApp, TestApp } from '../support/test-app';
 import { startWechatWorld, WechatWorld } from '../support/wechat';
 
@@ -191,11 +195,9 @@ describe('token refresh job', () => {
       : new TokenRefreshService(
           w.t.app.get(Database),
           w.t.app.get(WechatApiClient),
-          w.t.app.get(IdentitiesService),
-          w.t.app.get(WechatGrantsService),
+          w.t.app.get(TokenCipher),
           w.t.app.get(RateLimits),
           clock,
-          w.t.app.get(SchedulerRegistry),
           w.t.app.get(AppConfig),
         );
     try {
@@ -261,5 +263,59 @@ describe('token refresh job at shutdown', () => {
     expect(rows.map((r) => r.lease_owner)).toEqual([null, null, null]);
     expect((await job.runOnce()).claimed).toBe(0);
     await w.close();
+  });
+});
+
+describe('the refresh-worker process mode', () => {
+  it('runs the job with no HTTP API: due grants are refreshed without anyone asking, and it stops cleanly', async () => {
+    // The API instance runs without the job (TOKEN_REFRESH_ENABLED=false, as test apps do).
+    const w = await startWechatWorld();
+    const { config, database, dataDir } = w.t;
+    let worker: Awaited<ReturnType<typeof startRefreshWorker>> | null = null;
+    try {
+      await makeGrants(w, w.t, ['worker-1', 'worker-2', 'worker-3']);
+      // Due for real: the worker runs on the system clock, and WeChat's tokens are still valid
+      // (a refresh then returns the same access token with its expiry reset).
+      await w.t.app
+        .get(Database)
+        .sql.run('UPDATE wechat_grants SET access_expires_at = ?', [new Date(Date.now() + 60_000)]);
+      await w.t.close(true);
+      w.fake.clearCalls();
+
+      worker = await startRefreshWorker(config, { logDestination: new Writable({ write: (_c, _e, done) => done() }) });
+      expect((worker.getHttpServer() as Server).listening).toBe(false);
+      const sql = worker.get(Database).sql;
+      const stillDue = async (): Promise<number> =>
+        Number(
+          (
+            await sql.rows<{ n: number | string }>(
+              'SELECT COUNT(*) AS n FROM wechat_grants WHERE access_expires_at < ?',
+              [new Date(Date.now() + 3600_000)],
+            )
+          )[0].n,
+        );
+      // Nobody calls runOnce: the worker's own loop must get there (bounded wait, not a timing check).
+      for (let i = 0; i < 300 && (await stillDue()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await stillDue()).toBe(0);
+      expect(w.fake.calls('refresh_token')).toHaveLength(3);
+      await worker.close();
+      worker = null;
+      const after = await startTestApp({ reuse: { database, dataDir } });
+      const owners = await after.app
+        .get(Database)
+        .sql.rows<{ lease_owner: string | null }>('SELECT lease_owner FROM wechat_grants');
+      await after.close(true);
+      expect(owners.map((r) => r.lease_owner)).toEqual([null, null, null]);
+    } finally {
+      await worker?.close();
+      await w.fake.close();
+      await database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('refuses to start without WECHAT_API_BASE (the sandbox fake lives in the API process)', async () => {
+    const config = loadAppConfig({ DATA_DIR: '/tmp/wl-unused', GRAPHQL_SCHEMA_FILE: 'off' }, '/tmp/wl-unused');
+    await expect(startRefreshWorker(config)).rejects.toThrow(/WECHAT_API_BASE/);
   });
 });
