@@ -6,7 +6,7 @@ import { AppConfig } from '../config/app-config.service';
 import { isMysqlFamily } from './data-source-options';
 import { classifyDatabaseError, DatabaseTimeoutError } from './database-errors';
 import { boundPoolCheckout } from './query-bounds';
-import { driverHandles, MysqlSql, Sql, SqliteSql } from './sql';
+import { driverHandles, MysqlConnection, MysqlPool, MysqlSql, Sql, SqliteSql } from './sql';
 
 const DEFAULT_RETRY: DatabaseRetrySettings = { attempts: 10, baseMs: 10, maxMs: 500 };
 // A lost connection before COMMIT is tried again on a fresh connection (behind a proxy, another
@@ -82,7 +82,7 @@ export class Database {
   }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.serialize) return this.withRetry(work);
+    if (!this.serialize) return this.withRetry((phase) => this.runOnce(work, phase));
     return this.turn(() => this.dataSource.transaction(work));
   }
 
@@ -116,11 +116,58 @@ export class Database {
     return Math.round(Math.random() * ceiling);
   }
 
-  private async withRetry<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * A transaction of plain SQL only (no TypeORM runner, no entity manager): the same retry rules and
+   * the same SQLite queue as `transaction`, for hot paths whose every statement is plain SQL.
+   */
+  sqlTransaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    const handles = driverHandles(this.dataSource);
+    if (handles.sqlite) {
+      const db = handles.sqlite;
+      return this.turn(async () => {
+        db.prepare('BEGIN').run();
+        try {
+          const result = await work(new SqliteSql(db, null));
+          db.prepare('COMMIT').run();
+          return result;
+        } catch (error) {
+          db.prepare('ROLLBACK').run();
+          throw error;
+        }
+      });
+    }
+    return this.withRetry((phase) => this.runOnceSql(handles.pool!, work, phase));
+  }
+
+  private async runOnceSql<T>(pool: MysqlPool, work: (sql: Sql) => Promise<T>, phase: { committing: boolean }): Promise<T> {
+    const connection = await new Promise<MysqlConnection>((resolve, reject) =>
+      pool.getConnection((error, conn) => (error ? reject(error) : resolve(conn!))),
+    );
+    const sql = new MysqlSql({ connection }, this.queryTimeoutMs);
+    let started = false;
+    try {
+      await sql.run('START TRANSACTION');
+      started = true;
+      const result = await work(sql);
+      phase.committing = true;
+      await sql.run('COMMIT');
+      started = false;
+      connection.release();
+      return result;
+    } catch (error) {
+      if (started) await sql.run('ROLLBACK').catch(() => undefined);
+      // A connection whose query timed out, or whose COMMIT failed, is not given back.
+      if ((error as { code?: string }).code === 'PROTOCOL_SEQUENCE_TIMEOUT' || phase.committing) connection.destroy();
+      else connection.release();
+      throw error;
+    }
+  }
+
+  private async withRetry<T>(once: (phase: { committing: boolean }) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const phase = { committing: false };
       try {
-        return await this.runOnce(work, phase);
+        return await once(phase);
       } catch (error) {
         const kind = classifyDatabaseError(error);
         const again =

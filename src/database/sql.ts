@@ -21,13 +21,13 @@ interface MysqlResult {
 
 type MysqlCallback = (error: (Error & { code?: string }) | null, result?: unknown) => void;
 
-interface MysqlConnection {
+export interface MysqlConnection {
   query(options: { sql: string; values?: unknown[]; timeout?: number }, callback: MysqlCallback): void;
   release(): void;
   destroy(): void;
 }
 
-interface MysqlPool {
+export interface MysqlPool {
   getConnection(callback: (error: Error | null, connection?: MysqlConnection) => void): void;
 }
 

@@ -7,7 +7,7 @@ import { randomToken, sha256Hex } from '../common/secrets';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
 import { parseDbDate } from '../database/rate-limits';
-import { asSql, Sql, sqlIn, SqlTarget } from '../database/sql';
+import { asSql, Sql, SqlTarget } from '../database/sql';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { effectiveRoles } from '../users/user-roles';
@@ -115,7 +115,7 @@ export class SessionsService {
       throw DomainError.badInput('refreshToken', 'not a refresh token');
     }
     const hash = sha256Hex(refreshToken);
-    const outcome = await this.database.transaction((manager) => this.rotate(manager, hash, context));
+    const outcome = await this.database.sqlTransaction((sql) => this.rotate(sql, hash, context));
     switch (outcome.kind) {
       case 'rotated':
         return { tokens: outcome.tokens, user: outcome.user };
@@ -252,11 +252,10 @@ export class SessionsService {
   }
 
   private async rotate(
-    manager: EntityManager,
+    sql: Sql,
     hash: string,
     context: Pick<SessionContext, 'ip' | 'userAgent'>,
   ): Promise<RefreshOutcome> {
-    const sql = sqlIn(manager);
     // The session and its user in one read. On MySQL the locking read queues racing refreshes of one
     // token and shows each the latest row; SQLite transactions already run one at a time.
     const lock = this.database.dialect === 'mysql' ? ' FOR UPDATE' : '';
