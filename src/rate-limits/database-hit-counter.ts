@@ -34,11 +34,13 @@ export class DatabaseHitCounter extends HitCounter {
   start(): void {
     if (this.syncTimer) return;
     this.syncTimer = setInterval(() => void this.fleet.sync(), SYNC_INTERVAL_MS).unref();
-    this.sweepTimer = setInterval(
-      () => void this.rows.deleteExpired(this.now()).catch(() => undefined),
-      ROW_SWEEP_INTERVAL_MS,
-    ).unref();
+    this.sweepTimer = setInterval(() => void this.sweep().catch(() => undefined), ROW_SWEEP_INTERVAL_MS).unref();
     void this.fleet.sync();
+  }
+
+  /** Deletes the exact counters' rows whose hits have all left their windows (every minute). */
+  sweep(): Promise<number> {
+    return this.rows.deleteExpired(this.now());
   }
 
   /** One round of sharing now (tests, shutdown). */
