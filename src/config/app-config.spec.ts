@@ -259,6 +259,15 @@ describe('configuration', () => {
     expect(problemsOf({ TRUST_PROXY: '10.0.0' })).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
   });
 
+  it('parses TRUSTED_SOURCES as addresses and CIDRs, empty by default', () => {
+    const trusted = (value: string): unknown =>
+      loadAppConfig({ DATA_DIR: dataDir(), TRUSTED_SOURCES: value }).trustedSources;
+    expect(loadAppConfig({ DATA_DIR: dataDir() }).trustedSources).toEqual([]);
+    expect(trusted('127.0.0.1, 10.0.0.0/8,2001:db8::/32')).toEqual(['127.0.0.1', '10.0.0.0/8', '2001:db8::/32']);
+    expect(problemsOf({ TRUSTED_SOURCES: 'loopback' })).toEqual([expect.stringMatching(/^TRUSTED_SOURCES: /)]);
+    expect(problemsOf({ TRUSTED_SOURCES: '10.0.0.0/33' })).toEqual([expect.stringMatching(/^TRUSTED_SOURCES: /)]);
+  });
+
   it('refuses TRUST_PROXY=true in production: the client would choose its own IP', () => {
     const problems = problemsOf({ ...PRODUCTION_ENV(), TRUST_PROXY: 'true' });
     expect(problems).toEqual([expect.stringMatching(/^TRUST_PROXY: true would let any client choose its own IP/)]);
