@@ -6,22 +6,24 @@ import { CounterRule, enforced, RuleState, statesOf, TakeResult, WindowCount } f
 
 /** Each window is counted in this many slots (a minute in seconds, an hour in minutes, a day in 24 min). */
 const SLOTS_PER_WINDOW = 60;
-const RING = SLOTS_PER_WINDOW + 2;
 /** Rows other instances wrote within this long (by their clocks) are read again at each sync. */
 const LOOKBACK_MS = 10_000;
 const WRITE_CHUNK = 100;
 /** Expired rows are deleted, and forgotten counts dropped from memory, every this many syncs. */
 const SWEEP_EVERY = 60;
 
-/** One rule's counts (a bucket over one window length), in a ring of time slots. */
+interface Cell {
+  own: number;
+  /** Every other instance's hits in this slot, as last read (and their sum). */
+  remote: Map<string, number> | null;
+  others: number;
+}
+
+/** One rule's counts (a bucket over one window length): only the slots that have hits are kept. */
 class Tally {
   readonly windowMs: number;
   readonly slotMs: number;
-  readonly slot = new Array<number>(RING).fill(-1);
-  readonly own = new Array<number>(RING).fill(0);
-  /** Per slot: every other instance's hits in it, as last read. */
-  readonly remote = new Array<Map<string, number> | null>(RING).fill(null);
-  readonly others = new Array<number>(RING).fill(0);
+  readonly cells = new Map<number, Cell>();
   /** Slots whose own count changed since the last write. */
   readonly dirty = new Set<number>();
   lastSlot = -1;
@@ -35,62 +37,57 @@ class Tally {
     this.slotMs = Math.ceil(this.windowMs / SLOTS_PER_WINDOW);
   }
 
-  /** The ring cell of slot `s`, cleared if it still held an older slot; -1 if it holds a newer one. */
-  cell(s: number): number {
-    const c = s % RING;
-    if (this.slot[c] === s) return c;
-    if (this.slot[c] > s) return -1;
-    this.slot[c] = s;
-    this.own[c] = 0;
-    this.remote[c] = null;
-    this.others[c] = 0;
-    if (s > this.lastSlot) this.lastSlot = s;
-    return c;
-  }
-
   /** Hits in the window ending now (a slot counts while any of it is inside) and, when full, when it reopens. */
   count(nowMs: number, limit: number): WindowCount {
     const first = Math.floor((nowMs - this.windowMs) / this.slotMs);
-    const last = Math.floor(nowMs / this.slotMs);
     let hits = 0;
-    for (let c = 0; c < RING; c++) {
-      const s = this.slot[c];
-      if (s >= first && s <= last) hits += this.own[c] + this.others[c];
+    for (const [s, cell] of this.cells) {
+      if (s < first) {
+        if (!this.dirty.has(s)) this.cells.delete(s);
+        continue;
+      }
+      hits += cell.own + cell.others;
     }
     if (hits < limit) return { hits, retryAfterMs: 0 };
     // Full: it reopens when enough of the oldest slots have left the window.
-    const cells = [];
-    for (let c = 0; c < RING; c++) if (this.slot[c] >= first && this.slot[c] <= last) cells.push(c);
-    cells.sort((a, b) => this.slot[a] - this.slot[b]);
+    const slots = [...this.cells.keys()].filter((s) => s >= first).sort((a, b) => a - b);
     let left = hits;
-    for (const c of cells) {
-      left -= this.own[c] + this.others[c];
-      if (left < limit) return { hits, retryAfterMs: (this.slot[c] + 1) * this.slotMs + this.windowMs - nowMs };
+    for (const s of slots) {
+      const cell = this.cells.get(s)!;
+      left -= cell.own + cell.others;
+      if (left < limit) return { hits, retryAfterMs: (s + 1) * this.slotMs + this.windowMs - nowMs };
     }
     return { hits, retryAfterMs: this.windowMs };
   }
 
   add(nowMs: number): void {
     const s = Math.floor(nowMs / this.slotMs);
-    const c = this.cell(s);
-    if (c < 0) return;
-    this.own[c] += 1;
+    this.cell(s).own += 1;
     this.dirty.add(s);
   }
 
   setRemote(s: number, instance: string, hits: number): void {
-    const c = this.cell(s);
-    if (c < 0) return;
-    const remote = (this.remote[c] ??= new Map());
+    const cell = this.cell(s);
+    const remote = (cell.remote ??= new Map());
     remote.set(instance, hits);
     let sum = 0;
     for (const value of remote.values()) sum += value;
-    this.others[c] = sum;
+    cell.others = sum;
   }
 
   /** Nothing of it is inside its window any more, and nothing is left to write. */
   expired(nowMs: number): boolean {
     return this.dirty.size === 0 && (this.lastSlot + 1) * this.slotMs + this.windowMs < nowMs;
+  }
+
+  private cell(s: number): Cell {
+    let cell = this.cells.get(s);
+    if (!cell) {
+      cell = { own: 0, remote: null, others: 0 };
+      this.cells.set(s, cell);
+      if (s > this.lastSlot) this.lastSlot = s;
+    }
+    return cell;
   }
 }
 
@@ -187,14 +184,12 @@ export class FleetCounter {
     const written: Tally[] = [];
     for (const tally of this.dirty) {
       for (const s of tally.dirty) {
-        const c = s % RING;
-        if (tally.slot[c] !== s) continue; // left its window before it was written
         rows.push([
           tally.hash,
           tally.windowMs / 1000,
           s * tally.slotMs,
           this.instanceId,
-          tally.own[c],
+          tally.cells.get(s)?.own ?? 0,
           nowMs,
           (s + 1) * tally.slotMs + tally.windowMs,
         ]);
