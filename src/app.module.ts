@@ -1,5 +1,5 @@
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, ExecutionContext, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { DestinationStream } from 'pino';
@@ -26,6 +26,8 @@ import { AccessGuard } from './sessions/access.guard';
 import { CaptchaModule } from './captcha/captcha.module';
 import { CounterThrottlerStorage } from './rate-limits/counter-throttler.storage';
 import { RateLimitsModule } from './rate-limits/rate-limits.module';
+import { TrustedSources } from './rate-limits/trusted-sources';
+import { metaOf, requestFromContext } from './common/request-meta';
 import { SessionsModule } from './sessions/sessions.module';
 import { SessionsService } from './sessions/sessions.service';
 import { ProvidersModule } from './providers/providers.module';
@@ -59,12 +61,15 @@ export class AppModule {
         }),
         RateLimitsModule,
         CaptchaModule,
-        // One budget across instances: the throttle counts on the shared counters (database or Redis).
+        // One budget across instances: the throttle counts on the shared counters (in memory and
+        // shared once a second, or Redis). TRUSTED_SOURCES skip it.
         ThrottlerModule.forRootAsync({
-          inject: [CounterThrottlerStorage],
-          useFactory: (storage: CounterThrottlerStorage) => ({
+          inject: [CounterThrottlerStorage, TrustedSources],
+          useFactory: (storage: CounterThrottlerStorage, trusted: TrustedSources) => ({
             throttlers: [{ name: 'public', ttl: 60_000, limit: config.throttlePublicPerMinute }],
             storage,
+            skipIf: (context: ExecutionContext) =>
+              config.trustedSources.length > 0 && trusted.has(metaOf(requestFromContext(context)).ip),
           }),
         }),
         ScheduleModule.forRoot(),

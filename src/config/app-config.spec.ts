@@ -52,7 +52,13 @@ describe('configuration', () => {
     });
     // One app per channel under one Open Platform account, plus one openid-only mini program.
     expect(config.wechat.apps).toEqual(SANDBOX_WECHAT_APPS);
-    expect(config.wechat.apps.map((a) => a.channel)).toEqual(['app', 'mini_program', 'official_account', 'website', 'mini_program']);
+    expect(config.wechat.apps.map((a) => a.channel)).toEqual([
+      'app',
+      'mini_program',
+      'official_account',
+      'website',
+      'mini_program',
+    ]);
     expect(config.wechat.apiBase).toBeNull();
     expect(config.sms.provider).toBe('console');
     expect(config.tokenEncryptionKeys).toHaveLength(1);
@@ -129,7 +135,8 @@ describe('configuration', () => {
       WECHAT_APPS:
         'wxabcdef0123456789:fedcba9876543210fedcba9876543210,mini_program:wxmini00000000001:fedcba9876543210fedcba9876543211,' +
         'official_account:wxoffi00000000001:fedcba9876543210fedcba9876543212,website:wxsite00000000001:fedcba9876543210fedcba9876543213',
-      WECHAT_REDIRECT_URIS: 'wxoffi00000000001=https://m.example.com/login/*;wxsite00000000001=https://www.example.com/cb|https://b.example.com/cb',
+      WECHAT_REDIRECT_URIS:
+        'wxoffi00000000001=https://m.example.com/login/*;wxsite00000000001=https://www.example.com/cb|https://b.example.com/cb',
     });
     expect(config.wechat.apps.map((a) => [a.appId, a.channel, a.redirectUris])).toEqual([
       ['wxabcdef0123456789', 'app', []],
@@ -142,8 +149,10 @@ describe('configuration', () => {
   it('names a bad channel, a redirect list for a non-web app and a malformed redirect URI, each once', () => {
     const problems = problemsOf({
       ...PRODUCTION_ENV(),
-      WECHAT_APPS: 'tv:wxabcdef0123456789:fedcba9876543210fedcba9876543210,wxapp0000000000001:fedcba9876543210fedcba9876543210,website:wxsite00000000001:fedcba9876543210fedcba9876543213',
-      WECHAT_REDIRECT_URIS: 'wxapp0000000000001=https://x.example.com/cb;wxsite00000000001=ftp://x.example.com/cb;wxnope00000000001=https://x.example.com/',
+      WECHAT_APPS:
+        'tv:wxabcdef0123456789:fedcba9876543210fedcba9876543210,wxapp0000000000001:fedcba9876543210fedcba9876543210,website:wxsite00000000001:fedcba9876543210fedcba9876543213',
+      WECHAT_REDIRECT_URIS:
+        'wxapp0000000000001=https://x.example.com/cb;wxsite00000000001=ftp://x.example.com/cb;wxnope00000000001=https://x.example.com/',
     });
     expect(problems).toEqual([
       expect.stringMatching(/^WECHAT_APPS: entry 1 is not \[channel:\]appId:appSecret/),
@@ -247,6 +256,15 @@ describe('configuration', () => {
     ]);
     expect(problemsOf({ TRUST_PROXY: '10.0.0.0/33' })).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
     expect(problemsOf({ TRUST_PROXY: '10.0.0' })).toEqual([expect.stringMatching(/^TRUST_PROXY: /)]);
+  });
+
+  it('parses TRUSTED_SOURCES as addresses and CIDRs, empty by default', () => {
+    const trusted = (value: string): unknown =>
+      loadAppConfig({ DATA_DIR: dataDir(), TRUSTED_SOURCES: value }).trustedSources;
+    expect(loadAppConfig({ DATA_DIR: dataDir() }).trustedSources).toEqual([]);
+    expect(trusted('127.0.0.1, 10.0.0.0/8,2001:db8::/32')).toEqual(['127.0.0.1', '10.0.0.0/8', '2001:db8::/32']);
+    expect(problemsOf({ TRUSTED_SOURCES: 'loopback' })).toEqual([expect.stringMatching(/^TRUSTED_SOURCES: /)]);
+    expect(problemsOf({ TRUSTED_SOURCES: '10.0.0.0/33' })).toEqual([expect.stringMatching(/^TRUSTED_SOURCES: /)]);
   });
 
   it('refuses TRUST_PROXY=true in production: the client would choose its own IP', () => {

@@ -12,7 +12,12 @@ export type SmsProvider = 'console' | 'webhook' | 'tencent' | 'aliyun';
 export type TrustProxy = boolean | number | string[];
 
 export type WechatChannelName = 'app' | 'mini_program' | 'official_account' | 'website';
-export const WECHAT_CHANNEL_NAMES: readonly WechatChannelName[] = ['app', 'mini_program', 'official_account', 'website'];
+export const WECHAT_CHANNEL_NAMES: readonly WechatChannelName[] = [
+  'app',
+  'mini_program',
+  'official_account',
+  'website',
+];
 
 export interface WechatAppCredentials {
   appId: string;
@@ -137,6 +142,11 @@ export interface AppConfigValues {
   requirePhone: boolean;
   /** Express's `trust proxy`: off, a hop count, or proxy addresses/CIDRs (`true`: sandbox only). */
   trustProxy: TrustProxy;
+  /**
+   * Client addresses/CIDRs (load sources, the operator's own probes) that skip the general throttle
+   * and the SMS budgets per IP, device, prefix, country and in all; per-phone limits still apply.
+   */
+  trustedSources: string[];
   throttlePublicPerMinute: number;
   /** Carrier one-tap's own limits (each attempt is billed by the carrier API). */
   carrierLimits: { perIpPerMinute: number; perDevicePerHour: number };
@@ -262,7 +272,9 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
   }
 
   const openBaseRaw = reader.string('WECHAT_OPEN_BASE');
-  let openBase = production ? 'https://open.weixin.qq.com' : `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/sandbox/wechat`;
+  let openBase = production
+    ? 'https://open.weixin.qq.com'
+    : `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/sandbox/wechat`;
   if (openBaseRaw !== undefined) {
     const url = safeUrl(openBaseRaw);
     if (!url || !['http:', 'https:'].includes(url.protocol)) problems.push('WECHAT_OPEN_BASE: must be an http(s) URL');
@@ -335,6 +347,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
       perDevicePerHour: reader.int('CARRIER_PER_DEVICE_PER_HOUR', 10, 1, 100_000),
     },
     trustProxy: readTrustProxy(reader, production, problems),
+    trustedSources: readTrustedSources(reader, problems),
     throttlePublicPerMinute: reader.int('THROTTLE_PUBLIC_PER_MINUTE', 600, 1, 1_000_000),
     captcha: readCaptcha(reader, production, problems),
     redis: readRedis(reader, problems),
@@ -538,7 +551,9 @@ function readRedirectUris(reader: EnvReader, apps: WechatAppCredentials[], probl
       continue;
     }
     if (app.channel !== 'official_account' && app.channel !== 'website') {
-      problems.push(`WECHAT_REDIRECT_URIS: ${appId} is on the ${app.channel} channel; only official_account and website apps redirect`);
+      problems.push(
+        `WECHAT_REDIRECT_URIS: ${appId} is on the ${app.channel} channel; only official_account and website apps redirect`,
+      );
       continue;
     }
     for (const uri of uris.split('|')) {
@@ -758,6 +773,29 @@ function readTrustProxy(reader: EnvReader, production: boolean, problems: string
     'TRUST_PROXY: false, a hop count, or comma-separated proxy addresses/CIDRs (loopback, 10.0.0.0/8, ...)',
   );
   return false;
+}
+
+/** TRUSTED_SOURCES: comma-separated addresses or CIDRs (IPv4 or IPv6); empty by default. */
+function readTrustedSources(reader: EnvReader, problems: string[]): string[] {
+  const raw = reader.string('TRUSTED_SOURCES');
+  if (raw === undefined || raw.trim() === '') return [];
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const bad = entries.filter((entry) => !isAddressOrCidr(entry));
+  if (bad.length > 0) {
+    problems.push('TRUSTED_SOURCES: comma-separated addresses or CIDRs (127.0.0.1, 10.0.0.0/8, 2001:db8::/32)');
+    return [];
+  }
+  return entries;
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }
 
 // What Express's trust proxy (proxy-addr) accepts: an address, address/prefix, or a named range.

@@ -35,12 +35,22 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'DATABASE_RETRY_MAX_MS', description: 'longest retry backoff in ms (default 500)' },
   {
     name: 'WECHAT_APPS',
-    description: 'channel:appId:appSecret entries, comma-separated (channel app|mini_program|official_account|website; appId:appSecret means app)',
+    description:
+      'channel:appId:appSecret entries, comma-separated (channel app|mini_program|official_account|website; appId:appSecret means app)',
     sensitive: true,
   },
-  { name: 'WECHAT_REDIRECT_URIS', description: 'web apps only: appId=uri|uri;appId2=uri (a trailing * allows any suffix)' },
-  { name: 'WECHAT_OPEN_BASE', description: "base of WeChat's web authorize pages (default https://open.weixin.qq.com)" },
-  { name: 'WECHAT_PHONE_DAILY_CAP', description: 'billed mini-program phone-number calls allowed per app per day (default 1000)' },
+  {
+    name: 'WECHAT_REDIRECT_URIS',
+    description: 'web apps only: appId=uri|uri;appId2=uri (a trailing * allows any suffix)',
+  },
+  {
+    name: 'WECHAT_OPEN_BASE',
+    description: "base of WeChat's web authorize pages (default https://open.weixin.qq.com)",
+  },
+  {
+    name: 'WECHAT_PHONE_DAILY_CAP',
+    description: 'billed mini-program phone-number calls allowed per app per day (default 1000)',
+  },
   { name: 'WECHAT_APP_ID', description: 'the single-app shorthand: the AppID' },
   { name: 'WECHAT_APP_SECRET', description: 'the single-app shorthand: the AppSecret', sensitive: true },
   {
@@ -53,7 +63,10 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'WECHAT_REFRESH_TOKEN_TTL_DAYS', description: 'assumed WeChat refresh_token lifetime (default 30)' },
   { name: 'CARRIER_PER_IP_PER_MINUTE', description: 'carrier one-tap attempts per client IP per minute (default 30)' },
   { name: 'CARRIER_PER_DEVICE_PER_HOUR', description: 'carrier one-tap attempts per deviceId per hour (default 10)' },
-  { name: 'REQUIRE_PHONE', description: 'a new WeChat/Apple/Huawei person binds a phone before the first session (default true)' },
+  {
+    name: 'REQUIRE_PHONE',
+    description: 'a new WeChat/Apple/Huawei person binds a phone before the first session (default true)',
+  },
   {
     name: 'TOKEN_ENCRYPTION_KEYS',
     description: 'keyId:base64(32 bytes) pairs, comma-separated, first encrypts (required in production)',
@@ -172,6 +185,11 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   {
     name: 'TRUST_PROXY',
     description: 'false (default), the number of proxies in front, or their addresses/CIDRs (true: sandbox only)',
+  },
+  {
+    name: 'TRUSTED_SOURCES',
+    description:
+      'client addresses/CIDRs (load sources, own probes) that skip the general throttle and the SMS budgets per IP, device, prefix, country and in all; per-phone limits still apply (default: none)',
   },
   { name: 'METRICS_TOKEN', description: 'if set, /metrics requires Authorization: Bearer <token>', sensitive: true },
   { name: 'GRAPHQL_MAX_DEPTH', description: 'maximum query depth (default 8)' },

@@ -25,16 +25,11 @@ describe('redirect URI allow-lists', () => {
   });
 
   it('accepts exact URLs and suffix patterns as entries, nothing else', () => {
-    expect(['https://a.example.com/cb', 'https://a.example.com/p/*', 'http://127.0.0.1:*/*'].map(isRedirectUriEntry)).toEqual([
-      true,
-      true,
-      true,
-    ]);
-    expect(['ftp://a.example.com/cb', 'https://*.example.com/cb', 'https://a.example.com/*/x', '*'].map(isRedirectUriEntry)).toEqual([
-      false,
-      false,
-      false,
-      false,
-    ]);
+    expect(
+      ['https://a.example.com/cb', 'https://a.example.com/p/*', 'http://127.0.0.1:*/*'].map(isRedirectUriEntry),
+    ).toEqual([true, true, true]);
+    expect(
+      ['ftp://a.example.com/cb', 'https://*.example.com/cb', 'https://a.example.com/*/x', '*'].map(isRedirectUriEntry),
+    ).toEqual([false, false, false, false]);
   });
 });

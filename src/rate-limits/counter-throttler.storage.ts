@@ -6,20 +6,19 @@ import { classifyDatabaseError } from '../database/database-errors';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { HitCounter } from './hit-counter';
-import { KeyedMutex } from './keyed-mutex';
 
 /**
  * @nestjs/throttler's storage on the shared counters, so the general throttle is one budget across
- * all instances. A refused call is not recorded: a client hammering while throttled costs reads only.
- * Calls of one key queue in-process, so the count is exact within an instance whatever the database
- * does with concurrent transactions (across instances it may overshoot by the calls in flight).
+ * all instances. A refused call is not recorded. Without Redis the count is kept in memory and
+ * shared once a second (FleetCounter: no statement per call; exact within an instance, and across
+ * N instances a budget may be overshot by about one second of the others' calls); with Redis it is
+ * one script call, exact.
  * When the counters' store is unavailable the throttle lets calls through (fails open): it is a
  * second line of defence, and calls that need the database fail on their own with SERVICE_UNAVAILABLE,
  * while those that need none (loginOptions) keep working. The SMS budgets fail closed.
  */
 @Injectable()
 export class CounterThrottlerStorage implements ThrottlerStorage {
-  private readonly local = new KeyedMutex();
   private readonly logger = new Logger('Throttle');
   private lastWarnedMs = 0;
 
@@ -39,9 +38,7 @@ export class CounterThrottlerStorage implements ThrottlerStorage {
     const bucket = `throttle:${name}:${key}`;
     let result;
     try {
-      result = await this.local.run([bucket], () =>
-        this.counter.take([{ bucket, limit, windowSeconds }], this.clock.nowMs()),
-      );
+      result = await this.counter.take([{ bucket, limit, windowSeconds }], this.clock.nowMs());
     } catch (error) {
       if (!storeUnavailable(error)) throw error;
       if (Date.now() - this.lastWarnedMs > 10_000) {

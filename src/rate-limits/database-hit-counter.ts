@@ -1,119 +1,116 @@
-import { EntityManager } from 'typeorm';
-import { newId } from '../common/ids';
-import { sha256Hex } from '../common/secrets';
 import { Database } from '../database/database.service';
-import { isUniqueViolation, parseDbDate } from '../database/rate-limits';
-import {
-  CounterRule,
-  HitCounter,
-  retentionByBucket,
-  RuleState,
-  statesOf,
-  TakeResult,
-  takeResult,
-  WindowCount,
-} from './hit-counter';
-import { RateLimitHitEntity } from './rate-limit-hit.entity';
+import { FleetCounter } from './fleet-counter';
+import { CounterRule, enforced, HitCounter, RuleState, statesOf, TakeResult } from './hit-counter';
+import { RowHitCounter } from './row-hit-counter';
 
-const RACE_RETRIES = 8;
+const SYNC_INTERVAL_MS = 1000;
+const ROW_SWEEP_INTERVAL_MS = 60_000;
 
 /**
- * Counters as rows of `rate_limit_hits`: each hit is an INSERT, each check a range count on
- * (bucket, created_at). Nothing is ever updated in place, so instances on different cluster nodes
- * never write the same row, except exact buckets, whose hits take numbered slots (`<bucket>:<n>`)
- * on purpose: two racing takes of one phone collide on the primary key (a duplicate key on one
- * node, a certification failure across nodes), and the loser counts again. Other buckets may
- * overshoot by the takes in flight at the same moment (no lock is taken for them).
+ * The counters without Redis, in the database but off the request path where they can be:
+ * - exact rules (one phone, one captcha token) are rows of `rate_limit_rows`, checked and written
+ *   with an optimistic conditional write (`RowHitCounter`): usually 1 statement, exact everywhere;
+ * - every other rule (per IP, device, prefix, country, in all; the general throttle) is counted in
+ *   memory and shared with the other instances once a second (`FleetCounter`): 0 statements per
+ *   request, approximate by about one sync interval of the other instances' traffic.
+ * A take that has both checks the in-memory rules first, so a refusal there costs at most a read.
  */
 export class DatabaseHitCounter extends HitCounter {
-  constructor(private readonly database: Database) {
+  readonly fleet: FleetCounter;
+  private readonly rows: RowHitCounter;
+  private syncTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    database: Database,
+    private readonly now: () => number = Date.now,
+  ) {
     super();
+    this.fleet = new FleetCounter(database, now);
+    this.rows = new RowHitCounter(database);
+  }
+
+  /** Shares the in-memory counts with the other instances every second, and sweeps expired rows. */
+  start(): void {
+    if (this.syncTimer) return;
+    this.syncTimer = setInterval(() => void this.fleet.sync(), SYNC_INTERVAL_MS).unref();
+    this.sweepTimer = setInterval(() => void this.sweep().catch(() => undefined), ROW_SWEEP_INTERVAL_MS).unref();
+    void this.fleet.sync();
+  }
+
+  /** Deletes the exact counters' rows whose hits have all left their windows (every minute). */
+  sweep(): Promise<number> {
+    return this.rows.deleteExpired(this.now());
+  }
+
+  /** One round of sharing now (tests, shutdown). */
+  sync(): Promise<void> {
+    return this.fleet.sync();
+  }
+
+  override async close(): Promise<void> {
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.syncTimer = this.sweepTimer = null;
+    // What this instance counted since the last round, for the others.
+    await this.fleet.flush();
   }
 
   async peek(rules: CounterRule[], nowMs: number): Promise<RuleState[]> {
-    return statesOf(rules, await this.database.transaction((manager) => this.count(manager, rules, nowMs)));
+    const { exact, shared } = split(rules);
+    const states = new Array<RuleState>(rules.length);
+    place(states, shared, this.fleet.peek(shared.rules, nowMs));
+    if (exact.rules.length > 0) place(states, exact, statesOf(exact.rules, await this.rows.peek(exact.rules, nowMs)));
+    return states;
   }
 
   async take(rules: CounterRule[], nowMs: number): Promise<TakeResult> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.database.transaction((manager) => this.takeOnce(manager, rules, nowMs));
-      } catch (error) {
-        // Another take claimed this exact bucket's next slot: count again.
-        if (!isUniqueViolation(error) || attempt >= RACE_RETRIES) throw error;
-      }
+    const { exact, shared } = split(rules);
+    if (exact.rules.length === 0) return this.fleet.take(rules, nowMs);
+    const states = new Array<RuleState>(rules.length);
+    const sharedStates = this.fleet.peek(shared.rules, nowMs);
+    place(states, shared, sharedStates);
+    if (sharedStates.some((state) => state.full && enforced(state.rule))) {
+      place(states, exact, statesOf(exact.rules, await this.rows.peek(exact.rules, nowMs)));
+      return { taken: false, states };
     }
+    const { taken, counts } = await this.rows.take(exact.rules, nowMs, (seen) =>
+      statesOf(exact.rules, seen).every((state) => !state.full || !enforced(state.rule)),
+    );
+    const exactStates = statesOf(exact.rules, counts);
+    if (!taken) {
+      place(states, exact, exactStates);
+      return { taken: false, states };
+    }
+    // The shared rules had room a moment ago; takes in flight meanwhile are within their approximation.
+    this.fleet.add(shared.rules, nowMs);
+    place(
+      states,
+      exact,
+      exactStates.map((state) => ({ ...state, hits: state.hits + 1 })),
+    );
+    for (const i of shared.at) states[i] = { ...states[i], hits: states[i].hits + 1 };
+    return { taken: true, states };
   }
+}
 
-  private async takeOnce(manager: EntityManager, rules: CounterRule[], nowMs: number): Promise<TakeResult> {
-    const counts = await this.count(manager, rules, nowMs);
-    const result = takeResult(rules, counts);
-    if (!result.taken) return result;
-    const now = new Date(nowMs);
-    const rows: RateLimitHitEntity[] = [];
-    for (const [bucket, retentionSeconds] of retentionByBucket(rules)) {
-      const exact = rules.some((r) => r.bucket === bucket && r.exact);
-      const seq = exact ? (await this.lastSeq(manager, bucket)) + 1 : null;
-      rows.push({
-        id: seq === null ? newId() : `${sha256Hex(bucket).slice(0, 40)}:${seq}`,
-        bucket,
-        seq,
-        createdAt: now,
-        expiresAt: new Date(nowMs + retentionSeconds * 1000),
-      });
-    }
-    await manager.createQueryBuilder().insert().into(RateLimitHitEntity).values(rows).execute();
-    return result;
-  }
+interface Part {
+  rules: CounterRule[];
+  /** Where each rule sits in the caller's list. */
+  at: number[];
+}
 
-  /** Hits per rule inside its window (one query for all buckets) and, for a full rule, when it reopens. */
-  private async count(manager: EntityManager, rules: CounterRule[], nowMs: number): Promise<WindowCount[]> {
-    const query = manager.createQueryBuilder().from(RateLimitHitEntity, 'h');
-    const ranges: string[] = [];
-    for (const [b, [bucket, retentionSeconds]] of [...retentionByBucket(rules)].entries()) {
-      ranges.push(`(h.bucket = :b${b} AND h.created_at > :since${b})`);
-      query.setParameter(`b${b}`, bucket).setParameter(`since${b}`, new Date(nowMs - retentionSeconds * 1000));
-    }
-    for (const [i, rule] of rules.entries()) {
-      query
-        .addSelect(`COUNT(CASE WHEN h.bucket = :rb${i} AND h.created_at > :cut${i} THEN 1 END)`, `n${i}`)
-        .setParameter(`rb${i}`, rule.bucket)
-        .setParameter(`cut${i}`, new Date(nowMs - rule.windowSeconds * 1000));
-    }
-    const row = (await query.where(ranges.join(' OR ')).getRawOne<Record<string, string | number>>()) ?? {};
-    const out: WindowCount[] = [];
-    for (const [i, rule] of rules.entries()) {
-      const hits = Number(row[`n${i}`] ?? 0);
-      out.push({ hits, retryAfterMs: hits >= rule.limit ? await this.reopensIn(manager, rule, hits, nowMs) : 0 });
-    }
-    return out;
+function split(rules: CounterRule[]): { exact: Part; shared: Part } {
+  const exact: Part = { rules: [], at: [] };
+  const shared: Part = { rules: [], at: [] };
+  for (const [i, rule] of rules.entries()) {
+    const part = rule.exact ? exact : shared;
+    part.rules.push(rule);
+    part.at.push(i);
   }
+  return { exact, shared };
+}
 
-  /** The rule has room again when the hit that made it full leaves the window. */
-  private async reopensIn(manager: EntityManager, rule: CounterRule, hits: number, nowMs: number): Promise<number> {
-    const row = await manager
-      .createQueryBuilder()
-      .from(RateLimitHitEntity, 'h')
-      .select('h.created_at', 'at')
-      .where('h.bucket = :bucket AND h.created_at > :cut', {
-        bucket: rule.bucket,
-        cut: new Date(nowMs - rule.windowSeconds * 1000),
-      })
-      .orderBy('h.created_at', 'ASC')
-      .offset(hits - rule.limit)
-      .limit(1)
-      .getRawOne<{ at: Date | string }>();
-    if (!row) return 1000;
-    return parseDbDate(row.at).getTime() + rule.windowSeconds * 1000 - nowMs;
-  }
-
-  private async lastSeq(manager: EntityManager, bucket: string): Promise<number> {
-    const row = await manager
-      .createQueryBuilder()
-      .from(RateLimitHitEntity, 'h')
-      .select('MAX(h.seq)', 'seq')
-      .where('h.bucket = :bucket', { bucket })
-      .getRawOne<{ seq: number | string | null }>();
-    return Number(row?.seq ?? 0);
-  }
+function place(states: RuleState[], part: Part, partStates: RuleState[]): void {
+  for (const [j, i] of part.at.entries()) states[i] = partStates[j];
 }

@@ -72,41 +72,35 @@ export class PhoneLoginService {
     device: { deviceId?: string | null; platform?: Platform | null },
     meta: RequestMeta,
   ): Promise<{ tokens: IssuedTokens; user: UserEntity }> {
-    const outcome = await this.database.transaction(
-      async (manager): Promise<{ banned: UserEntity } | { tokens: IssuedTokens; user: UserEntity }> => {
-        const { user, created } = await this.users.findOrCreateByPhone(manager, phone);
-        if (user.status === 'banned') return { banned: user };
-        const loggedIn = await this.users.markLogin(manager, user);
-        const tokens = await this.sessions.issue(manager, loggedIn, {
-          method,
-          deviceId: device.deviceId,
-          platform: device.platform,
-          ip: meta.ip,
-          userAgent: meta.userAgent,
-        });
-        await this.audit.record(
-          {
-            action: method === 'PHONE' ? 'login.phone' : 'login.carrier',
-            actorUserId: user.id,
-            subjectUserId: user.id,
-            ip: meta.ip,
-            details: { method, newUser: created, phone: maskPhone(phone), platform: device.platform ?? null },
-          },
-          manager,
-        );
-        return { tokens, user: loggedIn };
-      },
-    );
-    if ('banned' in outcome) {
+    // Autocommit statements, no transaction: each stands on its own. The user row is found or
+    // created first (a retry finds it), then the session, then the audit row; a failure after the
+    // session leaves a session whose tokens were never handed out, and the call fails.
+    const sql = this.database.sql;
+    const { user, created } = await this.users.loginByPhone(sql, phone);
+    if (user.status === 'banned') {
       await this.audit.record({
         action: 'login.failed',
-        subjectUserId: outcome.banned.id,
+        subjectUserId: user.id,
         ip: meta.ip,
         details: { method, code: ErrorCode.USER_BANNED },
       });
       throw new DomainError(ErrorCode.USER_BANNED);
     }
-    return outcome;
+    const tokens = await this.sessions.issue(sql, user, {
+      method,
+      deviceId: device.deviceId,
+      platform: device.platform,
+      ip: meta.ip,
+      userAgent: meta.userAgent,
+    });
+    await this.audit.record({
+      action: method === 'PHONE' ? 'login.phone' : 'login.carrier',
+      actorUserId: user.id,
+      subjectUserId: user.id,
+      ip: meta.ip,
+      details: { method, newUser: created, phone: maskPhone(phone), platform: device.platform ?? null },
+    });
+    return { tokens, user };
   }
 
   /**

@@ -4,8 +4,8 @@ import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
-import { sqlIn } from '../database/sql';
-import { isUniqueViolation } from '../database/rate-limits';
+import { isUniqueViolation, parseDbDate } from '../database/rate-limits';
+import { asSql, Sql, SqlTarget } from '../database/sql';
 import { toUserModel, User } from './models/user.model';
 import { effectiveRoles } from './user-roles';
 import { UserEntity } from './user.entity';
@@ -28,13 +28,38 @@ export class UsersService {
 
   /**
    * The user who owns this phone, created on first use. Race-safe: the phone's unique key decides
-   * between two first logins, and the loser reads the winner's row with a locking read (which sees
-   * the latest commit even inside an older MySQL snapshot).
+   * between two first logins, and the loser reads the winner's row (a locking read on MySQL, which
+   * sees the latest commit even inside an older snapshot). Plain SQL on `target`: a transaction's
+   * manager, or `Database.sql` (each statement on its own).
    */
-  async findOrCreateByPhone(manager: EntityManager, phone: string): Promise<{ user: UserEntity; created: boolean }> {
-    const users = manager.getRepository(UserEntity);
-    const existing = await users.findOne({ where: { phone } });
+  async findOrCreateByPhone(target: SqlTarget, phone: string): Promise<{ user: UserEntity; created: boolean }> {
+    const sql = asSql(target);
+    const existing = await this.byPhone(sql, phone, false);
     if (existing) return { user: existing, created: false };
+    return this.createWithPhone(sql, phone, null);
+  }
+
+  /**
+   * Phone login's user step, in two statements: the owner of the phone stamped as logged in (roles
+   * brought in line with ADMIN_PHONES), or a new user created already logged in. A banned owner is
+   * answered as it is, untouched.
+   */
+  async loginByPhone(target: SqlTarget, phone: string): Promise<{ user: UserEntity; created: boolean }> {
+    const sql = asSql(target);
+    const existing = await this.byPhone(sql, phone, false);
+    if (existing) {
+      return { user: existing.status === 'banned' ? existing : await this.markLogin(sql, existing), created: false };
+    }
+    const { user, created } = await this.createWithPhone(sql, phone, this.clock.now());
+    if (created || user.status === 'banned') return { user, created };
+    return { user: await this.markLogin(sql, user), created: false };
+  }
+
+  private async createWithPhone(
+    sql: Sql,
+    phone: string,
+    loginAt: Date | null,
+  ): Promise<{ user: UserEntity; created: boolean }> {
     const now = this.clock.now();
     const user: UserEntity = {
       id: newId(),
@@ -45,22 +70,30 @@ export class UsersService {
       roles: effectiveRoles({ phone, roles: [] }, this.adminPhones),
       createdAt: now,
       updatedAt: now,
-      lastLoginAt: null,
+      lastLoginAt: loginAt,
       deletedAt: null,
       mergedInto: null,
     };
     try {
-      await users.insert({ ...user }); // a copy: the driver writes returned values back into what it inserts
+      await sql.run(
+        `INSERT INTO users (id, phone, nickname, avatar_url, status, roles, created_at, updated_at, last_login_at, deleted_at, merged_into) VALUES (?, ?, NULL, NULL, 'active', ?, ?, ?, ?, NULL, NULL)`,
+        [user.id, phone, user.roles.join(','), now, now, loginAt],
+      );
       return { user, created: true };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      const winner = await users.findOne({
-        where: { phone },
-        ...(this.database.dialect === 'mysql' ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-      });
+      const winner = await this.byPhone(sql, phone, this.database.dialect === 'mysql');
       if (!winner) throw error;
       return { user: winner, created: false };
     }
+  }
+
+  private async byPhone(sql: Sql, phone: string, locking: boolean): Promise<UserEntity | null> {
+    const [row] = await sql.rows<UserRow>(
+      `SELECT ${USER_COLUMNS} FROM users WHERE phone = ?${locking ? ' FOR UPDATE' : ''}`,
+      [phone],
+    );
+    return row ? userOf(row) : null;
   }
 
   /** A user with no phone yet (REQUIRE_PHONE=false: a provider identity is enough). */
@@ -106,10 +139,10 @@ export class UsersService {
   }
 
   /** Stamps the login and brings the stored roles in line with ADMIN_PHONES (granted or taken away). */
-  async markLogin(manager: EntityManager, user: UserEntity): Promise<UserEntity> {
+  async markLogin(target: SqlTarget, user: UserEntity): Promise<UserEntity> {
     const now = this.clock.now();
     const roles = effectiveRoles(user, this.adminPhones);
-    await sqlIn(manager).run('UPDATE users SET last_login_at = ?, updated_at = ?, roles = ? WHERE id = ?', [
+    await asSql(target).run('UPDATE users SET last_login_at = ?, updated_at = ?, roles = ? WHERE id = ?', [
       now,
       now,
       roles.join(','),
@@ -133,4 +166,38 @@ export class UsersService {
   toSelfModel(user: UserEntity): User {
     return toUserModel(user, true);
   }
+}
+
+const USER_COLUMNS =
+  'id, phone, nickname, avatar_url, status, roles, created_at, updated_at, last_login_at, deleted_at, merged_into';
+
+interface UserRow {
+  id: string;
+  phone: string | null;
+  nickname: string | null;
+  avatar_url: string | null;
+  status: UserEntity['status'];
+  roles: string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  last_login_at: Date | string | null;
+  deleted_at: Date | string | null;
+  merged_into: string | null;
+}
+
+/** A users row read with plain SQL, as the entity TypeORM would map. */
+function userOf(row: UserRow): UserEntity {
+  return {
+    id: row.id,
+    phone: row.phone,
+    nickname: row.nickname,
+    avatarUrl: row.avatar_url,
+    status: row.status,
+    roles: row.roles ? row.roles.split(',').filter(Boolean) : [],
+    createdAt: parseDbDate(row.created_at),
+    updatedAt: parseDbDate(row.updated_at),
+    lastLoginAt: row.last_login_at === null ? null : parseDbDate(row.last_login_at),
+    deletedAt: row.deleted_at === null ? null : parseDbDate(row.deleted_at),
+    mergedInto: row.merged_into,
+  };
 }

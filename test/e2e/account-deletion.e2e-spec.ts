@@ -1,5 +1,7 @@
 import { Clock } from '../../src/common/clock';
 import { Database } from '../../src/database/database.service';
+import { DatabaseHitCounter } from '../../src/rate-limits/database-hit-counter';
+import { HitCounter } from '../../src/rate-limits/hit-counter';
 import { bearer, latestCode, loginWithPhone, nextPhone, REFRESH, sendCode } from '../support/flows';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -41,8 +43,11 @@ describe('account deletion erases what the sessions and SMS tables kept', () => 
     expect(await query('SELECT id FROM sms_codes WHERE phone = ?', [phone])).not.toHaveLength(0);
     // The SMS counters saw this phone but key it by hash: the number is never stored there.
     const digits = `%${phone.slice(3)}%`;
-    expect(await query('SELECT id FROM rate_limit_hits')).not.toHaveLength(0);
-    expect(await query('SELECT id FROM rate_limit_hits WHERE bucket LIKE ? OR id LIKE ?', [digits, digits])).toEqual([]);
+    expect(await query('SELECT bucket_key FROM rate_limit_rows')).not.toHaveLength(0);
+    expect(await query('SELECT bucket_key FROM rate_limit_rows WHERE bucket_key LIKE ?', [digits])).toEqual([]);
+    await (t.app.get(HitCounter) as DatabaseHitCounter).sync();
+    expect(await query('SELECT key_hash FROM rate_limit_slots')).not.toHaveLength(0);
+    expect(await query('SELECT key_hash FROM rate_limit_slots WHERE key_hash LIKE ?', [digits])).toEqual([]);
 
     const res = await t.gql(
       'mutation($c: String!) { deleteMyAccount(smsCode: $c) }',
@@ -61,7 +66,7 @@ describe('account deletion erases what the sessions and SMS tables kept', () => 
       expect(row.revoked_at).not.toBeNull();
     }
     expect(await query('SELECT id FROM sms_codes WHERE phone = ?', [phone])).toEqual([]);
-    expect(await query('SELECT id FROM rate_limit_hits WHERE bucket LIKE ? OR id LIKE ?', [digits, digits])).toEqual([]);
+    expect(await query('SELECT bucket_key FROM rate_limit_rows WHERE bucket_key LIKE ?', [digits])).toEqual([]);
   });
 
   it('leaves other phones’ codes alone', async () => {

@@ -1,4 +1,5 @@
-import { parseDbDate } from '../../src/database/rate-limits';
+import { DatabaseHitCounter } from '../../src/rate-limits/database-hit-counter';
+import { HitCounter } from '../../src/rate-limits/hit-counter';
 import { Clock } from '../../src/common/clock';
 import { Database } from '../../src/database/database.service';
 import { HousekeepingService } from '../../src/database/housekeeping.service';
@@ -148,16 +149,27 @@ describe('housekeeping', () => {
       const old = nextPhone('139');
       await loginWithPhone(t, old);
       await t.gql('mutation { startWechatLogin(deviceId: "d") { state } }');
-      t.app.get(Clock).advance(3 * 24 * 3600);
+      const ds = t.app.get(Database).dataSource;
+      // A hit an instance of the previous release counted (this release keeps its counters elsewhere).
+      const clock = t.app.get(Clock);
+      await t.app
+        .get(Database)
+        .sql.run('INSERT INTO rate_limit_hits (id, bucket, seq, created_at, expires_at) VALUES (?, ?, NULL, ?, ?)', [
+          'old-release-hit',
+          'sms:ip:203.0.113.9',
+          clock.now(),
+          new Date(clock.nowMs() + 3600_000),
+        ]);
+      clock.advance(3 * 24 * 3600);
       const fresh = nextPhone('139');
       await loginWithPhone(t, fresh);
       const deleted = await t.app.get(HousekeepingService).sweep();
-      expect(deleted).toEqual(expect.objectContaining({ login_states: 1, sms_codes: 1 }));
-      // The old send's counter hits (and the throttle's) are gone; the fresh send's are kept.
-      expect(deleted.rate_limit_hits).toBeGreaterThan(0);
-      const ds = t.app.get(Database).dataSource;
-      const live = (await ds.query('SELECT MIN(expires_at) AS first FROM rate_limit_hits')) as { first: string }[];
-      expect(parseDbDate(live[0].first).getTime()).toBeGreaterThan(t.app.get(Clock).nowMs());
+      expect(deleted).toEqual(expect.objectContaining({ login_states: 1, sms_codes: 1, rate_limit_hits: 1 }));
+      // The counters sweep their own rows: the old phone's is gone, the fresh one's kept.
+      expect(await (t.app.get(HitCounter) as DatabaseHitCounter).sweep()).toBe(1);
+      const rows = (await ds.query('SELECT expires_ms FROM rate_limit_rows')) as { expires_ms: string }[];
+      expect(rows).toHaveLength(1);
+      expect(Number(rows[0].expires_ms)).toBeGreaterThan(clock.nowMs());
       const phones = (await ds.query('SELECT phone FROM sms_codes')) as { phone: string }[];
       expect(phones.map((p) => p.phone)).toEqual([fresh]);
       // Users and sessions are not housekeeping's business.

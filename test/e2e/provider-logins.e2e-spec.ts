@@ -51,18 +51,26 @@ async function appleAuthorize(
   rawNonce = `nonce-${person}`,
   extra: Record<string, unknown> = {},
 ): Promise<{ identityToken: string; authorizationCode: string; sub: string; rawNonce: string }> {
-  const approved = await post<{ identityToken: string; authorizationCode: string; sub: string }>('/sandbox/apple/authorize', {
-    person,
-    nonce: sha256(rawNonce),
-    ...extra,
-  });
+  const approved = await post<{ identityToken: string; authorizationCode: string; sub: string }>(
+    '/sandbox/apple/authorize',
+    {
+      person,
+      nonce: sha256(rawNonce),
+      ...extra,
+    },
+  );
   return { ...approved, rawNonce };
 }
 
 async function appleLogin(person: string): Promise<Result> {
   const a = await appleAuthorize(person);
   const res = await t.gql<{ appleLogin: Result }>(APPLE_LOGIN, {
-    input: { identityToken: a.identityToken, authorizationCode: a.authorizationCode, nonce: a.rawNonce, fullName: person },
+    input: {
+      identityToken: a.identityToken,
+      authorizationCode: a.authorizationCode,
+      nonce: a.rawNonce,
+      fullName: person,
+    },
   });
   if (!res.body.data) throw new Error(`appleLogin: ${JSON.stringify(res.body.errors)}`);
   return res.body.data.appleLogin;
@@ -84,7 +92,9 @@ async function bindBySms(ticket: string, phone: string): Promise<SessionData> {
     input: { phone, purpose: 'BIND_PHONE', bindTicket: ticket },
   });
   expect(sent.body.errors).toBeUndefined();
-  const res = await t.gql<{ bindPhone: SessionData }>(BIND, { input: { bindTicket: ticket, phone, smsCode: latestCode(t, phone) } });
+  const res = await t.gql<{ bindPhone: SessionData }>(BIND, {
+    input: { bindTicket: ticket, phone, smsCode: latestCode(t, phone) },
+  });
   if (!res.body.data) throw new Error(`bindPhone: ${JSON.stringify(res.body.errors)}`);
   return res.body.data.bindPhone;
 }
@@ -99,7 +109,9 @@ async function rows(): Promise<Record<string, number>> {
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ env: { SMS_CONSOLE_LOG_CODES: 'false', PROVIDER_TIMEOUT_MS: '1000', PROVIDER_BUDGET_MS: '3000' } });
+  t = await startTestApp({
+    env: { SMS_CONSOLE_LOG_CODES: 'false', PROVIDER_TIMEOUT_MS: '1000', PROVIDER_BUDGET_MS: '3000' },
+  });
   await t.app.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
 });
@@ -174,22 +186,25 @@ describe('Sign in with Apple', () => {
 
     // Signed by another key, with every claim right.
     const good = await appleAuthorize('apple-forged');
-    const claims = JSON.parse(Buffer.from(good.identityToken.split('.')[1], 'base64url').toString()) as Record<string, unknown>;
+    const claims = JSON.parse(Buffer.from(good.identityToken.split('.')[1], 'base64url').toString()) as Record<
+      string,
+      unknown
+    >;
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const header = JSON.parse(Buffer.from(good.identityToken.split('.')[0], 'base64url').toString()) as { kid: string };
     const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: header.kid }).sign(privateKey);
-    expect(await attempt({ identityToken: forged, authorizationCode: good.authorizationCode, nonce: good.rawNonce })).toBe(
-      'PROVIDER_TOKEN_INVALID',
-    );
+    expect(
+      await attempt({ identityToken: forged, authorizationCode: good.authorizationCode, nonce: good.rawNonce }),
+    ).toBe('PROVIDER_TOKEN_INVALID');
     // Another app's audience.
     const other = await appleAuthorize('apple-other-aud', 'n2', { bundleId: 'com.example.other' });
-    expect(await attempt({ identityToken: other.identityToken, authorizationCode: other.authorizationCode, nonce: 'n2' })).toBe(
-      'PROVIDER_TOKEN_INVALID',
-    );
+    expect(
+      await attempt({ identityToken: other.identityToken, authorizationCode: other.authorizationCode, nonce: 'n2' }),
+    ).toBe('PROVIDER_TOKEN_INVALID');
     // The wrong nonce, and no nonce for a token that carries one.
-    expect(await attempt({ identityToken: good.identityToken, authorizationCode: good.authorizationCode, nonce: 'not-it' })).toBe(
-      'PROVIDER_TOKEN_INVALID',
-    );
+    expect(
+      await attempt({ identityToken: good.identityToken, authorizationCode: good.authorizationCode, nonce: 'not-it' }),
+    ).toBe('PROVIDER_TOKEN_INVALID');
     expect(await attempt({ identityToken: good.identityToken, authorizationCode: good.authorizationCode })).toBe(
       'PROVIDER_TOKEN_INVALID',
     );
@@ -197,7 +212,11 @@ describe('Sign in with Apple', () => {
 
     // A replayed code: the first use succeeds, the second is refused.
     const used = await appleAuthorize('apple-replay');
-    const input = { identityToken: used.identityToken, authorizationCode: used.authorizationCode, nonce: used.rawNonce };
+    const input = {
+      identityToken: used.identityToken,
+      authorizationCode: used.authorizationCode,
+      nonce: used.rawNonce,
+    };
     expect(await attempt(input)).toBeUndefined();
     const afterFirst = await rows();
     expect(await attempt(input)).toBe('PROVIDER_TOKEN_INVALID');
@@ -206,9 +225,13 @@ describe('Sign in with Apple', () => {
     // Expired: the sandbox clock moves the service and the fakes together.
     const late = await appleAuthorize('apple-late');
     await post('/sandbox/clock', { advanceSeconds: 3600 });
-    expect(await attempt({ identityToken: late.identityToken, authorizationCode: late.authorizationCode, nonce: late.rawNonce })).toBe(
-      'PROVIDER_TOKEN_INVALID',
-    );
+    expect(
+      await attempt({
+        identityToken: late.identityToken,
+        authorizationCode: late.authorizationCode,
+        nonce: late.rawNonce,
+      }),
+    ).toBe('PROVIDER_TOKEN_INVALID');
     expect(await rows()).toEqual(afterFirst);
   });
 
@@ -220,11 +243,17 @@ describe('Sign in with Apple', () => {
     // One SMS a minute per phone: the binding code was just sent.
     await post('/sandbox/clock', { advanceSeconds: 61 });
     await sendCode(t, phone, 'DELETE_ACCOUNT', bearer(session.accessToken));
-    const deleted = await t.gql('mutation D($c: String!) { deleteMyAccount(smsCode: $c) }', { c: latestCode(t, phone) }, bearer(session.accessToken));
+    const deleted = await t.gql(
+      'mutation D($c: String!) { deleteMyAccount(smsCode: $c) }',
+      { c: latestCode(t, phone) },
+      bearer(session.accessToken),
+    );
     expect(deleted.body.data).toEqual({ deleteMyAccount: true });
     const revoked = await get<{ revocations: { sub: string }[] }>('/sandbox/apple/revocations');
     expect(revoked.revocations.map((r) => r.sub)).toContain(sub);
-    expect(await t.app.get(Database).dataSource.query('SELECT id FROM identities WHERE user_id = ?', [session.user.id])).toEqual([]);
+    expect(
+      await t.app.get(Database).dataSource.query('SELECT id FROM identities WHERE user_id = ?', [session.user.id]),
+    ).toEqual([]);
   });
 
   it('Apple not answering reaches the client as PROVIDER_UNAVAILABLE, retryable', async () => {
@@ -233,7 +262,9 @@ describe('Sign in with Apple', () => {
     const res = await t.gql(APPLE_LOGIN, {
       input: { identityToken: a.identityToken, authorizationCode: a.authorizationCode, nonce: a.rawNonce },
     });
-    expect(res.body.errors![0].extensions).toEqual(expect.objectContaining({ code: 'PROVIDER_UNAVAILABLE', retryable: true }));
+    expect(res.body.errors![0].extensions).toEqual(
+      expect.objectContaining({ code: 'PROVIDER_UNAVAILABLE', retryable: true }),
+    );
   });
 });
 
@@ -268,7 +299,9 @@ describe('Huawei ID', () => {
     const fresh = await post('/sandbox/huawei/authorize', { person: 'hw-down' });
     await post('/sandbox/huawei/faults', { endpoint: 'token', httpStatus: 502, times: 1 });
     const down = await t.gql(HUAWEI_LOGIN, { input: { authorizationCode: fresh.authorizationCode } });
-    expect(down.body.errors![0].extensions).toEqual(expect.objectContaining({ code: 'PROVIDER_UNAVAILABLE', retryable: true }));
+    expect(down.body.errors![0].extensions).toEqual(
+      expect.objectContaining({ code: 'PROVIDER_UNAVAILABLE', retryable: true }),
+    );
     expect(await rows()).toEqual(before);
   });
 });
@@ -281,7 +314,9 @@ describe('carrier one-tap', () => {
     });
     expect(res.body.data!.carrierLogin.user).toMatchObject({ id: existing.userId, phone: existing.phone });
     const fresh = nextPhone('187');
-    const created = await t.gql<{ carrierLogin: SessionData }>(CARRIER_LOGIN, { input: { token: await carrierToken(fresh) } });
+    const created = await t.gql<{ carrierLogin: SessionData }>(CARRIER_LOGIN, {
+      input: { token: await carrierToken(fresh) },
+    });
     expect(created.body.data!.carrierLogin.user.phone).toBe(fresh);
   });
 
@@ -292,7 +327,9 @@ describe('carrier one-tap', () => {
     expect(errorCode(await t.gql(CARRIER_LOGIN, { input: { token: 'made-up' } }))).toBe('CARRIER_TOKEN_INVALID');
     await post('/sandbox/carrier/faults', { endpoint: 'getmobile', httpStatus: 503, times: 1 });
     const down = await t.gql(CARRIER_LOGIN, { input: { token: await carrierToken(nextPhone('188')) } });
-    expect(down.body.errors![0].extensions).toEqual(expect.objectContaining({ code: 'PROVIDER_UNAVAILABLE', retryable: true }));
+    expect(down.body.errors![0].extensions).toEqual(
+      expect.objectContaining({ code: 'PROVIDER_UNAVAILABLE', retryable: true }),
+    );
   });
 
   it('binds the phone of any provider’s first login (here Apple) with no SMS', async () => {
@@ -318,9 +355,15 @@ describe('carrier one-tap', () => {
 describe('login options in the zero-config sandbox', () => {
   it('offers every provider the sandbox configures, per platform', async () => {
     const options = async (args: string) =>
-      (await t.gql<{ loginOptions: { methods: string[]; wechatChannel: string | null } }>(`{ loginOptions(${args}) { methods wechatChannel } }`))
-        .body.data!.loginOptions;
-    expect(await options('platform: IOS, wechatInstalled: false')).toEqual({ methods: ['APPLE', 'PHONE'], wechatChannel: null });
+      (
+        await t.gql<{ loginOptions: { methods: string[]; wechatChannel: string | null } }>(
+          `{ loginOptions(${args}) { methods wechatChannel } }`,
+        )
+      ).body.data!.loginOptions;
+    expect(await options('platform: IOS, wechatInstalled: false')).toEqual({
+      methods: ['APPLE', 'PHONE'],
+      wechatChannel: null,
+    });
     expect(await options('platform: HARMONYOS, wechatInstalled: true')).toEqual({
       methods: ['WECHAT', 'HUAWEI', 'PHONE'],
       wechatChannel: 'APP',

@@ -28,7 +28,10 @@ describe('upgrading a database of the previous release', () => {
   beforeAll(async () => {
     const db = await createTestDatabase();
     const config = loadAppConfig({ DATABASE_URL: db.url, DATA_DIR: '/tmp/wl-unused', GRAPHQL_SCHEMA_FILE: 'off' });
-    const old = await new DataSource({ ...buildDataSourceOptions(config.database), migrations: [InitialSchema1764000000000] }).initialize();
+    const old = await new DataSource({
+      ...buildDataSourceOptions(config.database),
+      migrations: [InitialSchema1764000000000],
+    }).initialize();
     await runMigrations(old);
     const insert = (sql: string, params: unknown[]) => old.query(sql, params);
     await insert(
@@ -37,12 +40,34 @@ describe('upgrading a database of the previous release', () => {
     );
     await insert(
       'INSERT INTO wechat_identities (id, app_id, openid, unionid, user_id, nickname, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [OLD_IDENTITY, SANDBOX_WECHAT_APP.appId, openidFor(SANDBOX_WECHAT_APP.appId, 'veteran'), null, OLD_USER, '老用户', now, now],
+      [
+        OLD_IDENTITY,
+        SANDBOX_WECHAT_APP.appId,
+        openidFor(SANDBOX_WECHAT_APP.appId, 'veteran'),
+        null,
+        OLD_USER,
+        '老用户',
+        now,
+        now,
+      ],
     );
     await insert(
       `INSERT INTO wechat_grants (id, identity_id, access_token_enc, refresh_token_enc, key_id, scope, access_expires_at,
          refresh_expires_at, status, failure_count, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ['01900000-0000-7000-8000-000000000009', OLD_IDENTITY, 'sealed', 'sealed', 'k1', 'snsapi_userinfo', later, later, 'active', 0, now, now],
+      [
+        '01900000-0000-7000-8000-000000000009',
+        OLD_IDENTITY,
+        'sealed',
+        'sealed',
+        'k1',
+        'snsapi_userinfo',
+        later,
+        later,
+        'active',
+        0,
+        now,
+        now,
+      ],
     );
     await insert(
       'INSERT INTO wechat_identities (id, app_id, openid, user_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -91,7 +116,7 @@ describe('upgrading a database of the previous release', () => {
         user_id: null,
       },
     ]);
-    expect(await query("SELECT identity_id, refresh_mode FROM wechat_grants")).toEqual([
+    expect(await query('SELECT identity_id, refresh_mode FROM wechat_grants')).toEqual([
       { identity_id: OLD_IDENTITY, refresh_mode: 'auto' },
     ]);
     const tables = (await query(

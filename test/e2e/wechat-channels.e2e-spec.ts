@@ -14,11 +14,23 @@ import { startTestApp, TestApp } from '../support/test-app';
 // over real HTTP, as one user with one phone; and the unionid that arrives late.
 
 const APP = { appId: 'wxchanapp00000001', secret: 'chanappsecret000000000000000001', channel: 'app' as const };
-const MINI = { appId: 'wxchanmini0000001', secret: 'chanminisecret00000000000000001', channel: 'mini_program' as const };
-const OA = { appId: 'wxchanoffi0000001', secret: 'chanoffisecret00000000000000001', channel: 'official_account' as const };
+const MINI = {
+  appId: 'wxchanmini0000001',
+  secret: 'chanminisecret00000000000000001',
+  channel: 'mini_program' as const,
+};
+const OA = {
+  appId: 'wxchanoffi0000001',
+  secret: 'chanoffisecret00000000000000001',
+  channel: 'official_account' as const,
+};
 const WEB = { appId: 'wxchanweb00000001', secret: 'chanwebsecret000000000000000001', channel: 'website' as const };
 // A mini program not bound to the Open Platform: openid only, until bind-open-platform.
-const LONE = { appId: 'wxchanlone0000001', secret: 'chanlonesecret00000000000000001', channel: 'mini_program' as const };
+const LONE = {
+  appId: 'wxchanlone0000001',
+  secret: 'chanlonesecret00000000000000001',
+  channel: 'mini_program' as const,
+};
 const ADMIN_PHONE = '+8613900000001';
 const REDIRECT = 'http://127.0.0.1:8080/login/wechat';
 
@@ -106,7 +118,11 @@ async function webLogin(w: World, person: string, channel: 'OFFICIAL_ACCOUNT' | 
   expect(page.status).toBe(302);
   const back = new URL(page.headers.get('location')!);
   expect(`${back.origin}${back.pathname}`).toBe(redirectUri);
-  return loginWith(w, { code: back.searchParams.get('code')!, state: back.searchParams.get('state')!, platform: 'WEB' });
+  return loginWith(w, {
+    code: back.searchParams.get('code')!,
+    state: back.searchParams.get('state')!,
+    platform: 'WEB',
+  });
 }
 
 async function loginWith(w: World, input: Record<string, unknown>): Promise<LoginResult> {
@@ -136,10 +152,9 @@ async function bindBySms(w: World, ticket: string, phone: string): Promise<{ use
 
 async function bindByButton(w: World, ticket: string, person: string, phone: string, appId = MINI.appId) {
   const { phoneCode } = w.fake.phoneCode({ appid: appId, person, phone });
-  return w.t.gql<{ wechatMiniProgramBindPhone: { accessToken: string; refreshToken: string; user: { id: string; phone: string } } }>(
-    MINI_PHONE,
-    { input: { bindTicket: ticket, phoneCode } },
-  );
+  return w.t.gql<{
+    wechatMiniProgramBindPhone: { accessToken: string; refreshToken: string; user: { id: string; phone: string } };
+  }>(MINI_PHONE, { input: { bindTicket: ticket, phoneCode } });
 }
 
 describe('WeChat channels', () => {
@@ -168,14 +183,21 @@ describe('WeChat channels', () => {
     }
     expect(new Set([first, mini, official, website].map((r) => r.wechatProfile.unionid)).size).toBe(1);
 
-    const me = await w.t.gql<{ me: { id: string; wechatLinked: boolean; identities: { provider: string; channel: string; appId: string }[] } }>(
+    const me = await w.t.gql<{
+      me: { id: string; wechatLinked: boolean; identities: { provider: string; channel: string; appId: string }[] };
+    }>(
       '{ me { id wechatLinked identities { provider channel appId } } }',
       undefined,
       bearer(website.session!.accessToken),
     );
     expect(me.body.data!.me.wechatLinked).toBe(true);
     expect(me.body.data!.me.identities.map((i) => `${i.provider}:${i.channel}:${i.appId}`).sort()).toEqual(
-      [`WECHAT:APP:${APP.appId}`, `WECHAT:MINI_PROGRAM:${MINI.appId}`, `WECHAT:OFFICIAL_ACCOUNT:${OA.appId}`, `WECHAT:WEBSITE:${WEB.appId}`].sort(),
+      [
+        `WECHAT:APP:${APP.appId}`,
+        `WECHAT:MINI_PROGRAM:${MINI.appId}`,
+        `WECHAT:OFFICIAL_ACCOUNT:${OA.appId}`,
+        `WECHAT:WEBSITE:${WEB.appId}`,
+      ].sort(),
     );
     expect(await count(w.t, 'SELECT COUNT(*) AS n FROM users WHERE phone = ?', [phone])).toBe(1);
     expect(await count(w.t, 'SELECT COUNT(*) AS n FROM identities WHERE user_id = ?', [user.id])).toBe(4);
@@ -203,7 +225,10 @@ describe('WeChat channels', () => {
     expect(url.hash).toBe('#wechat_redirect');
     expect(url.searchParams.get('appid')).toBe(OA.appId);
     expect(url.searchParams.get('scope')).toBe('snsapi_userinfo');
-    const web = await w.t.gql<{ startWechatLogin: { authorizeUrl: string; scope: string } }>(START, { channel: 'WEBSITE', redirectUri: REDIRECT });
+    const web = await w.t.gql<{ startWechatLogin: { authorizeUrl: string; scope: string } }>(START, {
+      channel: 'WEBSITE',
+      redirectUri: REDIRECT,
+    });
     expect(new URL(web.body.data!.startWechatLogin.authorizeUrl).pathname).toBe('/connect/qrconnect');
     expect(web.body.data!.startWechatLogin.scope).toBe('snsapi_login');
 
@@ -234,13 +259,18 @@ describe('WeChat channels', () => {
     expect(bound.body.data!.wechatMiniProgramBindPhone.user.phone).toBe(phone);
     expect(w.t.app.get(SmsOutbox).latestCode(phone)).toBeFalsy();
     expect(w.fake.billedPhoneNumbers(MINI.appId)).toBe(billed + 1);
-    expect(await count(w.t, 'SELECT COUNT(*) AS n FROM wechat_phone_calls WHERE app_id = ?', [MINI.appId])).toBeGreaterThan(0);
+    expect(
+      await count(w.t, 'SELECT COUNT(*) AS n FROM wechat_phone_calls WHERE app_id = ?', [MINI.appId]),
+    ).toBeGreaterThan(0);
     // The same person in the native app is the same user.
     const again = await appLogin(w, 'li');
     expect(again.session!.user).toEqual({ id: bound.body.data!.wechatMiniProgramBindPhone.user.id, phone });
     // A mini-program identity has no grant: no refresh token to keep alive.
     expect(
-      await count(w.t, "SELECT COUNT(*) AS n FROM wechat_grants g JOIN identities i ON i.id = g.identity_id WHERE i.channel = 'mini_program'"),
+      await count(
+        w.t,
+        "SELECT COUNT(*) AS n FROM wechat_grants g JOIN identities i ON i.id = g.identity_id WHERE i.channel = 'mini_program'",
+      ),
     ).toBe(0);
   });
 
@@ -332,9 +362,11 @@ describe('WeChat channels', () => {
     ]);
     expect(new Set(tokens).size).toBe(1);
     expect(w.fake.calls('stable_token' as never)).toHaveLength(1);
-    const [row] = (await t.get(Database).dataSource.query('SELECT token_enc FROM wechat_app_tokens WHERE app_id = ?', [
-      LONE.appId,
-    ])) as { token_enc: string }[];
+    const [row] = (await t
+      .get(Database)
+      .dataSource.query('SELECT token_enc FROM wechat_app_tokens WHERE app_id = ?', [LONE.appId])) as {
+      token_enc: string;
+    }[];
     expect(row.token_enc).not.toContain(tokens[0]);
   });
 });
@@ -382,27 +414,46 @@ describe('a unionid that arrives late', () => {
       bearer(admin.accessToken),
     );
     expect(conflicts.body.data!.adminIdentityConflicts).toEqual([
-      { id: expect.any(String), unionid: qianAgain.wechatProfile.unionid, userIds: [qianB.user.id, qianA.user.id], resolvedAt: null },
+      {
+        id: expect.any(String),
+        unionid: qianAgain.wechatProfile.unionid,
+        userIds: [qianB.user.id, qianA.user.id],
+        resolvedAt: null,
+      },
     ]);
     const conflictAudit = await count(w.t, "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'identity.conflict'");
     expect(conflictAudit).toBe(1);
 
-    const resolved = await w.t.gql<{ adminResolveIdentityConflict: { id: string; phone: string; wechatIdentities: { appId: string }[] } }>(
+    const resolved = await w.t.gql<{
+      adminResolveIdentityConflict: { id: string; phone: string; wechatIdentities: { appId: string }[] };
+    }>(
       'mutation R($id: ID!, $keep: ID!) { adminResolveIdentityConflict(id: $id, keepUserId: $keep) { id phone wechatIdentities { appId } } }',
       { id: conflicts.body.data!.adminIdentityConflicts[0].id, keep: qianA.user.id },
       bearer(admin.accessToken),
     );
     expect(resolved.body.errors).toBeUndefined();
-    expect(resolved.body.data!.adminResolveIdentityConflict).toMatchObject({ id: qianA.user.id, phone: qianA.user.phone });
-    expect(resolved.body.data!.adminResolveIdentityConflict.wechatIdentities.map((i) => i.appId).sort()).toEqual([APP.appId, LONE.appId].sort());
-    const [folded] = (await w.t.app.get(Database).dataSource.query('SELECT status, merged_into FROM users WHERE id = ?', [
-      qianB.user.id,
-    ])) as { status: string; merged_into: string }[];
+    expect(resolved.body.data!.adminResolveIdentityConflict).toMatchObject({
+      id: qianA.user.id,
+      phone: qianA.user.phone,
+    });
+    expect(resolved.body.data!.adminResolveIdentityConflict.wechatIdentities.map((i) => i.appId).sort()).toEqual(
+      [APP.appId, LONE.appId].sort(),
+    );
+    const [folded] = (await w.t.app
+      .get(Database)
+      .dataSource.query('SELECT status, merged_into FROM users WHERE id = ?', [qianB.user.id])) as {
+      status: string;
+      merged_into: string;
+    }[];
     expect(folded).toEqual({ status: 'deleted', merged_into: qianA.user.id });
     expect(await count(w.t, "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'user.merged'")).toBe(1);
     const after = await appLogin(w, 'qian');
     expect(after.session!.user.id).toBe(qianA.user.id);
-    const open = await w.t.gql<{ adminIdentityConflicts: unknown[] }>('{ adminIdentityConflicts { id } }', undefined, bearer(admin.accessToken));
+    const open = await w.t.gql<{ adminIdentityConflicts: unknown[] }>(
+      '{ adminIdentityConflicts { id } }',
+      undefined,
+      bearer(admin.accessToken),
+    );
     expect(open.body.data!.adminIdentityConflicts).toEqual([]);
   });
 });
@@ -429,9 +480,12 @@ describe('a unionid that arrives late, without REQUIRE_PHONE', () => {
     w.fake.bindOpenPlatform(LONE.appId);
     const again = await miniLogin(w, 'zhao', LONE.appId);
     expect(again.session!.user.id).toBe(b);
-    const [row] = (await w.t.app.get(Database).dataSource.query('SELECT status, merged_into FROM users WHERE id = ?', [
-      a,
-    ])) as { status: string; merged_into: string }[];
+    const [row] = (await w.t.app
+      .get(Database)
+      .dataSource.query('SELECT status, merged_into FROM users WHERE id = ?', [a])) as {
+      status: string;
+      merged_into: string;
+    }[];
     expect(row).toEqual({ status: 'deleted', merged_into: b });
     const old = await w.t.gql('{ me { id } }', undefined, bearer(lone.session!.accessToken));
     expect(errorCode(old)).toBe('UNAUTHENTICATED');

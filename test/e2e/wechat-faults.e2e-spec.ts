@@ -133,8 +133,12 @@ describe('WeChat faults', () => {
       const auth = await authorizeOnPhone(w, { person: 'kept-exchange' });
       w.fake.addFault({ endpoint: 'userinfo', httpStatus: 503, times: 3 });
       const first = await wechatLogin(w, { code: auth.code, state: auth.state });
-      expect(first.body.errors![0].extensions).toEqual(expect.objectContaining({ code: 'WECHAT_UNAVAILABLE', retryable: true }));
-      const [kept] = (await w.t.app.get(Database).dataSource.query('SELECT status, result_enc FROM code_exchanges')) as {
+      expect(first.body.errors![0].extensions).toEqual(
+        expect.objectContaining({ code: 'WECHAT_UNAVAILABLE', retryable: true }),
+      );
+      const [kept] = (await w.t.app
+        .get(Database)
+        .dataSource.query('SELECT status, result_enc FROM code_exchanges')) as {
         status: string;
         result_enc: string | null;
       }[];
@@ -146,7 +150,9 @@ describe('WeChat faults', () => {
       expect(retry.body.data!.wechatLogin.wechatProfile.openid).toBe(auth.openid);
       // One exchange in all: the retry used the kept tokens (a second exchange would have answered 40163).
       expect(w.fake.calls('access_token')).toHaveLength(1);
-      const [done] = (await w.t.app.get(Database).dataSource.query('SELECT status FROM code_exchanges')) as { status: string }[];
+      const [done] = (await w.t.app.get(Database).dataSource.query('SELECT status FROM code_exchanges')) as {
+        status: string;
+      }[];
       expect(done.status).toBe('done');
     });
 

@@ -118,10 +118,9 @@ describe('WeChat login', () => {
       expect(errorCode(res)).toBe('PHONE_ALREADY_BOUND');
       expect(res.body.data).toBeNull();
       expect(await count('SELECT COUNT(*) AS n FROM sessions')).toBe(sessionsBefore);
-      const [identity] = await query<{ user_id: string | null }>(
-        'SELECT user_id FROM identities WHERE subject = ?',
-        [other.openid],
-      );
+      const [identity] = await query<{ user_id: string | null }>('SELECT user_id FROM identities WHERE subject = ?', [
+        other.openid,
+      ]);
       expect(identity.user_id).toBeNull();
       expect(await count('SELECT COUNT(*) AS n FROM identities WHERE user_id = ?', [owner.userId])).toBe(1);
     });
@@ -146,16 +145,13 @@ describe('WeChat login', () => {
       const bound = await bind(first.bindTicket, phone, latestCode(w.t, phone));
       const userId = bound.body.data!.bindPhone.user.id;
       expect(
-        (await query<{ unionid: null }>('SELECT unionid FROM identities WHERE subject = ?', [auth.openid]))[0]
-          .unionid,
+        (await query<{ unionid: null }>('SELECT unionid FROM identities WHERE subject = ?', [auth.openid]))[0].unionid,
       ).toBeNull();
 
       const later = await authorizeOnPhone(w, { person: 'late-unionid' });
       const second = (await wechatLogin(w, { code: later.code, state: later.state })).body.data!.wechatLogin;
       expect(second.session!.user.id).toBe(userId);
-      const [row] = await query<{ unionid: string }>('SELECT unionid FROM identities WHERE subject = ?', [
-        auth.openid,
-      ]);
+      const [row] = await query<{ unionid: string }>('SELECT unionid FROM identities WHERE subject = ?', [auth.openid]);
       expect(row.unionid).toBe(later.unionid);
 
       const otherApp = await authorizeOnPhone(w, { person: 'late-unionid', appId: SECOND_APP.appId });
@@ -327,7 +323,9 @@ describe('WeChat login', () => {
       let tickets = 0;
       for (let round = 0; round < 3; round++) {
         const auths = await Promise.all(
-          Array.from({ length: 16 }, (_, i) => authorizeOnPhone(w, { person: `stranger-${round}-${i}`, deviceId: `s-${round}-${i}` })),
+          Array.from({ length: 16 }, (_, i) =>
+            authorizeOnPhone(w, { person: `stranger-${round}-${i}`, deviceId: `s-${round}-${i}` }),
+          ),
         );
         const results = await Promise.all(
           auths.map((a, i) => wechatLogin(w, { code: a.code, state: a.state, deviceId: `s-${round}-${i}` })),

@@ -36,6 +36,8 @@ const EXPECTED_TABLES: Record<string, string[]> = {
   sms_codes: ['id', 'phone', 'purpose', 'code_hash', 'expires_at', 'attempts', 'consumed_at', 'requester_ip'],
   rate_limits: ['bucket', 'window_start', 'hits'],
   rate_limit_hits: ['id', 'bucket', 'seq', 'created_at', 'expires_at'],
+  rate_limit_rows: ['bucket_key', 'hits', 'version', 'expires_ms'],
+  rate_limit_slots: ['key_hash', 'window_s', 'slot_ms', 'instance_id', 'hits', 'updated_ms', 'expires_ms'],
   sessions: [
     'id',
     'user_id',

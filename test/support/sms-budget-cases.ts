@@ -189,7 +189,7 @@ export function budgetsFor(counter: HitCounter, limits: Partial<SmsLimits>, capt
   return { budgets: new SmsBudgetsService(counter, config, captchaOff ? null : captcha), captcha };
 }
 
-async function outcomeOf(run: Promise<void>): Promise<Outcome | string> {
+async function outcomeOf(run: Promise<unknown>): Promise<Outcome | string> {
   try {
     await run;
     return 'sent';

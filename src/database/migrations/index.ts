@@ -2,6 +2,13 @@ import { InitialSchema1764000000000 } from './1764000000000-initial-schema';
 import { Identities1764100000000 } from './1764100000000-identities';
 import { RateLimitHits1764200000000 } from './1764200000000-rate-limit-hits';
 import { CodeExchangeState1764300000000 } from './1764300000000-code-exchange-state';
+import { SharedCounters1764310000000 } from './1764310000000-shared-counters';
 
 // Listed explicitly (not globbed) so that the app, the CLI and the tests run the same set in order.
-export const MIGRATIONS = [InitialSchema1764000000000, Identities1764100000000, RateLimitHits1764200000000, CodeExchangeState1764300000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  Identities1764100000000,
+  RateLimitHits1764200000000,
+  CodeExchangeState1764300000000,
+  SharedCounters1764310000000,
+];

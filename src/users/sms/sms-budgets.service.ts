@@ -8,6 +8,7 @@ import { CaptchaVerifier } from '../../captcha/captcha-verifier';
 import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
 import { CounterRule, HitCounter, RuleState } from '../../rate-limits/hit-counter';
+import { TrustedSources } from '../../rate-limits/trusted-sources';
 
 const MINUTE = 60;
 const HOUR = 3600;
@@ -21,14 +22,24 @@ export interface SendAttempt {
   captchaToken?: string | null;
 }
 
+export interface Admission {
+  /**
+   * An earlier send to this phone lies within the last day (the longest per-phone window). When
+   * false, no code of any purpose sent to it can still be live (a code lives at most an hour), so
+   * there is none to revoke.
+   */
+  recentSend: boolean;
+}
+
 /**
  * Who may have an SMS sent, and at what price (Authgear's set of limits, taken further):
  * - hard, captcha or not: one code per phone a minute (cooldown) and SMS_PHONE_HARD_PER_DAY a day;
  * - budgets per phone, IP, device, number prefix, country and overall: over any of them the caller
  *   gets CAPTCHA_REQUIRED, and each solved captcha buys one send. So a stranger can spend a phone's
  *   budget but never lock its owner out, and pumping costs a solved captcha per message.
- * Per-phone counts are exact (one unique slot per hit); the others are conflict-free counts that
- * may overshoot by the sends in flight at the same moment.
+ * Per-phone counts are exact (one row per phone, optimistic writes; or Redis); the others are
+ * shared approximately (in memory, synced once a second; or Redis). TRUSTED_SOURCES skip every
+ * budget but the phone's own, and their sends are not counted there.
  */
 @Injectable()
 export class SmsBudgetsService {
@@ -38,19 +49,20 @@ export class SmsBudgetsService {
     private readonly counter: HitCounter,
     config: AppConfig,
     @Optional() @Inject(CAPTCHA_VERIFIER) private readonly captcha: CaptchaVerifier | null,
+    @Optional() private readonly trusted?: TrustedSources,
   ) {
     this.limits = config.get('sms').limits;
   }
 
   /** Records the send in every budget, or throws SMS_RATE_LIMITED / CAPTCHA_REQUIRED and records nothing. */
-  async admit(attempt: SendAttempt, nowMs: number): Promise<void> {
+  async admit(attempt: SendAttempt, nowMs: number): Promise<Admission> {
     const hard = this.hardRules(attempt.phone);
     const budgets = this.budgetRules(attempt);
     const token = this.captcha ? attempt.captchaToken : null;
 
     if (!token) {
       const { taken, states } = await this.counter.take([...hard, ...budgets], nowMs);
-      if (taken) return;
+      if (taken) return admission(states);
       const fullHard = states.filter((s) => s.full && hard.includes(s.rule));
       if (fullHard.length > 0 || !this.captcha) throw rateLimited(fullHard.length > 0 ? fullHard : states);
       throw this.captchaRequired();
@@ -65,6 +77,7 @@ export class SmsBudgetsService {
       nowMs,
     );
     if (!taken) throw rateLimited(states);
+    return admission(states);
   }
 
   /** A token passes once (recorded across instances), and only if the provider says a person solved it. */
@@ -95,6 +108,7 @@ export class SmsBudgetsService {
       { bucket: phone, limit: l.perPhonePerHour, windowSeconds: HOUR, exact: true },
       { bucket: phone, limit: l.perPhonePerDay, windowSeconds: DAY, exact: true },
     ];
+    if (this.trusted?.has(attempt.ip)) return rules;
     if (attempt.ip) {
       rules.push(
         { bucket: `sms:ip:${attempt.ip}`, limit: l.perIpPerMinute, windowSeconds: MINUTE },
@@ -129,6 +143,14 @@ export class SmsBudgetsService {
 // Phone numbers are kept out of counter keys (which outlive an account deletion by a day).
 function phoneBucket(phone: string): string {
   return `sms:phone:${sha256Hex(phone).slice(0, 40)}`;
+}
+
+/** The phone's hard daily rule counts every send to it in the last day, this one included. */
+function admission(states: RuleState[]): Admission {
+  const day = states.find(
+    (s) => s.rule.exact && s.rule.windowSeconds === DAY && s.rule.bucket.startsWith('sms:phone:'),
+  );
+  return { recentSend: !day || day.hits > 1 };
 }
 
 function rateLimited(states: RuleState[]): DomainError {

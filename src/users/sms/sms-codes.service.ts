@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { randomInt, timingSafeEqual } from 'node:crypto';
-import { EntityManager } from 'typeorm';
+import { randomInt } from 'node:crypto';
 import { Clock } from '../../common/clock';
 import { newId } from '../../common/ids';
 import { maskPhone } from '../../common/mask';
@@ -10,8 +9,8 @@ import { AppConfig } from '../../config/app-config.service';
 import { Database } from '../../database/database.service';
 import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
-import { SmsCodeEntity, SmsPurposeValue } from './sms-code.entity';
-import { SmsBudgetsService } from './sms-budgets.service';
+import { SmsPurposeValue } from './sms-code.entity';
+import { Admission, SmsBudgetsService } from './sms-budgets.service';
 import { SmsSender } from './sms-sender';
 
 export interface SendRequest {
@@ -32,8 +31,6 @@ export interface SendReceipt {
   expiresAt: Date;
   resendAfter: Date;
 }
-
-type VerifyOutcome = { ok: true; code: SmsCodeEntity } | { ok: false; error: ErrorCode };
 
 const SIX_DIGITS = /^\d{6}$/;
 
@@ -65,8 +62,9 @@ export class SmsCodesService {
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + this.limits.codeTtlSeconds * 1000);
 
+    let admission: Admission;
     try {
-      await this.budgets.admit(
+      admission = await this.budgets.admit(
         { phone: request.phone, ip: request.ip, deviceId: request.deviceId, captchaToken: request.captchaToken },
         now.getTime(),
       );
@@ -79,33 +77,33 @@ export class SmsCodesService {
       throw error;
     }
 
-    const row = await this.database.transaction(async (manager): Promise<SmsCodeEntity> => {
-      // A resend kills every earlier live code of this phone and purpose.
-      await manager
-        .createQueryBuilder()
-        .update(SmsCodeEntity)
-        .set({ revokedAt: now })
-        .where('phone = :phone AND purpose = :purpose AND consumed_at IS NULL AND revoked_at IS NULL', request)
-        .execute();
-      const row: SmsCodeEntity = {
-        id: newId(),
-        phone: request.phone,
-        purpose: request.purpose,
-        codeHash: codeHash(request.phone, request.purpose, code),
-        attempts: 0,
-        requesterIp: request.ip,
-        userId: request.userId ?? null,
-        bindTicketHash: request.bindTicketHash ?? null,
-        createdAt: now,
+    // Plain autocommit statements, no transaction: the revocation and the new row need not commit
+    // together (a failure between them leaves no live code, and the caller sends again).
+    // A resend kills every earlier live code of this phone and purpose. With no send to this phone
+    // in the last day (the counters know it exactly) there is none, and the statement is skipped.
+    if (admission.recentSend) {
+      await this.database.sql.run(
+        'UPDATE sms_codes SET revoked_at = ? WHERE phone = ? AND purpose = ? AND consumed_at IS NULL AND revoked_at IS NULL',
+        [now, request.phone, request.purpose],
+      );
+    }
+    const id = newId();
+    await this.database.sql.run(
+      'INSERT INTO sms_codes (id, phone, purpose, code_hash, attempts, requester_ip, user_id, bind_ticket_hash, created_at, expires_at, consumed_at, revoked_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL)',
+      [
+        id,
+        request.phone,
+        request.purpose,
+        codeHash(request.phone, request.purpose, code),
+        request.ip,
+        request.userId ?? null,
+        request.bindTicketHash ?? null,
+        now,
         expiresAt,
-        consumedAt: null,
-        revokedAt: null,
-      };
-      await manager.getRepository(SmsCodeEntity).insert(row);
-      return row;
-    });
+      ],
+    );
 
-    // The gateway call happens outside the transaction: a slow provider must not hold the database.
+    // The gateway is called after the row is written: a code the user receives can always be checked.
     try {
       await this.sender.send({
         phone: request.phone,
@@ -117,9 +115,7 @@ export class SmsCodesService {
       this.logger.error(
         `SMS to ${maskPhone(request.phone)} failed: ${error instanceof Error ? error.message : 'unknown'}`,
       );
-      await this.database.transaction((manager) =>
-        manager.getRepository(SmsCodeEntity).update({ id: row.id }, { revokedAt: this.clock.now() }),
-      );
+      await this.database.sql.run('UPDATE sms_codes SET revoked_at = ? WHERE id = ?', [this.clock.now(), id]);
       throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'The SMS could not be sent. Try again shortly.');
     }
     this.onSend?.(request.purpose, 'sent');
@@ -133,74 +129,56 @@ export class SmsCodesService {
   /**
    * Consumes the live code of this phone and purpose if `code` matches it. Wrong, expired, used and
    * never-sent codes all answer SMS_CODE_INVALID; a code killed by wrong tries SMS_CODE_LOCKED.
-   * Wrong tries are committed even though the call fails.
+   * Wrong tries are counted even though the call fails.
    */
-  async verify(phone: string, purpose: SmsPurposeValue, code: string, bindTicketHash?: string): Promise<SmsCodeEntity> {
+  async verify(phone: string, purpose: SmsPurposeValue, code: string, bindTicketHash?: string): Promise<void> {
     if (!SIX_DIGITS.test(code)) throw DomainError.badInput('smsCode', 'six digits');
-    const outcome = await this.database.transaction((manager) =>
-      this.tryConsume(manager, phone, purpose, code, bindTicketHash),
-    );
-    if (!outcome.ok) throw new DomainError(outcome.error);
-    return outcome.code;
+    const error = await this.tryConsume(phone, purpose, code, bindTicketHash);
+    if (error) throw new DomainError(error);
   }
 
+  /**
+   * The right code costs one conditional UPDATE, atomic by itself: of twenty racing right answers
+   * exactly one consumes the code. A resend revoked every earlier code, so a live row is the latest.
+   * Only a failure costs more: the try is counted against the live code, then, if none was counted,
+   * one read tells a killed code (LOCKED) from no code at all (INVALID).
+   */
   private async tryConsume(
-    manager: EntityManager,
     phone: string,
     purpose: SmsPurposeValue,
     code: string,
     bindTicketHash?: string,
-  ): Promise<VerifyOutcome> {
+  ): Promise<ErrorCode | null> {
     const now = this.clock.now();
-    const live = await manager
-      .getRepository(SmsCodeEntity)
-      .createQueryBuilder('c')
-      .where('c.phone = :phone AND c.purpose = :purpose', { phone, purpose })
-      .andWhere('c.consumed_at IS NULL AND c.revoked_at IS NULL AND c.expires_at > :now', { now })
-      .orderBy('c.created_at', 'DESC')
-      .limit(1)
-      .getOne();
-    // No live code: nothing to guess, so nothing is counted against the phone. A binding code only
-    // works with the bind ticket it was sent for.
-    if (!live || (bindTicketHash !== undefined && live.bindTicketHash !== bindTicketHash)) {
-      return { ok: false, error: ErrorCode.SMS_CODE_INVALID };
-    }
-    if (live.attempts >= this.limits.maxAttempts) return { ok: false, error: ErrorCode.SMS_CODE_LOCKED };
+    const max = this.limits.maxAttempts;
+    // A binding code only works with the bind ticket it was sent for.
+    const ticket = bindTicketHash === undefined ? '' : ' AND bind_ticket_hash = ?';
+    const ticketParams = bindTicketHash === undefined ? [] : [bindTicketHash];
+    const live = 'phone = ? AND purpose = ? AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > ?';
+    const consumed = await this.database.sql.run(
+      `UPDATE sms_codes SET consumed_at = ? WHERE ${live} AND code_hash = ? AND attempts < ?${ticket}`,
+      [now, phone, purpose, now, codeHash(phone, purpose, code), max, ...ticketParams],
+    );
+    if (consumed > 0) return null;
 
-    if (sameHash(live.codeHash, codeHash(phone, purpose, code))) {
-      // One conditional update: of twenty racing right answers exactly one consumes the code.
-      const consumed = await manager
-        .createQueryBuilder()
-        .update(SmsCodeEntity)
-        .set({ consumedAt: now })
-        .where('id = :id AND consumed_at IS NULL AND revoked_at IS NULL AND attempts < :max AND expires_at > :now', {
-          id: live.id,
-          max: this.limits.maxAttempts,
-          now,
-        })
-        .execute();
-      return (consumed.affected ?? 0) === 1
-        ? { ok: true, code: live }
-        : { ok: false, error: ErrorCode.SMS_CODE_INVALID };
+    const counted = await this.database.sql.run(
+      `UPDATE sms_codes SET attempts = attempts + 1 WHERE ${live} AND attempts < ?${ticket}`,
+      [phone, purpose, now, max, ...ticketParams],
+    );
+    if (counted > 0) return ErrorCode.SMS_CODE_INVALID;
+    // Nothing counted: no live code (nothing to guess, so nothing counts), another ticket's code, or
+    // a code already killed by wrong tries.
+    const [latest] = await this.database.sql.rows<{ attempts: number | string; bind_ticket_hash: string | null }>(
+      `SELECT attempts, bind_ticket_hash FROM sms_codes WHERE ${live} ORDER BY created_at DESC LIMIT 1`,
+      [phone, purpose, now],
+    );
+    if (!latest || (bindTicketHash !== undefined && latest.bind_ticket_hash !== bindTicketHash)) {
+      return ErrorCode.SMS_CODE_INVALID;
     }
-
-    const counted = await manager
-      .createQueryBuilder()
-      .update(SmsCodeEntity)
-      .set({ attempts: () => 'attempts + 1' })
-      .where('id = :id AND attempts < :max', { id: live.id, max: this.limits.maxAttempts })
-      .execute();
-    if ((counted.affected ?? 0) === 0) return { ok: false, error: ErrorCode.SMS_CODE_LOCKED };
-    return { ok: false, error: ErrorCode.SMS_CODE_INVALID };
+    return Number(latest.attempts) >= max ? ErrorCode.SMS_CODE_LOCKED : ErrorCode.SMS_CODE_INVALID;
   }
 }
 
 function codeHash(phone: string, purpose: SmsPurposeValue, code: string): string {
   return sha256Hex(`${phone}|${purpose}|${code}`);
-}
-
-function sameHash(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex');
-  const right = Buffer.from(b, 'hex');
-  return left.length === right.length && timingSafeEqual(left, right);
 }

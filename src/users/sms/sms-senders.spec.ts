@@ -50,6 +50,20 @@ describe('WebhookSmsSender (against a local HTTP server)', () => {
     expect(headers['x-signature']).toBe(`sha256=${expected}`);
   });
 
+  it('sends one after another over one kept-alive connection', async () => {
+    let connections = 0;
+    const count = () => (connections += 1);
+    server.on('connection', count);
+    try {
+      const sender = new WebhookSmsSender(url, 'shared-secret');
+      for (let i = 0; i < 3; i++) await sender.send(message);
+    } finally {
+      server.off('connection', count);
+    }
+    expect(received).toHaveLength(3);
+    expect(connections).toBe(1);
+  });
+
   it('fails on a non-2xx answer, without the code or number in the error', async () => {
     respond = (res) => {
       res.statusCode = 502;
