@@ -20,6 +20,8 @@ interface VerificationKey {
 }
 
 const MAX_TOKEN_LENGTH = 4096;
+/** Access tokens whose signature was checked, remembered until they expire (oldest out first). */
+const VERIFIED_CACHE_SIZE = 5000;
 
 /**
  * Signs access tokens with the asymmetric SESSION_SIGNING_KEY (ES256 or EdDSA) and publishes every
@@ -33,6 +35,7 @@ export class TokenSigner implements OnModuleInit {
   private signing!: VerificationKey;
   private signingKey!: KeyObject;
   private keys: VerificationKey[] = [];
+  private readonly verified = new Map<string, { claims: AccessClaims; exp: number }>();
 
   constructor(
     private readonly config: AppConfig,
@@ -75,10 +78,30 @@ export class TokenSigner implements OnModuleInit {
     return { token: `${input}.${signature}`, expiresAt: new Date(exp * 1000) };
   }
 
-  /** The claims of a token we signed and that has not expired; null for anything else. */
+  /**
+   * The claims of a token we signed and that has not expired; null for anything else. A signature
+   * checked once is remembered until the token expires (a bounded map): it is a pure function of
+   * the token and the keys, so remembering it changes no answer. Whether the session is still live
+   * is never remembered: SessionsService.authenticate asks the database on every request.
+   */
   async verify(token: string): Promise<AccessClaims | null> {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp > Math.floor(this.clock.nowMs() / 1000)) return known.claims;
+      this.verified.delete(token);
+      return null;
+    }
+    const checked = this.check(token);
+    if (checked) {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, checked);
+    }
+    return checked?.claims ?? null;
+  }
+
+  private check(token: string): { claims: AccessClaims; exp: number } | null {
     try {
-      if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
       const parts = token.split('.');
       if (parts.length !== 3) return null;
       const key = this.keyFor(parts[0]);
@@ -94,7 +117,7 @@ export class TokenSigner implements OnModuleInit {
       if (typeof exp !== 'number' || exp <= now || typeof iat !== 'number') return null;
       if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now)) return null;
       const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
-      return { sub, sid, roles };
+      return { claims: { sub, sid, roles }, exp };
     } catch {
       return null;
     }

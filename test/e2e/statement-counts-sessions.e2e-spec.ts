@@ -1,14 +1,6 @@
 import { bearer, nextPhone, REFRESH } from '../support/flows';
 import { StatementCounter } from '../support/statement-counter';
-import {
-  authorizeOnPhone,
-  loginAndBind,
-  START,
-  WECHAT_LOGIN,
-  WechatLoginData,
-  WechatWorld,
-  startWechatWorld,
-} from '../support/wechat';
+import { loginAndBind, START, WechatLoginData, WechatWorld, startWechatWorld } from '../support/wechat';
 import { SANDBOX_WECHAT_APP } from '../../src/config/app-config';
 
 // Issue 14: statements per operation of the perf kit's WeChat, me and refresh flows (every round trip,
