@@ -1,4 +1,12 @@
-import { Global, Inject, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown, Optional } from '@nestjs/common';
+import {
+  Global,
+  Inject,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  Optional,
+} from '@nestjs/common';
 import { AppConfig } from '../config/app-config.service';
 import { FAKE_CAPTCHA_PREFIX, FAKE_CAPTCHA_SCENE, FakeCaptchaServer } from '../sandbox/fake-captcha/fake-captcha';
 import { AliyunCaptchaVerifier } from './aliyun-captcha.verifier';

@@ -139,7 +139,11 @@ export class Database {
     return this.withRetry((phase) => this.runOnceSql(handles.pool!, work, phase));
   }
 
-  private async runOnceSql<T>(pool: MysqlPool, work: (sql: Sql) => Promise<T>, phase: { committing: boolean }): Promise<T> {
+  private async runOnceSql<T>(
+    pool: MysqlPool,
+    work: (sql: Sql) => Promise<T>,
+    phase: { committing: boolean },
+  ): Promise<T> {
     const connection = await new Promise<MysqlConnection>((resolve, reject) =>
       pool.getConnection((error, conn) => (error ? reject(error) : resolve(conn!))),
     );

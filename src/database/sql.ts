@@ -62,7 +62,9 @@ export class MysqlSql implements Sql {
   private async exec(text: string, params: readonly unknown[]): Promise<unknown> {
     if ('connection' in this.source) return query(this.source.connection, text, params, this.timeoutMs);
     const connection = await new Promise<MysqlConnection>((resolve, reject) =>
-      (this.source as { pool: MysqlPool }).pool.getConnection((error, conn) => (error ? reject(error) : resolve(conn!))),
+      (this.source as { pool: MysqlPool }).pool.getConnection((error, conn) =>
+        error ? reject(error) : resolve(conn!),
+      ),
     );
     try {
       const result = await query(connection, text, params, this.timeoutMs);
@@ -77,7 +79,12 @@ export class MysqlSql implements Sql {
   }
 }
 
-function query(connection: MysqlConnection, text: string, params: readonly unknown[], timeout?: number): Promise<unknown> {
+function query(
+  connection: MysqlConnection,
+  text: string,
+  params: readonly unknown[],
+  timeout?: number,
+): Promise<unknown> {
   return new Promise((resolve, reject) =>
     connection.query({ sql: text, values: params as unknown[], timeout }, (error, result) =>
       error ? reject(error) : resolve(result),

@@ -130,7 +130,12 @@ export class AccountLinkingService {
         actorUserId: user.id,
         subjectUserId: user.id,
         ip: meta.ip,
-        details: { method: loginMethodOf(identity.provider), appId: identity.appId, channel: identity.channel, ...details },
+        details: {
+          method: loginMethodOf(identity.provider),
+          appId: identity.appId,
+          channel: identity.channel,
+          ...details,
+        },
       },
       manager,
     );
@@ -172,7 +177,8 @@ export class AccountLinkingService {
     }
     const { user, created } = await this.users.findOrCreateByPhone(manager, phone);
     assertMaySignIn(user);
-    if (await this.belongsToAnotherPerson(manager, user.id, identity)) throw new DomainError(ErrorCode.PHONE_ALREADY_BOUND);
+    if (await this.belongsToAnotherPerson(manager, user.id, identity))
+      throw new DomainError(ErrorCode.PHONE_ALREADY_BOUND);
     await this.attach(manager, identity, user, ErrorCode.PHONE_ALREADY_BOUND);
     await this.audit.record(
       {
@@ -202,7 +208,10 @@ export class AccountLinkingService {
     if (identity.userId === userId) return { user, identity };
     if (identity.userId) throw new DomainError(ErrorCode.WECHAT_ALREADY_BOUND);
     if (await this.belongsToAnotherPerson(manager, user.id, identity)) {
-      throw new DomainError(ErrorCode.WECHAT_ALREADY_BOUND, 'Your account is already linked to another account of this provider.');
+      throw new DomainError(
+        ErrorCode.WECHAT_ALREADY_BOUND,
+        'Your account is already linked to another account of this provider.',
+      );
     }
     await this.attach(manager, identity, user, ErrorCode.WECHAT_ALREADY_BOUND);
     await this.audit.record(
@@ -430,7 +439,11 @@ export class AccountLinkingService {
     );
   }
 
-  private async belongsToAnotherPerson(manager: EntityManager, userId: string, identity: IdentityEntity): Promise<boolean> {
+  private async belongsToAnotherPerson(
+    manager: EntityManager,
+    userId: string,
+    identity: IdentityEntity,
+  ): Promise<boolean> {
     const existing = await this.identities.forUser(userId, manager);
     // Same provider app: always someone else (one account per app). Other apps of the provider: the
     // same person only when both carry the same unionid; without unionids nobody can tell, so no.
@@ -442,7 +455,12 @@ export class AccountLinkingService {
     );
   }
 
-  private async attach(manager: EntityManager, identity: IdentityEntity, user: UserEntity, onRace: ErrorCode): Promise<void> {
+  private async attach(
+    manager: EntityManager,
+    identity: IdentityEntity,
+    user: UserEntity,
+    onRace: ErrorCode,
+  ): Promise<void> {
     const now = this.clock.now();
     try {
       const result = await manager

@@ -10,7 +10,7 @@ import type { IdentityProviderName, VerifiedIdentity } from './verified-identity
 import { parseDbDate } from '../database/rate-limits';
 import { Sql, sqlIn } from '../database/sql';
 import type { UserEntity } from '../users/user.entity';
-import { USER_COLUMNS, UserRow, userFromRow } from '../users/user-row';
+import { USER_COLUMNS_AS_U, userFromJoinedRow } from '../users/user-row';
 
 /** A WeChat grant as sign-in sees it (to refresh it in place). */
 export interface GrantRef {
@@ -32,18 +32,10 @@ export interface SignInIdentity extends IdentityEntity {
 const IDENTITY_COLUMNS =
   'i.id, i.provider, i.app_id, i.subject, i.unionid, i.channel, i.user_id, i.nickname, i.avatar_url, i.email, ' +
   'i.language, i.secret_enc, i.secret_key_id, i.profile_updated_at, i.created_at, i.updated_at';
-const USER_COLUMNS_AS_U = USER_COLUMNS.split(', ')
-  .map((column) => `${column} AS u_${column.slice(2)}`)
-  .join(', ');
-
-function prefixed(row: Record<string, unknown>, prefix: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key in row) if (key.startsWith(prefix)) out[key.slice(prefix.length)] = row[key];
-  return out;
-}
 
 function identityFromRow(row: Record<string, unknown>): IdentityEntity {
-  const date = (value: unknown): Date | null => (value === null || value === undefined ? null : parseDbDate(value as Date | string));
+  const date = (value: unknown): Date | null =>
+    value === null || value === undefined ? null : parseDbDate(value as Date | string);
   return {
     id: row.id as string,
     provider: row.provider as IdentityProviderName,
@@ -146,7 +138,7 @@ export class IdentitiesService {
     if (!row) return null;
     return {
       ...identityFromRow(row),
-      owner: row.u_id ? userFromRow(prefixed(row, 'u_') as unknown as UserRow) : null,
+      owner: userFromJoinedRow(row),
       otherHolder: verified.unionid ? ((row.other_holder as string | null) ?? null) : undefined,
       grant: row.g_id
         ? {

@@ -12,7 +12,7 @@ import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { effectiveRoles } from '../users/user-roles';
 import { UserEntity } from '../users/user.entity';
-import { USER_COLUMNS, UserRow, userFromRow } from '../users/user-row';
+import { USER_COLUMNS, USER_COLUMNS_AS_U, UserRow, userFromJoinedRow, userFromRow } from '../users/user-row';
 import { DeviceSession } from './models/device-session.model';
 import { SessionEntity } from './session.entity';
 import { TokenSigner } from './token-signer.service';
@@ -270,7 +270,7 @@ export class SessionsService {
     const now = this.clock.now();
     if (row.absoluteExpiresAt <= now || row.idleExpiresAt <= now)
       return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
-    const user = userFromRow(unprefixed(found[0]));
+    const user = userFromJoinedRow(found[0])!;
     if (user.status === 'deleted') return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
     if (user.status === 'banned') return { kind: 'refused', code: ErrorCode.USER_BANNED };
 
@@ -352,9 +352,6 @@ const INSERT_SESSION = `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, 
 const SESSION_COLUMNS_OF_S = SESSION_COLUMNS.split(', ')
   .map((column) => `s.${column}`)
   .join(', ');
-const USER_COLUMNS_AS_U = USER_COLUMNS.split(', ')
-  .map((column) => `${column} AS u_${column.slice(2)}`)
-  .join(', ');
 
 interface SessionRow {
   id: string;
@@ -402,13 +399,6 @@ function sessionFromRow(row: SessionRow): SessionEntity {
     revokedReason: row.revoked_reason,
     replacedBy: row.replaced_by,
   } as SessionEntity;
-}
-
-/** The `u_*` columns of a joined read, as a user row. */
-function unprefixed(row: Record<string, unknown>): UserRow {
-  const out: Record<string, unknown> = {};
-  for (const key in row) if (key.startsWith('u_')) out[key.slice(2)] = row[key];
-  return out as unknown as UserRow;
 }
 
 function insertSession(sql: Sql, row: SessionEntity): Promise<number> {

@@ -35,3 +35,16 @@ export function userFromRow(row: UserRow): UserEntity {
     mergedInto: row.merged_into,
   };
 }
+
+/** USER_COLUMNS renamed `u_<column>`, for a read that joins the user to another table's columns. */
+export const USER_COLUMNS_AS_U = USER_COLUMNS.split(', ')
+  .map((column) => `${column} AS u_${column.slice(2)}`)
+  .join(', ');
+
+/** The user of a row read with USER_COLUMNS_AS_U; null when the join found none. */
+export function userFromJoinedRow(row: Record<string, unknown>): UserEntity | null {
+  if (row.u_id === null || row.u_id === undefined) return null;
+  const user: Record<string, unknown> = {};
+  for (const key in row) if (key.startsWith('u_')) user[key.slice(2)] = row[key];
+  return userFromRow(user as unknown as UserRow);
+}

@@ -4,9 +4,10 @@ import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
-import { isUniqueViolation, parseDbDate } from '../database/rate-limits';
+import { isUniqueViolation } from '../database/rate-limits';
 import { asSql, Sql, SqlTarget } from '../database/sql';
 import { toUserModel, User } from './models/user.model';
+import { USER_COLUMNS, UserRow, userFromRow } from './user-row';
 import { effectiveRoles } from './user-roles';
 import { UserEntity } from './user.entity';
 
@@ -90,10 +91,10 @@ export class UsersService {
 
   private async byPhone(sql: Sql, phone: string, locking: boolean): Promise<UserEntity | null> {
     const [row] = await sql.rows<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM users WHERE phone = ?${locking ? ' FOR UPDATE' : ''}`,
+      `SELECT ${USER_COLUMNS} FROM users u WHERE u.phone = ?${locking ? ' FOR UPDATE' : ''}`,
       [phone],
     );
-    return row ? userOf(row) : null;
+    return row ? userFromRow(row) : null;
   }
 
   /** A user with no phone yet (REQUIRE_PHONE=false: a provider identity is enough). */
@@ -166,38 +167,4 @@ export class UsersService {
   toSelfModel(user: UserEntity): User {
     return toUserModel(user, true);
   }
-}
-
-const USER_COLUMNS =
-  'id, phone, nickname, avatar_url, status, roles, created_at, updated_at, last_login_at, deleted_at, merged_into';
-
-interface UserRow {
-  id: string;
-  phone: string | null;
-  nickname: string | null;
-  avatar_url: string | null;
-  status: UserEntity['status'];
-  roles: string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-  last_login_at: Date | string | null;
-  deleted_at: Date | string | null;
-  merged_into: string | null;
-}
-
-/** A users row read with plain SQL, as the entity TypeORM would map. */
-function userOf(row: UserRow): UserEntity {
-  return {
-    id: row.id,
-    phone: row.phone,
-    nickname: row.nickname,
-    avatarUrl: row.avatar_url,
-    status: row.status,
-    roles: row.roles ? row.roles.split(',').filter(Boolean) : [],
-    createdAt: parseDbDate(row.created_at),
-    updatedAt: parseDbDate(row.updated_at),
-    lastLoginAt: row.last_login_at === null ? null : parseDbDate(row.last_login_at),
-    deletedAt: row.deleted_at === null ? null : parseDbDate(row.deleted_at),
-    mergedInto: row.merged_into,
-  };
 }

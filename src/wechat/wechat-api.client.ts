@@ -63,13 +63,7 @@ export interface WechatPhoneNumber {
 }
 
 type Endpoint =
-  | 'access_token'
-  | 'refresh_token'
-  | 'auth'
-  | 'userinfo'
-  | 'jscode2session'
-  | 'stable_token'
-  | 'getuserphonenumber';
+  'access_token' | 'refresh_token' | 'auth' | 'userinfo' | 'jscode2session' | 'stable_token' | 'getuserphonenumber';
 
 const PATHS: Record<Endpoint, string> = {
   access_token: '/sns/oauth2/access_token',

@@ -51,7 +51,9 @@ export interface CodeInput extends DeviceInfo {
 type Purpose = { kind: 'login' } | { kind: 'link'; userId: string };
 
 /** A fresh verification of a code, or the record of the code's first use. */
-type Authorized = { kind: 'fresh'; exchangeId: string; app: WechatAppCredentials; auth: ChannelAuthResult } | { kind: 'known'; record: CodeExchangeEntity };
+type Authorized =
+  | { kind: 'fresh'; exchangeId: string; app: WechatAppCredentials; auth: ChannelAuthResult }
+  | { kind: 'known'; record: CodeExchangeEntity };
 
 export interface StartedLogin {
   appId: string;
@@ -94,7 +96,12 @@ export class WechatLoginService {
 
   /** startWechatLogin: a one-time state for a code channel's app; web channels also get WeChat's page. */
   async start(
-    request: { channel: WechatChannelName; appId?: string | null; redirectUri?: string | null; deviceId?: string | null },
+    request: {
+      channel: WechatChannelName;
+      appId?: string | null;
+      redirectUri?: string | null;
+      deviceId?: string | null;
+    },
     userId: string | null,
   ): Promise<StartedLogin> {
     const app = this.appFor(request.channel, request.appId);
@@ -104,7 +111,8 @@ export class WechatLoginService {
     const page = AUTHORIZE_PAGE[app.channel];
     if (page) {
       if (!request.redirectUri) throw DomainError.badInput('redirectUri', `required for the ${app.channel} channel`);
-      if (!redirectUriAllowed(request.redirectUri, app.redirectUris)) throw new DomainError(ErrorCode.REDIRECT_URI_NOT_ALLOWED);
+      if (!redirectUriAllowed(request.redirectUri, app.redirectUris))
+        throw new DomainError(ErrorCode.REDIRECT_URI_NOT_ALLOWED);
     }
     const { state, expiresAt } = await this.states.issue({
       appId: app.appId,
@@ -208,7 +216,8 @@ export class WechatLoginService {
   ): Promise<Authorized> {
     const action = purpose.kind;
     checkCode(input.code);
-    if (input.state && input.state.length > 1024) return this.refuse(new DomainError(ErrorCode.STATE_INVALID), action, meta);
+    if (input.state && input.state.length > 1024)
+      return this.refuse(new DomainError(ErrorCode.STATE_INVALID), action, meta);
     // The app: the caller's if named, else the one the state was issued for (read by the claim).
     const named = input.appId ? this.client.app(input.appId) : null;
     if (input.appId && !named) throw DomainError.badInput('appId', 'not a configured WeChat app');
@@ -360,7 +369,10 @@ export class WechatLoginService {
   }
 
   private sealResult(exchangeId: string, tokens: WechatTokens): { resultEnc: string; resultKeyId: string } {
-    return { resultEnc: this.cipher.encrypt(JSON.stringify(tokens), `${exchangeId}:result`), resultKeyId: this.cipher.keyId };
+    return {
+      resultEnc: this.cipher.encrypt(JSON.stringify(tokens), `${exchangeId}:result`),
+      resultKeyId: this.cipher.keyId,
+    };
   }
 
   private openResult(record: CodeExchangeEntity): WechatTokens | null {

@@ -70,7 +70,10 @@ export class Identities1764100000000 implements MigrationInterface {
       'wechat_grants',
       new TableColumn({ ...str('refresh_mode', 16, false), default: "'auto'" }),
     );
-    await queryRunner.addColumns('code_exchanges', [new TableColumn(text('result_enc')), new TableColumn(str('result_key_id', 32))]);
+    await queryRunner.addColumns('code_exchanges', [
+      new TableColumn(text('result_enc')),
+      new TableColumn(str('result_key_id', 32)),
+    ]);
     await queryRunner.addColumn('users', new TableColumn(ref('merged_into', true)));
 
     await queryRunner.createTable(
