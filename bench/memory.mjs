@@ -5,15 +5,17 @@
 // Starts, each in its own process group, on 127.0.0.1 only: the standalone fake WeChat behind an HTTPS
 // front (a throw-away certificate given as NODE_EXTRA_CA_CERTS), an SMS webhook receiver (in this
 // process), and `node dist/src/main.js` with NODE_ENV=production on a fresh MariaDB database (root at
-// 127.0.0.1:3306, dropped at the end). The per-IP and SMS volume limits are raised (one address drives
-// everything). Then `--concurrency` workers in a closed loop run a mix of flows for `--minutes`:
+// 127.0.0.1:3306, dropped at the end). The per-IP, per-device and SMS volume limits are raised (one
+// address drives everything). Then `--concurrency` workers in a closed loop run a mix of flows for `--minutes`:
 //   40 % returning WeChat login (startWechatLogin -> fake POST /authorize -> wechatLogin; the first
 //        login of each of `--persons` persons binds a phone: sendSmsCode(BIND_PHONE) + bindPhone)
 //   25 % me, 15 % refreshSession (each worker rotating its own session), 20 % phone login
 //        (sendSmsCode(LOGIN) for a random CN mobile -> code from the webhook -> loginWithPhone)
 // It samples the service's VmRSS (/proc/<pid>/status) every 5 s and its V8 heap (from /metrics) every
 // `--sample-seconds`, and prints a line per sample, then RSS at 1 minute and at the end and their
-// ratio (the target: <= 1.2). `--snapshots` starts the service with --heapsnapshot-signal=SIGUSR2 and
+// ratio (the target: <= 1.2). RSS follows the V8 heap's size, which swings between major collections,
+// so it also prints the peak RSS of the first minute and of the last minute, and the lowest heap used
+// seen in each (close to what is live after a major GC: if that grows, objects are retained). `--snapshots` starts the service with --heapsnapshot-signal=SIGUSR2 and
 // writes a heap snapshot at 1 minute and at the end into a folder it names (kept). Exits 0: it
 // measures, it does not judge. The machine's other work makes the figures indicative.
 import http from 'node:http';
@@ -188,6 +190,7 @@ async function main() {
     if (t * 1000 >= nextPrint) {
       nextPrint += SAMPLE_MS;
       const h = await heap();
+      samples[samples.length - 1].heapUsed = h.used;
       const line = { t: Math.round(t), rssMB: +MB(rss), heapUsedMB: +MB(h.used), heapTotalMB: +MB(h.total), externalMB: +MB(h.external),
         ops: ops(), failures: counts.failures };
       console.log(JSON.stringify(line));
@@ -199,15 +202,26 @@ async function main() {
   const final = { t: (performance.now() - loadStart) / 1000, rss: rssBytes(service.pid), heap: await heap() };
   await snapshot('end');
   const secs = final.t;
+  const window = (from, to) => {
+    const w = samples.filter((x) => x.t >= from && x.t <= to);
+    const used = w.map((x) => x.heapUsed).filter(Number.isFinite);
+    return { rssPeak: Math.max(...w.map((x) => x.rss)), heapUsedLow: used.length ? Math.min(...used) : NaN };
+  };
+  const first = window(0, 60);
+  const last = window(secs - 60, secs);
   console.log(JSON.stringify({ step: 'summary', minutes: MINUTES, concurrency: C, ...counts, firstError, opsPerSecond: +(ops() / secs).toFixed(1),
     rssIdleMB: +MB(idle), rss1MinMB: at1 ? +MB(at1.rss) : null, rssEndMB: +MB(final.rss), heapUsed1MinMB: at1 ? +MB(at1.heap.used) : null,
-    heapUsedEndMB: +MB(final.heap.used), rssMaxMB: +MB(Math.max(...samples.map((s) => s.rss))), smsReceived: sms.stats.received,
+    heapUsedEndMB: +MB(final.heap.used), rssPeakFirstMinMB: +MB(first.rssPeak), rssPeakLastMinMB: +MB(last.rssPeak),
+    heapUsedLowFirstMinMB: +MB(first.heapUsedLow), heapUsedLowLastMinMB: +MB(last.heapUsedLow), rssMaxMB: +MB(Math.max(...samples.map((s) => s.rss))), smsReceived: sms.stats.received,
     badSignatures: sms.stats.badSignature }));
   console.log('');
   console.log(`RSS idle ${MB(idle)} MB; after 1 min ${at1 ? MB(at1.rss) : 'n/a'} MB (heap used ${at1 ? MB(at1.heap.used) : 'n/a'} MB); ` +
     `after ${(secs / 60).toFixed(1)} min ${MB(final.rss)} MB (heap used ${MB(final.heap.used)} MB)`);
   console.log(at1 ? `ratio end / 1 min: ${(final.rss / at1.rss).toFixed(2)} (target <= 1.2); ${ops()} flows, ${counts.failures} failures` :
     'ratio n/a (ran less than a minute)');
+  console.log(`peak RSS in the first minute ${MB(first.rssPeak)} MB, in the last minute ${MB(last.rssPeak)} MB ` +
+    `(ratio ${(last.rssPeak / first.rssPeak).toFixed(2)}); lowest heap used sampled: first minute ${MB(first.heapUsedLow)} MB, ` +
+    `last minute ${MB(last.heapUsedLow)} MB`);
   if (a.snapshots) console.log(`heap snapshots kept in ${snapshotDir}`);
 }
 

@@ -219,10 +219,13 @@ export function freshKeys() {
 
 let HZ = 100;
 try { HZ = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100; } catch {}
-/** CPU time (user + system) a process has used so far, in ms (from /proc/<pid>/stat). */
-export function cpuMs(pid) {
+/**
+ * CPU time (user + system) a process has used so far, in ms (from /proc/<pid>/stat); with mainThread,
+ * only its main thread's (the JavaScript thread: no GC helpers, no thread pool).
+ */
+export function cpuMs(pid, mainThread = false) {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const f = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return ((Number(f[11]) + Number(f[12])) * 1000) / HZ;
   } catch { return NaN; }
 }
