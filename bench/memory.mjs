@@ -1,7 +1,7 @@
 // Memory under a bounded mixed load: does the service's RSS level off?
 //   npm run build && npm run bench:memory -- [--minutes 10] [--concurrency 8] [--persons 200]
 //        [--sample-seconds 30] [--log-level warn] [--node-args "--max-semi-space-size=8"]
-//        [--env MALLOC_ARENA_MAX=2] [--snapshots]
+//        [--env MALLOC_ARENA_MAX=2] [--snapshots] [--dist DIR (another build to compare; default dist)]
 // Starts, each in its own process group, on 127.0.0.1 only: the standalone fake WeChat behind an HTTPS
 // front (a throw-away certificate given as NODE_EXTRA_CA_CERTS), an SMS webhook receiver (in this
 // process), and `node dist/src/main.js` with NODE_ENV=production on a fresh MariaDB database (root at
@@ -15,7 +15,9 @@
 // `--sample-seconds`, and prints a line per sample, then RSS at 1 minute and at the end and their
 // ratio (the target: <= 1.2). RSS follows the V8 heap's size, which swings between major collections,
 // so it also prints the peak RSS of the first minute and of the last minute, and the lowest heap used
-// seen in each (close to what is live after a major GC: if that grows, objects are retained). `--snapshots` starts the service with --heapsnapshot-signal=SIGUSR2 and
+// seen in each, and (the service runs with --trace-gc) the heap left after each major GC, in the
+// first and the last 2 minutes: that is what is live; if it grows, objects are retained (a leak).
+// Before the clock starts, each of --persons persons logs in once and binds a phone. `--snapshots` starts the service with --heapsnapshot-signal=SIGUSR2 and
 // writes a heap snapshot at 1 minute and at the end into a folder it names (kept). Exits 0: it
 // measures, it does not judge. The machine's other work makes the figures indicative.
 import http from 'node:http';
@@ -29,7 +31,7 @@ const { values: a } = parseArgs({ options: {
   minutes: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8' },
   persons: { type: 'string', default: '200' }, 'sample-seconds': { type: 'string', default: '30' },
   'log-level': { type: 'string', default: 'warn' }, 'node-args': { type: 'string', default: '' },
-  env: { type: 'string', multiple: true, default: [] }, snapshots: { type: 'boolean', default: false },
+  env: { type: 'string', multiple: true, default: [] }, dist: { type: 'string', default: 'dist' }, snapshots: { type: 'boolean', default: false },
 } });
 const MINUTES = Number(a.minutes);
 const C = Math.max(1, Number(a.concurrency));
@@ -91,7 +93,8 @@ async function main() {
   const port = await freePort();
   target = `http://127.0.0.1:${port}`;
   const snapshotDir = join(stack.work, 'snapshots');
-  const nodeArgs = a['node-args'].split(/\s+/).filter(Boolean);
+  // --trace-gc: every major GC prints the heap used after it, i.e. what is live: the leak detector.
+  const nodeArgs = ['--trace-gc', ...a['node-args'].split(/\s+/).filter(Boolean)];
   if (a.snapshots) {
     mkdirSync(snapshotDir);
     nodeArgs.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`);
@@ -108,7 +111,20 @@ async function main() {
     TOKEN_REFRESH_ENABLED: 'false',
   };
   for (const kv of a.env) { const i = kv.indexOf('='); if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1); }
-  const service = stack.start('service', ['dist/src/main.js'], { env, nodeArgs });
+  const service = stack.start('service', [join(a.dist, 'src/main.js')], { env, nodeArgs });
+  const majorGcs = []; // {t (s since the load started, or negative before), before, after} in MB
+  let pending = '';
+  service.stdout.on('data', (chunk) => {
+    pending += chunk;
+    let i;
+    while ((i = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, i);
+      pending = pending.slice(i + 1);
+      const m = /Mark-Compact(?: \([a-z ]+\))? ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/.exec(line);
+      if (m) majorGcs.push({ t: loadStart === undefined ? -1 : (performance.now() - loadStart) / 1000, before: Number(m[1]), after: Number(m[2]) });
+    }
+  });
+  let loadStart;
   await waitHttp(`${target}/health/ready`, service, 120000);
   const idle = rssBytes(service.pid);
   log(`service ready (pid ${service.pid}, RSS ${MB(idle)} MB idle); ${C} workers for ${MINUTES} min; node args: ${nodeArgs.join(' ') || '(none)'}` +
@@ -118,8 +134,8 @@ async function main() {
   const counts = { wechat: 0, bind: 0, me: 0, refresh: 0, phone: 0, failures: 0 };
   let firstError = null;
   const sessions = Array(C).fill(null);
-  const wechat = async (w) => {
-    const person = `bench-${Math.floor(Math.random() * PERSONS)}`;
+  const wechat = async (w, index = Math.floor(Math.random() * PERSONS)) => {
+    const person = `bench-${index}`;
     const device = `dev-${w}`;
     const s = await op('startWechatLogin', { deviceId: device });
     const { text } = await request(fake.url, 'POST', '/authorize', { appid: s.appId, state: s.state, person });
@@ -150,8 +166,18 @@ async function main() {
   ];
   const pick = () => { let r = Math.random(); for (const [p, f] of flows) { if ((r -= p) < 0) return f; } return flows[0][1]; };
 
+  // Every person's first login (and phone binding) once, before the clock: the mix's WeChat logins are
+  // then all returning users.
+  let nextPerson = 0;
+  await Promise.all(Array.from({ length: C }, async (_, w) => {
+    while (nextPerson < PERSONS) {
+      const p = nextPerson++;
+      try { await wechat(w, p); } catch (e) { counts.failures++; firstError ??= `seed: ${e.message}`; }
+    }
+  }));
+  log(`seeded ${counts.bind} persons; the clock starts`);
   const end = performance.now() + MINUTES * 60000;
-  const loadStart = performance.now();
+  loadStart = performance.now();
   let stopping = false;
   const workers = Promise.all(Array.from({ length: C }, async (_, w) => {
     while (!stopping && performance.now() < end) {
@@ -208,11 +234,18 @@ async function main() {
     return { rssPeak: Math.max(...w.map((x) => x.rss)), heapUsedLow: used.length ? Math.min(...used) : NaN };
   };
   const first = window(0, 60);
+  const live = (from, to) => {
+    const g = majorGcs.filter((x) => x.t >= from && x.t <= to).map((x) => x.after);
+    return { n: g.length, min: g.length ? Math.min(...g) : NaN, max: g.length ? Math.max(...g) : NaN };
+  };
+  const liveFirst = live(0, 120);
+  const liveLast = live(secs - 120, secs);
   const last = window(secs - 60, secs);
   console.log(JSON.stringify({ step: 'summary', minutes: MINUTES, concurrency: C, ...counts, firstError, opsPerSecond: +(ops() / secs).toFixed(1),
     rssIdleMB: +MB(idle), rss1MinMB: at1 ? +MB(at1.rss) : null, rssEndMB: +MB(final.rss), heapUsed1MinMB: at1 ? +MB(at1.heap.used) : null,
     heapUsedEndMB: +MB(final.heap.used), rssPeakFirstMinMB: +MB(first.rssPeak), rssPeakLastMinMB: +MB(last.rssPeak),
-    heapUsedLowFirstMinMB: +MB(first.heapUsedLow), heapUsedLowLastMinMB: +MB(last.heapUsedLow), rssMaxMB: +MB(Math.max(...samples.map((s) => s.rss))), smsReceived: sms.stats.received,
+    majorGcs: majorGcs.filter((x) => x.t >= 0).length, liveAfterMajorGcFirst2MinMB: [liveFirst.min, liveFirst.max],
+    liveAfterMajorGcLast2MinMB: [liveLast.min, liveLast.max], heapUsedLowFirstMinMB: +MB(first.heapUsedLow), heapUsedLowLastMinMB: +MB(last.heapUsedLow), rssMaxMB: +MB(Math.max(...samples.map((s) => s.rss))), smsReceived: sms.stats.received,
     badSignatures: sms.stats.badSignature }));
   console.log('');
   console.log(`RSS idle ${MB(idle)} MB; after 1 min ${at1 ? MB(at1.rss) : 'n/a'} MB (heap used ${at1 ? MB(at1.heap.used) : 'n/a'} MB); ` +
@@ -222,6 +255,8 @@ async function main() {
   console.log(`peak RSS in the first minute ${MB(first.rssPeak)} MB, in the last minute ${MB(last.rssPeak)} MB ` +
     `(ratio ${(last.rssPeak / first.rssPeak).toFixed(2)}); lowest heap used sampled: first minute ${MB(first.heapUsedLow)} MB, ` +
     `last minute ${MB(last.heapUsedLow)} MB`);
+  console.log(`heap live after a major GC (--trace-gc): first 2 minutes ${liveFirst.min}–${liveFirst.max} MB (${liveFirst.n} GCs), ` +
+    `last 2 minutes ${liveLast.min}–${liveLast.max} MB (${liveLast.n} GCs): growth there would be retained objects`);
   if (a.snapshots) console.log(`heap snapshots kept in ${snapshotDir}`);
 }
 
