@@ -112,6 +112,7 @@ async function main() {
   };
   for (const kv of a.env) { const i = kv.indexOf('='); if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1); }
   const service = stack.start('service', [join(a.dist, 'src/main.js')], { env, nodeArgs });
+  let loadStart; // set when the clock starts
   const majorGcs = []; // {t (s since the load started, or negative before), before, after} in MB
   let pending = '';
   service.stdout.on('data', (chunk) => {
@@ -124,7 +125,6 @@ async function main() {
       if (m) majorGcs.push({ t: loadStart === undefined ? -1 : (performance.now() - loadStart) / 1000, before: Number(m[1]), after: Number(m[2]) });
     }
   });
-  let loadStart;
   await waitHttp(`${target}/health/ready`, service, 120000);
   const idle = rssBytes(service.pid);
   log(`service ready (pid ${service.pid}, RSS ${MB(idle)} MB idle); ${C} workers for ${MINUTES} min; node args: ${nodeArgs.join(' ') || '(none)'}` +

@@ -1,4 +1,5 @@
 import './compile-cache';
+import './heap-sizing';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, describeEnvironment, loadAppConfig } from './config/app-config';
