@@ -1,5 +1,4 @@
 import './compile-cache';
-import './heap-sizing';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, describeEnvironment, loadAppConfig } from './config/app-config';
@@ -8,6 +7,7 @@ import { createApp } from './bootstrap';
 import { printBanner } from './banner';
 import { installGracefulShutdown } from './health/graceful-shutdown';
 import { migrateDatabase } from './database/migrate';
+import { limitHeapGrowth } from './heap-sizing';
 
 const USAGE = 'usage: node dist/src/main.js [migrate]';
 
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   // SIGTERM and SIGINT: drain first (readiness red, in-flight requests finish), then close.
   installGracefulShutdown(app, { drainMs: config.shutdownDrainMs });
   await app.listen(config.port, config.host);
+  limitHeapGrowth();
   printBanner(config, app.getHttpServer().address());
 }
 

@@ -49,7 +49,10 @@ export class AliyunCaptchaVerifier extends CaptchaVerifier {
     let body: Awaited<ReturnType<AliyunCaptchaClient['verifyIntelligentCaptcha']>>['body'];
     try {
       const response = await this.client.verifyIntelligentCaptcha(
-        new (captchaSdk().VerifyIntelligentCaptchaRequest)({ captchaVerifyParam: token, sceneId: this.settings.sceneId }),
+        new (captchaSdk().VerifyIntelligentCaptchaRequest)({
+          captchaVerifyParam: token,
+          sceneId: this.settings.sceneId,
+        }),
       );
       body = response.body;
     } catch {
