@@ -11,7 +11,7 @@ import { DatabaseModule } from './database/database.module';
 import { buildGraphqlOptions } from './graphql/graphql-options';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
-import { SandboxModule } from './sandbox/sandbox.module';
+import type { SandboxModule } from './sandbox/sandbox.module';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminModule } from './admin/admin.module';
@@ -36,6 +36,11 @@ import { WechatAuthModule } from './wechat/wechat-auth.module';
 import { IdentitiesModule } from './identities/identities.module';
 import { LoginOptionsModule } from './login-options/login-options.module';
 import { ProviderLoginsModule } from './providers/provider-logins.module';
+
+// The sandbox (its fakes of WeChat, Apple, Huawei and the carrier) is required only in sandbox mode:
+// production neither mounts nor loads it.
+const sandboxModule = (): typeof SandboxModule =>
+  (require('./sandbox/sandbox.module') as typeof import('./sandbox/sandbox.module')).SandboxModule;
 
 export interface AppModuleOptions {
   /** Where log lines go (tests capture them); stdout by default. */
@@ -84,7 +89,7 @@ export class AppModule {
         ProvidersModule,
         AdminModule,
         MetricsModule,
-        ...(sandbox ? [SandboxModule] : []),
+        ...(sandbox ? [sandboxModule()] : []),
       ],
       providers: [
         { provide: Clock, useValue: new Clock(sandbox) },

@@ -1,3 +1,4 @@
+import './compile-cache';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigError, describeEnvironment, loadAppConfig } from './config/app-config';
@@ -7,6 +8,7 @@ import { printBanner } from './banner';
 import { installGracefulShutdown } from './health/graceful-shutdown';
 import { migrateDatabase } from './database/migrate';
 import { startRefreshWorker } from './wechat/refresh-worker';
+import { limitHeapGrowth } from './heap-sizing';
 
 const USAGE = 'usage: node dist/src/main.js [migrate | refresh-worker]';
 
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
   // SIGTERM and SIGINT: drain first (readiness red, in-flight requests finish), then close.
   installGracefulShutdown(app, { drainMs: config.shutdownDrainMs });
   await app.listen(config.port, config.host);
+  limitHeapGrowth();
   printBanner(config, app.getHttpServer().address());
 }
 

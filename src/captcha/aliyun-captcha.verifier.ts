@@ -1,9 +1,13 @@
-import Captcha, { VerifyIntelligentCaptchaRequest } from '@alicloud/captcha20230305';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
+import type { VerifyIntelligentCaptchaRequest } from '@alicloud/captcha20230305';
 import type { AliyunCaptchaSettings } from '../config/app-config';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { CaptchaChallenge, CaptchaVerifier } from './captcha-verifier';
+
+// The SDK (and Alibaba's OpenAPI core under it) is required on first use, not at start: only the
+// aliyun captcha provider needs it, and loading it costs a good part of the start-up.
+const captchaSdk = (): typeof import('@alicloud/captcha20230305') => require('@alicloud/captcha20230305');
+const openApi = (): typeof import('@alicloud/openapi-core') => require('@alicloud/openapi-core');
 
 /** The part of the official SDK we use: the boundary unit tests stand in for. */
 export interface AliyunCaptchaClient {
@@ -15,7 +19,7 @@ export interface AliyunCaptchaClient {
 export function createAliyunCaptchaClient(settings: AliyunCaptchaSettings): AliyunCaptchaClient {
   // A URL (a fake in tests, a private gateway) gives protocol and host; a bare host means HTTPS.
   const url = /^https?:\/\//i.test(settings.endpoint) ? new URL(settings.endpoint) : null;
-  const config = new $OpenApiUtil.Config({
+  const config = new (openApi().$OpenApiUtil.Config)({
     accessKeyId: settings.accessKeyId,
     accessKeySecret: settings.accessKeySecret,
     endpoint: url ? url.host : settings.endpoint,
@@ -23,7 +27,7 @@ export function createAliyunCaptchaClient(settings: AliyunCaptchaSettings): Aliy
     readTimeout: 3000,
     connectTimeout: 2000,
   });
-  return new Captcha(config) as unknown as AliyunCaptchaClient;
+  return new (captchaSdk().default)(config) as unknown as AliyunCaptchaClient;
 }
 
 /** Alibaba Cloud Captcha 2.0: VerifyIntelligentCaptcha through the official SDK. */
@@ -45,7 +49,10 @@ export class AliyunCaptchaVerifier extends CaptchaVerifier {
     let body: Awaited<ReturnType<AliyunCaptchaClient['verifyIntelligentCaptcha']>>['body'];
     try {
       const response = await this.client.verifyIntelligentCaptcha(
-        new VerifyIntelligentCaptchaRequest({ captchaVerifyParam: token, sceneId: this.settings.sceneId }),
+        new (captchaSdk().VerifyIntelligentCaptchaRequest)({
+          captchaVerifyParam: token,
+          sceneId: this.settings.sceneId,
+        }),
       );
       body = response.body;
     } catch {

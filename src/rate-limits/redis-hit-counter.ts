@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
@@ -59,7 +59,9 @@ export class RedisHitCounter extends HitCounter {
     private readonly keyPrefix: string,
   ) {
     super();
-    this.redis = new Redis(url, {
+    // ioredis is required here, not at start: only REDIS_URL needs it.
+    const { default: RedisClient } = require('ioredis') as typeof import('ioredis');
+    this.redis = new RedisClient(url, {
       // Fail fast: a request waits at most a second or two for Redis, then answers SERVICE_UNAVAILABLE.
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,

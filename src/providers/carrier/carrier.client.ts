@@ -1,5 +1,4 @@
-import Dypnsapi, { GetMobileRequest } from '@alicloud/dypnsapi20170525';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
+import type { GetMobileRequest } from '@alicloud/dypnsapi20170525';
 import { Injectable, Logger } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
 import { AppConfig } from '../../config/app-config.service';
@@ -10,6 +9,11 @@ import { classifyFetchError, ProviderCalls } from '../provider-calls';
 import { ProviderRejectedError, ProviderUnavailableError } from '../provider-errors';
 
 export const CARRIER_FAKE_PATH = '/sandbox/carrier';
+
+// Alibaba's SDK (and its OpenAPI core) is required on first use, not at start: most configurations
+// never call it, and loading it costs a good part of the start-up.
+const dypnsapi = (): typeof import('@alicloud/dypnsapi20170525') => require('@alicloud/dypnsapi20170525');
+const openApi = (): typeof import('@alicloud/openapi-core') => require('@alicloud/openapi-core');
 
 /**
  * Carrier one-tap: the one-time token the carrier SDK gave the app → the SIM's own phone number.
@@ -66,7 +70,7 @@ export class AlibabaCarrierClient extends CarrierClient {
       const started = Date.now();
       let answer: Awaited<ReturnType<DypnsapiClient['getMobile']>>;
       try {
-        answer = await sdk.getMobile(new GetMobileRequest({ accessToken: token }));
+        answer = await sdk.getMobile(new (dypnsapi().GetMobileRequest)({ accessToken: token }));
       } catch (error) {
         throw this.failure(error, started);
       }
@@ -121,7 +125,7 @@ export class AlibabaCarrierClient extends CarrierClient {
     // The SDK puts host (and any path) between the protocol and "/?AccessToken=…".
     const endpoint = local ? `${local.host}${local.pathname}` : settings.endpoint!;
     if (this.sdk?.endpoint !== endpoint) {
-      const config = new $OpenApiUtil.Config({
+      const config = new (openApi().$OpenApiUtil.Config)({
         accessKeyId: settings.accessKeyId,
         accessKeySecret: settings.accessKeySecret,
         endpoint,
@@ -129,7 +133,7 @@ export class AlibabaCarrierClient extends CarrierClient {
         readTimeout: this.calls.timeoutMs,
         connectTimeout: Math.min(this.calls.timeoutMs, 3000),
       });
-      this.sdk = { endpoint, client: new Dypnsapi(config) as unknown as DypnsapiClient };
+      this.sdk = { endpoint, client: new (dypnsapi().default)(config) as unknown as DypnsapiClient };
     }
     return this.sdk.client;
   }

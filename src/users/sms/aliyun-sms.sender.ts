@@ -1,7 +1,10 @@
-import Dysmsapi, { SendSmsRequest } from '@alicloud/dysmsapi20170525';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
+import type { SendSmsRequest } from '@alicloud/dysmsapi20170525';
 import type { AppConfigValues } from '../../config/app-config';
 import { SmsDeliveryError, SmsMessage, SmsSender } from './sms-sender';
+
+// Alibaba's SDK (and its OpenAPI core) is required on first use, not at start: only SMS_PROVIDER=aliyun needs it.
+const dysmsapi = (): typeof import('@alicloud/dysmsapi20170525') => require('@alicloud/dysmsapi20170525');
+const openApi = (): typeof import('@alicloud/openapi-core') => require('@alicloud/openapi-core');
 
 type AliyunSettings = NonNullable<AppConfigValues['sms']['aliyun']>;
 
@@ -11,14 +14,14 @@ export interface AliyunSmsClient {
 }
 
 export function createAliyunClient(settings: AliyunSettings): AliyunSmsClient {
-  const config = new $OpenApiUtil.Config({
+  const config = new (openApi().$OpenApiUtil.Config)({
     accessKeyId: settings.accessKeyId,
     accessKeySecret: settings.accessKeySecret,
     endpoint: 'dysmsapi.aliyuncs.com',
     readTimeout: 5000,
     connectTimeout: 3000,
   });
-  return new Dysmsapi(config) as unknown as AliyunSmsClient;
+  return new (dysmsapi().default)(config) as unknown as AliyunSmsClient;
 }
 
 /** Alibaba Cloud SMS through its official SDK. The template takes ${code}. */
@@ -36,7 +39,7 @@ export class AliyunSmsSender extends SmsSender {
     let code: string | undefined;
     try {
       const response = await this.client.sendSms(
-        new SendSmsRequest({
+        new (dysmsapi().SendSmsRequest)({
           // Mainland numbers go without the country code; others as digits with it.
           phoneNumbers: message.phone.startsWith('+86') ? message.phone.slice(3) : message.phone.slice(1),
           signName: this.settings.signName,

@@ -1,4 +1,3 @@
-import { sms } from 'tencentcloud-sdk-nodejs-sms';
 import type { AppConfigValues } from '../../config/app-config';
 import { SmsDeliveryError, SmsMessage, SmsSender } from './sms-sender';
 
@@ -16,6 +15,8 @@ export interface TencentSmsClient {
 }
 
 export function createTencentClient(settings: TencentSettings): TencentSmsClient {
+  // Tencent's SDK is required on first use, not at start: only SMS_PROVIDER=tencent needs it.
+  const { sms } = require('tencentcloud-sdk-nodejs-sms') as typeof import('tencentcloud-sdk-nodejs-sms');
   return new sms.v20210111.Client({
     credential: { secretId: settings.secretId, secretKey: settings.secretKey },
     region: settings.region,

@@ -1,5 +1,6 @@
 import { exportJWK, jwtVerify, SignJWT } from 'jose';
-import { createHash, generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPair, KeyObject, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeClock, FakeProviderServer, Json, optionalString, readBody, sendJson, sendText } from '../../fake-kit';
 
@@ -46,7 +47,8 @@ const TOKEN_TTL_SECONDS = 600;
 
 export class FakeAppleServer extends FakeProviderServer {
   issuer: string;
-  private readonly signingKey: KeyObject;
+  // Made on libuv's thread pool: a 2048-bit RSA key takes ~100 ms of CPU, which must not delay the start.
+  private readonly signingKey: Promise<KeyObject>;
   private readonly kid = `fake-${randomBytes(4).toString('hex')}`;
   private readonly codes = new Map<string, CodeRecord>();
   private readonly refreshTokens = new Map<string, { bundleId: string; sub: string; revoked: boolean }>();
@@ -55,7 +57,7 @@ export class FakeAppleServer extends FakeProviderServer {
   constructor(private readonly options: FakeAppleOptions) {
     super(new FakeClock(options.now), APPLE_FAKE_ENDPOINTS);
     this.issuer = options.issuer ?? APPLE_ISSUER;
-    this.signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    this.signingKey = promisify(generateKeyPair)('rsa', { modulusLength: 2048 }).then((pair) => pair.privateKey);
   }
 
   /** The person approved Sign in with Apple in the app: an identity token and a fresh code. */
@@ -118,7 +120,7 @@ export class FakeAppleServer extends FakeProviderServer {
         sendText(res, 405, '', 'text/plain');
         return true;
       }
-      const jwk = await exportJWK(this.signingKey);
+      const jwk = await exportJWK(await this.signingKey);
       sendJson(res, 200, { keys: [{ kty: jwk.kty, kid: this.kid, use: 'sig', alg: 'RS256', n: jwk.n, e: jwk.e }] });
       return true;
     }
@@ -226,7 +228,7 @@ export class FakeAppleServer extends FakeProviderServer {
     if (record && record.usedAt === undefined) record.usedAt = this.clock.now();
   }
 
-  private token(
+  private async token(
     bundleId: string,
     sub: string,
     email: string,
@@ -250,7 +252,7 @@ export class FakeAppleServer extends FakeProviderServer {
       .setSubject(sub)
       .setIssuedAt(now)
       .setExpirationTime(now + TOKEN_TTL_SECONDS)
-      .sign(this.signingKey);
+      .sign(await this.signingKey);
   }
 }
 

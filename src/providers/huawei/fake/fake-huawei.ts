@@ -1,5 +1,6 @@
 import { exportJWK, SignJWT } from 'jose';
-import { createHash, generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
+import { createHash, generateKeyPair, KeyObject, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   FakeClock,
@@ -54,7 +55,8 @@ const OAUTH_ERRORS: Record<string, { sub_error: number; error_description: strin
 
 export class FakeHuaweiServer extends FakeProviderServer {
   readonly issuer: string;
-  private readonly signingKey: KeyObject;
+  // Made on libuv's thread pool: a 2048-bit RSA key takes ~100 ms of CPU, which must not delay the start.
+  private readonly signingKey: Promise<KeyObject>;
   private readonly kid = `fake-${randomBytes(4).toString('hex')}`;
   private readonly persons = new Map<string, Person>();
   private readonly codes = new Map<string, CodeRecord>();
@@ -63,7 +65,7 @@ export class FakeHuaweiServer extends FakeProviderServer {
   constructor(private readonly options: FakeHuaweiOptions) {
     super(new FakeClock(options.now), HUAWEI_FAKE_ENDPOINTS);
     this.issuer = options.issuer ?? HUAWEI_ISSUER;
-    this.signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    this.signingKey = promisify(generateKeyPair)('rsa', { modulusLength: 2048 }).then((pair) => pair.privateKey);
   }
 
   /** The person signed in with Huawei ID in the app (with the phone scope when `phone` is given). */
@@ -118,7 +120,7 @@ export class FakeHuaweiServer extends FakeProviderServer {
       return true;
     }
     if (endpoint === 'certs') {
-      const jwk = await exportJWK(this.signingKey);
+      const jwk = await exportJWK(await this.signingKey);
       sendJson(res, 200, { keys: [{ kty: 'RSA', kid: this.kid, use: 'sig', alg: 'RS256', n: jwk.n, e: jwk.e }] });
       return true;
     }
@@ -169,7 +171,7 @@ export class FakeHuaweiServer extends FakeProviderServer {
       .setSubject(this.openIdOf(record.person))
       .setIssuedAt(now)
       .setExpirationTime(now + ACCESS_TTL_SECONDS)
-      .sign(this.signingKey);
+      .sign(await this.signingKey);
     return {
       status: 200,
       body: {
