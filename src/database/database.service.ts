@@ -123,15 +123,15 @@ export class Database {
   sqlTransaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     const handles = driverHandles(this.dataSource);
     if (handles.sqlite) {
-      const db = handles.sqlite;
+      const sql = new SqliteSql(handles.sqlite, null);
       return this.turn(async () => {
-        db.prepare('BEGIN').run();
+        await sql.run('BEGIN');
         try {
-          const result = await work(new SqliteSql(db, null));
-          db.prepare('COMMIT').run();
+          const result = await work(sql);
+          await sql.run('COMMIT');
           return result;
         } catch (error) {
-          db.prepare('ROLLBACK').run();
+          await sql.run('ROLLBACK');
           throw error;
         }
       });
