@@ -9,8 +9,13 @@ export function isRedirectUriEntry(entry: string): boolean {
 }
 
 export function redirectUriAllowed(uri: string, entries: readonly string[]): boolean {
+  return allowedRedirectUri(uri, entries) !== null;
+}
+
+/** The URI in the normalised form that was checked (what goes to WeChat), or null when not allowed. */
+export function allowedRedirectUri(uri: string, entries: readonly string[]): string | null {
   const url = parseRedirect(uri);
-  return url !== null && entries.some((entry) => matches(url, entry));
+  return url !== null && entries.some((entry) => matches(url, entry)) ? url.href : null;
 }
 
 function parseRedirect(value: string): URL | null {

@@ -31,6 +31,8 @@ export enum ErrorCode {
   CARRIER_TOKEN_INVALID = 'CARRIER_TOKEN_INVALID',
   PHONE_QUOTA_EXCEEDED = 'PHONE_QUOTA_EXCEEDED',
   CAPTCHA_REQUIRED = 'CAPTCHA_REQUIRED',
+  // part 3
+  WECHAT_SNAPSHOT_USER = 'WECHAT_SNAPSHOT_USER',
   INTERNAL = 'INTERNAL',
 }
 
@@ -108,6 +110,11 @@ export function errorPolicy(code: ErrorCode): ErrorPolicy {
       return { retryable: false, message: 'Phone-number sign-in is not available now. Use an SMS code.' };
     case ErrorCode.CAPTCHA_REQUIRED:
       return { retryable: false, message: 'Solve the captcha, then ask for the code again.' };
+    case ErrorCode.WECHAT_SNAPSHOT_USER:
+      return {
+        retryable: false,
+        message: 'You are viewing a snapshot of this page. Tap "use the full service" at the bottom, then log in again.',
+      };
     case ErrorCode.INTERNAL:
       return { retryable: false, message: 'Internal error.' };
     default: {

@@ -75,8 +75,8 @@ export class AccountLinkingService {
     let identity: IdentityEntity = read;
     identity = await this.settlePerson(manager, identity, verified.unionid, meta, otherHolder);
     if (!identity.userId && verified.verifiedPhone) {
-      const { user } = await this.bindPhone(manager, identity, verified.verifiedPhone, meta);
-      identity = { ...identity, userId: user.id };
+      const user = await this.bindUnheldPhone(manager, identity, verified.verifiedPhone, meta);
+      if (user) identity = { ...identity, userId: user.id };
     }
     if (!identity.userId && !this.requirePhone) {
       const user = await this.users.createWithoutPhone(manager);
@@ -179,6 +179,35 @@ export class AccountLinkingService {
     assertMaySignIn(user);
     if (await this.belongsToAnotherPerson(manager, user.id, identity))
       throw new DomainError(ErrorCode.PHONE_ALREADY_BOUND);
+    await this.joinPhoneOwner(manager, identity, user, created, phone, meta);
+    return { user, created };
+  }
+
+  /**
+   * A phone the provider verified at some time (Huawei: up to 90 days ago, and numbers are recycled):
+   * enough to make a new user of a number nobody holds, never to enter another user's account, whose
+   * number the person must prove now (a bind ticket, then an SMS code or the carrier). Null then.
+   */
+  private async bindUnheldPhone(
+    manager: EntityManager,
+    identity: IdentityEntity,
+    phone: string,
+    meta: RequestMeta,
+  ): Promise<UserEntity | null> {
+    const { user, created } = await this.users.findOrCreateByPhone(manager, phone);
+    if (!created) return null;
+    await this.joinPhoneOwner(manager, identity, user, created, phone, meta);
+    return user;
+  }
+
+  private async joinPhoneOwner(
+    manager: EntityManager,
+    identity: IdentityEntity,
+    user: UserEntity,
+    created: boolean,
+    phone: string,
+    meta: RequestMeta,
+  ): Promise<void> {
     await this.attach(manager, identity, user, ErrorCode.PHONE_ALREADY_BOUND);
     await this.audit.record(
       {
@@ -190,7 +219,6 @@ export class AccountLinkingService {
       },
       manager,
     );
-    return { user, created };
   }
 
   /** A signed-in user adds a verified identity (linkWechat, linkApple, linkHuawei). */

@@ -17,7 +17,10 @@ export interface VerifiedIdentity {
   unionid: string | null;
   channel: WechatChannelName | null;
   profile: { nickname?: string | null; avatarUrl?: string | null; email?: string | null; language?: string | null };
-  /** A phone number the provider verified (Huawei's phone scope), E.164. */
+  /**
+   * A phone number the provider verified at some time (Huawei's phone scope), E.164: it makes a new
+   * user of a free number; another user's number still needs proof now.
+   */
   verifiedPhone?: string | null;
   /** A credential to keep encrypted on the identity (mini-program session_key, Apple refresh token). */
   secret?: string | null;

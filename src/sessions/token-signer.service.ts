@@ -20,6 +20,9 @@ interface VerificationKey {
 }
 
 const MAX_TOKEN_LENGTH = 4096;
+// Clocks of other instances may run a little ahead of ours.
+const CLOCK_SKEW_SECONDS = 60;
+
 /** Access tokens whose signature was checked, remembered until they expire (oldest out first). */
 const VERIFIED_CACHE_SIZE = 5000;
 
@@ -112,9 +115,12 @@ export class TokenSigner implements OnModuleInit {
       const now = Math.floor(this.clock.nowMs() / 1000);
       const { iss, aud, sub, sid, exp, iat, nbf } = payload;
       if (iss !== this.issuer) return null;
-      if (!(aud === this.audience || (Array.isArray(aud) && aud.includes(this.audience)))) return null;
+      // Ours have exactly one audience and live accessTtlSeconds: anything else was not made by sign().
+      if (aud !== this.audience) return null;
       if (typeof sub !== 'string' || typeof sid !== 'string') return null;
       if (typeof exp !== 'number' || exp <= now || typeof iat !== 'number') return null;
+      if (iat > now + CLOCK_SKEW_SECONDS || exp - iat > this.ttlSeconds || exp > now + this.ttlSeconds + CLOCK_SKEW_SECONDS)
+        return null;
       if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now)) return null;
       const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];
       return { claims: { sub, sid, roles }, exp };

@@ -30,6 +30,8 @@ export interface WechatTokens {
   scope: string;
   /** Only in the code-exchange answer, and not always there. */
   unionid: string | null;
+  /** is_snapshotuser: 1, an official account's snapshot page: the openid is virtual. */
+  snapshot?: boolean;
 }
 
 export interface WechatUserInfo {
@@ -396,6 +398,7 @@ function parseTokens(body: Record<string, unknown>, withUnionid: boolean): Wecha
       .filter(Boolean)
       .join(','),
     unionid: withUnionid ? str(body, 'unionid') : null,
+    ...(Number(body.is_snapshotuser) === 1 ? { snapshot: true } : {}),
   };
 }
 

@@ -54,6 +54,6 @@ import { WechatReloginService } from './wechat-relogin.service';
     WechatAuthResolver,
     TokenRefreshService,
   ],
-  exports: [WechatApiClient, WechatGrantsService, TokenRefreshService, MiniProgramPhoneService],
+  exports: [WechatApiClient, WechatGrantsService, TokenRefreshService, MiniProgramPhoneService, WechatLoginService],
 })
 export class WechatAuthModule {}

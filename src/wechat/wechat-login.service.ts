@@ -7,7 +7,7 @@ import { RequestMeta } from '../common/request-meta';
 import { TokenCipher } from '../common/token-cipher';
 import type { WechatAppCredentials, WechatChannelName } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';
-import { redirectUriAllowed } from '../config/redirect-uris';
+import { allowedRedirectUri } from '../config/redirect-uris';
 import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
@@ -72,6 +72,8 @@ export interface StartedLogin {
 export class WechatLoginService {
   private readonly openBase: string;
   private readonly settleWaitMs: number;
+  /** Called for each snapshot-page visitor refused, for metrics (nothing else is written for them). */
+  onSnapshotVisitor?: () => void;
 
   constructor(
     private readonly database: Database,
@@ -109,10 +111,16 @@ export class WechatLoginService {
       throw DomainError.badInput('channel', 'mini programs log in with wechatMiniProgramLogin');
     }
     const page = AUTHORIZE_PAGE[app.channel];
+    let redirectUri: string | null = null;
     if (page) {
       if (!request.redirectUri) throw DomainError.badInput('redirectUri', `required for the ${app.channel} channel`);
-      if (!redirectUriAllowed(request.redirectUri, app.redirectUris))
-        throw new DomainError(ErrorCode.REDIRECT_URI_NOT_ALLOWED);
+      redirectUri = allowedRedirectUri(request.redirectUri, app.redirectUris);
+      if (!redirectUri) throw new DomainError(ErrorCode.REDIRECT_URI_NOT_ALLOWED);
+      // The redirect URL (code and state) ends up in history, logs and Referer: the state is bound to the
+      // browser that started, which proves it by sending the same deviceId with the code.
+      if (!request.deviceId?.trim()) {
+        throw DomainError.badInput('deviceId', `required for the ${app.channel} channel: keep it and send it with wechatLogin`);
+      }
     }
     const { state, expiresAt } = await this.states.issue({
       appId: app.appId,
@@ -124,7 +132,7 @@ export class WechatLoginService {
     const authorizeUrl = page
       ? `${this.openBase}${page}?${new URLSearchParams({
           appid: app.appId,
-          redirect_uri: request.redirectUri!,
+          redirect_uri: redirectUri!,
           response_type: 'code',
           scope,
           state,
@@ -241,7 +249,7 @@ export class WechatLoginService {
     if (seen.status === 'pending') seen = await this.exchanges.settled(seen.appId, codeHash, this.settleWaitMs);
     if (!seen) throw new DomainError(ErrorCode.WECHAT_UNAVAILABLE);
     const retry =
-      seen.status === 'failed' && RETRYABLE.has(seen.errorCode ?? '') && seen.deviceId === (input.deviceId ?? null);
+      seen.status === 'failed' && RETRYABLE.has(seen.errorCode ?? '') && sameDevice(seen.deviceId, input.deviceId);
     if (!retry || !(await this.exchanges.reclaimFailed(seen))) return { kind: 'known', record: seen };
     const app = this.client.app(seen.appId);
     if (!app) throw DomainError.badInput('appId', 'not a configured WeChat app');
@@ -309,19 +317,24 @@ export class WechatLoginService {
     }
   }
 
-  /** The same code again: the same device gets the same answer (one live session); another device is a replay. */
+  /**
+   * The same code again: the same device gets the same answer (one live session). Without a device on
+   * both sides nothing tells a retry from a replay of a leaked redirect URL, so that gets nothing; a
+   * code from another device is stolen, and the session it made ends.
+   */
   private async answerAgain(record: CodeExchangeEntity, device: DeviceInfo, meta: RequestMeta): Promise<SignInOutcome> {
     const deviceId = device.deviceId ?? null;
-    if (record.deviceId !== deviceId) {
+    if (!sameDevice(record.deviceId, deviceId)) {
+      const stolen = record.deviceId !== null && record.deviceId !== deviceId;
       await this.database.transaction(async (manager) => {
-        if (record.sessionId) await this.sessions.revokeFamily(manager, record.sessionId, 'code-replay');
+        if (stolen && record.sessionId) await this.sessions.revokeFamily(manager, record.sessionId, 'code-replay');
         await this.exchanges.markReplayed(manager, record.id);
         await this.audit.record(
           {
             action: 'login.replay',
             subjectUserId: record.userId,
             ip: meta.ip,
-            details: { method: 'WECHAT', sessionRevoked: Boolean(record.sessionId) },
+            details: { method: 'WECHAT', sessionRevoked: stolen && Boolean(record.sessionId) },
           },
           manager,
         );
@@ -352,7 +365,8 @@ export class WechatLoginService {
   }
 
   private async refuse(error: DomainError, action: 'login' | 'link', meta: RequestMeta): Promise<never> {
-    await this.recordFailure(error, action, meta);
+    if (error.code === ErrorCode.WECHAT_SNAPSHOT_USER) this.onSnapshotVisitor?.();
+    else await this.recordFailure(error, action, meta);
     throw error;
   }
 
@@ -379,6 +393,11 @@ export class WechatLoginService {
     if (!record.resultEnc || !record.resultKeyId) return null;
     return JSON.parse(this.cipher.decrypt(record.resultEnc, record.resultKeyId, `${record.id}:result`)) as WechatTokens;
   }
+}
+
+/** Only a device the caller named is "the same": null never equals null here. */
+function sameDevice(recorded: string | null, given: string | null | undefined): boolean {
+  return recorded !== null && recorded === (given ?? null);
 }
 
 function checkCode(code: unknown): void {

@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
+import { Clock } from '../../src/common/clock';
 import { Database } from '../../src/database/database.service';
 import { bearer, errorCode, latestCode, loginWithPhone, nextPhone, sendCode } from '../support/flows';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -97,6 +98,10 @@ async function bindBySms(ticket: string, phone: string): Promise<SessionData> {
   });
   if (!res.body.data) throw new Error(`bindPhone: ${JSON.stringify(res.body.errors)}`);
   return res.body.data.bindPhone;
+}
+
+async function query(sql: string, params: unknown[]): Promise<unknown[]> {
+  return (await t.app.get(Database).dataSource.query(sql, params)) as unknown[];
 }
 
 async function rows(): Promise<Record<string, number>> {
@@ -289,6 +294,23 @@ describe('Huawei ID', () => {
     );
     expect(linked.body.data!.linkHuawei.identities).toEqual([{ provider: 'HUAWEI' }]);
     expect((await huaweiLogin('hw-linker')).session!.user.id).toBe(phoneUser.userId);
+  });
+
+  it('a Huawei person whose phone belongs to another user gets a bind ticket, not that user’s session', async () => {
+    // The number was verified by Huawei up to 90 days ago and has since been recycled to someone here.
+    const owner = await loginWithPhone(t, nextPhone('135'));
+    const sessionsBefore = await query('SELECT id FROM sessions WHERE user_id = ?', [owner.userId]);
+    const recycled = await huaweiLogin('hw-recycled', owner.phone.replace(/^\+86/, ''));
+    expect(recycled).toMatchObject({ isBind: false, bindTicket: expect.any(String), session: null });
+    expect(await query('SELECT id FROM sessions WHERE user_id = ?', [owner.userId])).toEqual(sessionsBefore);
+    expect(
+      await query("SELECT user_id FROM identities WHERE provider = 'huawei' AND user_id = ?", [owner.userId]),
+    ).toEqual([]);
+    // The number's owner proves it now (an SMS code, a minute after the login's) and the Huawei ID joins them.
+    t.app.get(Clock).advance(61);
+    const proven = await bindBySms(recycled.bindTicket!, owner.phone);
+    expect(proven.user.id).toBe(owner.userId);
+    expect((await huaweiLogin('hw-recycled')).session!.user.id).toBe(owner.userId);
   });
 
   it('a replayed code and an unreachable Huawei answer their codes and write nothing', async () => {

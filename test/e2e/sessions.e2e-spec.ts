@@ -1,4 +1,4 @@
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { Clock } from '../../src/common/clock';
 import { Database } from '../../src/database/database.service';
 import { bearer, errorCode, loginWithPhone, LoggedIn, ME, nextPhone, REFRESH } from '../support/flows';
@@ -66,6 +66,28 @@ describe('sessions', () => {
       expect(errorCode(await t.gql(ME))).toBe('UNAUTHENTICATED');
       clock.advance(901);
       expect(errorCode(await me(user.accessToken))).toBe('UNAUTHENTICATED');
+    });
+
+    it('signed with our key but living longer than 15 minutes or for several audiences are refused', async () => {
+      const user = await newUser();
+      const jwks = (await t.http().get('/.well-known/jwks.json')).body as { keys: { kid: string }[] };
+      const { sid } = decodeJwt(user.accessToken) as { sid: string };
+      const now = Math.floor(clock.nowMs() / 1000);
+      const make = (claims: Record<string, unknown>) =>
+        new SignJWT({ sid, roles: [], ...claims })
+          .setProtectedHeader({ alg: 'ES256', kid: jwks.keys[0].kid, typ: 'JWT' })
+          .setIssuer('wechat-login')
+          .setSubject(user.userId)
+          .sign(t.config.session.signingKey);
+      const sane = await make({ aud: 'mobile-apps', iat: now, exp: now + 600 });
+      expect((await me(sane)).body.data).toEqual({ me: expect.objectContaining({ id: user.userId }) });
+      const tenYears = await make({ aud: 'mobile-apps', iat: now, exp: now + 10 * 365 * 86400 });
+      const backdated = await make({ aud: 'mobile-apps', iat: now - 86400, exp: now + 600 });
+      const futureIat = await make({ aud: 'mobile-apps', iat: now + 3600, exp: now + 3700 });
+      const audiences = await make({ aud: ['mobile-apps', 'other-backend'], iat: now, exp: now + 600 });
+      for (const token of [tenYears, backdated, futureIat, audiences]) {
+        expect(errorCode(await me(token))).toBe('UNAUTHENTICATED');
+      }
     });
 
     it('carry the admin role for phones in ADMIN_PHONES', async () => {

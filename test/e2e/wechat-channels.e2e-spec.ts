@@ -107,22 +107,28 @@ async function appLogin(w: World, person: string, platform = 'ANDROID', appId = 
 }
 
 /** A web channel: startWechatLogin gives WeChat's page; the browser comes back with code and state. */
-async function webLogin(w: World, person: string, channel: 'OFFICIAL_ACCOUNT' | 'WEBSITE'): Promise<LoginResult> {
+async function webRedirect(
+  w: World,
+  person: string,
+  channel: 'OFFICIAL_ACCOUNT' | 'WEBSITE',
+  deviceId = `browser-${person}`,
+): Promise<{ code: string; state: string; deviceId: string }> {
   const redirectUri = channel === 'WEBSITE' ? REDIRECT : 'http://127.0.0.1:8080/login/oa';
   const started = await w.t.gql<{ startWechatLogin: { state: string; authorizeUrl: string; scope: string } }>(START, {
     channel,
     redirectUri,
+    deviceId,
   });
   const { authorizeUrl } = started.body.data!.startWechatLogin;
   const page = await fetch(`${authorizeUrl.replace(/#wechat_redirect$/, '')}&person=${person}`, { redirect: 'manual' });
   expect(page.status).toBe(302);
   const back = new URL(page.headers.get('location')!);
   expect(`${back.origin}${back.pathname}`).toBe(redirectUri);
-  return loginWith(w, {
-    code: back.searchParams.get('code')!,
-    state: back.searchParams.get('state')!,
-    platform: 'WEB',
-  });
+  return { code: back.searchParams.get('code')!, state: back.searchParams.get('state')!, deviceId };
+}
+
+async function webLogin(w: World, person: string, channel: 'OFFICIAL_ACCOUNT' | 'WEBSITE'): Promise<LoginResult> {
+  return loginWith(w, { ...(await webRedirect(w, person, channel)), platform: 'WEB' });
 }
 
 async function loginWith(w: World, input: Record<string, unknown>): Promise<LoginResult> {
@@ -219,6 +225,7 @@ describe('WeChat channels', () => {
     const oa = await w.t.gql<{ startWechatLogin: { authorizeUrl: string; scope: string; appId: string } }>(START, {
       channel: 'OFFICIAL_ACCOUNT',
       redirectUri: 'http://127.0.0.1:8080/login/deep/page?x=1',
+      deviceId: 'browser-1',
     });
     const url = new URL(oa.body.data!.startWechatLogin.authorizeUrl);
     expect(url.pathname).toBe('/connect/oauth2/authorize');
@@ -228,6 +235,7 @@ describe('WeChat channels', () => {
     const web = await w.t.gql<{ startWechatLogin: { authorizeUrl: string; scope: string } }>(START, {
       channel: 'WEBSITE',
       redirectUri: REDIRECT,
+      deviceId: 'browser-1',
     });
     expect(new URL(web.body.data!.startWechatLogin.authorizeUrl).pathname).toBe('/connect/qrconnect');
     expect(web.body.data!.startWechatLogin.scope).toBe('snsapi_login');
@@ -240,13 +248,103 @@ describe('WeChat channels', () => {
       'http://127.0.0.1.evil.com:8080/login/oa',
       `${REDIRECT}x`,
     ]) {
-      const res = await w.t.gql(START, { channel: 'WEBSITE', redirectUri });
+      const res = await w.t.gql(START, { channel: 'WEBSITE', redirectUri, deviceId: 'browser-1' });
       expect({ redirectUri, code: errorCode(res) }).toEqual({ redirectUri, code: 'REDIRECT_URI_NOT_ALLOWED' });
     }
-    const missing = await w.t.gql(START, { channel: 'OFFICIAL_ACCOUNT' });
+    const missing = await w.t.gql(START, { channel: 'OFFICIAL_ACCOUNT', deviceId: 'browser-1' });
     expect(errorCode(missing)).toBe('BAD_USER_INPUT');
+    // The state of a web channel is bound to the browser that started: without a deviceId there is none.
+    for (const channel of ['OFFICIAL_ACCOUNT', 'WEBSITE']) {
+      const noDevice = await w.t.gql(START, { channel, redirectUri: REDIRECT });
+      expect(noDevice.body.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'deviceId' });
+    }
     expect(await count(w.t, 'SELECT COUNT(*) AS n FROM login_states')).toBe(states);
     expect(w.fake.calls()).toEqual([]);
+  });
+
+  it('forwards the allow-listed redirect URI to WeChat in the normalised form it was checked in', async () => {
+    const res = await w.t.gql<{ startWechatLogin: { authorizeUrl: string } }>(START, {
+      channel: 'OFFICIAL_ACCOUNT',
+      redirectUri: 'HTTP://127.0.0.1:8080/login/./oa/../page?x=%7e',
+      deviceId: 'browser-1',
+    });
+    const url = new URL(res.body.data!.startWechatLogin.authorizeUrl);
+    expect(url.searchParams.get('redirect_uri')).toBe('http://127.0.0.1:8080/login/page?x=%7e');
+  });
+
+  it('a web redirect URL replayed without the browser’s deviceId, or with another, yields no session and no bind ticket; the browser that started gets its answer again', async () => {
+    // First login: a bind ticket, which the same browser may ask for again, and nobody else.
+    const first = await webRedirect(w, 'victim-first', 'OFFICIAL_ACCOUNT');
+    const own = await loginWith(w, { ...first, platform: 'WEB' });
+    expect(own.bindTicket).toEqual(expect.any(String));
+    const retried = await loginWith(w, { ...first, platform: 'WEB' });
+    expect(retried).toMatchObject({ isBind: false, bindTicket: expect.any(String) });
+    const tickets = await count(w.t, 'SELECT COUNT(*) AS n FROM bind_tickets');
+    for (const deviceId of [undefined, 'attacker-device']) {
+      const res = await w.t.gql(LOGIN, { input: { code: first.code, state: first.state, deviceId, platform: 'WEB' } });
+      expect({ deviceId, data: res.body.data, code: errorCode(res) }).toEqual({
+        deviceId,
+        data: null,
+        code: 'WECHAT_CODE_INVALID',
+      });
+    }
+    expect(await count(w.t, 'SELECT COUNT(*) AS n FROM bind_tickets')).toBe(tickets);
+
+    // A returning user: the replay gets no session (and the one the code made ends: the URL leaked).
+    const phone = nextPhone('152');
+    const bound = await bindBySms(w, retried.bindTicket!, phone);
+    const back = await webRedirect(w, 'victim-first', 'WEBSITE');
+    const session = (await loginWith(w, { ...back, platform: 'WEB' })).session!;
+    expect(session.user.id).toBe(bound.user.id);
+    const sessions = await count(w.t, 'SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [bound.user.id]);
+    const replay = await w.t.gql(LOGIN, { input: { code: back.code, state: back.state, platform: 'WEB' } });
+    expect(replay.body.data).toBeNull();
+    expect(errorCode(replay)).toBe('WECHAT_CODE_INVALID');
+    expect(await count(w.t, 'SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?', [bound.user.id])).toBe(sessions);
+    expect(errorCode(await w.t.gql('{ me { id } }', undefined, bearer(session.accessToken)))).toBe('UNAUTHENTICATED');
+
+    // Replayed before the browser used it: the state belongs to that browser, the browser still logs in.
+    const raced = await webRedirect(w, 'victim-first', 'OFFICIAL_ACCOUNT');
+    const early = await w.t.gql(LOGIN, { input: { code: raced.code, state: raced.state, platform: 'WEB' } });
+    expect(errorCode(early)).toBe('STATE_INVALID');
+    const late = await loginWith(w, { ...raced, platform: 'WEB' });
+    expect(late.session!.user.id).toBe(bound.user.id);
+
+    // A page cannot leave the browser out any more; and where no device was named (a native app's
+    // code), a second use is never answered, because nothing tells the app from someone replaying.
+    const unbound = await w.t.gql(START, { channel: 'OFFICIAL_ACCOUNT', redirectUri: 'http://127.0.0.1:8080/login/oa' });
+    expect(errorCode(unbound)).toBe('BAD_USER_INPUT');
+    const native = await w.t.gql<{ startWechatLogin: { state: string } }>(START, { appId: APP.appId });
+    const nativeState = native.body.data!.startWechatLogin.state;
+    const nativeCode = w.fake.authorize({ appid: APP.appId, state: nativeState, person: 'victim-first' }).code;
+    const nativeLogin = await loginWith(w, { code: nativeCode, state: nativeState, platform: 'ANDROID' });
+    expect(nativeLogin.session!.user.id).toBe(bound.user.id);
+    const nativeReplay = await w.t.gql(LOGIN, { input: { code: nativeCode, state: nativeState, platform: 'ANDROID' } });
+    expect(nativeReplay.body.data).toBeNull();
+    expect(errorCode(nativeReplay)).toBe('WECHAT_CODE_INVALID');
+  });
+
+  it('a snapshot-page visitor gets WECHAT_SNAPSHOT_USER, and no user, identity, grant or session is written', async () => {
+    const tables = ['users', 'identities', 'sessions', 'wechat_grants', 'bind_tickets', 'audit_events'];
+    const before = await Promise.all(tables.map((table) => count(w.t, `SELECT COUNT(*) AS n FROM ${table}`)));
+    const started = await w.t.gql<{ startWechatLogin: { state: string } }>(START, {
+      channel: 'OFFICIAL_ACCOUNT',
+      redirectUri: 'http://127.0.0.1:8080/login/oa',
+      deviceId: 'browser-snap',
+    });
+    const { state } = started.body.data!.startWechatLogin;
+    const { code } = w.fake.authorize({ appid: OA.appId, state, person: 'snapshot-visitor', snapshot: true });
+    w.fake.clearCalls();
+    const res = await w.t.gql(LOGIN, { input: { code, state, deviceId: 'browser-snap', platform: 'WEB' } });
+    expect(res.body.data).toBeNull();
+    expect(errorCode(res)).toBe('WECHAT_SNAPSHOT_USER');
+    expect(w.fake.calls().map((call) => call.endpoint)).toEqual(['access_token']);
+    const after = await Promise.all(tables.map((table) => count(w.t, `SELECT COUNT(*) AS n FROM ${table}`)));
+    expect(Object.fromEntries(tables.map((table, i) => [table, after[i]]))).toEqual(
+      Object.fromEntries(tables.map((table, i) => [table, before[i]])),
+    );
+    const metrics = (await w.t.http().get('/metrics')).text;
+    expect(metrics).toMatch(/wechat_login_logins_total\{method="WECHAT",outcome="WECHAT_SNAPSHOT_USER"\} 1/);
   });
 
   it('a mini-program user binds by WeChat’s phone button, with no SMS at all', async () => {

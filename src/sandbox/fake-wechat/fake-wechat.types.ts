@@ -123,6 +123,8 @@ export interface CodeRecord {
   scope?: string;
   /** oauth, js: the exchange answers without unionid. */
   withoutUnionid?: boolean;
+  /** oauth: an official account's snapshot page; the exchange answers is_snapshotuser: 1. */
+  snapshot?: boolean;
   /** js: the exchange answers 40226 (high-risk user). */
   highRisk?: boolean;
   /** phone: the number behind the button. */

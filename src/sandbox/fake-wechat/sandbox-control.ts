@@ -37,6 +37,7 @@ export class SandboxControl {
             nickname: optionalString(body, 'nickname'),
             withoutUnionid: body.withoutUnionid === true,
             scope: optionalString(body, 'scope'),
+            snapshot: optionalBoolean(body, 'snapshot'),
           }),
         );
       }

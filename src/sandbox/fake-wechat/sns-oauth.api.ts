@@ -4,6 +4,7 @@ import type { ApiEndpoint, ApiRequest } from './api-endpoint';
 import { errorJson, token64 } from './fake-wechat.http';
 import type { FakeWechatState } from './fake-wechat.state';
 import type { Grant, Json } from './fake-wechat.types';
+import { snapshotOpenid } from './user-side';
 
 const ANONYMOUS_AVATAR =
   'https://thirdwx.qlogo.cn/mmopen/vi_32/anonymous0grey0avatar0of0every0official0account0user/132';
@@ -32,6 +33,17 @@ export function snsOauthEndpoints(state: FakeWechatState): ApiEndpoint[] {
     if (record.usedAt !== undefined) return errorJson(40163);
     if (record.expiresAt <= state.now()) return errorJson(state.settings.expiredCodeErrcode);
     record.usedAt = state.now();
+    if (record.snapshot) {
+      // A virtual openid and no unionid; its token only answers snsapi_base calls.
+      return {
+        access_token: token64(),
+        expires_in: state.settings.accessTokenTtlSeconds,
+        refresh_token: token64(),
+        openid: snapshotOpenid(appid, record.person),
+        scope: scopeOut('snsapi_base'),
+        is_snapshotuser: 1,
+      };
+    }
 
     const grant = state.issueGrant(record);
     const body: Json = {

@@ -11,6 +11,8 @@ export interface AuthorizeInput {
   nickname?: string;
   withoutUnionid?: boolean;
   scope?: string;
+  /** Official accounts: the person is on the snapshot page (快照页) and has not interacted. */
+  snapshot?: boolean;
 }
 
 export interface Authorization {
@@ -35,6 +37,9 @@ export class WechatUserSide {
   authorize(input: AuthorizeInput): Authorization {
     const app = this.knownApp(input.appid);
     if (app.channel === 'mini_program') throw new FakeInputError('a mini program logs in with /miniprogram/login');
+    if (input.snapshot && app.channel !== 'official_account') {
+      throw new FakeInputError('only an official account page is shown as a snapshot');
+    }
     const person = this.state.person(input.person ?? this.state.anonymousLabel(), input.nickname);
     const code = this.state.issueCode({
       kind: 'oauth',
@@ -42,7 +47,9 @@ export class WechatUserSide {
       person: person.label,
       scope: input.scope ?? DEFAULT_SCOPE[app.channel],
       withoutUnionid: input.withoutUnionid === true,
+      ...(input.snapshot ? { snapshot: true, scope: 'snsapi_base' } : {}),
     });
+    if (input.snapshot) return { code, state: input.state, openid: snapshotOpenid(app.appId, person.label) };
     return {
       code,
       state: input.state,
@@ -118,6 +125,11 @@ export class WechatUserSide {
     if (app.channel !== 'mini_program') throw new FakeInputError('appid is not a mini program');
     return app;
   }
+}
+
+/** The virtual openid WeChat gives a snapshot-page visitor: not the person's real one. */
+export function snapshotOpenid(appid: string, person: string): string {
+  return openidFor(appid, `snapshot:${person}`);
 }
 
 // "13800138000" and "+8613800138000" are mainland numbers; others need their country code.

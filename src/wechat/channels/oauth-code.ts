@@ -1,4 +1,6 @@
 import type { WechatChannelName } from '../../config/app-config';
+import { DomainError } from '../../errors/domain-error';
+import { ErrorCode } from '../../errors/error-code';
 import { WechatApiClient } from '../wechat-api.client';
 import { ChannelAuthOptions, ChannelAuthResult, ProfileFetchFailed } from './wechat-channel.strategy';
 
@@ -12,6 +14,8 @@ export async function verifyOauthCode(
   { app, code, exchanged }: ChannelAuthOptions,
 ): Promise<ChannelAuthResult> {
   const tokens = exchanged ?? (await client.exchangeCode(app.appId, code));
+  // A snapshot-page visitor's openid and unionid are virtual: no account may be made or touched.
+  if (tokens.snapshot) throw new DomainError(ErrorCode.WECHAT_SNAPSHOT_USER);
   let profile;
   try {
     profile = await client.userInfo(app.appId, tokens.accessToken, tokens.openid);
