@@ -109,9 +109,11 @@ export class Stack {
    * The standalone fake WeChat (its documented command), behind an HTTPS front whose self-signed
    * certificate is written to <work>/wechat-ca.pem (give it to the service as NODE_EXTRA_CA_CERTS).
    */
-  async fakeWechat(app) {
+  async fakeWechat(app, more = []) {
     const port = await freePort();
-    const fake = this.start('fake-wechat', ['dist/src/sandbox/fake-wechat/main.js', '--port', String(port), '--app', `${app.id}:${app.secret}`],
+    // `more`: further apps as [channel:]appId:secret, as the fake's own --app takes them.
+    const apps = [`${app.id}:${app.secret}`, ...more].flatMap((a) => ['--app', a]);
+    const fake = this.start('fake-wechat', ['dist/src/sandbox/fake-wechat/main.js', '--port', String(port), ...apps],
       { env: baseEnv() });
     const url = `http://127.0.0.1:${port}`;
     await waitHttp(`${url}/settings`, fake, 30000);
