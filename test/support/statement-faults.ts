@@ -9,25 +9,28 @@ type Method = (...args: unknown[]) => unknown;
  * the database for a failed statement.
  */
 export class StatementFaults {
-  private readonly planned: { pattern: RegExp; times: number }[] = [];
+  private readonly planned: { pattern: RegExp; times: number; afterRunning: boolean }[] = [];
   private readonly restores: (() => void)[] = [];
   /** The statements that were failed, in order. */
   readonly failed: string[] = [];
 
-  /** The next `times` statements whose text matches `pattern` fail. */
-  fail(pattern: RegExp, times = 1): this {
-    this.planned.push({ pattern, times });
+  /**
+   * The next `times` statements whose text matches `pattern` fail: before reaching the database, or
+   * with `afterRunning` once it ran them (the answer lost on the way back).
+   */
+  fail(pattern: RegExp, times = 1, { afterRunning = false } = {}): this {
+    this.planned.push({ pattern, times, afterRunning });
     return this;
   }
 
   install(): this {
-    const shouldFail = (text: unknown): boolean => {
+    const shouldFail = (text: unknown): 'before' | 'after' | null => {
       const sql = String(typeof text === 'object' && text !== null ? (text as { sql?: string }).sql : text);
       const plan = this.planned.find((p) => p.times > 0 && p.pattern.test(sql));
-      if (!plan) return false;
+      if (!plan) return null;
       plan.times -= 1;
       this.failed.push(sql);
-      return true;
+      return plan.afterRunning ? 'after' : 'before';
     };
 
     const Sqlite = loadSqliteDriver() as new (path: string) => { prepare(text: string): object; close(): void };
