@@ -8,8 +8,9 @@ import type { SmsLimits } from '../../config/app-config';
 import { AppConfig } from '../../config/app-config.service';
 import { Database } from '../../database/database.service';
 import { DomainError } from '../../errors/domain-error';
-import { ErrorCode, errorPolicy } from '../../errors/error-code';
-import { isDatabaseUnavailable, isTransactionConflict } from '../../database/database-errors';
+import { ErrorCode } from '../../errors/error-code';
+import { codeSpent, describeFailure, isRetryable, mayHaveRun } from './sms-codes.errors';
+import { isDatabaseUnavailable } from '../../database/database-errors';
 import { SmsPurposeValue } from './sms-code.entity';
 import { Admission, SmsBudgetsService, VerifySource } from './sms-budgets.service';
 import { SmsSender } from './sms-sender';
@@ -205,7 +206,7 @@ export class SmsCodesService {
       );
       return true;
     } catch (error) {
-      this.logger.warn(`an SMS code consumed before a failure could not be given back: ${describe(error)}`);
+      this.logger.warn(`an SMS code consumed before a failure could not be given back: ${describeFailure(error)}`);
       return false;
     }
   }
@@ -296,33 +297,6 @@ interface LiveCodeRow {
   requester_device: string | null;
   requester_ip: string | null;
   bind_ticket_hash: string | null;
-}
-
-/** Whether the answer to this failure tells the caller to try again (format-error's mapping). */
-function isRetryable(error: unknown): boolean {
-  if (error instanceof DomainError) return error.details.retryable ?? errorPolicy(error.code).retryable;
-  return isDatabaseUnavailable(error) || isTransactionConflict(error);
-}
-
-// Failures that come before the statement reaches the database: nothing can have been consumed.
-const NOT_SENT = new Set(['DATABASE_TIMEOUT', 'ECONNREFUSED', 'SQLITE_BUSY', 'ER_CON_COUNT_ERROR']);
-
-function mayHaveRun(error: unknown): boolean {
-  const e = error as { code?: unknown; driverError?: { code?: unknown } };
-  return !NOT_SENT.has(String(e?.code)) && !NOT_SENT.has(String(e?.driverError?.code));
-}
-
-function codeSpent(): DomainError {
-  return new DomainError(
-    ErrorCode.SERVICE_UNAVAILABLE,
-    'The service was unavailable after the code was used. Request a new code.',
-    { retryable: false },
-  );
-}
-
-function describe(error: unknown): string {
-  const code = (error as { code?: unknown })?.code;
-  return error instanceof Error ? `${error.name}${code ? ` ${String(code)}` : ''}` : 'unknown';
 }
 
 function codeHash(phone: string, purpose: SmsPurposeValue, code: string): string {
