@@ -56,7 +56,15 @@ export interface SmsLimits {
   resendSeconds: number;
   /** Hard: no more codes to one phone in 24 hours, captcha or not. */
   phoneHardPerDay: number;
+  /** Wrong tries that kill a code for the source that asked for it (its device, else its IP). */
   maxAttempts: number;
+  /** Wrong tries from every other source together, after which only the asking source may use the code. */
+  maxForeignAttempts: number;
+  /** Hard reserve a day for sources known to the owner (a device with a session of the phone's user). */
+  phoneKnownPerDay: number;
+  /** Verification budgets: wrong codes an hour per IP and per device, then a captcha per try. */
+  verifyPerIpPerHour: number;
+  verifyPerDevicePerHour: number;
   // Budgets: over one of them, a send needs a solved captcha (CAPTCHA_REQUIRED).
   perPhonePerHour: number;
   perPhonePerDay: number;
@@ -608,6 +616,10 @@ function readSms(reader: EnvReader, production: boolean, problems: string[]): Ap
       resendSeconds: reader.int('SMS_RESEND_SECONDS', 60, 1, 3600),
       phoneHardPerDay: reader.int('SMS_PHONE_HARD_PER_DAY', 30, 1, 1000),
       maxAttempts: reader.int('SMS_MAX_ATTEMPTS', 5, 1, 20),
+      maxForeignAttempts: reader.int('SMS_MAX_FOREIGN_ATTEMPTS', 10, 1, 1000),
+      phoneKnownPerDay: reader.int('SMS_PHONE_KNOWN_PER_DAY', 10, 0, 1000),
+      verifyPerIpPerHour: reader.int('SMS_VERIFY_IP_PER_HOUR', 100, 1, 1_000_000),
+      verifyPerDevicePerHour: reader.int('SMS_VERIFY_DEVICE_PER_HOUR', 20, 1, 1_000_000),
       perPhonePerHour: reader.int('SMS_PHONE_PER_HOUR', 5, 1, 1000),
       perPhonePerDay: reader.int('SMS_PHONE_PER_DAY', 10, 1, 1000),
       perIpPerMinute: reader.int('SMS_IP_PER_MINUTE', 60, 1, 1_000_000),

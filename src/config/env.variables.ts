@@ -106,7 +106,17 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     name: 'SMS_PHONE_HARD_PER_DAY',
     description: 'hard: at most this many codes per phone in 24 hours, captcha or not (default 30)',
   },
-  { name: 'SMS_MAX_ATTEMPTS', description: 'wrong tries that kill a code (default 5)' },
+  { name: 'SMS_MAX_ATTEMPTS', description: 'wrong tries from the asking source that lock a code for it (default 5)' },
+  {
+    name: 'SMS_MAX_FOREIGN_ATTEMPTS',
+    description: 'wrong tries from all other sources that lock a code for them only (default 10)',
+  },
+  { name: 'SMS_VERIFY_IP_PER_HOUR', description: 'wrong codes per client IP an hour before a captcha (default 100)' },
+  { name: 'SMS_VERIFY_DEVICE_PER_HOUR', description: 'wrong codes per deviceId an hour before a captcha (default 20)' },
+  {
+    name: 'SMS_PHONE_KNOWN_PER_DAY',
+    description: "hard: sends a day past the daily cap for the phone user's own devices (default 10)",
+  },
   { name: 'SMS_PHONE_PER_HOUR', description: 'budget: codes per phone an hour before a captcha (default 5)' },
   { name: 'SMS_PHONE_PER_DAY', description: 'budget: codes per phone in 24 hours before a captcha (default 10)' },
   { name: 'SMS_IP_PER_MINUTE', description: 'budget: sends per client IP a minute before a captcha (default 60)' },
@@ -153,11 +163,13 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'REDIS_KEY_PREFIX', description: 'prefix of every Redis key (default wechat-login:)' },
   {
     name: 'TOKEN_REFRESH_ENABLED',
-    description: 'run the WeChat token refresh job in this API instance (default true; false where refresh-worker processes run it)',
+    description:
+      'run the WeChat token refresh job in this API instance (default true; false where refresh-worker processes run it)',
   },
   {
     name: 'TOKEN_REFRESH_INTERVAL_SECONDS',
-    description: 'pause of the refresh job when nothing is due or the budget is spent; passes follow each other while work is due (default 60)',
+    description:
+      'pause of the refresh job when nothing is due or the budget is spent; passes follow each other while work is due (default 60)',
   },
   {
     name: 'TOKEN_REFRESH_WINDOW_SECONDS',

@@ -10,6 +10,8 @@ export interface DomainErrorDetails {
   retryAfterSeconds?: number;
   /** What the client needs to show the captcha, for CAPTCHA_REQUIRED. */
   captcha?: CaptchaChallenge;
+  /** Overrides the code's policy (e.g. SERVICE_UNAVAILABLE after an SMS code was spent: not retryable). */
+  retryable?: boolean;
 }
 
 /**

@@ -30,16 +30,26 @@ export function formatGraphqlError(formatted: GraphQLFormattedError, error: unkn
   const requestId = currentRequestId();
   const base = { locations: formatted.locations, path: formatted.path };
 
-  const build = (code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLFormattedError => {
+  const build = (
+    code: ErrorCode,
+    message: string,
+    extra: Record<string, unknown> = {},
+    retryable = errorPolicy(code).retryable,
+  ): GraphQLFormattedError => {
     const extensions: Record<string, unknown> = { code, ...extra };
-    if (errorPolicy(code).retryable) extensions.retryable = true;
+    if (retryable) extensions.retryable = true;
     if (requestId) extensions.requestId = requestId;
     return { message, ...base, extensions };
   };
 
   if (original instanceof DomainError) {
-    const { field, wechatErrcode, retryAfterSeconds, captcha } = original.details;
-    return build(original.code, original.message, stripUndefined({ field, wechatErrcode, retryAfterSeconds, captcha }));
+    const { field, wechatErrcode, retryAfterSeconds, captcha, retryable } = original.details;
+    return build(
+      original.code,
+      original.message,
+      stripUndefined({ field, wechatErrcode, retryAfterSeconds, captcha }),
+      retryable ?? errorPolicy(original.code).retryable,
+    );
   }
 
   if (original instanceof GraphQLError) {

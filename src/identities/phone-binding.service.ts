@@ -46,17 +46,29 @@ export class PhoneBindingService {
 
   /** bindPhone: the SMS code is checked before anything is said about the phone's account. */
   async bindWithSmsCode(
-    input: { bindTicket: string; phone: string; smsCode: string } & DeviceInfo,
+    input: { bindTicket: string; phone: string; smsCode: string; captchaToken?: string | null } & DeviceInfo,
     meta: RequestMeta,
   ): Promise<SignedIn> {
     const phone = parseMobilePhone(input.phone, this.regions);
     const { ticket } = await this.openTicket(input.bindTicket);
-    await this.smsCodes.verify(phone, 'BIND_PHONE', input.smsCode, ticket.ticketHash);
-    return this.bindVerifiedPhone(ticket, phone, input, meta);
+    const check = {
+      phone,
+      purpose: 'BIND_PHONE' as const,
+      code: input.smsCode,
+      bindTicketHash: ticket.ticketHash,
+      source: { ip: meta.ip, deviceId: input.deviceId, captchaToken: input.captchaToken },
+    };
+    // A retryable failure of the binding gives the code back (SmsCodesService.redeem).
+    return this.smsCodes.redeem(check, () => this.bindVerifiedPhone(ticket, phone, input, meta));
   }
 
   /** Binds a phone some provider has already verified, consuming the ticket, and starts the session. */
-  async bindVerifiedPhone(ticket: BindTicketEntity, phone: string, device: DeviceInfo, meta: RequestMeta): Promise<SignedIn> {
+  async bindVerifiedPhone(
+    ticket: BindTicketEntity,
+    phone: string,
+    device: DeviceInfo,
+    meta: RequestMeta,
+  ): Promise<SignedIn> {
     return this.database.transaction(async (manager) => {
       if (!(await this.tickets.consume(manager, ticket.id))) throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
       const identity = await this.identities.findById(ticket.identityId, manager);

@@ -20,6 +20,8 @@ export interface PhoneLoginRequest {
   smsCode: string;
   deviceId?: string | null;
   platform?: Platform | null;
+  /** A solved captcha, when the last answer was CAPTCHA_REQUIRED. */
+  captchaToken?: string | null;
 }
 
 @Injectable()
@@ -43,13 +45,26 @@ export class PhoneLoginService {
     return parseMobilePhone(input, this.regions);
   }
 
-  /** Logs in by phone and SMS code, creating the user on first login. */
+  /**
+   * Logs in by phone and SMS code, creating the user on first login. The code is given back when
+   * the login fails retryably after consuming it (SmsCodesService.redeem), so the retry can use it.
+   */
   async login(request: PhoneLoginRequest, meta: RequestMeta): Promise<{ tokens: IssuedTokens; user: UserEntity }> {
     const phone = this.parsePhone(request.phone);
+    const check = {
+      phone,
+      purpose: 'LOGIN' as const,
+      code: request.smsCode,
+      source: { ip: meta.ip, deviceId: request.deviceId, captchaToken: request.captchaToken },
+    };
+    let verified = false;
     try {
-      await this.smsCodes.verify(phone, 'LOGIN', request.smsCode);
+      return await this.smsCodes.redeem(check, () => {
+        verified = true;
+        return this.loginVerifiedPhone(phone, 'PHONE', request, meta);
+      });
     } catch (error) {
-      if (error instanceof DomainError) {
+      if (!verified && error instanceof DomainError) {
         await this.audit.record({
           action: 'login.failed',
           ip: meta.ip,
@@ -58,8 +73,6 @@ export class PhoneLoginService {
       }
       throw error;
     }
-
-    return this.loginVerifiedPhone(phone, 'PHONE', request, meta);
   }
 
   /**
@@ -109,34 +122,47 @@ export class PhoneLoginService {
    * SMS codes dropped (they would otherwise keep the number for two more days; counter keys hold only
    * hashes); the audit event (masked phone) stays.
    */
-  async deleteAccount(userId: string, smsCode: string, meta: RequestMeta): Promise<void> {
+  async deleteAccount(
+    userId: string,
+    confirmation: { smsCode: string; captchaToken?: string | null },
+    meta: RequestMeta,
+  ): Promise<void> {
     const user = await this.users.findById(userId);
     if (!user || user.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
     if (!user.phone) throw DomainError.badInput('smsCode', 'this account has no phone number to confirm with');
-    await this.smsCodes.verify(user.phone, 'DELETE_ACCOUNT', smsCode);
-    const removed = await this.database.transaction(async (manager) => {
-      const sessions = await this.sessions.revokeAllForUser(manager, userId, 'account-deleted');
-      await this.sessions.erasePersonalData(manager, userId);
-      await manager
-        .createQueryBuilder()
-        .delete()
-        .from('sms_codes')
-        .where('phone = :phone', { phone: user.phone })
-        .execute();
-      const identities = await this.linking.removeAll(manager, userId);
-      await this.users.erase(manager, userId);
-      await this.audit.record(
-        {
-          action: 'account.delete',
-          actorUserId: userId,
-          subjectUserId: userId,
-          ip: meta.ip,
-          details: { phone: maskPhone(user.phone!), sessionsRevoked: sessions, identitiesRemoved: identities.length },
-        },
-        manager,
-      );
-      return identities;
-    });
+    const check = {
+      phone: user.phone,
+      purpose: 'DELETE_ACCOUNT' as const,
+      code: confirmation.smsCode,
+      source: { ip: meta.ip, captchaToken: confirmation.captchaToken },
+      // Signed in as the phone's user: the code is theirs from wherever they confirm.
+      owner: true,
+    };
+    const removed = await this.smsCodes.redeem(check, () =>
+      this.database.transaction(async (manager) => {
+        const sessions = await this.sessions.revokeAllForUser(manager, userId, 'account-deleted');
+        await this.sessions.erasePersonalData(manager, userId);
+        await manager
+          .createQueryBuilder()
+          .delete()
+          .from('sms_codes')
+          .where('phone = :phone', { phone: user.phone })
+          .execute();
+        const identities = await this.linking.removeAll(manager, userId);
+        await this.users.erase(manager, userId);
+        await this.audit.record(
+          {
+            action: 'account.delete',
+            actorUserId: userId,
+            subjectUserId: userId,
+            ip: meta.ip,
+            details: { phone: maskPhone(user.phone!), sessionsRevoked: sessions, identitiesRemoved: identities.length },
+          },
+          manager,
+        );
+        return identities;
+      }),
+    );
     // After the commit: what the providers let us revoke (Apple's refresh token, by Apple's rule).
     await this.revocations.revoke(removed);
   }

@@ -1,5 +1,5 @@
 import { Args, ArgsType, Context, Field, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Request } from 'express';
 import { Meta, RequestMeta } from '../common/request-meta';
 import { DomainError } from '../errors/domain-error';
@@ -24,6 +24,15 @@ class DeleteAccountArgs {
   @IsString()
   @MaxLength(16)
   smsCode: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'the solved captcha, when the last answer was CAPTCHA_REQUIRED (too many wrong codes from here)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  captchaToken?: string | null;
 }
 
 @Resolver(() => User)
@@ -62,7 +71,7 @@ export class UsersResolver {
         if (!token) throw new DomainError(ErrorCode.UNAUTHENTICATED);
         const caller = await this.sessions.authenticate(token);
         // Read with the session by the access check of this very request (no second read).
-    const user = caller.user ?? (await this.users.findById(caller.userId));
+        const user = caller.user ?? (await this.users.findById(caller.userId));
         if (!user?.phone || user.phone !== phone)
           throw DomainError.badInput('phone', 'not the phone number of this account');
         return this.smsCodes.send({ phone, purpose: 'DELETE_ACCOUNT', ...sender, userId: user.id });
@@ -86,11 +95,11 @@ export class UsersResolver {
   @SignedIn()
   @Mutation(() => Boolean, { description: 'Erase the account (PIPL). Needs a DELETE_ACCOUNT code.' })
   async deleteMyAccount(
-    @Args() { smsCode }: DeleteAccountArgs,
+    @Args() { smsCode, captchaToken }: DeleteAccountArgs,
     @CurrentCaller() caller: AuthenticatedCaller,
     @Meta() meta: RequestMeta,
   ): Promise<boolean> {
-    await this.phoneLogin.deleteAccount(caller.userId, smsCode, meta);
+    await this.phoneLogin.deleteAccount(caller.userId, { smsCode, captchaToken }, meta);
     return true;
   }
 }

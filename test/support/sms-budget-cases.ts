@@ -21,6 +21,10 @@ const OPEN: SmsLimits = {
   resendSeconds: 60,
   phoneHardPerDay: 1000,
   maxAttempts: 5,
+  maxForeignAttempts: 10,
+  phoneKnownPerDay: 1000,
+  verifyPerIpPerHour: 1000,
+  verifyPerDevicePerHour: 1000,
   perPhonePerHour: 1000,
   perPhonePerDay: 1000,
   perIpPerMinute: 1000,
@@ -34,9 +38,11 @@ const OPEN: SmsLimits = {
 };
 
 type Outcome = 'sent' | 'CAPTCHA_REQUIRED' | 'SMS_RATE_LIMITED';
-interface Step extends Partial<SendAttempt> {
+interface Step extends Partial<Omit<SendAttempt, 'knownSource'>> {
   /** Seconds to move the clock before this attempt. */
   after?: number;
+  /** The caller is a device that has had a session of the phone's user. */
+  known?: boolean;
   expect: Outcome;
 }
 interface BudgetCase {
@@ -96,6 +102,40 @@ export const BUDGET_CASES: BudgetCase[] = [
       // The refused send did not spend that captcha.
       { phone: B, captchaToken: 'solved-4', expect: 'sent' },
       { phone: A, after: 86400, expect: 'sent' },
+    ],
+  },
+  {
+    name: 'the daily cap filled by strangers leaves a reserve to known sources only, with the same cooldown',
+    limits: { perPhonePerHour: 1000, phoneHardPerDay: 2, phoneKnownPerDay: 2 },
+    steps: [
+      { phone: A, expect: 'sent' },
+      { phone: A, after: 61, expect: 'sent' },
+      { phone: A, after: 61, expect: 'SMS_RATE_LIMITED' },
+      { phone: A, captchaToken: 'solved-k1', expect: 'SMS_RATE_LIMITED' },
+      { phone: A, known: true, expect: 'sent' },
+      { phone: A, known: true, expect: 'SMS_RATE_LIMITED' },
+      { phone: A, after: 61, expect: 'SMS_RATE_LIMITED' },
+      { phone: A, known: true, expect: 'sent' },
+      { phone: A, after: 61, known: true, expect: 'SMS_RATE_LIMITED' },
+      { phone: A, after: 86400, expect: 'sent' },
+    ],
+  },
+  {
+    name: 'the reserve keeps the budgets: past them a known source pays a captcha too',
+    limits: { perPhonePerDay: 2, phoneHardPerDay: 2, phoneKnownPerDay: 5 },
+    steps: [
+      { phone: A, expect: 'sent' },
+      { phone: A, after: 61, expect: 'sent' },
+      { phone: A, after: 61, known: true, expect: 'CAPTCHA_REQUIRED' },
+      { phone: A, known: true, captchaToken: 'solved-k2', expect: 'sent' },
+    ],
+  },
+  {
+    name: 'SMS_PHONE_KNOWN_PER_DAY=0: no reserve',
+    limits: { phoneHardPerDay: 1, phoneKnownPerDay: 0 },
+    steps: [
+      { phone: A, expect: 'sent' },
+      { phone: A, after: 61, known: true, expect: 'SMS_RATE_LIMITED' },
     ],
   },
   {
@@ -224,7 +264,8 @@ export function describeSmsBudgets(
       const seen: { step: number; outcome: string }[] = [];
       for (const [i, step] of budgetCase.steps.entries()) {
         now += (step.after ?? 0) * 1000;
-        const attempt: SendAttempt = { ip: null, phone: A, ...step };
+        const { known, ...fields } = step;
+        const attempt: SendAttempt = { ip: null, phone: A, ...fields, knownSource: async () => known === true };
         seen.push({ step: i, outcome: await outcomeOf(budgets.admit(attempt, now)) });
       }
       expect(seen).toEqual(budgetCase.steps.map((step, i) => ({ step: i, outcome: step.expect })));
@@ -240,6 +281,30 @@ export function describeSmsBudgets(
       );
       expect(outcomes.filter((o) => o === 'sent')).toHaveLength(1);
       expect(new Set(outcomes.filter((o) => o !== 'sent'))).toEqual(new Set(['SMS_RATE_LIMITED']));
+    });
+
+    it('wrong codes past the budget of an IP or a device: each further try costs a solved captcha', async () => {
+      epoch += 10 * 86400_000;
+      const { budgets } = budgetsFor(counter, { verifyPerIpPerHour: 3, verifyPerDevicePerHour: 2 });
+      const tryFrom = (ip: string, deviceId?: string, captchaToken?: string) =>
+        outcomeOf(budgets.admitVerification({ ip, deviceId, captchaToken }, epoch));
+      for (let i = 0; i < 3; i++) {
+        expect(await tryFrom('203.0.113.7')).toBe('sent');
+        await budgets.recordWrongCode({ ip: '203.0.113.7' }, epoch);
+      }
+      expect(await tryFrom('203.0.113.7')).toBe('CAPTCHA_REQUIRED');
+      expect(await tryFrom('203.0.113.7', undefined, 'solved-v1')).toBe('sent');
+      expect(await tryFrom('203.0.113.7', undefined, 'solved-v1')).toBe('CAPTCHA_REQUIRED');
+      expect(await tryFrom('203.0.113.8')).toBe('sent');
+      // A device's budget follows it from address to address.
+      await budgets.recordWrongCode({ ip: '198.51.100.1', deviceId: 'guesser' }, epoch);
+      await budgets.recordWrongCode({ ip: '198.51.100.2', deviceId: 'guesser' }, epoch);
+      expect(await tryFrom('198.51.100.3', 'guesser')).toBe('CAPTCHA_REQUIRED');
+      expect(await tryFrom('198.51.100.3', 'other-device')).toBe('sent');
+      // An hour (and the counters' one-minute slot) later the budgets are whole again.
+      epoch += 3661_000;
+      expect(await tryFrom('203.0.113.7')).toBe('sent');
+      expect(await tryFrom('198.51.100.3', 'guesser')).toBe('sent');
     });
 
     it('one captcha token raced by ten sends buys exactly one', async () => {

@@ -1,5 +1,5 @@
 import { Field, InputType } from '@nestjs/graphql';
-import { IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { DeviceInput } from '../../common/device.input';
 
 @InputType()
@@ -13,4 +13,13 @@ export class PhoneLoginInput extends DeviceInput {
   @IsString()
   @MaxLength(16)
   smsCode: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'the solved captcha, when the last answer was CAPTCHA_REQUIRED (too many wrong codes from here)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(4096)
+  captchaToken?: string | null;
 }

@@ -21,11 +21,20 @@ export class SmsCodeEntity {
   @Column({ name: 'code_hash', type: 'varchar', length: 64 })
   codeHash: string;
 
+  /** Wrong tries from the source that asked for the code (its device, else its IP). */
   @Column({ type: 'int', default: 0 })
   attempts: number;
 
+  /** Wrong tries from every other source. */
+  @Column({ name: 'foreign_attempts', type: 'int', default: 0 })
+  foreignAttempts: number;
+
   @Column({ name: 'requester_ip', type: 'varchar', length: 45, nullable: true })
   requesterIp: string | null;
+
+  /** SHA-256 of the deviceId that asked for the code, when it sent one. */
+  @Column({ name: 'requester_device', type: 'varchar', length: 64, nullable: true })
+  requesterDevice: string | null;
 
   @Column({ name: 'user_id', type: 'varchar', length: 36, nullable: true })
   userId: string | null;

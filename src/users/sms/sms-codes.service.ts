@@ -9,8 +9,10 @@ import { AppConfig } from '../../config/app-config.service';
 import { Database } from '../../database/database.service';
 import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
+import { codeSpent, describeFailure, isRetryable, mayHaveRun } from './sms-codes.errors';
+import { isDatabaseUnavailable } from '../../database/database-errors';
 import { SmsPurposeValue } from './sms-code.entity';
-import { Admission, SmsBudgetsService } from './sms-budgets.service';
+import { Admission, SmsBudgetsService, VerifySource } from './sms-budgets.service';
 import { SmsSender } from './sms-sender';
 
 export interface SendRequest {
@@ -26,6 +28,27 @@ export interface SendRequest {
   captchaToken?: string | null;
 }
 
+/** One code check: what was typed, and who typed it. */
+export interface CodeCheck {
+  /** E.164, already validated. */
+  phone: string;
+  purpose: SmsPurposeValue;
+  code: string;
+  /** A binding code only works with the bind ticket it was sent for. */
+  bindTicketHash?: string;
+  source: VerifySource;
+  /** The caller owns the code whatever its source (a signed-in user confirming with their own phone). */
+  owner?: boolean;
+}
+
+/** A code this call consumed: enough to give it back. */
+export interface ConsumedCode {
+  phone: string;
+  purpose: SmsPurposeValue;
+  codeHash: string;
+  consumedAt: Date;
+}
+
 export interface SendReceipt {
   phone: string;
   expiresAt: Date;
@@ -35,10 +58,12 @@ export interface SendReceipt {
 const SIX_DIGITS = /^\d{6}$/;
 
 /**
- * One-time SMS codes: 6 digits from crypto.randomInt, stored hashed, single use, killed by
- * SmsLimits.maxAttempts wrong tries or by a resend. Wrong codes kill the code, never the phone: a
- * new code needs a new send, which SmsBudgetsService prices (budgets, then a captcha per send).
- * Every check counts per call (twelve aliased guesses are twelve tries).
+ * One-time SMS codes: 6 digits from crypto.randomInt, stored hashed, single use, revoked by a resend.
+ * SmsLimits.maxAttempts wrong tries from the source that asked for a code lock it for that source;
+ * maxForeignAttempts from all others lock it for them. Wrong codes never lock the phone: a new code
+ * needs a new send, which SmsBudgetsService prices (budgets, then a captcha per send), and each
+ * source's wrong codes are budgeted too. Every check counts per call (twelve aliased guesses are
+ * twelve tries).
  */
 @Injectable()
 export class SmsCodesService {
@@ -65,7 +90,13 @@ export class SmsCodesService {
     let admission: Admission;
     try {
       admission = await this.budgets.admit(
-        { phone: request.phone, ip: request.ip, deviceId: request.deviceId, captchaToken: request.captchaToken },
+        {
+          phone: request.phone,
+          ip: request.ip,
+          deviceId: request.deviceId,
+          captchaToken: request.captchaToken,
+          knownSource: () => this.knownToOwner(request),
+        },
         now.getTime(),
       );
     } catch (error) {
@@ -89,13 +120,14 @@ export class SmsCodesService {
     }
     const id = newId();
     await this.database.sql.run(
-      'INSERT INTO sms_codes (id, phone, purpose, code_hash, attempts, requester_ip, user_id, bind_ticket_hash, created_at, expires_at, consumed_at, revoked_at) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, NULL)',
+      'INSERT INTO sms_codes (id, phone, purpose, code_hash, attempts, foreign_attempts, requester_ip, requester_device, user_id, bind_ticket_hash, created_at, expires_at, consumed_at, revoked_at) VALUES (?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, NULL, NULL)',
       [
         id,
         request.phone,
         request.purpose,
         codeHash(request.phone, request.purpose, code),
         request.ip,
+        request.deviceId ? sha256Hex(request.deviceId) : null,
         request.userId ?? null,
         request.bindTicketHash ?? null,
         now,
@@ -128,55 +160,143 @@ export class SmsCodesService {
 
   /**
    * Consumes the live code of this phone and purpose if `code` matches it. Wrong, expired, used and
-   * never-sent codes all answer SMS_CODE_INVALID; a code killed by wrong tries SMS_CODE_LOCKED.
+   * never-sent codes all answer SMS_CODE_INVALID; a code this source may no longer try, SMS_CODE_LOCKED.
+   * Past its budget of wrong codes a source needs a solved captcha first (CAPTCHA_REQUIRED).
    * Wrong tries are counted even though the call fails.
    */
-  async verify(phone: string, purpose: SmsPurposeValue, code: string, bindTicketHash?: string): Promise<void> {
-    if (!SIX_DIGITS.test(code)) throw DomainError.badInput('smsCode', 'six digits');
-    const error = await this.tryConsume(phone, purpose, code, bindTicketHash);
-    if (error) throw new DomainError(error);
+  async verify(check: CodeCheck): Promise<ConsumedCode> {
+    if (!SIX_DIGITS.test(check.code)) throw DomainError.badInput('smsCode', 'six digits');
+    const now = this.clock.now();
+    await this.budgets.admitVerification(check.source, now.getTime());
+    const consumed: ConsumedCode = {
+      phone: check.phone,
+      purpose: check.purpose,
+      codeHash: codeHash(check.phone, check.purpose, check.code),
+      consumedAt: now,
+    };
+    const error = await this.tryConsume(check, consumed);
+    if (error) {
+      await this.budgets.recordWrongCode(check.source, now.getTime());
+      throw new DomainError(error);
+    }
+    return consumed;
+  }
+
+  /**
+   * Consumes the code, then runs `work` (the login, binding or deletion it proves). A retryable
+   * failure of `work` gives the code back, so the caller's retry can use it; when even that fails,
+   * the answer is not retryable (the code is spent: request a new one).
+   */
+  async redeem<T>(check: CodeCheck, work: () => Promise<T>): Promise<T> {
+    const consumed = await this.verify(check);
+    try {
+      return await work();
+    } catch (error) {
+      if (!isRetryable(error) || (await this.giveBack(consumed))) throw error;
+      throw codeSpent();
+    }
+  }
+
+  /** The code live again after a failure that followed its consumption; false when that failed too. */
+  private async giveBack(consumed: ConsumedCode): Promise<boolean> {
+    try {
+      await this.database.sql.run(
+        'UPDATE sms_codes SET consumed_at = NULL WHERE phone = ? AND purpose = ? AND code_hash = ? AND consumed_at = ?',
+        [consumed.phone, consumed.purpose, consumed.codeHash, consumed.consumedAt],
+      );
+      return true;
+    } catch (error) {
+      this.logger.warn(`an SMS code consumed before a failure could not be given back: ${describeFailure(error)}`);
+      return false;
+    }
   }
 
   /**
    * The right code costs one conditional UPDATE, atomic by itself: of twenty racing right answers
    * exactly one consumes the code. A resend revoked every earlier code, so a live row is the latest.
-   * Only a failure costs more: the try is counted against the live code, then, if none was counted,
-   * one read tells a killed code (LOCKED) from no code at all (INVALID).
+   * Wrong tries count apart for the source that asked for the code (its device, else its IP: at most
+   * SMS_MAX_ATTEMPTS) and for every other source together (SMS_MAX_FOREIGN_ATTEMPTS): strangers
+   * guessing cannot kill the code for the one who asked for it. Only a failure costs more: the try
+   * is counted, then, if none was counted, one read tells a locked code (LOCKED) from none (INVALID).
    */
-  private async tryConsume(
-    phone: string,
-    purpose: SmsPurposeValue,
-    code: string,
-    bindTicketHash?: string,
-  ): Promise<ErrorCode | null> {
-    const now = this.clock.now();
-    const max = this.limits.maxAttempts;
+  private async tryConsume(check: CodeCheck, consumed: ConsumedCode): Promise<ErrorCode | null> {
+    const now = consumed.consumedAt;
     // A binding code only works with the bind ticket it was sent for.
-    const ticket = bindTicketHash === undefined ? '' : ' AND bind_ticket_hash = ?';
-    const ticketParams = bindTicketHash === undefined ? [] : [bindTicketHash];
+    const ticket = check.bindTicketHash === undefined ? '' : ' AND bind_ticket_hash = ?';
+    const ticketParams = check.bindTicketHash === undefined ? [] : [check.bindTicketHash];
+    const device = check.source.deviceId ? sha256Hex(check.source.deviceId) : null;
+    const ip = check.source.ip ?? null;
+    // NULL (no device, no address) is not the asker.
+    const asker = check.owner
+      ? { sql: '1 = 1', params: [] as unknown[] }
+      : {
+          sql: '(CASE WHEN requester_device IS NOT NULL THEN requester_device = ? ELSE requester_ip = ? END)',
+          params: [device, ip] as unknown[],
+        };
+    const room = `CASE WHEN ${asker.sql} THEN attempts < ? ELSE foreign_attempts < ? END`;
+    const roomParams = [...asker.params, this.limits.maxAttempts, this.limits.maxForeignAttempts];
     const live = 'phone = ? AND purpose = ? AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > ?';
-    const consumed = await this.database.sql.run(
-      `UPDATE sms_codes SET consumed_at = ? WHERE ${live} AND code_hash = ? AND attempts < ?${ticket}`,
-      [now, phone, purpose, now, codeHash(phone, purpose, code), max, ...ticketParams],
-    );
-    if (consumed > 0) return null;
+    const liveParams = [check.phone, check.purpose, now];
+
+    let changed: number;
+    try {
+      changed = await this.database.sql.run(
+        `UPDATE sms_codes SET consumed_at = ? WHERE ${live} AND code_hash = ? AND ${room}${ticket}`,
+        [now, ...liveParams, consumed.codeHash, ...roomParams, ...ticketParams],
+      );
+    } catch (error) {
+      // The statement may have run with its answer lost: the code may be consumed.
+      if (isDatabaseUnavailable(error) && mayHaveRun(error) && !(await this.giveBack(consumed))) throw codeSpent();
+      throw error;
+    }
+    if (changed > 0) return null;
 
     const counted = await this.database.sql.run(
-      `UPDATE sms_codes SET attempts = attempts + 1 WHERE ${live} AND attempts < ?${ticket}`,
-      [phone, purpose, now, max, ...ticketParams],
+      `UPDATE sms_codes SET attempts = attempts + (CASE WHEN ${asker.sql} THEN 1 ELSE 0 END), ` +
+        `foreign_attempts = foreign_attempts + (CASE WHEN ${asker.sql} THEN 0 ELSE 1 END) ` +
+        `WHERE ${live} AND ${room}${ticket}`,
+      [...asker.params, ...asker.params, ...liveParams, ...roomParams, ...ticketParams],
     );
     if (counted > 0) return ErrorCode.SMS_CODE_INVALID;
     // Nothing counted: no live code (nothing to guess, so nothing counts), another ticket's code, or
-    // a code already killed by wrong tries.
-    const [latest] = await this.database.sql.rows<{ attempts: number | string; bind_ticket_hash: string | null }>(
-      `SELECT attempts, bind_ticket_hash FROM sms_codes WHERE ${live} ORDER BY created_at DESC LIMIT 1`,
-      [phone, purpose, now],
+    // a code this source may no longer try.
+    const [latest] = await this.database.sql.rows<LiveCodeRow>(
+      `SELECT attempts, foreign_attempts, requester_device, requester_ip, bind_ticket_hash FROM sms_codes WHERE ${live} ORDER BY created_at DESC LIMIT 1`,
+      liveParams,
     );
-    if (!latest || (bindTicketHash !== undefined && latest.bind_ticket_hash !== bindTicketHash)) {
+    if (!latest || (check.bindTicketHash !== undefined && latest.bind_ticket_hash !== check.bindTicketHash)) {
       return ErrorCode.SMS_CODE_INVALID;
     }
-    return Number(latest.attempts) >= max ? ErrorCode.SMS_CODE_LOCKED : ErrorCode.SMS_CODE_INVALID;
+    const isAsker =
+      check.owner ||
+      (latest.requester_device !== null
+        ? latest.requester_device === device
+        : ip !== null && latest.requester_ip === ip);
+    const locked = isAsker
+      ? Number(latest.attempts) >= this.limits.maxAttempts
+      : Number(latest.foreign_attempts) >= this.limits.maxForeignAttempts;
+    return locked ? ErrorCode.SMS_CODE_LOCKED : ErrorCode.SMS_CODE_INVALID;
   }
+
+  /** A device that has had a session of the user owning this phone (any, ended ones included). */
+  private async knownToOwner(request: SendRequest): Promise<boolean> {
+    // DELETE_ACCOUNT: the resolver checked that the signed-in caller owns this phone.
+    if (request.purpose === 'DELETE_ACCOUNT' && request.userId) return true;
+    if (!request.deviceId) return false;
+    const rows = await this.database.sql.rows(
+      'SELECT 1 AS known FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE u.phone = ? AND s.device_id = ? LIMIT 1',
+      [request.phone, request.deviceId],
+    );
+    return rows.length > 0;
+  }
+}
+
+interface LiveCodeRow {
+  attempts: number | string;
+  foreign_attempts: number | string;
+  requester_device: string | null;
+  requester_ip: string | null;
+  bind_ticket_hash: string | null;
 }
 
 function codeHash(phone: string, purpose: SmsPurposeValue, code: string): string {
