@@ -7,7 +7,7 @@ import { createApp } from './bootstrap';
 import { printBanner } from './banner';
 import { installGracefulShutdown } from './health/graceful-shutdown';
 import { migrateDatabase } from './database/migrate';
-import { startRefreshWorker } from './wechat/refresh-worker';
+import { startRefreshWorker } from './refresh-worker';
 import { limitHeapGrowth } from './heap-sizing';
 
 const USAGE = 'usage: node dist/src/main.js [migrate | refresh-worker]';

@@ -4,7 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ProvidersSettings, readProviders } from './providers-config';
 import { isRedirectUriEntry } from './redirect-uris';
-import { ensureSandboxSecrets } from './sandbox-secrets';
+import { type EncryptionKey, ensureSandboxSecrets } from './sandbox-secrets';
 import { SENSITIVE_VARIABLES } from './env.variables';
 
 export type AppMode = 'sandbox' | 'production';
@@ -28,10 +28,7 @@ export interface WechatAppCredentials {
   redirectUris: string[];
 }
 
-export interface EncryptionKey {
-  id: string;
-  key: Buffer;
-}
+export type { EncryptionKey };
 
 /** How long one query, and one wait for a connection (a pool checkout, or SQLite's queue), may take. */
 export interface DatabaseBounds {

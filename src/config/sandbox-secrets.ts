@@ -1,11 +1,16 @@
 import { createPrivateKey, generateKeyPairSync, KeyObject, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EncryptionKey } from './app-config';
 
 interface StoredSecrets {
   tokenEncryptionKey: { id: string; key: string };
   signingKeyPem: string;
+}
+
+/** A TOKEN_ENCRYPTION_KEYS entry: its id (stored beside each ciphertext) and 32 bytes of key. */
+export interface EncryptionKey {
+  id: string;
+  key: Buffer;
 }
 
 export interface SandboxSecrets {

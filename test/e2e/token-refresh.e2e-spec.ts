@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { loadAppConfig } from '../../src/config/app-config';
-import { startRefreshWorker } from '../../src/wechat/refresh-worker';
+import { startRefreshWorker } from '../../src/refresh-worker';
 import { startTestApp, TestApp } from '../support/test-app';
 import { startWechatWorld, WechatWorld } from '../support/wechat';
 

@@ -3,8 +3,8 @@ import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createApp } from '../bootstrap';
-import { loadAppConfig } from '../config/app-config';
+import { createApp } from './bootstrap';
+import { loadAppConfig } from './config/app-config';
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'wl-schema-'));
@@ -14,6 +14,8 @@ async function main(): Promise<void> {
     DATABASE_URL: 'sqlite::memory:',
     GRAPHQL_SCHEMA_FILE: file,
     LOG_LEVEL: 'warn',
+    // Nothing runs against the throw-away database: no refresh job.
+    TOKEN_REFRESH_ENABLED: 'false',
   });
   const app = await createApp(config);
   await app.close();

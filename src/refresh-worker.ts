@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import type { AppModuleOptions } from '../app.module';
-import { createApp } from '../bootstrap';
-import { ConfigError, type AppConfigValues } from '../config/app-config';
+import type { AppModuleOptions } from './app.module';
+import { createApp } from './bootstrap';
+import { ConfigError, type AppConfigValues } from './config/app-config';
 
 /**
  * `node dist/src/main.js refresh-worker`: a process that runs only the WeChat token refresh job
