@@ -153,11 +153,13 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   { name: 'REDIS_KEY_PREFIX', description: 'prefix of every Redis key (default wechat-login:)' },
   {
     name: 'TOKEN_REFRESH_ENABLED',
-    description: 'run the WeChat token refresh job in this API instance (default true; false where refresh-worker processes run it)',
+    description:
+      'run the WeChat token refresh job in this API instance (default true; false where refresh-worker processes run it)',
   },
   {
     name: 'TOKEN_REFRESH_INTERVAL_SECONDS',
-    description: 'pause of the refresh job when nothing is due or the budget is spent; passes follow each other while work is due (default 60)',
+    description:
+      'pause of the refresh job when nothing is due or the budget is spent; passes follow each other while work is due (default 60)',
   },
   {
     name: 'TOKEN_REFRESH_WINDOW_SECONDS',
@@ -190,6 +192,11 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     name: 'TRUSTED_SOURCES',
     description:
       'client addresses/CIDRs (load sources, own probes) that skip the general throttle and the SMS budgets per IP, device, prefix, country and in all; per-phone limits still apply (default: none)',
+  },
+  {
+    name: 'CORS_ORIGINS',
+    description:
+      'web origins allowed to call the service from a browser, exact, comma-separated (https://h5.example.com); the sandbox also allows http://localhost and http://127.0.0.1 on any port',
   },
   { name: 'METRICS_TOKEN', description: 'if set, /metrics requires Authorization: Bearer <token>', sensitive: true },
   { name: 'GRAPHQL_MAX_DEPTH', description: 'maximum query depth (default 8)' },
