@@ -14,7 +14,9 @@ import type {
   Json,
   WechatChannel,
 } from './fake-wechat.types';
+import { indexAnswer } from './index-page';
 import { miniProgramEndpoints } from './mini-program.api';
+import { wantsHtml } from '../pages/html';
 import { phoneEndpoints } from './phone.api';
 import { SandboxControl } from './sandbox-control';
 import { snsOauthEndpoints } from './sns-oauth.api';
@@ -128,6 +130,11 @@ export class FakeWechatServer {
     return this.user.bindOpenPlatform(appid);
   }
 
+  /** The labels of every person the fake has met so far. */
+  people(): string[] {
+    return [...this.state.persons.keys()];
+  }
+
   apps(): { appId: string; channel: WechatChannel; openPlatform: boolean }[] {
     return this.state.appList();
   }
@@ -202,9 +209,14 @@ export class FakeWechatServer {
     const page = this.pages.get(path);
     if (page) {
       if (req.method !== 'GET') return this.send(res, { status: 405, body: '' });
-      const { answer, appid, result } = page.answer(url.searchParams);
+      const asked = { browser: wantsHtml(req.headers.accept), selfUrl: publicUrl(req) };
+      const { answer, appid, result } = await page.answer(url.searchParams, asked);
       this.state.record({ endpoint: page.page, path, appid, result });
       return this.send(res, answer);
+    }
+    if (path === '/' && req.method === 'GET') {
+      const base = new URL(publicUrl(req)).pathname.replace(/\/+$/, '');
+      return this.send(res, indexAnswer(this.state, base, wantsHtml(req.headers.accept)));
     }
     const { status, body } = await this.control.answer(req, path, url.searchParams);
     return this.send(res, { status, body: JSON.stringify(body), contentType: 'application/json; charset=utf-8' });
@@ -283,4 +295,11 @@ export class FakeWechatServer {
   private send(res: ServerResponse, answer: Answer): void {
     send(res, answer, this.state.settings.contentType);
   }
+}
+
+// The URL the browser asked for: mounted in the service, Express keeps it whole in originalUrl.
+function publicUrl(req: IncomingMessage): string {
+  const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+  return `${secure ? 'https' : 'http'}://${req.headers.host ?? '127.0.0.1'}${path}`;
 }
