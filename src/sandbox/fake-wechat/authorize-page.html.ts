@@ -20,9 +20,9 @@ export interface ApprovalPageInput {
 }
 
 const SCOPE_TEXT: Record<string, string> = {
-  snsapi_userinfo: 'your public profile (nickname, avatar)',
-  snsapi_base: 'your openid only (real WeChat asks nothing for snsapi_base: it redirects at once)',
-  snsapi_login: 'log in to the website with your WeChat account',
+  snsapi_userinfo: 'asks for your public profile (nickname, avatar)',
+  snsapi_base: 'asks for your openid only (real WeChat shows no page for snsapi_base: it redirects at once)',
+  snsapi_login: 'asks you to log in to its website with your WeChat account',
 };
 
 function hiddenInputs(query: URLSearchParams): string {
@@ -34,7 +34,7 @@ function hiddenInputs(query: URLSearchParams): string {
 
 function about(input: ApprovalPageInput): string {
   const back = `${input.redirectTo.origin}${input.redirectTo.pathname}`;
-  return `<p>AppID <code>${escapeHtml(input.app.appId)}</code> asks for ${escapeHtml(SCOPE_TEXT[input.scope] ?? input.scope)}.</p>
+  return `<p>AppID <code>${escapeHtml(input.app.appId)}</code> ${escapeHtml(SCOPE_TEXT[input.scope] ?? `asks for ${input.scope}`)}.</p>
 <p class="note">On approval you go back to <code>${escapeHtml(back)}</code> with <code>code</code> and <code>state</code>.</p>`;
 }
 

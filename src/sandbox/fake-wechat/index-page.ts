@@ -26,6 +26,6 @@ export function indexAnswer(state: FakeWechatState, base: string, browser: boole
   return {
     status: 200,
     contentType: 'text/html; charset=utf-8',
-    body: htmlPage('Fake WeChat · sandbox', `<h1>Fake WeChat</h1>${fakeSection(WECHAT_FAKE, base, apps_)}`),
+    body: htmlPage('Fake WeChat · sandbox', fakeSection(WECHAT_FAKE, base, apps_)),
   };
 }
