@@ -89,3 +89,10 @@ export function optionalBoolean(body: Json, key: string): boolean | undefined {
   if (typeof value !== 'boolean') throw new FakeInputError(`${key} must be true or false`);
   return value;
 }
+
+// The URL the browser asked for: mounted in the service, Express keeps it whole in originalUrl.
+export function publicUrl(req: IncomingMessage): string {
+  const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+  return `${secure ? 'https' : 'http'}://${req.headers.host ?? '127.0.0.1'}${path}`;
+}

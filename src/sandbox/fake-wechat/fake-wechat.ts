@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApiEndpoint, ApiRequest } from './api-endpoint';
 import { appTokenEndpoints } from './app-token.api';
 import { AuthorizePage, authorizePages } from './authorize-pages';
-import { Answer, errorJson, FakeInputError, readJson, send } from './fake-wechat.http';
+import { Answer, errorJson, FakeInputError, publicUrl, readJson, send } from './fake-wechat.http';
 import { FakeWechatState } from './fake-wechat.state';
 import type {
   FakeCall,
@@ -295,11 +295,4 @@ export class FakeWechatServer {
   private send(res: ServerResponse, answer: Answer): void {
     send(res, answer, this.state.settings.contentType);
   }
-}
-
-// The URL the browser asked for: mounted in the service, Express keeps it whole in originalUrl.
-function publicUrl(req: IncomingMessage): string {
-  const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
-  const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
-  return `${secure ? 'https' : 'http'}://${req.headers.host ?? '127.0.0.1'}${path}`;
 }
