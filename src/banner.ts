@@ -1,27 +1,50 @@
 import type { AddressInfo } from 'node:net';
 import type { AppConfigValues, DatabaseSettings } from './config/app-config';
+import { PROVIDER_FAKES, WECHAT_FAKE } from './sandbox/pages/sandbox-catalog';
+
+const LABEL_WIDTH = 17;
 
 export function printBanner(config: AppConfigValues, address: AddressInfo | string | null): void {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const base = `http://${host}:${port}`;
+  const line = (label: string, text: string): string => `${label.padEnd(LABEL_WIDTH)}${text}`;
+  const origins = config.cors.origins.join(', ');
   const lines =
     config.mode === 'sandbox'
       ? [
           '!!  SANDBOX MODE: NOT FOR PRODUCTION  !!',
-          'Fake WeChat server in-process, SMS codes printed to the log and kept in an outbox,',
-          `keys generated under ${config.dataDir}, ${describeDatabase(config.database)}.`,
+          'WeChat, Apple, Huawei and the carrier are faked in-process; SMS codes are printed to the log',
+          'and kept in an outbox.',
+          `Keys generated under ${config.dataDir}.`,
+          `${describeDatabase(config.database)}.`,
           '',
-          `GraphQL          ${base}/graphql`,
-          `Health           ${base}/health/live  ${base}/health/ready`,
-          `Fake WeChat      ${base}/sandbox/wechat  (POST /authorize to get a code)`,
-          `SMS outbox       ${base}/sandbox/sms/outbox?phone=<phone>  (the codes sent)`,
-          `WeChat app       ${config.wechat.apps.map((a) => a.appId).join(', ')}`,
-          `Admin phone      ${config.adminPhones.join(', ') || 'none (set ADMIN_PHONES)'}  (playground sign-in; code in /sandbox/sms/outbox)`,
+          line('Start here', `${base}/sandbox  (every fake, its endpoints, the people)`),
+          line('GraphQL', `${base}/graphql  (the playground in a browser)`),
+          line('Health', `${base}/health/live  ${base}/health/ready`),
+          ...[WECHAT_FAKE, ...PROVIDER_FAKES].map((fake) => line(fake.name, `${base}${fake.mount}  (${fake.summary})`)),
+          line('SMS outbox', `${base}/sandbox/sms/outbox?phone=<phone>  (the codes sent)`),
+          ...(config.captcha?.provider === 'sandbox'
+            ? [line('Captcha', `POST ${base}/sandbox/captcha/solve  (a solved captcha's token)`)]
+            : []),
+          line('Clock', `POST ${base}/sandbox/clock {"advanceSeconds":600}  (the service and every fake)`),
+          ...config.wechat.apps.map((a, i) => line(i === 0 ? 'WeChat apps' : '', `${a.appId} (${a.channel})`)),
+          line(
+            'Admin phone',
+            `${config.adminPhones.join(', ') || 'none (set ADMIN_PHONES)'}  (playground sign-in; code in /sandbox/sms/outbox)`,
+          ),
+          line(
+            'Web pages',
+            `http://localhost:<any port>, http://127.0.0.1:<any port>${origins ? `, ${origins}` : ''} (CORS)`,
+          ),
           '',
           'Set NODE_ENV=production and the variables of .env.example to run for real.',
         ]
-      : [`wechat-login listening on ${base} (production mode)`, `GraphQL ${base}/graphql`];
+      : [
+          `wechat-login listening on ${base} (production mode)`,
+          `GraphQL ${base}/graphql`,
+          `Web origins allowed (CORS_ORIGINS): ${origins || 'none (web pages must be served from this origin)'}`,
+        ];
   const width = Math.max(...lines.map((l) => l.length)) + 4;
   const rule = '='.repeat(width);
   process.stdout.write(`\n${rule}\n${lines.map((l) => `  ${l}`).join('\n')}\n${rule}\n\n`);

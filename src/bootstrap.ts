@@ -11,6 +11,7 @@ import { ReadinessState } from './health/readiness.service';
 import { AppLogger } from './logging/app-logger';
 import { logAccess } from './logging/logger-options';
 import { jsonBody, parseByteSize } from './common/json-body';
+import { corsOptions, varyOnOrigin } from './common/cors-policy';
 
 /** Builds the whole service, initialised but not yet listening (tests use it as it is). */
 export async function createApp(
@@ -44,6 +45,9 @@ export async function createApp(
     res.once('close', () => logAccess(logger.pino, req, res, startedAt));
     runWithRequestContext({ requestId }, next);
   });
+  // Browser pages on other origins (CORS_ORIGINS; loopback in the sandbox): preflights end here.
+  app.use(varyOnOrigin);
+  app.enableCors(corsOptions(config.cors));
   app.use(jsonBody(parseByteSize(config.httpBodyLimit)));
   mountPlayground(app);
 

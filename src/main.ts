@@ -9,6 +9,7 @@ import { installGracefulShutdown } from './health/graceful-shutdown';
 import { migrateDatabase } from './database/migrate';
 import { startRefreshWorker } from './refresh-worker';
 import { limitHeapGrowth } from './heap-sizing';
+import { AppLogger } from './logging/app-logger';
 
 const USAGE = 'usage: node dist/src/main.js [migrate | refresh-worker]';
 
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
   installGracefulShutdown(app, { drainMs: config.shutdownDrainMs });
   await app.listen(config.port, config.host);
   limitHeapGrowth();
+  // Logs are written asynchronously: the banner waits for the lines before it.
+  await app.get(AppLogger).flush();
   printBanner(config, app.getHttpServer().address());
 }
 

@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ProvidersSettings, readProviders } from './providers-config';
 import { isRedirectUriEntry } from './redirect-uris';
+import { CorsSettings, readCorsOrigins } from './cors-origins';
 import { type EncryptionKey, ensureSandboxSecrets } from './sandbox-secrets';
 import { SENSITIVE_VARIABLES } from './env.variables';
 
@@ -147,6 +148,8 @@ export interface AppConfigValues {
   requirePhone: boolean;
   /** Express's `trust proxy`: off, a hop count, or proxy addresses/CIDRs (`true`: sandbox only). */
   trustProxy: TrustProxy;
+  /** Browser origins allowed to call the service (CORS_ORIGINS; the sandbox adds loopback origins). */
+  cors: CorsSettings;
   /**
    * Client addresses/CIDRs (load sources, the operator's own probes) that skip the general throttle
    * and the SMS budgets per IP, device, prefix, country and in all; per-phone limits still apply.
@@ -352,6 +355,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
       perDevicePerHour: reader.int('CARRIER_PER_DEVICE_PER_HOUR', 10, 1, 100_000),
     },
     trustProxy: readTrustProxy(reader, production, problems),
+    cors: readCorsOrigins(reader.string('CORS_ORIGINS'), production, problems),
     trustedSources: readTrustedSources(reader, problems),
     throttlePublicPerMinute: reader.int('THROTTLE_PUBLIC_PER_MINUTE', 600, 1, 1_000_000),
     captcha: readCaptcha(reader, production, problems),
@@ -395,7 +399,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
 export function describeEnvironment(env: Env = process.env): string[] {
   return Object.keys(env)
     .filter((name) =>
-      /^(APP_|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$|DATABASE_|WECHAT_|TOKEN_|SESSION_|SMS_|TENCENT_|ALIYUN_|ALLOWED_|ADMIN_|TRUST_|GRAPHQL_|HTTP_|APPLE_|HUAWEI_|CARRIER_|PROVIDER_|CAPTCHA_|REDIS_|REQUIRE_|SHUTDOWN_)/.test(
+      /^(APP_|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$|DATABASE_|WECHAT_|TOKEN_|SESSION_|SMS_|TENCENT_|ALIYUN_|ALLOWED_|ADMIN_|TRUST_|GRAPHQL_|HTTP_|APPLE_|HUAWEI_|CARRIER_|PROVIDER_|CAPTCHA_|REDIS_|REQUIRE_|SHUTDOWN_|CORS_)/.test(
         name,
       ),
     )

@@ -203,6 +203,11 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
     description:
       'client addresses/CIDRs (load sources, own probes) that skip the general throttle and the SMS budgets per IP, device, prefix, country and in all; per-phone limits still apply (default: none)',
   },
+  {
+    name: 'CORS_ORIGINS',
+    description:
+      'web origins allowed to call the service from a browser, exact, comma-separated (https://h5.example.com); the sandbox also allows http://localhost and http://127.0.0.1 on any port',
+  },
   { name: 'METRICS_TOKEN', description: 'if set, /metrics requires Authorization: Bearer <token>', sensitive: true },
   { name: 'GRAPHQL_MAX_DEPTH', description: 'maximum query depth (default 8)' },
   { name: 'GRAPHQL_MAX_ALIASES', description: 'maximum aliases per operation (default 15)' },

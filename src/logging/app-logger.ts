@@ -1,12 +1,30 @@
 import { LoggerService } from '@nestjs/common';
 import type { Logger } from 'pino';
 
+// Nest's start-up chatter (about 50 lines: each module initialised, each route mapped) is debug here:
+// it scrolled the banner away and tells an operator nothing a failed start would not. LOG_LEVEL=debug
+// shows it again; warnings and errors from these contexts keep their level.
+const NEST_STARTUP_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'GraphQLModule',
+  'NestApplication',
+]);
+
 /** Nest's logger interface over the root pino logger: `context` becomes a field, errors keep their trace. */
 export class AppLogger implements LoggerService {
   constructor(readonly pino: Logger) {}
 
   log(message: unknown, ...rest: unknown[]): void {
-    this.write('info', message, rest);
+    const context = rest[rest.length - 1];
+    this.write(typeof context === 'string' && NEST_STARTUP_CONTEXTS.has(context) ? 'debug' : 'info', message, rest);
+  }
+
+  /** Resolves once every line logged so far is written (the banner must come after them). */
+  flush(): Promise<void> {
+    return new Promise((resolve) => this.pino.flush(() => resolve()));
   }
 
   error(message: unknown, ...rest: unknown[]): void {

@@ -7,13 +7,14 @@ import { FakeWechatServer } from './fake-wechat/fake-wechat';
 import { SmsOutboxController } from './sms-outbox.controller';
 import { SandboxClockController } from './sandbox-clock.controller';
 import { FakeCaptchaController } from './fake-captcha.controller';
+import { SandboxPageController } from './sandbox-page.controller';
 
 export const FAKE_WECHAT_PATH = '/sandbox/wechat';
 
 /** Only imported in sandbox mode: in production none of /sandbox/* exists. */
 @Module({
   imports: [ProviderFakesModule],
-  controllers: [SmsOutboxController, SandboxClockController, FakeCaptchaController],
+  controllers: [SandboxPageController, SmsOutboxController, SandboxClockController, FakeCaptchaController],
   providers: [
     {
       provide: FakeWechatServer,
@@ -48,6 +49,10 @@ export class SandboxModule implements NestModule {
         req.url = req.originalUrl.slice(FAKE_WECHAT_PATH.length) || '/';
         handler(req, res);
       })
-      .forRoutes({ path: `${FAKE_WECHAT_PATH.slice(1)}/*path`, method: RequestMethod.ALL });
+      // The bare mount too: /sandbox/wechat in a browser is the fake's index page.
+      .forRoutes(
+        { path: FAKE_WECHAT_PATH.slice(1), method: RequestMethod.ALL },
+        { path: `${FAKE_WECHAT_PATH.slice(1)}/*path`, method: RequestMethod.ALL },
+      );
   }
 }

@@ -87,6 +87,7 @@ describe('sandbox clock', () => {
     try {
       expect((await prod.http().post('/sandbox/clock').send({ advanceSeconds: 1 })).status).toBe(404);
       expect((await prod.http().get('/sandbox/sms/outbox')).status).toBe(404);
+      expect((await prod.http().get('/sandbox')).status).toBe(404);
     } finally {
       await prod.close();
     }

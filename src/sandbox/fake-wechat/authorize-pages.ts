@@ -1,7 +1,11 @@
 // The two web pages WeChat shows a browser: /connect/oauth2/authorize (a page opened inside WeChat, for
-// an official account) and /connect/qrconnect (a desktop website's QR code). The fake plays the person
-// too: they approve (or scan) at once and the browser is sent back to redirect_uri?code=…&state=….
-// A sandbox-only `person` query parameter says who they are.
+// an official account) and /connect/qrconnect (a desktop website's QR code). Once the person approves,
+// the browser is sent back to redirect_uri?code=…&state=…. A sandbox-only `person` query parameter
+// says who approved: with it, the answer is that redirect at once (what tests and scripts use). Without
+// it, a browser (Accept: text/html) gets a page to approve on (authorize-page.html.ts), whose forms
+// come back with `person`; any other client is redirected at once as a new anonymous person.
+import { peopleToOffer } from '../sandbox-people';
+import { officialAccountPage, websitePage } from './authorize-page.html';
 import type { Answer } from './fake-wechat.http';
 import type { FakeWechatState } from './fake-wechat.state';
 import type { AppRecord, FakePage, WechatChannel } from './fake-wechat.types';
@@ -13,10 +17,18 @@ export interface PageAnswer {
   result: string;
 }
 
+/** How the page was asked for. */
+export interface PageRequest {
+  /** Accept names text/html: a person's browser, shown the approval page. */
+  browser: boolean;
+  /** The page's own absolute URL, as the browser sees it (for the website's QR code). */
+  selfUrl: string;
+}
+
 export interface AuthorizePage {
   page: FakePage;
   path: string;
-  answer(query: URLSearchParams): PageAnswer;
+  answer(query: URLSearchParams, request: PageRequest): Promise<PageAnswer>;
 }
 
 interface PageRules {
@@ -65,7 +77,7 @@ export function authorizePages(state: FakeWechatState, user: WechatUserSide): Au
   return PAGES.map((rules) => ({
     page: rules.page,
     path: rules.path,
-    answer: (q: URLSearchParams): PageAnswer => {
+    answer: async (q: URLSearchParams, request: PageRequest): Promise<PageAnswer> => {
       const appid = q.get('appid') ?? undefined;
       const refuse = (message: string): PageAnswer => ({ answer: errorPage(message), appid, result: 'page:400' });
       const app = state.app(appid);
@@ -79,7 +91,20 @@ export function authorizePages(state: FakeWechatState, user: WechatUserSide): Au
       const stateParam = q.get('state') ?? '';
       if (Buffer.byteLength(stateParam) > MAX_STATE_BYTES) return refuse(rules.messages.state);
 
-      const { code } = user.authorize({ appid: app.appId, person: q.get('person') ?? undefined, scope });
+      const person = q.get('person') || undefined;
+      if (!person && request.browser) {
+        const page = {
+          app,
+          scope,
+          query: q,
+          people: peopleToOffer(state.persons.keys()),
+          selfUrl: request.selfUrl,
+          redirectTo: redirect,
+        };
+        const body = rules.channel === 'website' ? await websitePage(page) : officialAccountPage(page);
+        return { answer: { status: 200, contentType: 'text/html; charset=utf-8', body }, appid, result: 'page' };
+      }
+      const { code } = user.authorize({ appid: app.appId, person, scope });
       redirect.searchParams.append('code', code);
       redirect.searchParams.append('state', stateParam);
       return {

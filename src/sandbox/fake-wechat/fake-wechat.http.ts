@@ -11,6 +11,8 @@ export class FakeInputError extends Error {}
 
 const MAX_BODY = 16 * 1024;
 
+export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'";
+
 export function openidFor(appid: string, label: string): string {
   return `o${createHash('sha256').update(`openid:${appid}:${label}`).digest('base64url').slice(0, 27)}`;
 }
@@ -41,6 +43,8 @@ export function send(res: ServerResponse, answer: Answer, defaultContentType: st
   res.statusCode = answer.status;
   res.setHeader('Content-Type', answer.contentType ?? defaultContentType);
   res.setHeader('Cache-Control', 'no-store');
+  // The sandbox's pages: inline style and data: images, nothing else (no script at all).
+  if ((answer.contentType ?? '').startsWith('text/html')) res.setHeader('Content-Security-Policy', PAGE_CSP);
   if (answer.location) res.setHeader('Location', answer.location);
   res.end(answer.body);
 }
@@ -84,4 +88,11 @@ export function optionalBoolean(body: Json, key: string): boolean | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'boolean') throw new FakeInputError(`${key} must be true or false`);
   return value;
+}
+
+// The URL the browser asked for: mounted in the service, Express keeps it whole in originalUrl.
+export function publicUrl(req: IncomingMessage): string {
+  const path = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+  const secure = (req.socket as { encrypted?: boolean }).encrypted === true;
+  return `${secure ? 'https' : 'http'}://${req.headers.host ?? '127.0.0.1'}${path}`;
 }

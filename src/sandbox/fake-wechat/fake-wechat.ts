@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { ApiEndpoint, ApiRequest } from './api-endpoint';
 import { appTokenEndpoints } from './app-token.api';
 import { AuthorizePage, authorizePages } from './authorize-pages';
-import { Answer, errorJson, FakeInputError, readJson, send } from './fake-wechat.http';
+import { Answer, errorJson, FakeInputError, publicUrl, readJson, send } from './fake-wechat.http';
 import { FakeWechatState } from './fake-wechat.state';
 import type {
   FakeCall,
@@ -14,7 +14,9 @@ import type {
   Json,
   WechatChannel,
 } from './fake-wechat.types';
+import { indexAnswer } from './index-page';
 import { miniProgramEndpoints } from './mini-program.api';
+import { wantsHtml } from '../pages/html';
 import { phoneEndpoints } from './phone.api';
 import { SandboxControl } from './sandbox-control';
 import { snsOauthEndpoints } from './sns-oauth.api';
@@ -128,6 +130,11 @@ export class FakeWechatServer {
     return this.user.bindOpenPlatform(appid);
   }
 
+  /** The labels of every person the fake has met so far. */
+  people(): string[] {
+    return [...this.state.persons.keys()];
+  }
+
   apps(): { appId: string; channel: WechatChannel; openPlatform: boolean }[] {
     return this.state.appList();
   }
@@ -202,9 +209,14 @@ export class FakeWechatServer {
     const page = this.pages.get(path);
     if (page) {
       if (req.method !== 'GET') return this.send(res, { status: 405, body: '' });
-      const { answer, appid, result } = page.answer(url.searchParams);
+      const asked = { browser: wantsHtml(req.headers.accept), selfUrl: publicUrl(req) };
+      const { answer, appid, result } = await page.answer(url.searchParams, asked);
       this.state.record({ endpoint: page.page, path, appid, result });
       return this.send(res, answer);
+    }
+    if (path === '/' && req.method === 'GET') {
+      const base = new URL(publicUrl(req)).pathname.replace(/\/+$/, '');
+      return this.send(res, indexAnswer(this.state, base, wantsHtml(req.headers.accept)));
     }
     const { status, body } = await this.control.answer(req, path, url.searchParams);
     return this.send(res, { status, body: JSON.stringify(body), contentType: 'application/json; charset=utf-8' });
