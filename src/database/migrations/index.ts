@@ -3,6 +3,7 @@ import { Identities1764100000000 } from './1764100000000-identities';
 import { RateLimitHits1764200000000 } from './1764200000000-rate-limit-hits';
 import { CodeExchangeState1764300000000 } from './1764300000000-code-exchange-state';
 import { SharedCounters1764310000000 } from './1764310000000-shared-counters';
+import { PhoneCallSlots1764420000000 } from './1764420000000-phone-call-slots';
 
 // Listed explicitly (not globbed) so that the app, the CLI and the tests run the same set in order.
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   RateLimitHits1764200000000,
   CodeExchangeState1764300000000,
   SharedCounters1764310000000,
+  PhoneCallSlots1764420000000,
 ];
