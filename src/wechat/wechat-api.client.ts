@@ -165,7 +165,7 @@ export class WechatApiClient implements OnModuleDestroy {
   }
 
   /** Code → tokens. Not retried once it may have reached WeChat: a used code answers 40163. */
-  exchangeCode(appId: string, code: string): Promise<WechatTokens> {
+  async exchangeCode(appId: string, code: string): Promise<WechatTokens> {
     const secret = this.secretOf(appId);
     checkCode(code);
     return this.run(appId, 'exchange', async (signal) => {
@@ -207,7 +207,7 @@ export class WechatApiClient implements OnModuleDestroy {
   }
 
   /** A mini program's `wx.login()` code → openid and session key. Single use: never retried once sent. */
-  miniProgramSession(appId: string, jsCode: string): Promise<MiniProgramSession> {
+  async miniProgramSession(appId: string, jsCode: string): Promise<MiniProgramSession> {
     const secret = this.secretOf(appId);
     checkCode(jsCode);
     return this.run(appId, 'exchange', async (signal) => {
@@ -242,7 +242,7 @@ export class WechatApiClient implements OnModuleDestroy {
   }
 
   /** The phone button's one-time code → the number. Single use (and billed): never retried once sent. */
-  phoneNumber(appId: string, appAccessToken: string, phoneCode: string): Promise<WechatPhoneNumber> {
+  async phoneNumber(appId: string, appAccessToken: string, phoneCode: string): Promise<WechatPhoneNumber> {
     checkCode(phoneCode);
     return this.run(appId, 'exchange', async (signal) => {
       const body = await this.call('getuserphonenumber', { access_token: appAccessToken }, { code: phoneCode }, signal);
