@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
 import { AppModule, AppModuleOptions } from './app.module';
+import { DatabaseBudget } from './common/database-budget';
 import { requestIdFrom, runWithRequestContext } from './common/request-context';
 import type { AppConfigValues } from './config/app-config';
 import { DomainError } from './errors/domain-error';
@@ -32,6 +33,7 @@ export async function createApp(
   // One middleware for what every request needs: its id (kept in the request context for every log
   // line), the access log line, and, once draining, `Connection: close` on every response so that
   // keep-alive clients move elsewhere.
+  const requestBudgetMs = config.database.requestBudgetMs ?? 2500;
   app.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
     const startedAt = Date.now();
     const requestId = requestIdFrom(req.headers['x-request-id']);
@@ -43,7 +45,7 @@ export async function createApp(
       return writeHead.apply(this, args);
     } as Response['writeHead'];
     res.once('close', () => logAccess(logger.pino, req, res, startedAt));
-    runWithRequestContext({ requestId }, next);
+    runWithRequestContext({ requestId, databaseBudget: new DatabaseBudget(requestBudgetMs) }, next);
   });
   // Browser pages on other origins (CORS_ORIGINS; loopback in the sandbox): preflights end here.
   app.use(varyOnOrigin);

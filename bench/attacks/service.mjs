@@ -19,10 +19,7 @@ export async function startService(name, { apps, env = {} } = {}) {
   try {
     const webhookSecret = randomBytes(16).toString('hex');
     const db = await stack.createDatabase(`attack_${name.replace(/\W/g, '_')}`);
-    // The fake takes channel:appId:secret; Stack.fakeWechat passes `${id}:${secret}` through.
-    const [first, ...more] = wechatApps;
-    const fake = await stack.fakeWechat({ id: `${first.channel}:${first.id}`, secret: first.secret },
-      more.map((a) => `${a.channel}:${a.id}:${a.secret}`));
+    const fake = await stack.fakeWechat(wechatApps.map((a) => ({ id: `${a.channel}:${a.id}`, secret: a.secret })));
     const sms = await stack.smsReceiver(webhookSecret);
     const port = await freePort();
     const target = `http://127.0.0.1:${port}`;

@@ -108,28 +108,53 @@ export class Stack {
   /**
    * The standalone fake WeChat (its documented command), behind an HTTPS front whose self-signed
    * certificate is written to <work>/wechat-ca.pem (give it to the service as NODE_EXTRA_CA_CERTS).
+   * `app` is one {id, secret} or a list; an id may carry its channel (`mini_program:wx…`).
    */
-  async fakeWechat(app, more = []) {
+  async fakeWechat(app) {
     const port = await freePort();
-    // `more`: further apps as [channel:]appId:secret, as the fake's own --app takes them.
-    const apps = [`${app.id}:${app.secret}`, ...more].flatMap((a) => ['--app', a]);
+    const apps = (Array.isArray(app) ? app : [app]).flatMap((a) => ['--app', `${a.id}:${a.secret}`]);
     const fake = this.start('fake-wechat', ['dist/src/sandbox/fake-wechat/main.js', '--port', String(port), ...apps],
       { env: baseEnv() });
     const url = `http://127.0.0.1:${port}`;
     await waitHttp(`${url}/settings`, fake, 30000);
-    const { cert, key } = selfSigned(this.work);
-    const caFile = join(this.work, 'wechat-ca.pem');
-    writeFileSync(caFile, cert);
+    const front = await this.httpsFront(port);
+    return { url, httpsUrl: front.url, caFile: front.caFile, child: fake };
+  }
+
+  /**
+   * The standalone fake carrier API (Dypnsapi GetMobile) with this AccessKey pair, behind an HTTPS
+   * front (production refuses an http CARRIER_ENDPOINT); the same CA file as fakeWechat's.
+   */
+  async fakeCarrier(accessKeyId, accessKeySecret) {
+    const port = await freePort();
+    const fake = this.start('fake-carrier', ['dist/src/providers/carrier/fake/main.js', '--port', String(port),
+      '--access-key-id', accessKeyId, '--access-key-secret', accessKeySecret], { env: baseEnv() });
+    const url = `http://127.0.0.1:${port}`;
+    await waitHttp(`${url}/calls`, fake, 30000);
+    // The SDK signs the Host header: the front passes it through unchanged.
+    const front = await this.httpsFront(port, { keepHost: true });
+    return { url, httpsUrl: front.url, caFile: front.caFile, child: fake };
+  }
+
+  /** An HTTPS front before http://127.0.0.1:port, with this stack's one throw-away certificate. */
+  async httpsFront(port, { keepHost = false } = {}) {
+    if (!this.tls) {
+      this.tls = selfSigned(this.work);
+      this.tls.caFile = join(this.work, 'wechat-ca.pem');
+      writeFileSync(this.tls.caFile, this.tls.cert);
+    }
+    const { cert, key, caFile } = this.tls;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 128 });
     const front = https.createServer({ cert, key }, (req, res) => {
       const up = http.request({ host: '127.0.0.1', port, method: req.method, path: req.url, agent,
-        headers: { ...req.headers, host: `127.0.0.1:${port}` } }, (r) => { res.writeHead(r.statusCode, r.headers); r.pipe(res); });
+        headers: keepHost ? req.headers : { ...req.headers, host: `127.0.0.1:${port}` } },
+      (r) => { res.writeHead(r.statusCode, r.headers); r.pipe(res); });
       up.on('error', () => { if (!res.headersSent) res.writeHead(502); res.end(); });
       req.pipe(up);
     });
     front.keepAliveTimeout = 5000;
     const tlsPort = await this.listen(front);
-    return { url, httpsUrl: `https://127.0.0.1:${tlsPort}`, caFile, child: fake };
+    return { url: `https://127.0.0.1:${tlsPort}`, caFile };
   }
 
   /**

@@ -1,8 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { DatabaseBudget } from './database-budget';
 
 export interface RequestContextData {
   requestId: string;
+  /** The request's total time on the database (DATABASE_REQUEST_BUDGET_MS). */
+  databaseBudget?: DatabaseBudget;
 }
 
 const storage = new AsyncLocalStorage<RequestContextData>();
@@ -21,4 +24,8 @@ export function runWithRequestContext<T>(data: RequestContextData, fn: () => T):
 
 export function currentRequestId(): string | undefined {
   return storage.getStore()?.requestId;
+}
+
+export function currentDatabaseBudget(): DatabaseBudget | undefined {
+  return storage.getStore()?.databaseBudget;
 }

@@ -49,6 +49,7 @@ describe('configuration', () => {
       path: join(dir, 'wechat-login.sqlite'),
       queryTimeoutMs: 5000,
       acquireTimeoutMs: 5000,
+      requestBudgetMs: 2500,
     });
     // One app per channel under one Open Platform account, plus one openid-only mini program.
     expect(config.wechat.apps).toEqual(SANDBOX_WECHAT_APPS);

@@ -35,6 +35,8 @@ export type { EncryptionKey };
 export interface DatabaseBounds {
   queryTimeoutMs: number;
   acquireTimeoutMs: number;
+  /** A request's total time on the database: checkouts, queries and retries (DatabaseBudget). */
+  requestBudgetMs?: number;
 }
 
 export type DatabaseSettings = DatabaseBounds &
@@ -471,6 +473,8 @@ function readDatabase(reader: EnvReader, production: boolean, dataDir: string, p
   const bounds: DatabaseBounds = {
     queryTimeoutMs: reader.int('DATABASE_QUERY_TIMEOUT_MS', 5000, 100, 600_000),
     acquireTimeoutMs: reader.int('DATABASE_ACQUIRE_TIMEOUT_MS', 5000, 100, 600_000),
+    // A stalled database answers SERVICE_UNAVAILABLE within about 3 s (issue 18).
+    requestBudgetMs: reader.int('DATABASE_REQUEST_BUDGET_MS', 2500, 100, 600_000),
   };
   if (raw === undefined) {
     if (production) problems.push('DATABASE_URL: required in production (mysql://user:password@host:3306/database)');

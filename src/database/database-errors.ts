@@ -2,8 +2,12 @@
 export class DatabaseTimeoutError extends Error {
   readonly code = 'DATABASE_TIMEOUT';
 
-  constructor(what: 'checkout' | 'queue', timeoutMs: number) {
-    super(`no database connection within ${timeoutMs} ms (${what})`);
+  constructor(what: 'checkout' | 'queue' | 'budget', timeoutMs: number) {
+    super(
+      what === 'budget'
+        ? `the request's database budget (${timeoutMs} ms) is spent`
+        : `no database connection within ${timeoutMs} ms (${what})`,
+    );
     this.name = 'DatabaseTimeoutError';
   }
 }

@@ -1,6 +1,8 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.service';
 import type { AppConfigValues } from '../config/app-config';
+import { DatabaseBudget } from '../common/database-budget';
+import { runWithRequestContext } from '../common/request-context';
 import { Database } from './database.service';
 
 type Step = 'ok' | { error: Record<string, unknown>; at: 'work' | 'commit' };
@@ -98,5 +100,78 @@ describe('Database.transaction on MySQL', () => {
       expect(database.backoffMs(4)).toBeLessThanOrEqual(80);
       expect(database.backoffMs(12)).toBeLessThanOrEqual(500);
     }
+  });
+});
+
+describe("Database.transaction within a request's database budget", () => {
+  /** The scripted DataSource, each try taking `tryMs` on a clock the test owns. */
+  function timed(steps: Step[], tryMs: number) {
+    const s = scripted(steps);
+    let nowMs = 0;
+    const work = async (): Promise<string> => {
+      nowMs += tryMs;
+      return s.work();
+    };
+    return { ...s, work, clock: () => nowMs };
+  }
+  const inRequest = <T>(budget: DatabaseBudget, fn: () => Promise<T>): Promise<T> =>
+    runWithRequestContext({ requestId: 'budget-spec', databaseBudget: budget }, fn);
+
+  it('stops retrying conflicts once the deadline passes, though attempts remain', async () => {
+    const s = timed([{ error: DEADLOCK, at: 'work' }], 1000);
+    const budget = new DatabaseBudget(2500, s.clock);
+    const database = new Database(s.dataSource, config(10));
+    await expect(inRequest(budget, () => database.transaction(s.work))).rejects.toMatchObject({
+      code: 'ER_LOCK_DEADLOCK',
+    });
+    // 1000 ms a try: after the third, the budget of 2500 ms is spent.
+    expect(s.attempts()).toBe(3);
+    expect(budget.remainingMs()).toBeLessThanOrEqual(0);
+  });
+
+  it('does not retry a lost connection when the budget has no room left', async () => {
+    const s = timed([{ error: GONE, at: 'work' }, 'ok'], 2600);
+    const budget = new DatabaseBudget(2500, s.clock);
+    await expect(
+      inRequest(budget, () => new Database(s.dataSource, config(10)).transaction(s.work)),
+    ).rejects.toMatchObject({ code: 'PROTOCOL_CONNECTION_LOST' });
+    expect(s.attempts()).toBe(1);
+  });
+
+  it('refuses to start once the budget is spent: database unavailable, nothing run', async () => {
+    const s = timed(['ok'], 0);
+    const database = new Database(s.dataSource, config(10));
+    const spent = new DatabaseBudget(0, s.clock);
+    await expect(inRequest(spent, () => database.transaction(s.work))).rejects.toMatchObject({
+      code: 'DATABASE_TIMEOUT',
+    });
+    expect(s.attempts()).toBe(0);
+  });
+
+  it('retries as before while the budget has room', async () => {
+    const s = timed([{ error: DEADLOCK, at: 'work' }, { error: DEADLOCK, at: 'work' }, 'ok'], 100);
+    const budget = new DatabaseBudget(2500, s.clock);
+    await expect(inRequest(budget, () => new Database(s.dataSource, config(10)).transaction(s.work))).resolves.toBe(
+      'done',
+    );
+    expect(s.attempts()).toBe(3);
+    expect(budget.remainingMs()).toBe(2200);
+  });
+});
+
+describe('DatabaseBudget', () => {
+  it('charges overlapping waits once, and only while one runs', () => {
+    let nowMs = 0;
+    const budget = new DatabaseBudget(1000, () => nowMs);
+    const a = budget.begin();
+    nowMs += 100;
+    const b = budget.begin();
+    nowMs += 100;
+    a();
+    nowMs += 100;
+    b();
+    b();
+    nowMs += 500; // not waiting on the database: not charged
+    expect(budget.remainingMs()).toBe(700);
   });
 });

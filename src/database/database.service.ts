@@ -4,6 +4,8 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { DatabaseRetrySettings } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';
 import { isMysqlFamily } from './data-source-options';
+import { withinBudget } from '../common/database-budget';
+import { currentDatabaseBudget } from '../common/request-context';
 import { classifyDatabaseError, DatabaseTimeoutError } from './database-errors';
 import { boundPoolCheckout } from './query-bounds';
 import { driverHandles, MysqlConnection, MysqlPool, MysqlSql, Sql, SqliteSql } from './sql';
@@ -88,21 +90,28 @@ export class Database {
 
   /** SQLite: runs `work` when no transaction holds the one connection (bounded wait). */
   private turn<T>(work: () => T | Promise<T>): Promise<T> {
-    // SQLite's queue is its pool: a turn not reached within the bound is given up (and skipped).
+    // SQLite's queue is its pool: a turn not reached within the bound (or the request's database
+    // budget) is given up (and skipped).
+    const budget = currentDatabaseBudget();
+    if (budget && budget.remainingMs() <= 0) return Promise.reject(new DatabaseTimeoutError('budget', budget.totalMs));
+    const boundMs = withinBudget(budget, this.acquireTimeoutMs);
+    const end = budget?.begin();
     let gaveUp = false;
     let timer: NodeJS.Timeout | undefined;
     const waited = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         gaveUp = true;
-        reject(new DatabaseTimeoutError('queue', this.acquireTimeoutMs));
-      }, this.acquireTimeoutMs);
+        reject(new DatabaseTimeoutError(boundMs < this.acquireTimeoutMs ? 'budget' : 'queue', boundMs));
+      }, boundMs);
     });
     const run = this.queue.then(() => {
       clearTimeout(timer);
       return gaveUp ? (undefined as T) : work();
     });
     this.queue = run.catch(() => undefined);
-    return Promise.race([run, waited]);
+    const result = Promise.race([run, waited]);
+    if (end) result.then(end, end);
+    return result;
   }
 
   /** Resolves when the database answers within `timeoutMs`; rejects otherwise. */
@@ -167,19 +176,27 @@ export class Database {
     }
   }
 
+  /**
+   * Tries `once` again while the error allows it and, in a request, while its database budget has
+   * room for the backoff: a request never waits on the database longer than its budget in all.
+   */
   private async withRetry<T>(once: (phase: { committing: boolean }) => Promise<T>): Promise<T> {
+    const budget = currentDatabaseBudget();
     for (let attempt = 1; ; attempt++) {
       const phase = { committing: false };
+      if (budget && budget.remainingMs() <= 0) throw new DatabaseTimeoutError('budget', budget.totalMs);
       try {
-        return await once(phase);
+        return await (budget ? budget.track(() => once(phase)) : once(phase));
       } catch (error) {
         const kind = classifyDatabaseError(error);
+        const waitMs = this.backoffMs(attempt);
         const again =
-          kind === 'conflict'
+          (!budget || budget.remainingMs() > waitMs) &&
+          (kind === 'conflict'
             ? attempt < this.retry.attempts
             : kind === 'unavailable' &&
               !phase.committing &&
-              attempt < Math.min(UNAVAILABLE_ATTEMPTS, this.retry.attempts);
+              attempt < Math.min(UNAVAILABLE_ATTEMPTS, this.retry.attempts));
         if (!again) {
           if (kind === 'conflict') {
             this.stats.exhausted += 1;
@@ -189,7 +206,7 @@ export class Database {
         }
         if (kind === 'conflict') this.stats.conflictRetries += 1;
         else this.stats.unavailableRetries += 1;
-        await sleep(this.backoffMs(attempt));
+        await (budget ? budget.track(() => sleep(waitMs)) : sleep(waitMs));
       }
     }
   }

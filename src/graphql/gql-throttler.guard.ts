@@ -8,8 +8,9 @@ import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 
 /**
- * The general per-IP throttle on public operations (@nestjs/throttler). Guards run once per
- * resolver call, so aliasing one mutation a hundred times in a request counts a hundred calls.
+ * The general per-IP throttle on public operations (@nestjs/throttler): one budget per client IP
+ * shared by every public operation. Guards run once per resolver call, so aliasing one mutation a
+ * hundred times in a request counts a hundred calls.
  * The client IP is Express's req.ip, which honours X-Forwarded-For only under TRUST_PROXY.
  */
 @Injectable()
@@ -27,6 +28,11 @@ export class GqlThrottlerGuard extends ThrottlerGuard {
 
   protected override async getTracker(req: Record<string, any>): Promise<string> {
     return metaOf(req as Request).ip ?? 'unknown';
+  }
+
+  // @nestjs/throttler keys a bucket by class and handler (one per operation); ours is the IP alone.
+  protected override generateKey(_context: ExecutionContext, tracker: string, throttlerName: string): string {
+    return `${throttlerName}:${tracker}`;
   }
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {

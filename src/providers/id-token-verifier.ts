@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, customFetch, errors, JWTPayload, jwtVerify, JWTVerifyOptions } from 'jose';
-import { classifyFetchError, ProviderCalls } from './provider-calls';
+import { isClientToken } from '../common/client-token';
+import { classifyFetchError, outcomeOf, ProviderCalls } from './provider-calls';
 import { ProviderName, ProviderRejectedError, ProviderUnavailableError } from './provider-errors';
 
 const CACHE_MAX_AGE_MS = 10 * 60_000;
@@ -15,6 +16,8 @@ const TOKEN_FAULTS = new Set([
   'ERR_JWKS_NO_MATCHING_KEY',
   'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
   'ERR_JOSE_ALG_NOT_ALLOWED',
+  // An alg or key type the token names that we do not support: the token's fault.
+  'ERR_JOSE_NOT_SUPPORTED',
   'ERR_JOSE_NOT_SUPPORTED',
 ]);
 
@@ -34,7 +37,7 @@ export class IdTokenVerifier {
   ) {}
 
   async verify(token: string, options: JWTVerifyOptions): Promise<JWTPayload> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
+    if (!isClientToken(token, 8192) || token.length === 0) {
       throw new ProviderRejectedError(this.provider, 'not a JWT');
     }
     try {
@@ -80,7 +83,7 @@ export class IdTokenVerifier {
         throw error;
       }
       const unavailable = classifyFetchError(this.provider, error);
-      this.calls.report(this.provider, 'keys', unavailable.reason, started);
+      this.calls.report(this.provider, 'keys', outcomeOf(unavailable), started);
       throw unavailable;
     }
     if (response.status !== 200) {

@@ -18,9 +18,11 @@ import { setMaxListeners } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { AppConfig } from '../config/app-config.service';
 import {
+  isLocalException,
   isProviderFailure,
   isTransient,
   ProviderName,
+  ProviderNotSentError,
   ProviderUnavailableError,
   toProviderDomainError,
 } from './provider-errors';
@@ -94,7 +96,19 @@ export class ProviderCalls implements OnModuleDestroy {
       this.breakerFor(provider),
     );
     try {
-      return await policy.execute(({ signal }) => work(signal), this.controller.signal);
+      return await policy.execute(async ({ signal }) => {
+        try {
+          return await work(signal);
+        } catch (error) {
+          // Whatever our own process threw (building a request, an SDK encoding the input) is not
+          // the provider failing: it leaves the breaker as it was.
+          if (isLocalException(error)) {
+            this.logger.error(`${provider} call failed before it was sent: ${(error as Error).name}`);
+            throw new ProviderNotSentError(provider, 'local', (error as Error).name);
+          }
+          throw error;
+        }
+      }, this.controller.signal);
     } catch (error) {
       if (error instanceof BrokenCircuitError)
         throw toProviderDomainError(new ProviderUnavailableError(provider, 'circuit-open'));
@@ -131,7 +145,7 @@ export class ProviderCalls implements OnModuleDestroy {
       text = await response.text();
     } catch (error) {
       const unavailable = classifyFetchError(provider, error);
-      this.report(provider, operation, unavailable.reason, started);
+      this.report(provider, operation, outcomeOf(unavailable), started);
       throw unavailable;
     }
     let body: Record<string, unknown> | null = null;
@@ -165,8 +179,12 @@ export class ProviderCalls implements OnModuleDestroy {
   }
 }
 
-export function classifyFetchError(provider: ProviderName, error: unknown): ProviderUnavailableError {
-  if (error instanceof ProviderUnavailableError) return error;
+export function classifyFetchError(
+  provider: ProviderName,
+  error: unknown,
+): ProviderUnavailableError | ProviderNotSentError {
+  if (error instanceof ProviderUnavailableError || error instanceof ProviderNotSentError) return error;
+  if (isLocalException(error)) return new ProviderNotSentError(provider, 'local', (error as Error).name);
   const name = (error as { name?: string })?.name;
   if (name === 'TimeoutError') return new ProviderUnavailableError(provider, 'timeout');
   if (name === 'AbortError') return new ProviderUnavailableError(provider, 'budget');
@@ -174,6 +192,11 @@ export function classifyFetchError(provider: ProviderName, error: unknown): Prov
     (error as { cause?: { code?: string }; code?: string })?.cause?.code ?? (error as { code?: string })?.code;
   if (code && NEVER_SENT.has(code)) return new ProviderUnavailableError(provider, 'connect');
   return new ProviderUnavailableError(provider, 'network');
+}
+
+/** A failure's outcome label for metrics. */
+export function outcomeOf(error: ProviderUnavailableError | ProviderNotSentError): string {
+  return error instanceof ProviderUnavailableError ? error.reason : `not_sent_${error.kind}`;
 }
 
 export function str(body: Record<string, unknown> | null, key: string): string | null {

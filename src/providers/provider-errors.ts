@@ -30,6 +30,36 @@ export class ProviderRejectedError extends Error {
   }
 }
 
+/**
+ * The call failed on our side before the provider could answer: what the user brought could not be
+ * sent ('bad-input': the provider's *_TOKEN_INVALID), or building the request threw ('local': our
+ * bug, INTERNAL). Never the provider's failure: it does not move the circuit breaker.
+ */
+export class ProviderNotSentError extends Error {
+  constructor(
+    readonly provider: ProviderName,
+    readonly kind: 'bad-input' | 'local',
+    /** The local error's name (URIError, TypeError, ...): never its message, which may quote the input. */
+    readonly detail?: string,
+  ) {
+    super(`${provider} call not sent: ${kind}${detail ? ` ${detail}` : ''}`);
+    this.name = 'ProviderNotSentError';
+  }
+}
+
+/**
+ * An exception of our own process, not of the network: thrown while encoding or building a request
+ * (URIError on a lone surrogate, TypeError on a bad header or URL, RangeError, ...). Network failures
+ * of fetch/undici are TypeErrors too, but carry a cause with a socket or undici code.
+ */
+export function isLocalException(error: unknown): boolean {
+  if (error instanceof URIError || error instanceof RangeError || error instanceof ReferenceError) return true;
+  if (!(error instanceof TypeError)) return false;
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  const code = typeof cause?.code === 'string' ? cause.code : null;
+  return code === null ? cause === undefined : code.startsWith('ERR_');
+}
+
 /** Worth another try for a call that is safe to repeat. */
 export function isTransient(error: unknown): boolean {
   return error instanceof ProviderUnavailableError && error.reason !== 'circuit-open' && error.reason !== 'budget';
@@ -49,5 +79,11 @@ export function toProviderDomainError(error: unknown): DomainError {
     );
   }
   if (error instanceof ProviderUnavailableError) return new DomainError(ErrorCode.PROVIDER_UNAVAILABLE);
+  if (error instanceof ProviderNotSentError) {
+    if (error.kind === 'local') return new DomainError(ErrorCode.INTERNAL);
+    return new DomainError(
+      error.provider === 'carrier' ? ErrorCode.CARRIER_TOKEN_INVALID : ErrorCode.PROVIDER_TOKEN_INVALID,
+    );
+  }
   throw error;
 }

@@ -20,7 +20,15 @@ import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import type { WechatAppCredentials, WechatChannelName } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';
-import { isTransient, isWechatFailure, WechatApiError, WechatUnavailableError } from './wechat-errors';
+import { isClientToken } from '../common/client-token';
+import { isLocalException } from '../providers/provider-errors';
+import {
+  isTransient,
+  isWechatFailure,
+  WechatApiError,
+  WechatNotSentError,
+  WechatUnavailableError,
+} from './wechat-errors';
 
 export interface WechatTokens {
   accessToken: string;
@@ -79,6 +87,10 @@ const PATHS: Record<Endpoint, string> = {
 
 // Connection errors that prove the request never left: safe to retry even a code exchange.
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+// undici refusing to send what we built (bad header, URL or body): our side, before sending.
+const LOCAL_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'ERR_INVALID_URL', 'ERR_INVALID_CHAR']);
+// WeChat's one-time codes are short; anything else is refused before it is sent.
+const MAX_CODE_LENGTH = 256;
 
 export const CIRCUIT_FAILURE_THRESHOLD = 5;
 export const CIRCUIT_HALF_OPEN_AFTER_MS = 10_000;
@@ -155,8 +167,9 @@ export class WechatApiClient implements OnModuleDestroy {
   }
 
   /** Code → tokens. Not retried once it may have reached WeChat: a used code answers 40163. */
-  exchangeCode(appId: string, code: string): Promise<WechatTokens> {
+  async exchangeCode(appId: string, code: string): Promise<WechatTokens> {
     const secret = this.secretOf(appId);
+    checkCode(code);
     return this.run(appId, 'exchange', async (signal) => {
       const body = await this.call(
         'access_token',
@@ -196,8 +209,9 @@ export class WechatApiClient implements OnModuleDestroy {
   }
 
   /** A mini program's `wx.login()` code → openid and session key. Single use: never retried once sent. */
-  miniProgramSession(appId: string, jsCode: string): Promise<MiniProgramSession> {
+  async miniProgramSession(appId: string, jsCode: string): Promise<MiniProgramSession> {
     const secret = this.secretOf(appId);
+    checkCode(jsCode);
     return this.run(appId, 'exchange', async (signal) => {
       const body = await this.call(
         'jscode2session',
@@ -230,7 +244,8 @@ export class WechatApiClient implements OnModuleDestroy {
   }
 
   /** The phone button's one-time code → the number. Single use (and billed): never retried once sent. */
-  phoneNumber(appId: string, appAccessToken: string, phoneCode: string): Promise<WechatPhoneNumber> {
+  async phoneNumber(appId: string, appAccessToken: string, phoneCode: string): Promise<WechatPhoneNumber> {
+    checkCode(phoneCode);
     return this.run(appId, 'exchange', async (signal) => {
       const body = await this.call('getuserphonenumber', { access_token: appAccessToken }, { code: phoneCode }, signal);
       const info = body.phone_info as Record<string, unknown> | undefined;
@@ -273,7 +288,18 @@ export class WechatApiClient implements OnModuleDestroy {
       this.policies.set(key, policy);
     }
     try {
-      return await policy.execute(({ signal }) => work(signal), this.controller.signal);
+      return await policy.execute(async ({ signal }) => {
+        try {
+          return await work(signal);
+        } catch (error) {
+          // An exception of our own process (building the request) is not WeChat failing.
+          if (isLocalException(error)) {
+            this.logger.error(`WeChat call failed before it was sent: ${(error as Error).name}`);
+            throw new WechatNotSentError('local', (error as Error).name);
+          }
+          throw error;
+        }
+      }, this.controller.signal);
     } catch (error) {
       if (error instanceof BrokenCircuitError) throw new WechatUnavailableError('circuit-open');
       if (error instanceof TaskCancelledError) throw new WechatUnavailableError('budget');
@@ -323,7 +349,7 @@ export class WechatApiClient implements OnModuleDestroy {
       text = await response.body.text();
     } catch (error) {
       const unavailable = classifyRequestError(error, budget);
-      report(unavailable.reason);
+      report(unavailable instanceof WechatUnavailableError ? unavailable.reason : 'not_sent');
       throw unavailable;
     }
     if (status !== 200) {
@@ -361,8 +387,11 @@ export class WechatApiClient implements OnModuleDestroy {
   }
 }
 
-function classifyRequestError(error: unknown, budget: AbortSignal): WechatUnavailableError {
+function classifyRequestError(error: unknown, budget: AbortSignal): WechatUnavailableError | WechatNotSentError {
   const code = (error as { code?: string })?.code;
+  if ((code && LOCAL_CODES.has(code)) || isLocalException(error)) {
+    return new WechatNotSentError('local', code ?? (error as Error)?.name);
+  }
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new WechatUnavailableError('timeout');
   }
@@ -371,6 +400,10 @@ function classifyRequestError(error: unknown, budget: AbortSignal): WechatUnavai
   }
   if (code && NEVER_SENT.has(code)) return new WechatUnavailableError('connect');
   return new WechatUnavailableError('network');
+}
+
+function checkCode(code: string): void {
+  if (!isClientToken(code, MAX_CODE_LENGTH)) throw new WechatNotSentError('bad-input');
 }
 
 function str(body: Record<string, unknown>, key: string): string | null {

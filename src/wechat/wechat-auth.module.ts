@@ -14,6 +14,7 @@ import { WechatGrantEntity } from './entities/wechat-grant.entity';
 import { WechatPhoneCallEntity } from './entities/wechat-phone-call.entity';
 import { LoginStateStore } from './login-state.store';
 import { MiniProgramPhoneService } from './mini-program-phone.service';
+import { PhoneCallSlotsRepository } from './phone-call-slots.repository';
 import { TokenRefreshService } from './token-refresh.service';
 import { WechatApiClient } from './wechat-api.client';
 import { WechatAuthResolver } from './wechat-auth.resolver';
@@ -51,6 +52,7 @@ import { WechatReloginService } from './wechat-relogin.service';
     WechatReloginService,
     AppTokensService,
     MiniProgramPhoneService,
+    PhoneCallSlotsRepository,
     WechatAuthResolver,
     TokenRefreshService,
   ],

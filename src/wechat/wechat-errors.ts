@@ -20,6 +20,22 @@ export class WechatUnavailableError extends Error {
   }
 }
 
+/**
+ * The call never left: the code the user brought cannot be sent ('bad-input': WECHAT_CODE_INVALID),
+ * or building the request threw ('local': our bug, INTERNAL). Not WeChat's failure (the circuit does
+ * not move) and never billed.
+ */
+export class WechatNotSentError extends Error {
+  constructor(
+    readonly kind: 'bad-input' | 'local',
+    /** The local error's name or undici's code: never its message, which may quote the input. */
+    readonly detail?: string,
+  ) {
+    super(`WeChat call not sent: ${kind}${detail ? ` ${detail}` : ''}`);
+    this.name = 'WechatNotSentError';
+  }
+}
+
 // One table from WeChat's errcodes (docs: shared/wechat-api.md) to our catalogue.
 const ERRCODE_TABLE: Readonly<Record<number, ErrorCode>> = {
   [-1]: ErrorCode.WECHAT_UNAVAILABLE,
@@ -60,6 +76,9 @@ export function toDomainError(error: unknown): DomainError {
     return new DomainError(errorCodeForErrcode(error.errcode), undefined, { wechatErrcode: error.errcode });
   }
   if (error instanceof WechatUnavailableError) return new DomainError(ErrorCode.WECHAT_UNAVAILABLE);
+  if (error instanceof WechatNotSentError) {
+    return new DomainError(error.kind === 'bad-input' ? ErrorCode.WECHAT_CODE_INVALID : ErrorCode.INTERNAL);
+  }
   throw error;
 }
 

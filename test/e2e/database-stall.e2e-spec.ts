@@ -86,6 +86,49 @@ describe('a stalled database', () => {
   });
 });
 
+describe('a stalled database, with the default bounds', () => {
+  it("answers SERVICE_UNAVAILABLE within the request's database budget (2.5 s), not after timeouts and retries add up", async () => {
+    const probe = await createTestDatabase();
+    if (probe.dialect === 'sqlite') {
+      // The stall is simulated on MySQL only (a proxy that stops forwarding); the defaults are the same.
+      await probe.drop();
+      const t = await startTestApp({ env: { SMS_CONSOLE_LOG_CODES: 'false' } });
+      expect(t.config.database.requestBudgetMs).toBe(2500);
+      await t.close();
+      return;
+    }
+    const url = new URL(probe.url);
+    const proxy = new TcpProxy(url.hostname, Number(url.port || 3306));
+    url.host = `127.0.0.1:${await proxy.start()}`;
+    let t: TestApp | undefined;
+    try {
+      t = await startTestApp({
+        env: { SMS_CONSOLE_LOG_CODES: 'false' },
+        override: (config) => ({
+          ...config,
+          database: { ...(config.database as Extract<DatabaseSettings, { type: 'mysql' }>), url: url.toString() },
+        }),
+      });
+      const app = t;
+      // The defaults: each query and checkout alone may take 5 s; the request's total is 2.5 s.
+      expect(app.config.database).toMatchObject({
+        queryTimeoutMs: 5000,
+        acquireTimeoutMs: 5000,
+        requestBudgetMs: 2500,
+      });
+      expect((await sendCode(app, nextPhone('135'))).body.errors).toBeUndefined();
+      proxy.freeze();
+      const stalled = await Promise.all(Array.from({ length: 4 }, () => sendCode(app, nextPhone('135'))));
+      for (const res of stalled) expectUnavailable(res);
+      proxy.thaw();
+      await eventually(async () => expect((await sendCode(app, nextPhone('135'))).body.errors).toBeUndefined());
+    } finally {
+      await t?.close();
+      await proxy.stop();
+    }
+  });
+});
+
 describe('every connection busy', () => {
   let t: TestApp;
 

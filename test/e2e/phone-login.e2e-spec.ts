@@ -187,6 +187,25 @@ describe('phone login and SMS codes', () => {
     }
   });
 
+  it('counts the public throttle per IP across operations: two operations share one budget', async () => {
+    const limited = await startTestApp({ env: { SMS_CONSOLE_LOG_CODES: 'false', THROTTLE_PUBLIC_PER_MINUTE: '4' } });
+    try {
+      const options = () => limited.gql('{ loginOptions(platform: IOS, wechatInstalled: true) { methods } }');
+      const codes = () => limited.gql('{ errorCodes }');
+      const answers = [await options(), await options(), await codes(), await codes(), await codes(), await options()];
+      expect(answers.map((res) => errorCode(res) ?? 'ok')).toEqual([
+        'ok',
+        'ok',
+        'ok',
+        'ok',
+        'TOO_MANY_REQUESTS',
+        'TOO_MANY_REQUESTS',
+      ]);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('a resend kills the old code', async () => {
     const phone = remember(nextPhone());
     await sendCode(t, phone);

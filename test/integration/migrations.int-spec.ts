@@ -13,7 +13,7 @@ const EXPECTED_TABLES: Record<string, string[]> = {
   identities: ['id', 'provider', 'app_id', 'subject', 'unionid', 'channel', 'user_id', 'nickname', 'avatar_url'],
   identity_conflicts: ['id', 'provider', 'unionid', 'holder_user_id', 'other_user_id', 'resolved_at'],
   wechat_app_tokens: ['app_id', 'token_enc', 'expires_at', 'lease_owner', 'lease_expires_at'],
-  wechat_phone_calls: ['id', 'app_id', 'created_at'],
+  wechat_phone_calls: ['id', 'app_id', 'created_at', 'day', 'slot', 'bind_ticket_id'],
   wechat_grants: [
     'id',
     'identity_id',

@@ -4,6 +4,7 @@ import { RateLimitHits1764200000000 } from './1764200000000-rate-limit-hits';
 import { CodeExchangeState1764300000000 } from './1764300000000-code-exchange-state';
 import { SharedCounters1764310000000 } from './1764310000000-shared-counters';
 import { SmsCodeSources1764320000000 } from './1764320000000-sms-code-sources';
+import { PhoneCallSlots1764420000000 } from './1764420000000-phone-call-slots';
 
 // Listed explicitly (not globbed) so that the app, the CLI and the tests run the same set in order.
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   CodeExchangeState1764300000000,
   SharedCounters1764310000000,
   SmsCodeSources1764320000000,
+  PhoneCallSlots1764420000000,
 ];

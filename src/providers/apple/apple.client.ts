@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SignJWT } from 'jose';
 import { createHash } from 'node:crypto';
+import { isClientToken } from '../../common/client-token';
 import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config.service';
 import type { AppleSettings } from '../../config/providers-config';
@@ -105,7 +106,7 @@ export class AppleClient {
   /** The authorization code → Apple's tokens. Single use: never retried once it may have arrived. */
   async exchangeCode(bundleId: string, authorizationCode: string): Promise<AppleTokens> {
     const settings = this.requireBundle(bundleId);
-    if (typeof authorizationCode !== 'string' || authorizationCode.length === 0 || authorizationCode.length > 1024) {
+    if (!isClientToken(authorizationCode, 1024) || authorizationCode.length === 0) {
       throw DomainError.badInput('authorizationCode', 'required');
     }
     return this.calls.run('apple', 'once', async (signal) => {

@@ -1,11 +1,12 @@
 import type { GetMobileRequest } from '@alicloud/dypnsapi20170525';
 import { Injectable, Logger } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
+import { isClientToken } from '../../common/client-token';
 import { AppConfig } from '../../config/app-config.service';
 import type { CarrierSettings } from '../../config/providers-config';
 import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
-import { classifyFetchError, ProviderCalls } from '../provider-calls';
+import { classifyFetchError, outcomeOf, ProviderCalls } from '../provider-calls';
 import { ProviderRejectedError, ProviderUnavailableError } from '../provider-errors';
 
 export const CARRIER_FAKE_PATH = '/sandbox/carrier';
@@ -61,9 +62,8 @@ export class AlibabaCarrierClient extends CarrierClient {
 
   async getMobile(token: string): Promise<string> {
     if (!this.settings) throw new DomainError(ErrorCode.PROVIDER_NOT_CONFIGURED);
-    if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
-      throw new DomainError(ErrorCode.CARRIER_TOKEN_INVALID);
-    }
+    // Checked before the SDK sees it: the SDK throws on some input (a lone surrogate) before sending.
+    if (!isClientToken(token, 4096) || token.length === 0) throw new DomainError(ErrorCode.CARRIER_TOKEN_INVALID);
     const settings = this.settings;
     return this.calls.run('carrier', 'once', async () => {
       const sdk = this.client(settings);
@@ -115,7 +115,7 @@ export class AlibabaCarrierClient extends CarrierClient {
       return new ProviderUnavailableError('carrier', 'malformed', 'getmobile');
     }
     const unavailable = classifyFetchError('carrier', error);
-    this.calls.report('carrier', 'getmobile', unavailable.reason, started);
+    this.calls.report('carrier', 'getmobile', outcomeOf(unavailable), started);
     return unavailable;
   }
 

@@ -1,17 +1,16 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsClientToken } from '../../common/client-token';
 import { DeviceInput } from '../../common/device.input';
 
 @InputType()
 export class AppleLoginInput {
-  @Field({ description: "the identity token (a JWT) from ASAuthorizationAppleIDCredential" })
-  @IsString()
-  @MaxLength(4096)
+  @Field({ description: 'the identity token (a JWT) from ASAuthorizationAppleIDCredential' })
+  @IsClientToken(4096)
   identityToken: string;
 
   @Field({ description: 'the single-use authorization code (5 minutes)' })
-  @IsString()
-  @MaxLength(1024)
+  @IsClientToken(1024)
   authorizationCode: string;
 
   @Field(() => String, { nullable: true, description: 'the raw nonce; its SHA-256 must match the token’s nonce claim' })
@@ -36,8 +35,7 @@ export class AppleLoginInput {
 @InputType()
 export class HuaweiLoginInput {
   @Field({ description: "Account Kit's authorization code (5 minutes, single use)" })
-  @IsString()
-  @MaxLength(2048)
+  @IsClientToken(2048)
   authorizationCode: string;
 
   @Field(() => String, { nullable: true })
@@ -50,8 +48,7 @@ export class HuaweiLoginInput {
 @InputType()
 export class CarrierLoginInput extends DeviceInput {
   @Field({ description: "the carrier SDK's one-time token, after the user confirmed the masked number" })
-  @IsString()
-  @MaxLength(2048)
+  @IsClientToken(2048)
   token: string;
 }
 
@@ -63,8 +60,7 @@ export class CarrierBindPhoneInput {
   bindTicket: string;
 
   @Field()
-  @IsString()
-  @MaxLength(2048)
+  @IsClientToken(2048)
   token: string;
 
   @Field(() => String, { nullable: true })

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
+import { isClientToken } from '../../common/client-token';
 import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config.service';
 import type { HuaweiSettings } from '../../config/providers-config';
@@ -59,7 +60,7 @@ export class HuaweiClient {
 
   async exchangeCode(authorizationCode: string): Promise<HuaweiIdentity> {
     const settings = this.require();
-    if (typeof authorizationCode !== 'string' || authorizationCode.length === 0 || authorizationCode.length > 2048) {
+    if (!isClientToken(authorizationCode, 2048) || authorizationCode.length === 0) {
       throw DomainError.badInput('authorizationCode', 'required');
     }
     const tokens = await this.calls.run('huawei', 'once', (signal) => this.token(settings, authorizationCode, signal));

@@ -1,12 +1,12 @@
 import { Field, InputType, PickType } from '@nestjs/graphql';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsClientToken } from '../../common/client-token';
 import { DeviceInput } from '../../common/device.input';
 
 @InputType()
 export class WechatLoginInput extends DeviceInput {
   @Field({ description: 'the one-time code from the WeChat SDK (SendAuth.Resp)' })
-  @IsString()
-  @MaxLength(256)
+  @IsClientToken(256)
   code: string;
 
   @Field(() => String, { nullable: true, description: 'the state from startWechatLogin' })
@@ -35,8 +35,7 @@ export class LinkWechatInput extends PickType(
 @InputType()
 export class MiniProgramLoginInput {
   @Field({ description: 'the js code from wx.login()' })
-  @IsString()
-  @MaxLength(256)
+  @IsClientToken(256)
   code: string;
 
   @Field(() => String, { nullable: true, description: 'which configured mini program (default: the first)' })
@@ -60,8 +59,7 @@ export class MiniProgramBindPhoneInput {
   bindTicket: string;
 
   @Field({ description: "the one-time code of the phone button (getPhoneNumber's e.detail.code)" })
-  @IsString()
-  @MaxLength(256)
+  @IsClientToken(256)
   phoneCode: string;
 
   @Field(() => String, { nullable: true })
