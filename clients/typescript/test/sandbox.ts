@@ -20,8 +20,8 @@ export function freshPhone(): string {
 }
 
 /** The newest code the sandbox "sent" to this phone. */
-export async function outboxCode(phone: string, purpose = 'LOGIN'): Promise<string> {
-  const res = await fetch(`${serviceUrl()}/sandbox/sms/outbox?phone=${encodeURIComponent(phone)}`);
+export async function outboxCode(phone: string, purpose = 'LOGIN', base = serviceUrl()): Promise<string> {
+  const res = await fetch(`${base}/sandbox/sms/outbox?phone=${encodeURIComponent(phone)}`);
   const { messages } = (await res.json()) as { messages: { code: string; purpose: string }[] };
   const message = messages.find((m) => m.purpose === purpose);
   if (!message) throw new Error(`no ${purpose} code in the outbox`);
@@ -101,8 +101,8 @@ export function expectDeviceIdEverywhere(requests: SentRequest[], deviceId: stri
   return checked;
 }
 
-async function post<T>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(`${serviceUrl()}${path}`, {
+async function post<T>(path: string, body: unknown, base = serviceUrl()): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -139,12 +139,21 @@ export async function carrierToken(phone: string): Promise<string> {
 export const SANDBOX_MINI_APPID = 'wxsandboxmini0001';
 
 /** wx.login() in the sandbox's mini program: the fake WeChat gives a js code for `person`. */
-export async function miniProgramCode(person: string, appid = SANDBOX_MINI_APPID): Promise<string> {
-  return (await post<{ code: string }>('/sandbox/wechat/miniprogram/login', { appid, person })).code;
+export async function miniProgramCode(
+  person: string,
+  base = serviceUrl(),
+  appid = SANDBOX_MINI_APPID,
+): Promise<string> {
+  return (await post<{ code: string }>('/sandbox/wechat/miniprogram/login', { appid, person }, base)).code;
 }
 
 /** The phone button in the sandbox's mini program: the fake WeChat's phone code for `phone`. */
-export async function miniProgramPhoneCode(person: string, phone: string, appid = SANDBOX_MINI_APPID): Promise<string> {
+export async function miniProgramPhoneCode(
+  person: string,
+  phone: string,
+  base = serviceUrl(),
+  appid = SANDBOX_MINI_APPID,
+): Promise<string> {
   const body = { appid, person, phone: phone.replace(/^\+86/, '') };
-  return (await post<{ phoneCode: string }>('/sandbox/wechat/miniprogram/phone', body)).phoneCode;
+  return (await post<{ phoneCode: string }>('/sandbox/wechat/miniprogram/phone', body, base)).phoneCode;
 }
