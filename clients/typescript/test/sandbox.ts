@@ -157,3 +157,31 @@ export async function miniProgramPhoneCode(
   const body = { appid, person, phone: phone.replace(/^\+86/, '') };
   return (await post<{ phoneCode: string }>('/sandbox/wechat/miniprogram/phone', body, base)).phoneCode;
 }
+
+/**
+ * The person at WeChat's web page (official account consent, website QR) approves: the fake answers
+ * with WeChat's redirect to redirectUri?code=…&state=…, returned here as the browser would land.
+ */
+export async function wechatWebApprove(authorizeUrl: string, person: string): Promise<string> {
+  const url = `${authorizeUrl.replace(/#wechat_redirect$/, '')}&person=${encodeURIComponent(person)}`;
+  const res = await fetch(url, { redirect: 'manual' });
+  const location = res.headers.get('location');
+  if (res.status !== 302 || !location) throw new Error(`WeChat's page answered ${res.status}, not a redirect`);
+  return location;
+}
+
+/** A Web Storage (localStorage / sessionStorage) for Node: a Map. */
+export function memoryWebStorage(): {
+  getItem(k: string): string | null;
+  setItem(k: string, v: string): void;
+  removeItem(k: string): void;
+  map: Map<string, string>;
+} {
+  const map = new Map<string, string>();
+  return {
+    map,
+    getItem: (k) => map.get(k) ?? null,
+    setItem: (k, v) => void map.set(k, v),
+    removeItem: (k) => void map.delete(k),
+  };
+}
