@@ -37,7 +37,9 @@ export function parseWechatReturn(url: string): WechatReturnParams {
     else if (key === 'state') state = decode(rawValue ?? '');
     else kept.push(part);
   }
-  const cleanUrl = `${path}${kept.length ? `?${kept.join('&')}` : ''}${hash === null ? '' : `#${hash}`}`;
+  // Browsers carry the authorize URL's #wechat_redirect over WeChat's redirect: not the page's own.
+  const keptHash = hash === null || hash === 'wechat_redirect' ? '' : `#${hash}`;
+  const cleanUrl = `${path}${kept.length ? `?${kept.join('&')}` : ''}${keptHash}`;
   return { code: code || null, state: state || null, cleanUrl };
 }
 

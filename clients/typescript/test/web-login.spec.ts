@@ -14,6 +14,12 @@ describe('parseWechatReturn', () => {
     });
   });
 
+  it('drops the #wechat_redirect a browser carries over from the authorize URL', () => {
+    expect(parseWechatReturn('http://localhost:8080/cb?code=c&state=s#wechat_redirect').cleanUrl).toBe(
+      'http://localhost:8080/cb',
+    );
+  });
+
   it('declined (state only) and not a return at all', () => {
     expect(parseWechatReturn('http://localhost/cb?state=s')).toEqual({
       code: null,
