@@ -58,10 +58,16 @@ describe.each(['WEBSITE', 'OFFICIAL_ACCOUNT'] as const)(
       await page.goto(`${pages.origin}/login.html?service=${encodeURIComponent(serviceUrl())}`);
       await status(page).getByText('none').waitFor();
 
-      await Promise.all([
-        page.waitForURL((u) => !u.href.includes('/login.html?service='), { timeout: 15000 }),
-        page.evaluate((c) => (window as any).app.start(c), channel).catch(() => undefined), // the page navigates away
-      ]);
+      void page.evaluate((c) => (window as any).app.start(c), channel).catch(() => undefined); // navigates away
+      // Gone to WeChat's page, or still here with the failure the page caught (without CORS:
+      // NetworkError, "the service could not be reached").
+      let failure: string | null = null;
+      for (let i = 0; i < 150 && page.url().includes('/login.html?service='); i++) {
+        failure = await page.evaluate(() => (window as any).app?.error ?? null).catch(() => null);
+        if (failure) break;
+        await page.waitForTimeout(100);
+      }
+      if (failure) throw new Error(`startWechatWebLogin failed in the page: ${failure}`);
       await approveAtWechat(page, `sdk-browser-${channel}-${Date.now()}`);
       await status(page)
         .getByText(/bind a phone|error/)
