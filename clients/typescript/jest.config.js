@@ -6,7 +6,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testRegex: '\\.(sandbox-)?spec\\.ts$',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
-  moduleNameMapper: { '^@wechat-login/client$': '<rootDir>/src' },
+  // src/ imports end in .js (so that dist/esm runs in browsers as it is): map them back to the .ts.
+  moduleNameMapper: { '^@wechat-login/client$': '<rootDir>/src', '^(\\.{1,2}/.*)\\.js$': '$1' },
+  setupFiles: ['<rootDir>/test/stale-socket-retry.ts'],
   globalSetup: '<rootDir>/test/sandbox-setup.ts',
   globalTeardown: '<rootDir>/test/sandbox-teardown.ts',
   testTimeout: 30000,

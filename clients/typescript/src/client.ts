@@ -1,194 +1,234 @@
-import { LoginServiceError } from './errors';
+import { LoginClientCore, type LoginOutcome, type User } from './base-client.js';
+import { LoginServiceError, isErrorCode } from './errors.js';
 import {
   AppleLoginDocument,
   BindPhoneDocument,
   CarrierBindPhoneDocument,
   CarrierLoginDocument,
+  DeleteMyAccountDocument,
   HuaweiLoginDocument,
+  LinkAppleDocument,
+  LinkHuaweiDocument,
+  LinkWechatDocument,
+  LoginOptionsDocument,
   LoginWithPhoneDocument,
-  LogoutDocument,
-  MeDocument,
   SendSmsCodeDocument,
   StartWechatLoginDocument,
+  UnlinkIdentityDocument,
+  UnlinkWechatDocument,
   WechatLoginDocument,
+  WechatMiniProgramBindPhoneDocument,
+  WechatMiniProgramLoginDocument,
   type AppleLoginInput,
-  type LoginResultFieldsFragment,
-  type MeQuery,
+  type IdentityProvider,
+  type LoginOptionsQuery,
   type Platform,
   type SendSmsCodeMutation,
+  type SmsPurpose,
   type StartWechatLoginMutation,
-  type UserFieldsFragment,
+  type WechatChannel,
   type WechatLoginMutation,
-} from './generated/graphql';
-import { SessionManager, type StoredSession } from './session-manager';
-import { MemoryStorage, type TokenStorage } from './storage';
-import { GraphQLTransport, type TransportOptions, type TypedDocument } from './transport';
+} from './generated/graphql.js';
+import type { PhoneButtonDetail } from './mini-program.js';
+import { parseWechatReturn, PendingWechatLogins, type WebWechatChannel } from './web-login.js';
 
-export interface LoginClientOptions extends TransportOptions {
-  /** where the tokens live (default: in memory) */
-  storage?: TokenStorage;
-  storageKey?: string;
-  /** refresh this long before the access token expires (default 60 s) */
-  refreshAheadSeconds?: number;
-  now?: () => number;
-  /** the session ended on its own (refresh token dead or reused, user banned): show the login screen */
-  onSessionEnded?: (error: LoginServiceError) => void;
-  /** sent with every login call: a UUID kept for the installation */
-  deviceId?: string;
-  platform?: Platform;
-}
-
-export type RequestAuth = 'none' | 'optional' | 'required';
+export type { LoginClientOptions, LoginOutcome, RequestAuth, User } from './base-client.js';
 
 /** After appleLogin / huaweiLogin: signed in, or the phone-binding screen (sendBindCode, bindPhone or carrierBindPhone). */
-export type ProviderLoginOutcome =
-  | { isBind: true; user: UserFieldsFragment }
-  | { isBind: false; bindTicket: string; bindTicketExpiresAt: unknown };
+export type ProviderLoginOutcome = LoginOutcome;
 
-/** The step after wechatLogin: signed in, or the phone-binding screen. */
-export type WechatLoginOutcome =
-  | { isBind: true; user: UserFieldsFragment; profile: WechatLoginMutation['wechatLogin']['wechatProfile'] }
+type WechatProfile = WechatLoginMutation['wechatLogin']['wechatProfile'];
+/** After wechatLogin / wechatMiniProgramLogin: signed in, or the phone-binding screen; with WeChat's profile. */
+export type WechatLoginOutcome = LoginOutcome & { profile: WechatProfile };
+
+/** `e.detail` of the phone button, sent: signed in, or bind by SMS with the same ticket. */
+export type PhoneButtonOutcome =
+  | { isBound: true; user: User }
   | {
-      isBind: false;
+      isBound: false;
+      /** PHONE_QUOTA_EXCEEDED: the daily cap of WeChat numbers is spent; REFUSED: the user said no */
+      reason: 'PHONE_QUOTA_EXCEEDED' | 'REFUSED';
+      /** still valid: sendBindCode(phone, bindTicket) then bindPhone(bindTicket, phone, code) */
       bindTicket: string;
-      bindTicketExpiresAt: string | null;
-      profile: WechatLoginMutation['wechatLogin']['wechatProfile'];
     };
+
+/** The return to a web page from WeChat (see completeWechatWebLogin). */
+export type WechatWebReturn =
+  /** no `state` in the address: not a return from WeChat, show the login page */
+  | { status: 'none' }
+  /** the user declined at WeChat: stay on the login page */
+  | { status: 'declined'; cleanUrl: string }
+  /** a state this browser did not start (someone else's link, or already used): ignored */
+  | { status: 'unknown-state'; cleanUrl: string }
+  | { status: 'completed'; outcome: WechatLoginOutcome; cleanUrl: string }
+  /** started with `link: true`: WeChat is now linked to the signed-in user */
+  | { status: 'linked'; user: User; cleanUrl: string };
+
+type SmsCodeSent = SendSmsCodeMutation['sendSmsCode'];
+interface SendOptions {
+  /** the solved captcha's token, after CAPTCHA_REQUIRED: it buys one send */
+  captchaToken?: string;
+}
 
 /**
  * The client for app teams: every generated operation through `request`, and the login flows of
- * docs/mobile.md as methods. Signed-in calls carry the access token, refreshed before it expires
- * and once more when the service says UNAUTHENTICATED.
+ * docs/mobile.md and docs/channels.md as methods. Every call that takes a `deviceId` gets one.
+ * Signed-in calls carry the access token, refreshed before it expires and once more on UNAUTHENTICATED.
  */
-export class LoginClient {
-  readonly transport: GraphQLTransport;
-  readonly session: SessionManager;
-
-  constructor(private readonly options: LoginClientOptions) {
-    this.transport = new GraphQLTransport(options);
-    this.session = new SessionManager({
-      transport: this.transport,
-      storage: options.storage ?? new MemoryStorage(),
-      key: options.storageKey,
-      refreshAheadSeconds: options.refreshAheadSeconds,
-      now: options.now,
-      onSessionEnded: options.onSessionEnded,
-    });
+export class LoginClient extends LoginClientCore {
+  private get platform(): Platform | undefined {
+    return this.options.platform;
   }
 
-  /**
-   * Run any operation (the generated `...Document` constants). `auth`: 'optional' (default) sends
-   * the token when signed in; 'required' fails with UNAUTHENTICATED when signed out; 'none' never.
-   */
-  async request<TResult, TVariables>(
-    document: TypedDocument<TResult, TVariables>,
-    variables?: TVariables,
-    auth: RequestAuth = 'optional',
-  ): Promise<TResult> {
-    if (auth === 'none') return this.transport.request(document, variables);
-    let token: string | null;
-    try {
-      token = await this.session.getAccessToken();
-    } catch (error) {
-      // 'optional': a session that just ended (and was cleared) does not stop a public call.
-      if (auth !== 'optional' || (await this.isSignedIn())) throw error;
-      token = null;
-    }
-    if (!token && auth === 'required') {
-      throw new LoginServiceError({ message: 'Not signed in.', extensions: { code: 'UNAUTHENTICATED' } });
-    }
-    try {
-      return await this.transport.request(document, variables, { accessToken: token });
-    } catch (error) {
-      if (!token || !(error instanceof LoginServiceError) || error.code !== 'UNAUTHENTICATED') throw error;
-      // Expired early (clock skew) or already refreshed by another caller: refresh once, retry once.
-      const fresh = await this.session.refresh(token);
-      return this.transport.request(document, variables, { accessToken: fresh.accessToken });
-    }
+  /** Which login buttons to show, in order (`methods`), and which WeChat flow (`wechatChannel`). */
+  async loginOptions(
+    options: {
+      platform?: Platform;
+      wechatInstalled?: boolean;
+      carrierAvailable?: boolean;
+      inWechatBrowser?: boolean;
+    } = {},
+  ): Promise<LoginOptionsQuery['loginOptions']> {
+    const platform = options.platform ?? this.platform;
+    if (!platform) throw new Error('loginOptions: pass platform (or set it on the client)');
+    const { loginOptions } = await this.request(
+      LoginOptionsDocument,
+      {
+        platform,
+        wechatInstalled: options.wechatInstalled ?? false,
+        carrierAvailable: options.carrierAvailable ?? false,
+        inWechatBrowser: options.inWechatBrowser ?? false,
+      },
+      'none',
+    );
+    return loginOptions;
   }
 
-  async isSignedIn(): Promise<boolean> {
-    return (await this.session.getSession()) !== null;
-  }
-
-  async currentSession(): Promise<StoredSession | null> {
-    return this.session.getSession();
-  }
-
-  // ---- phone login: sendLoginCode -> loginWithPhone
+  // ---- phone: sendLoginCode -> loginWithPhone. One code a minute per phone (any purpose):
+  // SMS_RATE_LIMITED carries retryAfterSeconds; the answer's resendAfter says when to allow "resend".
 
   /** Send a LOGIN code. Keep the send button disabled until `resendAfter`. */
-  async sendLoginCode(phone: string): Promise<SendSmsCodeMutation['sendSmsCode']> {
-    return (await this.request(SendSmsCodeDocument, { input: { phone, purpose: 'LOGIN' } }, 'none')).sendSmsCode;
+  async sendLoginCode(phone: string, options: SendOptions = {}): Promise<SmsCodeSent> {
+    return this.sendCode(phone, 'LOGIN', options, 'none');
   }
 
   /** Log in (or sign up) with the phone and its code; stores the session. */
-  async loginWithPhone(phone: string, smsCode: string): Promise<UserFieldsFragment> {
-    const { loginWithPhone } = await this.request(
-      LoginWithPhoneDocument,
-      { input: { phone, smsCode, deviceId: this.options.deviceId, platform: this.options.platform } },
-      'none',
-    );
-    return (await this.session.setSession(loginWithPhone)).user;
+  async loginWithPhone(phone: string, smsCode: string): Promise<User> {
+    const input = { phone, smsCode, deviceId: await this.deviceId(), platform: this.platform };
+    return this.signedIn((await this.request(LoginWithPhoneDocument, { input }, 'none')).loginWithPhone);
   }
 
-  // ---- WeChat: startWechatLogin -> (WeChat SDK SendAuth) -> completeWechatLogin -> [sendBindCode -> bindPhone]
+  /** Binding, 1: send a BIND_PHONE code to the phone the user typed (any provider's ticket). */
+  async sendBindCode(phone: string, bindTicket: string, options: SendOptions = {}): Promise<SmsCodeSent> {
+    return this.sendCode(phone, 'BIND_PHONE', { ...options, bindTicket }, 'none');
+  }
+
+  /** Binding, 2: the ticket, the phone and its code; stores the session. */
+  async bindPhone(bindTicket: string, phone: string, smsCode: string): Promise<User> {
+    const input = { bindTicket, phone, smsCode, deviceId: await this.deviceId(), platform: this.platform };
+    return this.signedIn((await this.request(BindPhoneDocument, { input }, 'none')).bindPhone);
+  }
+
+  // ---- WeChat in an app (APP channel): startWechatLogin -> SendAuth -> completeWechatLogin
 
   /**
    * Step 1: pass `scope` and `state` to SendAuth.Req. `link: true` (signed in) starts linking
-   * WeChat to the current user instead (then call linkWechat with the code).
+   * WeChat to the current user instead (then call linkWechat with the code). Web pages use
+   * startWechatWebLogin.
    */
   async startWechatLogin(
-    options: { appId?: string; link?: boolean } = {},
+    options: { appId?: string; link?: boolean; channel?: WechatChannel; redirectUri?: string } = {},
   ): Promise<StartWechatLoginMutation['startWechatLogin']> {
+    const { link, ...args } = options;
     const { startWechatLogin } = await this.request(
       StartWechatLoginDocument,
-      { deviceId: this.options.deviceId, appId: options.appId },
-      options.link ? 'required' : 'none',
+      { ...args, deviceId: await this.deviceId() },
+      link ? 'required' : 'none',
     );
     return startWechatLogin;
   }
 
   /**
-   * Step 3: the code from SendAuth.Resp and the state of step 1. Signed in (session stored), or
-   * a bind ticket for the phone-binding screen. Retryable failures are retried with the same code.
+   * Step 3: the code from SendAuth.Resp (or the web page's return) and the state of step 1.
+   * Signed in (session stored), or a bind ticket. Retryable failures are retried with the same code.
    */
   async completeWechatLogin(code: string, state: string, appId?: string): Promise<WechatLoginOutcome> {
-    const { wechatLogin } = await this.request(
-      WechatLoginDocument,
-      { input: { code, state, appId, deviceId: this.options.deviceId, platform: this.options.platform } },
-      'none',
-    );
-    if (wechatLogin.isBind && wechatLogin.session) {
-      const stored = await this.session.setSession(wechatLogin.session);
-      return { isBind: true, user: stored.user, profile: wechatLogin.wechatProfile };
+    const input = { code, state, appId, deviceId: await this.deviceId(), platform: this.platform };
+    const { wechatLogin } = await this.request(WechatLoginDocument, { input }, 'none');
+    return { ...(await this.settle(wechatLogin)), profile: wechatLogin.wechatProfile };
+  }
+
+  // ---- WeChat on a web page: OFFICIAL_ACCOUNT (inside WeChat) or WEBSITE (QR on a desktop)
+
+  /**
+   * Web, 1: asks for WeChat's page and keeps the pending login (state, app, where to come back)
+   * in `pendingStorage`. Then `location.assign(authorizeUrl)`. The device id goes with it: the
+   * return is finished only by this browser.
+   */
+  async startWechatWebLogin(options: {
+    channel: WebWechatChannel;
+    redirectUri: string;
+    appId?: string;
+    link?: boolean;
+  }): Promise<{ authorizeUrl: string; state: string; expiresAt: string }> {
+    const started = await this.startWechatLogin(options);
+    if (!started.authorizeUrl) throw new Error('startWechatLogin answered no authorizeUrl for a web channel');
+    await this.pending().save({
+      state: started.state,
+      appId: started.appId,
+      channel: options.channel,
+      redirectUri: options.redirectUri,
+      link: options.link === true,
+      expiresAt: started.expiresAt,
+    });
+    return { authorizeUrl: started.authorizeUrl, state: started.state, expiresAt: started.expiresAt };
+  }
+
+  /**
+   * Web, 2: on the redirect page, with `location.href`. Finishes the login (or link) when the
+   * address carries the state this browser started; the pending login is used once.
+   * Then `history.replaceState(null, '', result.cleanUrl)`.
+   */
+  async completeWechatWebLogin(url: string): Promise<WechatWebReturn> {
+    const { code, state, cleanUrl } = parseWechatReturn(url);
+    if (!state) return { status: 'none' };
+    const pendings = this.pending();
+    const pending = await pendings.load();
+    if (!pending || pending.state !== state) return { status: 'unknown-state', cleanUrl };
+    await pendings.clear();
+    if (!code) return { status: 'declined', cleanUrl };
+    if (pending.link) return { status: 'linked', user: await this.linkWechat(code, state, pending.appId), cleanUrl };
+    return { status: 'completed', outcome: await this.completeWechatLogin(code, state, pending.appId), cleanUrl };
+  }
+
+  // ---- WeChat mini program: wx.login() -> wechatMiniProgramLogin -> [phone button | SMS]
+
+  /** The js code of `wx.login()` (miniProgramLoginCode(wx)): signed in, or a bind ticket. */
+  async wechatMiniProgramLogin(code: string, options: { appId?: string } = {}): Promise<WechatLoginOutcome> {
+    const input = { code, appId: options.appId, deviceId: await this.deviceId() };
+    const { wechatMiniProgramLogin } = await this.request(WechatMiniProgramLoginDocument, { input }, 'none');
+    return { ...(await this.settle(wechatMiniProgramLogin)), profile: wechatMiniProgramLogin.wechatProfile };
+  }
+
+  /**
+   * The phone button's `e.detail` (or its code) with the ticket: signed in, or `isBound: false`
+   * when the button cannot be used (user refused, PHONE_QUOTA_EXCEEDED): bind by SMS with the same ticket.
+   */
+  async wechatMiniProgramBindPhone(
+    bindTicket: string,
+    detail: PhoneButtonDetail | string,
+  ): Promise<PhoneButtonOutcome> {
+    const phoneCode = typeof detail === 'string' ? detail : detail?.code;
+    if (!phoneCode) return { isBound: false, reason: 'REFUSED', bindTicket };
+    try {
+      const input = { bindTicket, phoneCode, deviceId: await this.deviceId() };
+      const { wechatMiniProgramBindPhone } = await this.request(WechatMiniProgramBindPhoneDocument, { input }, 'none');
+      return { isBound: true, user: await this.signedIn(wechatMiniProgramBindPhone) };
+    } catch (error) {
+      if (isErrorCode(error, 'PHONE_QUOTA_EXCEEDED'))
+        return { isBound: false, reason: 'PHONE_QUOTA_EXCEEDED', bindTicket };
+      throw error;
     }
-    return {
-      isBind: false,
-      bindTicket: wechatLogin.bindTicket!,
-      bindTicketExpiresAt: wechatLogin.bindTicketExpiresAt ?? null,
-      profile: wechatLogin.wechatProfile,
-    };
-  }
-
-  /** Binding, 1: send a BIND_PHONE code to the phone the user typed. */
-  async sendBindCode(phone: string, bindTicket: string): Promise<SendSmsCodeMutation['sendSmsCode']> {
-    const { sendSmsCode } = await this.request(
-      SendSmsCodeDocument,
-      { input: { phone, purpose: 'BIND_PHONE', bindTicket } },
-      'none',
-    );
-    return sendSmsCode;
-  }
-
-  /** Binding, 2: the ticket, the phone and its code; stores the session. */
-  async bindPhone(bindTicket: string, phone: string, smsCode: string): Promise<UserFieldsFragment> {
-    const { bindPhone } = await this.request(
-      BindPhoneDocument,
-      { input: { bindTicket, phone, smsCode, deviceId: this.options.deviceId, platform: this.options.platform } },
-      'none',
-    );
-    return (await this.session.setSession(bindPhone)).user;
   }
 
   // ---- Sign in with Apple, Huawei ID, carrier one-tap (same isBind rule: a session, or a bind ticket)
@@ -197,7 +237,7 @@ export class LoginClient {
   async appleLogin(input: Omit<AppleLoginInput, 'deviceId'>): Promise<ProviderLoginOutcome> {
     const { appleLogin } = await this.request(
       AppleLoginDocument,
-      { input: { ...input, deviceId: this.options.deviceId } },
+      { input: { ...input, deviceId: await this.deviceId() } },
       'none',
     );
     return this.settle(appleLogin);
@@ -205,62 +245,85 @@ export class LoginClient {
 
   /** Huawei ID (HarmonyOS): Account Kit's authorization code. */
   async huaweiLogin(authorizationCode: string): Promise<ProviderLoginOutcome> {
-    const { huaweiLogin } = await this.request(
-      HuaweiLoginDocument,
-      { input: { authorizationCode, deviceId: this.options.deviceId } },
-      'none',
-    );
-    return this.settle(huaweiLogin);
+    const input = { authorizationCode, deviceId: await this.deviceId() };
+    return this.settle((await this.request(HuaweiLoginDocument, { input }, 'none')).huaweiLogin);
   }
 
   /** Carrier one-tap: the carrier SDK's token. On CARRIER_TOKEN_INVALID, fall back to SMS. */
-  async carrierLogin(token: string): Promise<UserFieldsFragment> {
-    const { carrierLogin } = await this.request(
-      CarrierLoginDocument,
-      { input: { token, deviceId: this.options.deviceId, platform: this.options.platform } },
-      'none',
-    );
-    return (await this.session.setSession(carrierLogin)).user;
+  async carrierLogin(token: string): Promise<User> {
+    const input = { token, deviceId: await this.deviceId(), platform: this.platform };
+    return this.signedIn((await this.request(CarrierLoginDocument, { input }, 'none')).carrierLogin);
   }
 
-  /** Carrier one-tap as the phone step of any provider's first login. */
-  async carrierBindPhone(bindTicket: string, token: string): Promise<UserFieldsFragment> {
-    const { carrierBindPhone } = await this.request(
-      CarrierBindPhoneDocument,
-      { input: { bindTicket, token, deviceId: this.options.deviceId } },
-      'none',
-    );
-    return (await this.session.setSession(carrierBindPhone)).user;
+  /** Carrier one-tap as the phone step of any provider's first login (same ticket for SMS after a failure). */
+  async carrierBindPhone(bindTicket: string, token: string): Promise<User> {
+    const input = { bindTicket, token, deviceId: await this.deviceId() };
+    return this.signedIn((await this.request(CarrierBindPhoneDocument, { input }, 'none')).carrierBindPhone);
   }
 
-  private async settle(result: LoginResultFieldsFragment): Promise<ProviderLoginOutcome> {
-    if (result.isBind && result.session) return { isBind: true, user: (await this.session.setSession(result.session)).user };
-    return { isBind: false, bindTicket: result.bindTicket!, bindTicketExpiresAt: result.bindTicketExpiresAt ?? null };
+  // ---- signed in: link and unlink ways to log in, delete the account
+
+  /** The code and state of a WeChat authorization started with `startWechatLogin({ link: true })`. */
+  async linkWechat(code: string, state: string, appId?: string): Promise<User> {
+    const input = { code, state, appId, deviceId: await this.deviceId() };
+    return this.updated((await this.request(LinkWechatDocument, { input }, 'required')).linkWechat);
   }
 
-  // ---- signed in
+  async linkApple(input: Omit<AppleLoginInput, 'deviceId'>): Promise<User> {
+    const variables = { input: { ...input, deviceId: await this.deviceId() } };
+    return this.updated((await this.request(LinkAppleDocument, variables, 'required')).linkApple);
+  }
 
-  /** The signed-in user, with the ways they can log in (`identities`). */
-  async me(): Promise<MeQuery['me']> {
-    return (await this.request(MeDocument, {}, 'required')).me;
+  async linkHuawei(authorizationCode: string): Promise<User> {
+    const input = { authorizationCode, deviceId: await this.deviceId() };
+    return this.updated((await this.request(LinkHuaweiDocument, { input }, 'required')).linkHuawei);
+  }
+
+  /** Remove a way to log in (`appId`: one app's only). LAST_LOGIN_METHOD: it is the user's last one. */
+  async unlinkIdentity(provider: IdentityProvider, appId?: string): Promise<User> {
+    return this.updated((await this.request(UnlinkIdentityDocument, { provider, appId }, 'required')).unlinkIdentity);
+  }
+
+  async unlinkWechat(): Promise<User> {
+    return this.updated((await this.request(UnlinkWechatDocument, {}, 'required')).unlinkWechat);
   }
 
   /**
-   * Cold start of a user who logged in with WeChat: renews the session and re-checks the WeChat
-   * grant. After REAUTH_REQUIRED the session still works; run startWechatLogin again when convenient.
+   * Deleting, 1: a DELETE_ACCOUNT code to the user's own phone. Right after another code to that
+   * phone (a binding, a login) this is SMS_RATE_LIMITED: show error.retryAfterSeconds as a countdown.
    */
-  async wechatRelogin(): Promise<UserFieldsFragment> {
-    return (await this.session.wechatRelogin()).user;
+  async sendDeleteAccountCode(options: SendOptions = {}): Promise<SmsCodeSent> {
+    const phone = (await this.me()).phone;
+    if (!phone)
+      throw new LoginServiceError({
+        message: 'This account has no phone to confirm with.',
+        extensions: { code: 'BAD_USER_INPUT', field: 'phone' },
+      });
+    return this.sendCode(phone, 'DELETE_ACCOUNT', options, 'required');
   }
 
-  /** End this session on the server (when reachable) and forget it here. */
-  async logout(): Promise<void> {
-    try {
-      if (await this.isSignedIn()) await this.request(LogoutDocument, {}, 'required');
-    } catch (error) {
-      if (!(error instanceof LoginServiceError) || error.code !== 'UNAUTHENTICATED') throw error;
-    } finally {
-      await this.session.clear();
-    }
+  /** Deleting, 2: the code. Every session ends; this one is forgotten here too. */
+  async deleteMyAccount(smsCode: string): Promise<void> {
+    await this.request(DeleteMyAccountDocument, { smsCode }, 'required');
+    await this.session.clear();
+  }
+
+  private async sendCode(
+    phone: string,
+    purpose: SmsPurpose,
+    options: SendOptions & { bindTicket?: string },
+    auth: 'none' | 'required',
+  ): Promise<SmsCodeSent> {
+    const input = { phone, purpose, deviceId: await this.deviceId(), ...options };
+    return (await this.request(SendSmsCodeDocument, { input }, auth)).sendSmsCode;
+  }
+
+  private async updated(user: User): Promise<User> {
+    await this.session.updateUser(user);
+    return user;
+  }
+
+  private pending(): PendingWechatLogins {
+    return new PendingWechatLogins(this.options.pendingStorage ?? this.storage, `${this.session.key}.wechat-pending`);
   }
 }

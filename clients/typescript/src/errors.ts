@@ -1,4 +1,4 @@
-import type { ErrorCode } from './generated/schema';
+import type { ErrorCode } from './generated/schema.js';
 
 export type { ErrorCode };
 
@@ -23,8 +23,13 @@ export interface GraphQLErrorBody {
 export class LoginServiceError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
-  /** set with SMS_RATE_LIMITED and TOO_MANY_REQUESTS: wait this long before trying again */
+  /**
+   * set with SMS_RATE_LIMITED and TOO_MANY_REQUESTS: wait this long before trying again (e.g. one
+   * SMS code a minute per phone, whatever its purpose). Show it as a countdown.
+   */
   readonly retryAfterSeconds?: number;
+  /** when the same call may be tried again, on this device's clock (from retryAfterSeconds) */
+  readonly retryAt?: Date;
   /** BAD_USER_INPUT: which input field */
   readonly field?: string;
   /** INTERNAL: quote it to support */
@@ -38,7 +43,10 @@ export class LoginServiceError extends Error {
     const ext = error.extensions ?? {};
     this.code = (typeof ext.code === 'string' ? ext.code : 'INTERNAL') as ErrorCode;
     this.retryable = ext.retryable === true;
-    if (typeof ext.retryAfterSeconds === 'number') this.retryAfterSeconds = ext.retryAfterSeconds;
+    if (typeof ext.retryAfterSeconds === 'number') {
+      this.retryAfterSeconds = ext.retryAfterSeconds;
+      this.retryAt = new Date(Date.now() + ext.retryAfterSeconds * 1000);
+    }
     if (typeof ext.field === 'string') this.field = ext.field;
     if (typeof ext.requestId === 'string') this.requestId = ext.requestId;
     this.operationName = operationName;

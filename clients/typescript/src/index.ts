@@ -1,15 +1,34 @@
-export * from './generated/graphql';
-export type * as Schema from './generated/schema';
+export * from './generated/graphql.js';
+export type * as Schema from './generated/schema.js';
 export {
   LoginClient,
   type LoginClientOptions,
+  type LoginOutcome,
+  type PhoneButtonOutcome,
   type ProviderLoginOutcome,
   type RequestAuth,
+  type User,
   type WechatLoginOutcome,
-} from './client';
-export { LoginServiceError, NetworkError, isErrorCode, type ErrorCode, type GraphQLErrorBody } from './errors';
-export { SessionManager, type SessionManagerOptions, type StoredSession } from './session-manager';
-export { MemoryStorage, type TokenStorage } from './storage';
+  type WechatWebReturn,
+} from './client.js';
+export { LoginServiceError, NetworkError, isErrorCode, type ErrorCode, type GraphQLErrorBody } from './errors.js';
+export {
+  miniProgramFetch,
+  miniProgramLoginCode,
+  type MiniProgramLoginApi,
+  type MiniProgramRequestApi,
+  type PhoneButtonDetail,
+} from './mini-program.js';
+export { SessionManager, type SessionManagerOptions, type StoredSession } from './session-manager.js';
+export {
+  MemoryStorage,
+  miniProgramStorage,
+  newDeviceId,
+  webStorage,
+  type MiniProgramStorageApi,
+  type TokenStorage,
+  type WebStorageLike,
+} from './storage.js';
 export {
   GraphQLTransport,
   operationNameOf,
@@ -18,4 +37,11 @@ export {
   type RetryOptions,
   type TransportOptions,
   type TypedDocument,
-} from './transport';
+} from './transport.js';
+export {
+  isWechatBrowser,
+  parseWechatReturn,
+  type PendingWechatLogin,
+  type WebWechatChannel,
+  type WechatReturnParams,
+} from './web-login.js';

@@ -1,8 +1,8 @@
-import { LoginServiceError, NetworkError } from './errors';
-import { RefreshSessionDocument, WechatReloginDocument, type SessionFieldsFragment } from './generated/graphql';
-import type { TokenStorage } from './storage';
-import { accessTokenLifetimeMs } from './token-lifetime';
-import type { GraphQLTransport } from './transport';
+import { LoginServiceError, NetworkError } from './errors.js';
+import { RefreshSessionDocument, WechatReloginDocument, type SessionFieldsFragment } from './generated/graphql.js';
+import type { TokenStorage } from './storage.js';
+import { accessTokenLifetimeMs } from './token-lifetime.js';
+import type { GraphQLTransport } from './transport.js';
 
 /** What is kept in storage: the token pair and who it belongs to. */
 export interface StoredSession {
@@ -78,6 +78,14 @@ export class SessionManager {
     if (lifetime !== null) stored.localExpiresAt = this.now() + lifetime;
     await this.options.storage.set(this.key, JSON.stringify(stored));
     return stored;
+  }
+
+  /** Keep the stored user current after a call that changed it (linking, unlinking). */
+  async updateUser(user: StoredSession['user']): Promise<void> {
+    const session = await this.getSession();
+    if (session && session.user.id === user.id) {
+      await this.options.storage.set(this.key, JSON.stringify({ ...session, user: { ...session.user, ...user } }));
+    }
   }
 
   async clear(): Promise<void> {

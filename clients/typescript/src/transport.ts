@@ -1,5 +1,5 @@
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
-import { GraphQLErrorBody, LoginServiceError, NetworkError } from './errors';
+import { GraphQLErrorBody, LoginServiceError, NetworkError } from './errors.js';
 
 /**
  * The part of `fetch` the client uses. React Native and browsers have it; on uni-app (mini

@@ -1,5 +1,7 @@
 // Helpers for the specs that talk to the running sandbox (real HTTP, real service).
+import { createHash } from 'node:crypto';
 import type { FetchLike } from '@wechat-login/client';
+import { deviceIdsSent } from './schema';
 
 export const serviceUrl = (): string => {
   const url = process.env.LOGIN_SERVICE_URL;
@@ -18,8 +20,8 @@ export function freshPhone(): string {
 }
 
 /** The newest code the sandbox "sent" to this phone. */
-export async function outboxCode(phone: string, purpose = 'LOGIN'): Promise<string> {
-  const res = await fetch(`${serviceUrl()}/sandbox/sms/outbox?phone=${encodeURIComponent(phone)}`);
+export async function outboxCode(phone: string, purpose = 'LOGIN', base = serviceUrl()): Promise<string> {
+  const res = await fetch(`${base}/sandbox/sms/outbox?phone=${encodeURIComponent(phone)}`);
   const { messages } = (await res.json()) as { messages: { code: string; purpose: string }[] };
   const message = messages.find((m) => m.purpose === purpose);
   if (!message) throw new Error(`no ${purpose} code in the outbox`);
@@ -56,15 +58,130 @@ export async function advanceServerClock(seconds: number): Promise<void> {
   if (!res.ok) throw new Error(`clock: HTTP ${res.status}`);
 }
 
-/** fetch that records the operation name of every request it lets through to the service. */
-export function recordingFetch(): { fetch: FetchLike; operations: string[]; count(name: string): number } {
+export interface SentRequest {
+  operationName: string;
+  query: string;
+  variables: Record<string, unknown>;
+}
+
+/** fetch that records every request it lets through to the service (by operation name). */
+export function recordingFetch(): {
+  fetch: FetchLike;
+  operations: string[];
+  requests: SentRequest[];
+  count(name: string): number;
+} {
   const operations: string[] = [];
+  const requests: SentRequest[] = [];
   return {
     operations,
+    requests,
     count: (name) => operations.filter((o) => o === name).length,
     fetch: (url, init) => {
-      operations.push(JSON.parse(init.body).operationName);
+      const body = JSON.parse(init.body) as SentRequest;
+      operations.push(body.operationName);
+      requests.push(body);
       return fetch(url, init);
     },
+  };
+}
+
+/** Every recorded call that takes a deviceId sent this one; answers the operations checked. */
+export function expectDeviceIdEverywhere(requests: SentRequest[], deviceId: string): string[] {
+  const checked: string[] = [];
+  for (const r of requests) {
+    const sent = deviceIdsSent(r.query, r.variables);
+    if (!sent.length) continue;
+    expect({ operation: r.operationName, deviceIds: sent }).toEqual({
+      operation: r.operationName,
+      deviceIds: sent.map(() => deviceId),
+    });
+    checked.push(r.operationName);
+  }
+  return checked;
+}
+
+async function post<T>(path: string, body: unknown, base = serviceUrl()): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+const sha256Hex = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+/** What Sign in with Apple gives the app (the sandbox's fake Apple plays the person). */
+export async function appleAuthorize(
+  person: string,
+): Promise<{ identityToken: string; authorizationCode: string; nonce: string }> {
+  const nonce = `raw-nonce-${person}-${Date.now()}-0123456789abcdef`;
+  const a = await post<{ identityToken: string; authorizationCode: string }>('/sandbox/apple/authorize', {
+    person,
+    nonce: sha256Hex(nonce),
+  });
+  return { identityToken: a.identityToken, authorizationCode: a.authorizationCode, nonce };
+}
+
+/** Account Kit's authorization code (the fake Huawei); `phone`: the person granted the phone scope. */
+export async function huaweiAuthorize(person: string, phone?: string): Promise<string> {
+  const body = phone ? { person, phone: phone.replace(/^\+86/, '') } : { person };
+  return (await post<{ authorizationCode: string }>('/sandbox/huawei/authorize', body)).authorizationCode;
+}
+
+/** The carrier SDK's one-tap token for the SIM's number (the fake carrier). */
+export async function carrierToken(phone: string): Promise<string> {
+  return (await post<{ token: string }>('/sandbox/carrier/token', { phone: phone.replace(/^\+86/, '') })).token;
+}
+
+export const SANDBOX_MINI_APPID = 'wxsandboxmini0001';
+
+/** wx.login() in the sandbox's mini program: the fake WeChat gives a js code for `person`. */
+export async function miniProgramCode(
+  person: string,
+  base = serviceUrl(),
+  appid = SANDBOX_MINI_APPID,
+): Promise<string> {
+  return (await post<{ code: string }>('/sandbox/wechat/miniprogram/login', { appid, person }, base)).code;
+}
+
+/** The phone button in the sandbox's mini program: the fake WeChat's phone code for `phone`. */
+export async function miniProgramPhoneCode(
+  person: string,
+  phone: string,
+  base = serviceUrl(),
+  appid = SANDBOX_MINI_APPID,
+): Promise<string> {
+  const body = { appid, person, phone: phone.replace(/^\+86/, '') };
+  return (await post<{ phoneCode: string }>('/sandbox/wechat/miniprogram/phone', body, base)).phoneCode;
+}
+
+/**
+ * The person at WeChat's web page (official account consent, website QR) approves: the fake answers
+ * with WeChat's redirect to redirectUri?code=…&state=…, returned here as the browser would land.
+ */
+export async function wechatWebApprove(authorizeUrl: string, person: string): Promise<string> {
+  const url = `${authorizeUrl.replace(/#wechat_redirect$/, '')}&person=${encodeURIComponent(person)}`;
+  const res = await fetch(url, { redirect: 'manual' });
+  const location = res.headers.get('location');
+  if (res.status !== 302 || !location) throw new Error(`WeChat's page answered ${res.status}, not a redirect`);
+  return location;
+}
+
+/** A Web Storage (localStorage / sessionStorage) for Node: a Map. */
+export function memoryWebStorage(): {
+  getItem(k: string): string | null;
+  setItem(k: string, v: string): void;
+  removeItem(k: string): void;
+  map: Map<string, string>;
+} {
+  const map = new Map<string, string>();
+  return {
+    map,
+    getItem: (k) => map.get(k) ?? null,
+    setItem: (k, v) => void map.set(k, v),
+    removeItem: (k) => void map.delete(k),
   };
 }

@@ -220,8 +220,6 @@ export type AdminUserFieldsFragment = { id: string, phone: string | null, nickna
 
 export type TokenRefreshStatusFieldsFragment = { active: number, dueWithinWindow: number, reauthRequired: number, lastRunAt: string | null, lastRunRefreshed: number, lastRunFailed: number };
 
-export type LoginResultFieldsFragment = { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } | null };
-
 export type AdminIdentityConflictsQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
@@ -424,6 +422,34 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const UserFieldsFragmentDoc = new TypedDocumentString(`
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  createdAt
+}
+    `, {"fragmentName":"UserFields"}) as unknown as TypedDocumentString<UserFieldsFragment, unknown>;
+export const SessionFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SessionFields on Session {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  user {
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
+  }
+}
+    `, {"fragmentName":"SessionFields"}) as unknown as TypedDocumentString<SessionFieldsFragment, unknown>;
 export const AdminUserFieldsFragmentDoc = new TypedDocumentString(`
     fragment AdminUserFields on AdminUser {
   id
@@ -455,63 +481,6 @@ export const TokenRefreshStatusFieldsFragmentDoc = new TypedDocumentString(`
   lastRunFailed
 }
     `, {"fragmentName":"TokenRefreshStatusFields"}) as unknown as TypedDocumentString<TokenRefreshStatusFieldsFragment, unknown>;
-export const UserFieldsFragmentDoc = new TypedDocumentString(`
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-    `, {"fragmentName":"UserFields"}) as unknown as TypedDocumentString<UserFieldsFragment, unknown>;
-export const SessionFieldsFragmentDoc = new TypedDocumentString(`
-    fragment SessionFields on Session {
-  accessToken
-  accessTokenExpiresAt
-  refreshToken
-  refreshTokenExpiresAt
-  user {
-    ...UserFields
-  }
-}
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}`, {"fragmentName":"SessionFields"}) as unknown as TypedDocumentString<SessionFieldsFragment, unknown>;
-export const LoginResultFieldsFragmentDoc = new TypedDocumentString(`
-    fragment LoginResultFields on LoginResult {
-  isBind
-  session {
-    ...SessionFields
-  }
-  bindTicket
-  bindTicketExpiresAt
-}
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-fragment SessionFields on Session {
-  accessToken
-  accessTokenExpiresAt
-  refreshToken
-  refreshTokenExpiresAt
-  user {
-    ...UserFields
-  }
-}`, {"fragmentName":"LoginResultFields"}) as unknown as TypedDocumentString<LoginResultFieldsFragment, unknown>;
 export const AdminUsersDocument = new TypedDocumentString(`
     query AdminUsers($search: String, $status: UserStatus, $first: Int, $after: String) {
   adminUsers(search: $search, status: $status, first: $first, after: $after) {
@@ -743,34 +712,28 @@ export const AdminResolveIdentityConflictDocument = new TypedDocumentString(`
 export const AppleLoginDocument = new TypedDocumentString(`
     mutation AppleLogin($input: AppleLoginInput!) {
   appleLogin(input: $input) {
-    ...LoginResultFields
+    isBind
+    session {
+      ...SessionFields
+    }
+    bindTicket
+    bindTicketExpiresAt
   }
 }
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-fragment SessionFields on Session {
+    fragment SessionFields on Session {
   accessToken
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
   user {
-    ...UserFields
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
   }
-}
-fragment LoginResultFields on LoginResult {
-  isBind
-  session {
-    ...SessionFields
-  }
-  bindTicket
-  bindTicketExpiresAt
 }`) as unknown as TypedDocumentString<AppleLoginMutation, AppleLoginMutationVariables>;
 export const CarrierBindPhoneDocument = new TypedDocumentString(`
     mutation CarrierBindPhone($input: CarrierBindPhoneInput!) {
@@ -778,22 +741,19 @@ export const CarrierBindPhoneDocument = new TypedDocumentString(`
     ...SessionFields
   }
 }
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-fragment SessionFields on Session {
+    fragment SessionFields on Session {
   accessToken
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
   user {
-    ...UserFields
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
   }
 }`) as unknown as TypedDocumentString<CarrierBindPhoneMutation, CarrierBindPhoneMutationVariables>;
 export const CarrierLoginDocument = new TypedDocumentString(`
@@ -802,55 +762,46 @@ export const CarrierLoginDocument = new TypedDocumentString(`
     ...SessionFields
   }
 }
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-fragment SessionFields on Session {
+    fragment SessionFields on Session {
   accessToken
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
   user {
-    ...UserFields
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
   }
 }`) as unknown as TypedDocumentString<CarrierLoginMutation, CarrierLoginMutationVariables>;
 export const HuaweiLoginDocument = new TypedDocumentString(`
     mutation HuaweiLogin($input: HuaweiLoginInput!) {
   huaweiLogin(input: $input) {
-    ...LoginResultFields
+    isBind
+    session {
+      ...SessionFields
+    }
+    bindTicket
+    bindTicketExpiresAt
   }
 }
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-fragment SessionFields on Session {
+    fragment SessionFields on Session {
   accessToken
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
   user {
-    ...UserFields
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
   }
-}
-fragment LoginResultFields on LoginResult {
-  isBind
-  session {
-    ...SessionFields
-  }
-  bindTicket
-  bindTicketExpiresAt
 }`) as unknown as TypedDocumentString<HuaweiLoginMutation, HuaweiLoginMutationVariables>;
 export const LinkAppleDocument = new TypedDocumentString(`
     mutation LinkApple($input: AppleLoginInput!) {
@@ -903,22 +854,19 @@ export const WechatMiniProgramBindPhoneDocument = new TypedDocumentString(`
     ...SessionFields
   }
 }
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-fragment SessionFields on Session {
+    fragment SessionFields on Session {
   accessToken
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
   user {
-    ...UserFields
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
   }
 }`) as unknown as TypedDocumentString<WechatMiniProgramBindPhoneMutation, WechatMiniProgramBindPhoneMutationVariables>;
 export const WechatMiniProgramLoginDocument = new TypedDocumentString(`
@@ -938,22 +886,19 @@ export const WechatMiniProgramLoginDocument = new TypedDocumentString(`
     }
   }
 }
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-fragment SessionFields on Session {
+    fragment SessionFields on Session {
   accessToken
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
   user {
-    ...UserFields
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
   }
 }`) as unknown as TypedDocumentString<WechatMiniProgramLoginMutation, WechatMiniProgramLoginMutationVariables>;
 export const LoginOptionsDocument = new TypedDocumentString(`
@@ -986,22 +931,19 @@ export const LoginWithPhoneDocument = new TypedDocumentString(`
     ...SessionFields
   }
 }
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-fragment SessionFields on Session {
+    fragment SessionFields on Session {
   accessToken
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
   user {
-    ...UserFields
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
   }
 }`) as unknown as TypedDocumentString<LoginWithPhoneMutation, LoginWithPhoneMutationVariables>;
 export const StartWechatLoginDocument = new TypedDocumentString(`
@@ -1037,22 +979,19 @@ export const WechatLoginDocument = new TypedDocumentString(`
     }
   }
 }
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-fragment SessionFields on Session {
+    fragment SessionFields on Session {
   accessToken
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
   user {
-    ...UserFields
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
   }
 }`) as unknown as TypedDocumentString<WechatLoginMutation, WechatLoginMutationVariables>;
 export const BindPhoneDocument = new TypedDocumentString(`
@@ -1061,22 +1000,19 @@ export const BindPhoneDocument = new TypedDocumentString(`
     ...SessionFields
   }
 }
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-fragment SessionFields on Session {
+    fragment SessionFields on Session {
   accessToken
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
   user {
-    ...UserFields
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
   }
 }`) as unknown as TypedDocumentString<BindPhoneMutation, BindPhoneMutationVariables>;
 export const RefreshSessionDocument = new TypedDocumentString(`
@@ -1085,22 +1021,19 @@ export const RefreshSessionDocument = new TypedDocumentString(`
     ...SessionFields
   }
 }
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-fragment SessionFields on Session {
+    fragment SessionFields on Session {
   accessToken
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
   user {
-    ...UserFields
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
   }
 }`) as unknown as TypedDocumentString<RefreshSessionMutation, RefreshSessionMutationVariables>;
 export const WechatReloginDocument = new TypedDocumentString(`
@@ -1109,22 +1042,19 @@ export const WechatReloginDocument = new TypedDocumentString(`
     ...SessionFields
   }
 }
-    fragment UserFields on User {
-  id
-  nickname
-  avatarUrl
-  phone
-  status
-  wechatLinked
-  createdAt
-}
-fragment SessionFields on Session {
+    fragment SessionFields on Session {
   accessToken
   accessTokenExpiresAt
   refreshToken
   refreshTokenExpiresAt
   user {
-    ...UserFields
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
   }
 }`) as unknown as TypedDocumentString<WechatReloginMutation, WechatReloginMutationVariables>;
 export const MeDocument = new TypedDocumentString(`

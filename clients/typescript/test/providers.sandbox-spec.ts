@@ -1,0 +1,108 @@
+import { LoginClient, MemoryStorage, isErrorCode } from '@wechat-login/client';
+import {
+  appleAuthorize,
+  carrierToken,
+  expectDeviceIdEverywhere,
+  freshPhone,
+  graphqlUrl,
+  huaweiAuthorize,
+  outboxCode,
+  recordingFetch,
+} from './sandbox';
+
+// Sign in with Apple, Huawei ID and carrier one-tap through the SDK, against the sandbox's fakes
+// (the same flows as the service's test/e2e/provider-logins.e2e-spec.ts).
+function client(platform: 'IOS' | 'ANDROID' | 'HARMONYOS', deviceId: string) {
+  const rec = recordingFetch();
+  const c = new LoginClient({ url: graphqlUrl(), fetch: rec.fetch, storage: new MemoryStorage(), deviceId, platform });
+  return { c, rec };
+}
+
+describe('Sign in with Apple through the SDK', () => {
+  it('first login binds a phone by SMS, the next one is signed in as the same user', async () => {
+    const { c, rec } = client('IOS', 'dev-apple-1');
+    const person = `sdk-apple-${Date.now()}`;
+    const first = await c.appleLogin({ ...(await appleAuthorize(person)), fullName: 'Li Lei' });
+    if (first.isBind) throw new Error('a new Apple ID must be asked for a phone');
+    const expiresAt: string | null = first.bindTicketExpiresAt; // typed: ISO 8601, not unknown
+    expect(Date.parse(expiresAt!)).toBeGreaterThan(Date.now());
+
+    const phone = freshPhone();
+    const sent = await c.sendBindCode(phone, first.bindTicket);
+    expect(Date.parse(sent.resendAfter)).toBeGreaterThan(0);
+    const user = await c.bindPhone(first.bindTicket, phone, await outboxCode(phone, 'BIND_PHONE'));
+    expect(user.phone).toBe(phone);
+    expect((await c.me()).identities).toEqual([expect.objectContaining({ provider: 'APPLE' })]);
+
+    await c.logout();
+    const again = await c.appleLogin(await appleAuthorize(person));
+    expect(again).toEqual({ isBind: true, user: expect.objectContaining({ id: user.id, phone }) });
+    expect(await c.isSignedIn()).toBe(true);
+    expect(expectDeviceIdEverywhere(rec.requests, 'dev-apple-1')).toEqual([
+      'AppleLogin',
+      'SendSmsCode',
+      'BindPhone',
+      'AppleLogin',
+    ]);
+  });
+
+  it('a replayed authorization code is PROVIDER_TOKEN_INVALID, not retried', async () => {
+    const { c, rec } = client('IOS', 'dev-apple-2');
+    const authorized = await appleAuthorize(`sdk-apple-replay-${Date.now()}`);
+    await c.appleLogin(authorized);
+    const error = await c.appleLogin(authorized).catch((e: unknown) => e);
+    expect(isErrorCode(error, 'PROVIDER_TOKEN_INVALID')).toBe(true);
+    expect(rec.count('AppleLogin')).toBe(2);
+  });
+});
+
+describe('Huawei ID through the SDK', () => {
+  it('with the phone scope granted: signed in at once, with that phone', async () => {
+    const { c, rec } = client('HARMONYOS', 'dev-huawei-1');
+    const phone = freshPhone();
+    const outcome = await c.huaweiLogin(await huaweiAuthorize(`sdk-huawei-${Date.now()}`, phone));
+    expect(outcome).toEqual({ isBind: true, user: expect.objectContaining({ phone }) });
+    expect((await c.me()).identities).toEqual([expect.objectContaining({ provider: 'HUAWEI' })]);
+    expect(expectDeviceIdEverywhere(rec.requests, 'dev-huawei-1')).toEqual(['HuaweiLogin']);
+  });
+
+  it('without the phone: a bind ticket, bound by carrier one-tap; next time signed in directly', async () => {
+    const { c, rec } = client('HARMONYOS', 'dev-huawei-2');
+    const person = `sdk-huawei-nophone-${Date.now()}`;
+    const first = await c.huaweiLogin(await huaweiAuthorize(person));
+    if (first.isBind) throw new Error('no phone: a bind ticket expected');
+    const phone = freshPhone();
+    const user = await c.carrierBindPhone(first.bindTicket, await carrierToken(phone));
+    expect(user.phone).toBe(phone);
+    await c.logout();
+    const again = await c.huaweiLogin(await huaweiAuthorize(person));
+    expect(again).toEqual({ isBind: true, user: expect.objectContaining({ id: user.id }) });
+    expect(expectDeviceIdEverywhere(rec.requests, 'dev-huawei-2')).toEqual([
+      'HuaweiLogin',
+      'CarrierBindPhone',
+      'HuaweiLogin',
+    ]);
+  });
+});
+
+describe('carrier one-tap through the SDK', () => {
+  it('logs in with the SIM number; a bad token is CARRIER_TOKEN_INVALID and SMS takes over', async () => {
+    const { c, rec } = client('ANDROID', 'dev-carrier-1');
+    const phone = freshPhone();
+    const user = await c.carrierLogin(await carrierToken(phone));
+    expect(user.phone).toBe(phone);
+    await c.logout();
+
+    const error = await c.carrierLogin('not-a-carrier-token').catch((e: unknown) => e);
+    expect(isErrorCode(error, 'CARRIER_TOKEN_INVALID')).toBe(true);
+    // The fallback of docs/mobile.md: an SMS login of the same phone, the same user.
+    await c.sendLoginCode(phone);
+    expect((await c.loginWithPhone(phone, await outboxCode(phone))).id).toBe(user.id);
+    expect(expectDeviceIdEverywhere(rec.requests, 'dev-carrier-1')).toEqual([
+      'CarrierLogin',
+      'CarrierLogin',
+      'SendSmsCode',
+      'LoginWithPhone',
+    ]);
+  });
+});
