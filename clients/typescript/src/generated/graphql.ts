@@ -19,6 +19,8 @@ export type AppleLoginInput = {
 
 export type BindPhoneInput = {
   bindTicket: string;
+  /** the solved captcha, when the last answer was CAPTCHA_REQUIRED (too many wrong codes from here) */
+  captchaToken?: string | null | undefined;
   deviceId?: string | null | undefined;
   phone: string;
   platform?: Platform | null | undefined;
@@ -87,6 +89,8 @@ export type MiniProgramLoginInput = {
 };
 
 export type PhoneLoginInput = {
+  /** the solved captcha, when the last answer was CAPTCHA_REQUIRED (too many wrong codes from here) */
+  captchaToken?: string | null | undefined;
   deviceId?: string | null | undefined;
   phone: string;
   platform?: Platform | null | undefined;

@@ -73,6 +73,8 @@ export type AuditEventPage = {
 
 export type BindPhoneInput = {
   bindTicket: Scalars['String']['input'];
+  /** the solved captcha, when the last answer was CAPTCHA_REQUIRED (too many wrong codes from here) */
+  captchaToken?: InputMaybe<Scalars['String']['input']>;
   deviceId?: InputMaybe<Scalars['String']['input']>;
   phone: Scalars['String']['input'];
   platform?: InputMaybe<Platform>;
@@ -137,6 +139,7 @@ export type ErrorCode =
   | 'WECHAT_CODE_INVALID'
   | 'WECHAT_CONFIG_ERROR'
   | 'WECHAT_RATE_LIMITED'
+  | 'WECHAT_SNAPSHOT_USER'
   | 'WECHAT_UNAVAILABLE';
 
 export type GrantStatus =
@@ -338,6 +341,7 @@ export type MutationCarrierLoginArgs = {
 
 
 export type MutationDeleteMyAccountArgs = {
+  captchaToken?: InputMaybe<Scalars['String']['input']>;
   smsCode: Scalars['String']['input'];
 };
 
@@ -416,6 +420,8 @@ export type MutationWechatReloginArgs = {
 };
 
 export type PhoneLoginInput = {
+  /** the solved captcha, when the last answer was CAPTCHA_REQUIRED (too many wrong codes from here) */
+  captchaToken?: InputMaybe<Scalars['String']['input']>;
   deviceId?: InputMaybe<Scalars['String']['input']>;
   phone: Scalars['String']['input'];
   platform?: InputMaybe<Platform>;
