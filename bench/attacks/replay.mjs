@@ -6,14 +6,13 @@
 // replays each within the 10 minutes: without a deviceId, with its own, and before the victim used it.
 // Also a page that leaves deviceId out, and a native code replayed without a device. Prints what the
 // attacker got (sessions, bind tickets) and what the victims got.
-import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { log, printTable, startService } from './service.mjs';
+import { attackStack, gql, hex, log, postJson, run } from './attack-kit.mjs';
 
 const { values: a } = parseArgs({ options: { victims: { type: 'string', default: '20' } } });
 const VICTIMS = Number(a.victims);
-const OA = { channel: 'official_account', id: `wxoa${randomBytes(7).toString('hex')}`, secret: randomBytes(16).toString('hex') };
-const APP = { channel: 'app', id: `wxap${randomBytes(7).toString('hex')}`, secret: randomBytes(16).toString('hex') };
+const OA = { channel: 'official_account', id: `wxoa${hex(7)}`, secret: hex(16) };
+const APP = { channel: 'app', id: `wxap${hex(7)}`, secret: hex(16) };
 const REDIRECT = 'https://m.example.com/login/wechat';
 
 const START = `mutation S($channel: WechatChannel, $redirectUri: String, $deviceId: String, $appId: String) {
@@ -23,10 +22,20 @@ const SEND = 'mutation C($input: SendSmsCodeInput!) { sendSmsCode(input: $input)
 const BIND = 'mutation B($input: BindPhoneInput!) { bindPhone(input: $input) { accessToken user { id } } }';
 const ME = '{ me { id } }';
 
-const s = await startService('replay', {
-  apps: [OA, APP],
-  env: { WECHAT_REDIRECT_URIS: `${OA.id}=https://m.example.com/login/*` },
+const { stack, sms, service } = await attackStack('attack-replay');
+const fake = await stack.fakeWechat([OA, APP].map((a) => ({ id: `${a.channel}:${a.id}`, secret: a.secret })));
+const api = await service({
+  WECHAT_APPS: [OA, APP].map((a) => `${a.channel}:${a.id}:${a.secret}`).join(','),
+  WECHAT_API_BASE: fake.httpsUrl, WECHAT_OPEN_BASE: fake.httpsUrl, NODE_EXTRA_CA_CERTS: fake.caFile,
+  WECHAT_REDIRECT_URIS: `${OA.id}=https://m.example.com/login/*`,
+  TRUST_PROXY: '127.0.0.1',
 });
+// One GraphQL call as client `ip` (TRUST_PROXY: the address comes from X-Forwarded-For).
+const call = async (query, variables, { ip, token }) => {
+  const res = await gql(api.url, query, variables, { 'x-forwarded-for': ip, ...(token ? { authorization: `Bearer ${token}` } : {}) });
+  return { ...res, data: res.data ?? null, code: res.code ?? null };
+};
+const s = { gql: (q, v = {}, o = { ip: '203.0.113.1' }) => call(q, v, o), control: (path, body) => postJson(`${fake.url}${path}`, body), sms };
 const tally = {
   'victim logins (first + returning)': 0,
   'attacker sessions': 0,
@@ -52,7 +61,7 @@ async function redirectUrl(person, deviceId) {
   return { code, state };
 }
 
-try {
+await run(stack, async () => {
   const t0 = performance.now();
   for (let i = 0; i < VICTIMS; i++) {
     const person = `victim-${i}`;
@@ -102,14 +111,8 @@ try {
     if (!replay.data) tally['native replays refused']++;
     else attackerGot(replay);
   }
-  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-  printTable(`Replayed web redirect URLs: ${VICTIMS} victims, ${seconds} s (production mode, MariaDB, fake WeChat over HTTPS)`, [
-    Object.fromEntries(Object.entries(tally).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : v])),
-  ]);
-  if (tally['attacker sessions'] + tally['attacker bind tickets'] > 0) process.exitCode = 1;
-} catch (error) {
-  log(error);
-  process.exitCode = 1;
-} finally {
-  await s.close();
-}
+  const seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
+  const attackerGain = tally['attacker sessions'] + tally['attacker bind tickets'];
+  if (attackerGain > 0) process.exitCode = 1;
+  return { scenario: 'replayed web redirect URLs', victims: VICTIMS, seconds, ...tally };
+});
