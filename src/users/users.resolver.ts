@@ -1,5 +1,6 @@
+import { CaptchaTokenField } from '../captcha/captcha-token.field';
 import { Args, ArgsType, Context, Field, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
 import type { Request } from 'express';
 import { Meta, RequestMeta } from '../common/request-meta';
 import { DomainError } from '../errors/domain-error';
@@ -25,13 +26,7 @@ class DeleteAccountArgs {
   @MaxLength(16)
   smsCode: string;
 
-  @Field(() => String, {
-    nullable: true,
-    description: 'the solved captcha, when the last answer was CAPTCHA_REQUIRED (too many wrong codes from here)',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4096)
+  @CaptchaTokenField()
   captchaToken?: string | null;
 }
 

@@ -1,5 +1,6 @@
+import { CaptchaTokenField } from '../../captcha/captcha-token.field';
 import { Field, InputType } from '@nestjs/graphql';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
 import { DeviceInput } from '../../common/device.input';
 
 @InputType()
@@ -14,12 +15,6 @@ export class PhoneLoginInput extends DeviceInput {
   @MaxLength(16)
   smsCode: string;
 
-  @Field(() => String, {
-    nullable: true,
-    description: 'the solved captcha, when the last answer was CAPTCHA_REQUIRED (too many wrong codes from here)',
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(4096)
+  @CaptchaTokenField()
   captchaToken?: string | null;
 }
