@@ -5,8 +5,6 @@ import { ProviderRejectedError, ProviderUnavailableError } from '../provider-err
 // Alipay's error table, and what the SDK's failures mean. Nothing here ever reads or logs the
 // SDK's error message: on a failed signature it quotes the answer, tokens included.
 
-export const TOKEN_RESPONSE_KEY = 'alipay_system_oauth_token_response';
-
 const logger = new Logger('AlipayClient');
 
 /** A failure the (verified) answer itself showed: a business error, or data we cannot use. */

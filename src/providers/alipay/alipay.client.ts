@@ -5,7 +5,7 @@ import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
 import { ProviderCalls } from '../provider-calls';
 import { checkOpaque } from '../provider-input';
-import { AlipayAnswerError, classifyAlipayFailure, TOKEN_RESPONSE_KEY } from './alipay-answers';
+import { AlipayAnswerError, classifyAlipayFailure } from './alipay-answers';
 
 export const ALIPAY_FAKE_PATH = '/sandbox/alipay';
 export const ALIPAY_DEFAULT_GATEWAY = 'https://openapi.alipay.com/gateway.do';
@@ -140,7 +140,7 @@ export class AlipayClient {
     try {
       data = (await this.client().exec(method, params, { validateSign: true })) as Record<string, unknown>;
     } catch (error) {
-      throw classifyAlipayFailure(error, report, method === 'alipay.system.oauth.token' ? TOKEN_RESPONSE_KEY : null);
+      throw classifyAlipayFailure(error, report, `${method.replaceAll('.', '_')}_response`);
     }
     if (!ownErrors && data.sub_code !== undefined) {
       throw classifyAlipayFailure(new AlipayAnswerError('error', text(data.sub_code) ?? ''), report);
