@@ -28,6 +28,9 @@ beforeAll(async () => {
   clock = new Clock(true);
   fake = new FakeQqServer({ apps: [...SANDBOX_QQ.apps, STRANGER], now: () => clock.nowMs() });
   base = await fake.listen(0);
+  // Warm up (module loading, the first connection) so that the short test timeouts measure the fake only.
+  makeClient();
+  await client.verifyAccessToken(fake.authorize({ person: 'warm-up' }).accessToken);
 });
 afterAll(() => fake.close());
 beforeEach(() => {
