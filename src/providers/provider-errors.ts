@@ -1,7 +1,7 @@
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 
-export type ProviderName = 'apple' | 'huawei' | 'carrier';
+export type ProviderName = 'apple' | 'huawei' | 'carrier' | 'qq' | 'alipay';
 
 export type UnavailableReason =
   'timeout' | 'connect' | 'network' | 'http' | 'malformed' | 'refused' | 'throttled' | 'circuit-open' | 'budget';
