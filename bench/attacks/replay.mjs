@@ -65,7 +65,7 @@ await run(stack, async () => {
   const t0 = performance.now();
   for (let i = 0; i < VICTIMS; i++) {
     const person = `victim-${i}`;
-    const deviceId = `browser-${randomBytes(8).toString('hex')}`;
+    const deviceId = `browser-${hex(8)}`;
     const victimIp = { ip: `198.51.100.${10 + (i % 200)}` };
     const attackerIp = { ip: `203.0.113.${10 + (i % 200)}` };
 
