@@ -37,7 +37,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ env: { PROVIDER_TIMEOUT_MS: '1000', PROVIDER_BUDGET_MS: '3000' } });
+  t = await startTestApp({ env: { PROVIDER_TIMEOUT_MS: '15000', PROVIDER_BUDGET_MS: '30000' } });
   await t.app.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
 });
