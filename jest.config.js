@@ -9,7 +9,9 @@ const vm = require('node:vm');
 const nativeEsm = typeof vm.SourceTextModule?.prototype?.hasAsyncGraph === 'function';
 
 module.exports = {
-  testEnvironment: 'node',
+  // The node environment, with Nest's log lines shown only for failing tests (test/support).
+  testEnvironment: '<rootDir>/test/support/jest-environment.js',
+  setupFilesAfterEnv: ['<rootDir>/test/support/capture-nest-logs.ts'],
   rootDir: __dirname,
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testRegex: '\\.(spec|int-spec|e2e-spec)\\.ts$',
