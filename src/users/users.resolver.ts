@@ -62,7 +62,7 @@ export class UsersResolver {
         if (!token) throw new DomainError(ErrorCode.UNAUTHENTICATED);
         const caller = await this.sessions.authenticate(token);
         // Read with the session by the access check of this very request (no second read).
-    const user = caller.user ?? (await this.users.findById(caller.userId));
+        const user = caller.user ?? (await this.users.findById(caller.userId));
         if (!user?.phone || user.phone !== phone)
           throw DomainError.badInput('phone', 'not the phone number of this account');
         return this.smsCodes.send({ phone, purpose: 'DELETE_ACCOUNT', ...sender, userId: user.id });

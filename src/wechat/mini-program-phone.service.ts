@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { RequestMeta } from '../common/request-meta';
@@ -36,12 +37,21 @@ export class MiniProgramPhoneService {
     private readonly appTokens: AppTokensService,
     private readonly binding: PhoneBindingService,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
     config: AppConfig,
   ) {
     this.dailyCap = config.get('wechat').phoneDailyCap;
   }
 
   async bind(input: { bindTicket: string; phoneCode: string } & DeviceInfo, meta: RequestMeta): Promise<SignedIn> {
+    // The phone step of a mini-program login: its refusals (PHONE_QUOTA_EXCEEDED, ...) are login failures.
+    return this.audit.failuresOf('WECHAT', meta, () => this.bindOnce(input, meta));
+  }
+
+  private async bindOnce(
+    input: { bindTicket: string; phoneCode: string } & DeviceInfo,
+    meta: RequestMeta,
+  ): Promise<SignedIn> {
     if (!input.phoneCode.trim()) throw DomainError.badInput('phoneCode', 'empty');
     const { ticket, identity } = await this.binding.openTicket(input.bindTicket);
     if (identity.provider !== 'wechat' || identity.channel !== 'mini_program') {
@@ -68,15 +78,14 @@ export class MiniProgramPhoneService {
     try {
       return await this.client.phoneNumber(appId, token, phoneCode);
     } catch (error) {
-      if (error instanceof WechatApiError && TOKEN_REFUSED.has(error.errcode)) throw new DomainError(ErrorCode.WECHAT_UNAVAILABLE);
+      if (error instanceof WechatApiError && TOKEN_REFUSED.has(error.errcode))
+        throw new DomainError(ErrorCode.WECHAT_UNAVAILABLE);
       throw toDomainError(error);
     }
   }
 
   private async billedToday(appId: string): Promise<number> {
-    const dayStart = new Date(
-      Math.floor((this.clock.nowMs() + CHINA_OFFSET_MS) / DAY_MS) * DAY_MS - CHINA_OFFSET_MS,
-    );
+    const dayStart = new Date(Math.floor((this.clock.nowMs() + CHINA_OFFSET_MS) / DAY_MS) * DAY_MS - CHINA_OFFSET_MS);
     return this.database.dataSource.manager
       .getRepository(WechatPhoneCallEntity)
       .createQueryBuilder('c')

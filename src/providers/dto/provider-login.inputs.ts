@@ -4,7 +4,7 @@ import { DeviceInput } from '../../common/device.input';
 
 @InputType()
 export class AppleLoginInput {
-  @Field({ description: "the identity token (a JWT) from ASAuthorizationAppleIDCredential" })
+  @Field({ description: 'the identity token (a JWT) from ASAuthorizationAppleIDCredential' })
   @IsString()
   @MaxLength(4096)
   identityToken: string;
