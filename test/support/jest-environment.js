@@ -12,8 +12,7 @@ class CapturedLogsEnvironment extends TestEnvironment {
 
   async handleTestEvent(event) {
     if (event.name === 'test_start') this.capturedLogs.length = 0;
-    const failed =
-      (event.name === 'test_done' && event.test.errors.length > 0) || event.name === 'hook_failure';
+    const failed = (event.name === 'test_done' && event.test.errors.length > 0) || event.name === 'hook_failure';
     if (failed && this.capturedLogs.length > 0) {
       const name = event.test?.name ?? event.hook?.type ?? '';
       process.stderr.write(`\nNest logs of the failed "${name}":\n${this.capturedLogs.join('\n')}\n`);
