@@ -6,6 +6,7 @@ import { loadEnvFileIfPresent } from './config/env-file';
 import { createApp } from './bootstrap';
 import { printBanner } from './banner';
 import { installGracefulShutdown } from './health/graceful-shutdown';
+import { DatabaseCreationError } from './database/create-database';
 import { migrateDatabase } from './database/migrate';
 import { startRefreshWorker } from './refresh-worker';
 import { limitHeapGrowth } from './heap-sizing';
@@ -32,7 +33,14 @@ async function main(): Promise<void> {
     throw error;
   }
   if (command === 'migrate') {
-    const applied = await migrateDatabase(config);
+    let applied: string[];
+    try {
+      applied = await migrateDatabase(config, (name) => process.stdout.write(`created database ${name}\n`));
+    } catch (error) {
+      if (!(error instanceof DatabaseCreationError)) throw error;
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
     process.stdout.write(
       applied.length > 0 ? `applied ${applied.length} migrations: ${applied.join(', ')}\n` : 'schema is up to date\n',
     );

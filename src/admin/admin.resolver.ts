@@ -183,7 +183,11 @@ export class AdminResolver {
     description: 'Users who turned out to be one WeChat person (a late unionid) and both had a phone or another login.',
   })
   async adminIdentityConflicts(@Args() args: ConflictsArgs): Promise<IdentityConflict[]> {
-    const rows = await this.linking.listConflicts(Math.min(Math.max(args.first ?? 20, 1), 100), args.after ?? null, Boolean(args.resolved));
+    const rows = await this.linking.listConflicts(
+      Math.min(Math.max(args.first ?? 20, 1), 100),
+      args.after ?? null,
+      Boolean(args.resolved),
+    );
     return rows.map((c) => ({
       id: c.id,
       unionid: c.unionid,

@@ -1,3 +1,4 @@
+import { LoginMethod } from '../common/enums';
 import { Injectable } from '@nestjs/common';
 import { Brackets, In } from 'typeorm';
 import { AuditEventEntity } from '../audit/audit-event.entity';
@@ -277,22 +278,28 @@ export class AdminService {
       .createQueryBuilder('e')
       .select(['e.action', 'e.details'])
       .where('e.created_at >= :start AND e.created_at < :end', { start, end })
-      .andWhere('e.action IN (:...actions)', {
-        actions: ['login.wechat', 'login.phone', 'wechat.bind', 'login.failed'],
-      })
+      .andWhere("(e.action LIKE 'login.%' OR e.action LIKE '%.bind')")
       .getMany();
     const failures = new Map<string, number>();
+    // Every login path writes 'login.<provider>' for a returning login and '<provider>.bind' when a
+    // first login finishes at its phone step (each issues a session); refusals are 'login.failed'.
+    const byMethod = new Map<LoginMethod, number>(Object.values(LoginMethod).map((m) => [m, 0]));
     let wechatLogins = 0;
     let phoneLogins = 0;
     let bindings = 0;
     for (const event of events) {
-      if (event.action === 'login.wechat') wechatLogins += 1;
-      else if (event.action === 'login.phone') phoneLogins += 1;
-      else if (event.action === 'wechat.bind') bindings += 1;
-      else {
+      if (event.action === 'login.failed') {
         const code = (JSON.parse(event.details ?? '{}') as { code?: string }).code ?? 'UNKNOWN';
         failures.set(code, (failures.get(code) ?? 0) + 1);
+        continue;
       }
+      const [kind, what] = event.action.split('.');
+      const method = (kind === 'login' ? what : kind).toUpperCase() as LoginMethod;
+      if (!byMethod.has(method) || (kind !== 'login' && what !== 'bind')) continue;
+      byMethod.set(method, byMethod.get(method)! + 1);
+      if (event.action === 'login.wechat') wechatLogins += 1;
+      else if (event.action === 'login.phone') phoneLogins += 1;
+      else if (what === 'bind') bindings += 1;
     }
     const newUsers = await manager
       .getRepository(UserEntity)
@@ -305,6 +312,7 @@ export class AdminService {
       newUsers,
       bindings,
       failuresByCode: [...failures.entries()].sort((a, b) => b[1] - a[1]).map(([code, count]) => ({ code, count })),
+      loginsByMethod: [...byMethod.entries()].map(([method, count]) => ({ method, count })),
     };
   }
 

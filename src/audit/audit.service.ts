@@ -4,6 +4,7 @@ import { newId } from '../common/ids';
 import { currentRequestId } from '../common/request-context';
 import { Database } from '../database/database.service';
 import { asSql, SqlTarget } from '../database/sql';
+import { DomainError } from '../errors/domain-error';
 
 export interface AuditEntry {
   action: string;
@@ -13,6 +14,9 @@ export interface AuditEntry {
   /** Masked values only: callers mask phones (maskPhone) and never pass secrets. */
   details?: Record<string, unknown>;
 }
+
+// Failures already written as 'login.failed' (a step inside another login path recorded it).
+const recordedFailures = new WeakSet<object>();
 
 /** The append-only audit log: rows are inserted, never updated or deleted. */
 @Injectable()
@@ -44,5 +48,33 @@ export class AuditService {
         this.clock.now(),
       ],
     );
+  }
+
+  /**
+   * A login step's refusal as 'login.failed' with its method and code (adminLoginStats' failuresByCode,
+   * the logins metric), once per error however many layers see it. Only DomainErrors: what the client
+   * was told. Never fails the caller: the error it reports is the one that counts.
+   */
+  async recordLoginFailure(
+    error: unknown,
+    method: string,
+    meta: { ip?: string | null },
+    details: Record<string, unknown> = {},
+  ): Promise<void> {
+    if (!(error instanceof DomainError) || recordedFailures.has(error)) return;
+    recordedFailures.add(error);
+    await this.record({ action: 'login.failed', ip: meta.ip, details: { method, code: error.code, ...details } }).catch(
+      () => undefined,
+    );
+  }
+
+  /** Runs a login step; a DomainError it throws is recorded (recordLoginFailure) and rethrown. */
+  async failuresOf<T>(method: string, meta: { ip?: string | null }, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      await this.recordLoginFailure(error, method, meta);
+      throw error;
+    }
   }
 }

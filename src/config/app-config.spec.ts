@@ -90,6 +90,16 @@ describe('configuration', () => {
     expect(config.dataDir).toBe(dir);
   });
 
+  it('listens on 127.0.0.1 in the sandbox and on 0.0.0.0 in production unless HOST says otherwise', () => {
+    expect(loadAppConfig({ DATA_DIR: dataDir() }).host).toBe('127.0.0.1');
+    expect(loadAppConfig({ DATA_DIR: dataDir(), ...PRODUCTION_ENV() }).host).toBe('0.0.0.0');
+    expect(loadAppConfig({ DATA_DIR: dataDir(), ...PRODUCTION_ENV(), HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+    // .env.example and the README say the same.
+    expect(readFileSync(join(__dirname, '../../.env.example'), 'utf8')).toContain(
+      '# listen address (default 127.0.0.1 in sandbox, 0.0.0.0 in production)',
+    );
+  });
+
   it('names every missing production variable in one error', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
     const named = problems.map((p) => p.split(':')[0]);

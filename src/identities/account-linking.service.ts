@@ -74,9 +74,15 @@ export class AccountLinkingService {
     const { owner, otherHolder, grant, ...read } = await this.identities.upsert(manager, verified);
     let identity: IdentityEntity = read;
     identity = await this.settlePerson(manager, identity, verified.unionid, meta, otherHolder);
+    // A first login that binds the provider's verified phone at once is audited as '<provider>.bind'
+    // alone, like one finished by bindPhone: one login, one event (stats and metrics count it once).
+    let boundNow = false;
     if (!identity.userId && verified.verifiedPhone) {
       const user = await this.bindUnheldPhone(manager, identity, verified.verifiedPhone, meta);
-      if (user) identity = { ...identity, userId: user.id };
+      if (user) {
+        identity = { ...identity, userId: user.id };
+        boundNow = true;
+      }
     }
     if (!identity.userId && !this.requirePhone) {
       const user = await this.users.createWithoutPhone(manager);
@@ -95,7 +101,7 @@ export class AccountLinkingService {
       identity.userId,
       device,
       meta,
-      `login.${verified.provider}`,
+      boundNow ? null : `login.${verified.provider}`,
       {},
       preloaded,
     );

@@ -15,7 +15,11 @@ class LoginOptionsArgs {
   @IsBoolean()
   wechatInstalled: boolean;
 
-  @Field(() => Boolean, { nullable: true, defaultValue: false, description: "the carrier SDK says one-tap works on this SIM" })
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description: 'the carrier SDK says one-tap works on this SIM',
+  })
   @IsOptional()
   @IsBoolean()
   carrierAvailable?: boolean | null;

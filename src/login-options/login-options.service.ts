@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { LoginMethod, Platform, WechatChannel } from '../common/enums';
 import type { WechatChannelName } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';
@@ -26,11 +26,16 @@ export interface ConfiguredProviders {
  * one-tap only where the client's SDK says it is available; phone login everywhere but mini programs.
  */
 @Injectable()
-export class LoginOptionsService {
+export class LoginOptionsService implements OnApplicationBootstrap {
   private readonly providers: ConfiguredProviders;
 
-  constructor(config: AppConfig) {
+  constructor(private readonly config: AppConfig) {
     this.providers = configuredProviders(config.values);
+  }
+
+  onApplicationBootstrap(): void {
+    const warning = this.config.values.mode === 'production' ? iosWithoutAppleWarning(this.providers) : null;
+    if (warning) new Logger('LoginOptions').warn(warning);
   }
 
   optionsFor(context: LoginContext): LoginOptions {
@@ -91,4 +96,18 @@ export function loginOptionsFor(context: LoginContext, providers: ConfiguredProv
     methods,
     wechatChannel: showWechatButton ? channel : null,
   };
+}
+
+/**
+ * App Store Review Guideline 4.8 (docs/mobile.md): an iOS app that offers WeChat must offer Sign in
+ * with Apple too. Answers the boot warning when this configuration would offer an iOS app WeChat
+ * without Apple, else null.
+ */
+export function iosWithoutAppleWarning(providers: ConfiguredProviders): string | null {
+  const { methods } = loginOptionsFor({ platform: Platform.IOS, wechatInstalled: true }, providers);
+  if (!methods.includes(LoginMethod.WECHAT) || methods.includes(LoginMethod.APPLE)) return null;
+  return (
+    'iOS apps would be offered WeChat without Sign in with Apple (App Store Review Guideline 4.8: such a ' +
+    'build fails review); set APPLE_BUNDLE_IDS, APPLE_TEAM_ID, APPLE_KEY_ID and APPLE_PRIVATE_KEY (docs/mobile.md)'
+  );
 }

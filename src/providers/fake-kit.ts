@@ -13,6 +13,8 @@ export interface FakeFault {
   error?: string;
   httpStatus?: number;
   delayMs?: number;
+  /** Hold the answer until `releaseHeld()`, `reset()` or `close()`: a "slow answer" that no timeout can outrun. */
+  hold?: boolean;
   drop?: boolean;
   malformed?: boolean;
   times: number;
@@ -52,6 +54,7 @@ export abstract class FakeProviderServer {
   protected callLog: FakeCall[] = [];
   private server?: Server;
   private readonly delays = new Set<NodeJS.Timeout>();
+  private held: Array<(goOn: boolean) => void> = [];
 
   constructor(
     readonly clock: FakeClock,
@@ -79,7 +82,18 @@ export abstract class FakeProviderServer {
     this.faults = [];
   }
 
+  /** Lets every held answer go on (to whatever the fault then says, or the real answer). */
+  releaseHeld(): void {
+    this.endHeld(true);
+  }
+
+  /** How many answers are held right now. */
+  heldCount(): number {
+    return this.held.length;
+  }
+
   reset(): void {
+    this.endHeld(false);
     this.faults = [];
     this.callLog = [];
     this.clock.reset();
@@ -95,10 +109,18 @@ export abstract class FakeProviderServer {
   async close(): Promise<void> {
     for (const timer of this.delays) clearTimeout(timer);
     this.delays.clear();
+    this.endHeld(false);
     if (!this.server) return;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server!.close(() => resolve()));
     this.server = undefined;
+  }
+
+  // Held answers go on (release) or are cut off (reset, close: they belong to a finished test).
+  private endHeld(goOn: boolean): void {
+    const held = this.held;
+    this.held = [];
+    for (const end of held) end(goOn);
   }
 
   /** The provider's own API; answers or returns false when the path is not one of its endpoints. */
@@ -133,6 +155,10 @@ export abstract class FakeProviderServer {
         }, fault.delayMs);
         this.delays.add(timer);
       });
+    }
+    if (fault.hold && !(await new Promise<boolean>((resolve) => this.held.push(resolve)))) {
+      res.socket?.destroy(); // abandoned at reset or close: nobody waits for it any more
+      return { applied: true, fault };
     }
     if (fault.drop) {
       res.socket?.destroy();
@@ -272,15 +298,16 @@ export function parseFault(body: Json, endpoints: readonly string[]): FakeFault 
     }
     fault.delayMs = body.delayMs;
   }
+  if (body.hold === true) fault.hold = true;
   if (body.drop === true) fault.drop = true;
   if (body.malformed === true) fault.malformed = true;
   const kinds = [fault.error !== undefined, fault.httpStatus !== undefined, fault.drop, fault.malformed].filter(
     Boolean,
   );
   if (kinds.length > 1)
-    throw new FakeInputError('give one of error, httpStatus, drop, malformed (delayMs may join any)');
-  if (kinds.length === 0 && fault.delayMs === undefined) {
-    throw new FakeInputError('give error, httpStatus, delayMs, drop or malformed');
+    throw new FakeInputError('give one of error, httpStatus, drop, malformed (delayMs or hold may join any)');
+  if (kinds.length === 0 && fault.delayMs === undefined && !fault.hold) {
+    throw new FakeInputError('give error, httpStatus, delayMs, hold, drop or malformed');
   }
   return fault;
 }

@@ -130,6 +130,7 @@ export class ProviderCalls implements OnModuleDestroy {
     budget: AbortSignal,
   ): Promise<{ status: number; body: Record<string, unknown> | null; started: number }> {
     const started = Date.now();
+    const call = perCallSignal(budget, this.timeoutMs);
     let response: Response;
     let text: string;
     try {
@@ -139,7 +140,7 @@ export class ProviderCalls implements OnModuleDestroy {
           ? { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }
           : { accept: 'application/json' },
         body: init.form ? new URLSearchParams(init.form).toString() : undefined,
-        signal: AbortSignal.any([budget, AbortSignal.timeout(this.timeoutMs)]),
+        signal: call.signal,
         redirect: 'error',
       });
       text = await response.text();
@@ -147,6 +148,8 @@ export class ProviderCalls implements OnModuleDestroy {
       const unavailable = classifyFetchError(provider, error);
       this.report(provider, operation, outcomeOf(unavailable), started);
       throw unavailable;
+    } finally {
+      call.done();
     }
     let body: Record<string, unknown> | null = null;
     try {
@@ -177,6 +180,29 @@ export class ProviderCalls implements OnModuleDestroy {
     }
     return breaker;
   }
+}
+
+/**
+ * The budget's signal plus the per-call timeout. Not `AbortSignal.any([budget, AbortSignal.timeout(ms)])`:
+ * on Node 20/22 the garbage collector may take the timeout signal before it fires (nodejs/node#57736),
+ * and the call then outlives its timeout. Our own timer, held until `done()`, always fires.
+ */
+export function perCallSignal(budget: AbortSignal, timeoutMs: number): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const onBudget = (): void => controller.abort(budget.reason);
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+    timeoutMs,
+  );
+  if (budget.aborted) onBudget();
+  else budget.addEventListener('abort', onBudget, { once: true });
+  return {
+    signal: controller.signal,
+    done: () => {
+      clearTimeout(timer);
+      budget.removeEventListener('abort', onBudget);
+    },
+  };
 }
 
 export function classifyFetchError(

@@ -91,13 +91,9 @@ export class PhoneLoginService {
     const sql = this.database.sql;
     const { user, created } = await this.users.loginByPhone(sql, phone);
     if (user.status === 'banned') {
-      await this.audit.record({
-        action: 'login.failed',
-        subjectUserId: user.id,
-        ip: meta.ip,
-        details: { method, code: ErrorCode.USER_BANNED },
-      });
-      throw new DomainError(ErrorCode.USER_BANNED);
+      const banned = new DomainError(ErrorCode.USER_BANNED);
+      await this.audit.recordLoginFailure(banned, method, meta, { userId: user.id });
+      throw banned;
     }
     const tokens = await this.sessions.issue(sql, user, {
       method,

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
 import { isClientToken } from '../common/client-token';
 import { Clock } from '../common/clock';
 import { RequestMeta } from '../common/request-meta';
@@ -39,12 +40,21 @@ export class MiniProgramPhoneService {
     private readonly appTokens: AppTokensService,
     private readonly binding: PhoneBindingService,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
     config: AppConfig,
   ) {
     this.dailyCap = config.get('wechat').phoneDailyCap;
   }
 
   async bind(input: { bindTicket: string; phoneCode: string } & DeviceInfo, meta: RequestMeta): Promise<SignedIn> {
+    // The phone step of a mini-program login: its refusals (PHONE_QUOTA_EXCEEDED, ...) are login failures.
+    return this.audit.failuresOf('WECHAT', meta, () => this.bindOnce(input, meta));
+  }
+
+  private async bindOnce(
+    input: { bindTicket: string; phoneCode: string } & DeviceInfo,
+    meta: RequestMeta,
+  ): Promise<SignedIn> {
     if (!input.phoneCode.trim()) throw DomainError.badInput('phoneCode', 'empty');
     if (!isClientToken(input.phoneCode, 256)) throw DomainError.badInput('phoneCode', 'not a phone code');
     const { ticket, identity } = await this.binding.openTicket(input.bindTicket);

@@ -55,7 +55,7 @@ describe('graceful shutdown', () => {
   });
 
   it('readiness goes red first, in-flight requests all finish, keep-alive connections close, exit code 0', async () => {
-    w = await startWechatWorld({ SHUTDOWN_DRAIN_MS: '1000', WECHAT_TIMEOUT_MS: '10000', WECHAT_BUDGET_MS: '20000' });
+    w = await startWechatWorld({ SHUTDOWN_DRAIN_MS: '3000', WECHAT_TIMEOUT_MS: '10000', WECHAT_BUDGET_MS: '20000' });
     await w.t.app.listen(0, '127.0.0.1');
     const port = (w.t.app.getHttpServer().address() as AddressInfo).port;
     const keepAlive = new Agent({ keepAlive: true, maxSockets: IN_FLIGHT });
@@ -64,8 +64,9 @@ describe('graceful shutdown', () => {
     for (let i = 0; i < IN_FLIGHT; i++) {
       codes.push(await authorizeOnPhone(w, { person: `drain-${i}`, deviceId: `device-${i}` }));
     }
-    // WeChat answers userinfo slowly: every login is held in flight across the signal.
-    w.fake.addFault({ endpoint: 'userinfo', delayMs: 1500, times: IN_FLIGHT });
+    // WeChat answers userinfo slowly: every login is held in flight across the signal. Delay and drain
+    // leave seconds of slack, so that a stalled machine still sees the logins in flight during the drain.
+    w.fake.addFault({ endpoint: 'userinfo', delayMs: 4000, times: IN_FLIGHT });
     const logins = codes.map((code, i) =>
       post(port, keepAlive, {
         query: WECHAT_LOGIN,
@@ -74,7 +75,7 @@ describe('graceful shutdown', () => {
         },
       }),
     );
-    for (let i = 0; i < 200 && w.fake.calls('access_token').length < IN_FLIGHT; i++) {
+    for (let i = 0; i < 1000 && w.fake.calls('access_token').length < IN_FLIGHT; i++) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(w.fake.calls('access_token')).toHaveLength(IN_FLIGHT);

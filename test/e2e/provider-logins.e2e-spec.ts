@@ -115,7 +115,7 @@ async function rows(): Promise<Record<string, number>> {
 
 beforeAll(async () => {
   t = await startTestApp({
-    env: { SMS_CONSOLE_LOG_CODES: 'false', PROVIDER_TIMEOUT_MS: '1000', PROVIDER_BUDGET_MS: '3000' },
+    env: { SMS_CONSOLE_LOG_CODES: 'false', PROVIDER_TIMEOUT_MS: '15000', PROVIDER_BUDGET_MS: '30000' },
   });
   await t.app.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;

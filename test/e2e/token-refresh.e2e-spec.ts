@@ -237,7 +237,8 @@ describe('token refresh job at shutdown', () => {
     await makeGrants(w, w.t, ['s1', 's2', 's3']);
     clock.advance(7201);
     w.fake.advanceClock(7201);
-    w.fake.addFault({ endpoint: 'refresh_token', delayMs: 300, times: 3 });
+    // Long enough that, however slow the machine, the first refresh is still in flight at shutdown.
+    w.fake.addFault({ endpoint: 'refresh_token', delayMs: 3000, times: 3 });
     const job = w.t.app.get(TokenRefreshService);
     const leased = async () =>
       Number(
@@ -250,7 +251,7 @@ describe('token refresh job at shutdown', () => {
         )[0].n,
       );
     const pass = job.runOnce();
-    for (let i = 0; i < 200 && (await leased()) < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 1000 && (await leased()) < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(await leased()).toBe(3);
     await job.beforeApplicationShutdown();
     const report = await pass;

@@ -2,7 +2,7 @@ import { Database } from '../../src/database/database.service';
 import { FakeFault } from '../../src/sandbox/fake-wechat/fake-wechat';
 import { CIRCUIT_FAILURE_THRESHOLD } from '../../src/wechat/wechat-api.client';
 import { errorCode } from '../support/flows';
-import { authorizeOnPhone, startWechatWorld, wechatLogin, WechatWorld } from '../support/wechat';
+import { authorizeOnPhone, SHORT_WECHAT, startWechatWorld, wechatLogin, WechatWorld } from '../support/wechat';
 
 // Network conditions × failure handling: every fault the fake can inject, and every errcode of
 // WeChat's documentation, as the mobile client sees them. Each test gets its own service and fake,
@@ -117,13 +117,17 @@ describe('WeChat faults', () => {
     });
 
     it('a WeChat that hangs is cut off within the budget and leaves no user, identity or session rows', async () => {
-      const { res } = await loginWithFault({ endpoint: 'access_token', delayMs: 5000 });
+      await w.close();
+      w = await startWechatWorld(SHORT_WECHAT);
+      const { res } = await loginWithFault({ endpoint: 'access_token', delayMs: 60_000 });
       expect(errorCode(res)).toBe('WECHAT_UNAVAILABLE');
       expect(await rows()).toEqual(NOTHING);
     });
 
     it('a hanging userinfo is retried, then cut off; nothing is stored', async () => {
-      const { res } = await loginWithFault({ endpoint: 'userinfo', delayMs: 5000, times: 5 });
+      await w.close();
+      w = await startWechatWorld(SHORT_WECHAT);
+      const { res } = await loginWithFault({ endpoint: 'userinfo', delayMs: 60_000, times: 5 });
       expect(errorCode(res)).toBe('WECHAT_UNAVAILABLE');
       expect(w.fake.calls('userinfo').length).toBeLessThanOrEqual(3);
       expect(await rows()).toEqual(NOTHING);

@@ -19,7 +19,7 @@ afterAll(async () => {
 
 beforeEach(() => fake.reset());
 
-async function eventually(check: () => void, attempts = 100): Promise<void> {
+async function eventually(check: () => void, attempts = 400): Promise<void> {
   for (let i = 1; ; i++) {
     try {
       return check();

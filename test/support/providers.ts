@@ -11,11 +11,17 @@ import { ProviderCallEvent, ProviderCalls } from '../../src/providers/provider-c
 // Provider clients outside Nest, configured through the real configuration loader (sandbox mode),
 // pointed at fakes listening on their own ports.
 
-export const FAST = { PROVIDER_TIMEOUT_MS: '800', PROVIDER_BUDGET_MS: '2500' };
+// Timeouts no busy machine reaches for answers the fake gives at once: a test never depends on speed.
+export const PATIENT = { PROVIDER_TIMEOUT_MS: '15000', PROVIDER_BUDGET_MS: '30000' };
+// For a test whose fake holds an answer (`hold: true`): the timeout fires however busy the machine is,
+// and whichever call it hits, the outcome asserted is the same.
+export const SHORT = { PROVIDER_TIMEOUT_MS: '300', PROVIDER_BUDGET_MS: '1500' };
+
+let dataDir: string | undefined;
 
 export function providerConfig(env: Record<string, string>): AppConfig {
-  const dataDir = mkdtempSync(join(tmpdir(), 'providers-'));
-  return new AppConfig(loadAppConfig({ DATA_DIR: dataDir, ...FAST, ...env }));
+  dataDir ??= mkdtempSync(join(tmpdir(), 'providers-')); // one per file, not one per client
+  return new AppConfig(loadAppConfig({ DATA_DIR: dataDir, ...PATIENT, ...env }));
 }
 
 export function providerCalls(config: AppConfig): { calls: ProviderCalls; events: ProviderCallEvent[] } {

@@ -41,6 +41,9 @@ export interface WechatWorld {
   close(): Promise<void>;
 }
 
+/** For tests of a WeChat that hangs: the fake's delay is far beyond these, so they always fire. */
+export const SHORT_WECHAT = { WECHAT_TIMEOUT_MS: '400', WECHAT_BUDGET_MS: '1500' };
+
 /** The service and a fake WeChat server on its own port, spoken to over real HTTP. */
 export async function startWechatWorld(env: Record<string, string> = {}): Promise<WechatWorld> {
   const fake = new FakeWechatServer({ apps: [SANDBOX_WECHAT_APP, SECOND_APP] });
@@ -50,8 +53,9 @@ export async function startWechatWorld(env: Record<string, string> = {}): Promis
       SMS_CONSOLE_LOG_CODES: 'false',
       WECHAT_API_BASE: base,
       WECHAT_APPS: `${SANDBOX_WECHAT_APP.appId}:${SANDBOX_WECHAT_APP.secret},${SECOND_APP.appId}:${SECOND_APP.secret}`,
-      WECHAT_TIMEOUT_MS: '400',
-      WECHAT_BUDGET_MS: '1500',
+      // A stall of the machine never turns an answer into a timeout; tests of hangs pass SHORT_WECHAT.
+      WECHAT_TIMEOUT_MS: '15000',
+      WECHAT_BUDGET_MS: '30000',
       ...env,
     },
   });

@@ -1,6 +1,7 @@
 import { WechatChannel } from '../../common/enums';
 import { Field, ID, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { UserStatus } from '../../users/models/user.model';
+import { LoginMethod } from '../../common/enums';
 
 export enum GrantStatus {
   ACTIVE = 'ACTIVE',
@@ -121,6 +122,17 @@ export class CodeCount {
   count: number;
 }
 
+@ObjectType({
+  description: 'Sessions one login method issued: returning logins and first logins finished at their phone step.',
+})
+export class LoginMethodCount {
+  @Field(() => LoginMethod)
+  method: LoginMethod;
+
+  @Field(() => Int)
+  count: number;
+}
+
 @ObjectType()
 export class LoginStats {
   @Field(() => Int)
@@ -137,6 +149,9 @@ export class LoginStats {
 
   @Field(() => [CodeCount])
   failuresByCode: CodeCount[];
+
+  @Field(() => [LoginMethodCount], { description: 'Every login method, zero included, in the order of LoginMethod.' })
+  loginsByMethod: LoginMethodCount[];
 }
 
 @ObjectType()

@@ -1,3 +1,4 @@
+import { AuditService } from '../../audit/audit.service';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { RequestMeta } from '../../common/request-meta';
 import { Database } from '../../database/database.service';
@@ -24,6 +25,7 @@ export class AppleLoginService implements OnModuleInit {
     private readonly linking: AccountLinkingService,
     private readonly identities: IdentitiesService,
     private readonly revocations: IdentityRevocations,
+    private readonly audit: AuditService,
   ) {}
 
   onModuleInit(): void {
@@ -34,8 +36,10 @@ export class AppleLoginService implements OnModuleInit {
   }
 
   async login(input: AppleLoginInput, device: DeviceInfo, meta: RequestMeta): Promise<SignInOutcome> {
-    const verified = await this.verify(input);
-    return this.database.transaction((manager) => this.linking.signIn(manager, verified, device, meta));
+    return this.audit.failuresOf('APPLE', meta, async () => {
+      const verified = await this.verify(input);
+      return this.database.transaction((manager) => this.linking.signIn(manager, verified, device, meta));
+    });
   }
 
   async link(input: AppleLoginInput, userId: string, meta: RequestMeta): Promise<UserEntity> {

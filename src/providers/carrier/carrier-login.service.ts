@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '../../audit/audit.service';
 import { Clock } from '../../common/clock';
 import { Platform } from '../../common/enums';
 import { RequestMeta } from '../../common/request-meta';
@@ -30,6 +31,7 @@ export class CarrierLoginService {
     private readonly binding: PhoneBindingService,
     private readonly counter: HitCounter,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
     config: AppConfig,
   ) {
     this.regions = config.get('allowedPhoneRegions');
@@ -40,17 +42,21 @@ export class CarrierLoginService {
     input: { token: string; deviceId?: string | null; platform?: Platform | null },
     meta: RequestMeta,
   ): Promise<SignedIn> {
-    const phone = await this.phoneOf(input.token, input.deviceId ?? null, meta);
-    return this.phoneLogin.loginVerifiedPhone(phone, 'CARRIER', input, meta);
+    return this.audit.failuresOf('CARRIER', meta, async () => {
+      const phone = await this.phoneOf(input.token, input.deviceId ?? null, meta);
+      return this.phoneLogin.loginVerifiedPhone(phone, 'CARRIER', input, meta);
+    });
   }
 
   async bindPhone(
     input: { bindTicket: string; token: string; deviceId?: string | null },
     meta: RequestMeta,
   ): Promise<SignedIn> {
-    const { ticket } = await this.binding.openTicket(input.bindTicket);
-    const phone = await this.phoneOf(input.token, input.deviceId ?? null, meta);
-    return this.binding.bindVerifiedPhone(ticket, phone, input, meta);
+    return this.audit.failuresOf('CARRIER', meta, async () => {
+      const { ticket } = await this.binding.openTicket(input.bindTicket);
+      const phone = await this.phoneOf(input.token, input.deviceId ?? null, meta);
+      return this.binding.bindVerifiedPhone(ticket, phone, input, meta);
+    });
   }
 
   private async phoneOf(token: string, deviceId: string | null, meta: RequestMeta): Promise<string> {
@@ -66,7 +72,11 @@ export class CarrierLoginService {
     const rules: CounterRule[] = [];
     if (meta.ip) rules.push({ bucket: `carrier:ip:${meta.ip}`, limit: this.limits.perIpPerMinute, windowSeconds: 60 });
     if (deviceId) {
-      rules.push({ bucket: `carrier:device:${sha256Hex(deviceId)}`, limit: this.limits.perDevicePerHour, windowSeconds: 3600 });
+      rules.push({
+        bucket: `carrier:device:${sha256Hex(deviceId)}`,
+        limit: this.limits.perDevicePerHour,
+        windowSeconds: 3600,
+      });
     }
     if (rules.length === 0) return;
     const { taken, states } = await this.counter.take(rules, this.clock.nowMs());

@@ -1,3 +1,4 @@
+import { AuditService } from '../../audit/audit.service';
 import { Injectable } from '@nestjs/common';
 import { RequestMeta } from '../../common/request-meta';
 import { AppConfig } from '../../config/app-config.service';
@@ -23,14 +24,17 @@ export class HuaweiLoginService {
     private readonly huawei: HuaweiClient,
     private readonly database: Database,
     private readonly linking: AccountLinkingService,
+    private readonly audit: AuditService,
     config: AppConfig,
   ) {
     this.regions = config.get('allowedPhoneRegions');
   }
 
   async login(authorizationCode: string, device: DeviceInfo, meta: RequestMeta): Promise<SignInOutcome> {
-    const verified = await this.verify(authorizationCode);
-    return this.database.transaction((manager) => this.linking.signIn(manager, verified, device, meta));
+    return this.audit.failuresOf('HUAWEI', meta, async () => {
+      const verified = await this.verify(authorizationCode);
+      return this.database.transaction((manager) => this.linking.signIn(manager, verified, device, meta));
+    });
   }
 
   async link(authorizationCode: string, userId: string, meta: RequestMeta): Promise<UserEntity> {

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AuditService } from '../../audit/audit.service';
 import { randomInt } from 'node:crypto';
 import { Clock } from '../../common/clock';
 import { newId } from '../../common/ids';
@@ -77,6 +78,7 @@ export class SmsCodesService {
     private readonly budgets: SmsBudgetsService,
     private readonly sender: SmsSender,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
     config: AppConfig,
   ) {
     this.limits = config.get('sms').limits;
@@ -104,6 +106,10 @@ export class SmsCodesService {
         this.onSend?.(request.purpose, 'rate_limited');
       } else if (error instanceof DomainError && error.code === ErrorCode.CAPTCHA_REQUIRED) {
         this.onSend?.(request.purpose, 'captcha_required');
+      }
+      // A refused send stops a login (or its phone step): admins see it in failuresByCode.
+      if (request.purpose !== 'DELETE_ACCOUNT') {
+        await this.audit.recordLoginFailure(error, 'PHONE', request, { purpose: request.purpose });
       }
       throw error;
     }

@@ -5,7 +5,7 @@ import { ErrorCode } from '../../../src/errors/error-code';
 import { AppleClient } from '../../../src/providers/apple/apple.client';
 import { FakeAppleServer } from '../../../src/providers/apple/fake/fake-apple';
 import { ProviderCallEvent } from '../../../src/providers/provider-calls';
-import { codeOf, messageOf, providerCalls, providerConfig } from '../../support/providers';
+import { codeOf, messageOf, providerCalls, providerConfig, SHORT } from '../../support/providers';
 
 // AppleClient against the fake Apple server over real HTTP: jose verification, the client_secret
 // JWT, single-use codes, revocation, and every fault within the budget.
@@ -32,9 +32,6 @@ beforeAll(async () => {
   });
   base = await fake.listen(0);
   fake.issuer = base;
-  // Warm up (module loading, first signatures) so that the short test timeouts measure the fake only.
-  makeClient();
-  await client.exchangeCode(BUNDLE, (await fake.authorize({ person: 'warm-up' })).authorizationCode);
 });
 
 afterAll(async () => {
@@ -126,8 +123,9 @@ describe('verifyIdentityToken', () => {
     ['an HTTP 503', { httpStatus: 503, times: 3 }],
     ['a dropped connection', { drop: true, times: 3 }],
     ['a garbled body', { malformed: true, times: 3 }],
-    ['a slow answer', { delayMs: 2000, times: 3 }],
+    ['an answer held past the timeout', { hold: true, times: 3 }],
   ])('answers PROVIDER_UNAVAILABLE when the keys fail with %s, after retrying', async (_name, fault) => {
+    if ('hold' in fault) makeClient(SHORT);
     fake.addFault({ endpoint: 'keys', ...fault });
     const signed = await fake.authorize({ person: 'frank' });
     expect(await codeOf(client.verifyIdentityToken(signed.identityToken))).toBe(ErrorCode.PROVIDER_UNAVAILABLE);
@@ -177,8 +175,9 @@ describe('exchangeCode', () => {
     ['an HTTP 500', { httpStatus: 500 }],
     ['a dropped connection', { drop: true }],
     ['a garbled body', { malformed: true }],
-    ['a slow answer', { delayMs: 2000 }],
+    ['an answer held past the timeout', { hold: true }],
   ])('answers PROVIDER_UNAVAILABLE on %s and never retries the single-use code', async (_name, fault) => {
+    if ('hold' in fault) makeClient(SHORT);
     fake.addFault({ endpoint: 'token', times: 5, ...fault });
     const signed = await fake.authorize({ person: 'kim' });
     expect(await codeOf(client.exchangeCode(BUNDLE, signed.authorizationCode))).toBe(ErrorCode.PROVIDER_UNAVAILABLE);
@@ -217,7 +216,8 @@ describe('revoke', () => {
     expect(fake.isRevoked(tokens.refreshToken)).toBe(true);
     expect(fake.calls('/auth/revoke')).toHaveLength(2);
 
-    fake.addFault({ endpoint: 'revoke', delayMs: 2000, times: 5 });
+    makeClient(SHORT);
+    fake.addFault({ endpoint: 'revoke', hold: true, times: 5 });
     expect(await codeOf(client.revoke(BUNDLE, tokens.refreshToken))).toBe(ErrorCode.PROVIDER_UNAVAILABLE);
   });
 });

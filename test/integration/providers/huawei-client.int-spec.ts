@@ -4,7 +4,7 @@ import { ErrorCode } from '../../../src/errors/error-code';
 import { FakeHuaweiServer } from '../../../src/providers/huawei/fake/fake-huawei';
 import { HuaweiClient } from '../../../src/providers/huawei/huawei.client';
 import { ProviderCallEvent } from '../../../src/providers/provider-calls';
-import { codeOf, messageOf, providerCalls, providerConfig } from '../../support/providers';
+import { codeOf, messageOf, providerCalls, providerConfig, SHORT } from '../../support/providers';
 
 // HuaweiClient against the fake Huawei ID server over real HTTP.
 
@@ -18,9 +18,6 @@ beforeAll(async () => {
   clock = new Clock(true);
   fake = new FakeHuaweiServer({ ...SANDBOX_HUAWEI, now: () => clock.nowMs() });
   base = await fake.listen(0);
-  // Warm up (module loading, first signatures) so that the short test timeouts measure the fake only.
-  makeClient();
-  await client.exchangeCode(fake.authorize({ person: 'warm-up', phone: '13800138000' }).authorizationCode);
 });
 
 afterAll(async () => {
@@ -91,12 +88,14 @@ it.each([
   ['an HTTP 503', { httpStatus: 503 }],
   ['a dropped connection', { drop: true }],
   ['a garbled body', { malformed: true }],
-  ['a slow answer', { delayMs: 2000 }],
+  ['an answer held past the timeout', { hold: true }],
 ])('answers PROVIDER_UNAVAILABLE when the token endpoint fails with %s, without retrying', async (_n, fault) => {
+  if ('hold' in fault) makeClient(SHORT);
   fake.addFault({ endpoint: 'token', times: 5, ...fault });
   const signed = fake.authorize({ person: 'frank' });
   expect(await codeOf(client.exchangeCode(signed.authorizationCode))).toBe(ErrorCode.PROVIDER_UNAVAILABLE);
   expect(fake.calls('/oauth2/v3/token')).toHaveLength(1);
+  if ('hold' in fault) expect(events.map((e) => `${e.operation}:${e.outcome}`)).toEqual(['token:timeout']);
 });
 
 it('maps an injected error 1101 to PROVIDER_TOKEN_INVALID', async () => {
@@ -108,10 +107,11 @@ it('maps an injected error 1101 to PROVIDER_TOKEN_INVALID', async () => {
 
 it.each([
   ['certs', { httpStatus: 500, times: 5 }],
-  ['certs', { delayMs: 2000, times: 5 }],
+  ['certs', { hold: true, times: 5 }],
   ['userinfo', { httpStatus: 502, times: 5 }],
   ['userinfo', { malformed: true, times: 5 }],
 ])('answers PROVIDER_UNAVAILABLE when %s keeps failing (%o)', async (endpoint, fault) => {
+  if ('hold' in fault) makeClient(SHORT);
   fake.addFault({ endpoint, ...fault });
   expect(await codeOf(client.exchangeCode(fake.authorize({ person: 'hana' }).authorizationCode))).toBe(
     ErrorCode.PROVIDER_UNAVAILABLE,
