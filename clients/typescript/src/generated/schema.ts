@@ -193,6 +193,12 @@ export type LoginMethod =
   | 'PHONE'
   | 'WECHAT';
 
+/** Sessions one login method issued: returning logins and first logins finished at their phone step. */
+export type LoginMethodCount = {
+  count: Scalars['Int']['output'];
+  method: LoginMethod;
+};
+
 export type LoginOptions = {
   /** what to offer, in order */
   methods: Array<LoginMethod>;
@@ -217,6 +223,8 @@ export type LoginResult = {
 export type LoginStats = {
   bindings: Scalars['Int']['output'];
   failuresByCode: Array<CodeCount>;
+  /** Every login method, zero included, in the order of LoginMethod. */
+  loginsByMethod: Array<LoginMethodCount>;
   newUsers: Scalars['Int']['output'];
   phoneLogins: Scalars['Int']['output'];
   wechatLogins: Scalars['Int']['output'];
