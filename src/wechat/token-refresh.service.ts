@@ -134,7 +134,8 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
     await this.loop;
     await this.running?.catch(() => undefined);
     this.lag?.disable();
-    await this.releaseLeases();
+    // An instance that never ran the job holds no lease.
+    if (this.settings.enabled) await this.releaseLeases();
   }
 
   /** One pass now (also what adminRunTokenRefresh and the tests call). Passes never overlap. */
