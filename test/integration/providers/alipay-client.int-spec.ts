@@ -5,7 +5,7 @@ import { ErrorCode } from '../../../src/errors/error-code';
 import { AlipayClient, AlipaySettings } from '../../../src/providers/alipay/alipay.client';
 import { ProviderCallEvent, ProviderCalls } from '../../../src/providers/provider-calls';
 import { FakeAlipayServer } from '../../../src/sandbox/alipay/fake-alipay';
-import { codeOf, messageOf, providerCalls, providerConfig } from '../../support/providers';
+import { codeOf, messageOf, providerCalls, providerConfig, SHORT } from '../../support/providers';
 
 // AlipayClient (the official alipay-sdk underneath) against the fake Alipay gateway over real HTTP.
 
@@ -23,8 +23,8 @@ let calls: ProviderCalls;
 let events: ProviderCallEvent[];
 let client: AlipayClient;
 
-function makeClient(overrides: Partial<AlipaySettings> = {}): void {
-  ({ calls, events } = providerCalls(providerConfig({})));
+function makeClient(overrides: Partial<AlipaySettings> = {}, env: Record<string, string> = {}): void {
+  ({ calls, events } = providerCalls(providerConfig(env)));
   client = new AlipayClient(
     { appId: APP, privateKey: appKeys.privateKey, alipayPublicKey, keyOn: 'open_id', gateway, ...overrides },
     calls,
@@ -137,11 +137,12 @@ it.each([
 it.each([
   ['an HTTP 503', { httpStatus: 503 }],
   ['a garbled body', { malformed: true }],
-  ['a slow answer', { delayMs: 2000 }],
+  ['an answer held past the timeout', { hold: true }],
   ['an Alipay system error', { error: 'isp.unknow-error' }],
 ])(
   'answers PROVIDER_UNAVAILABLE when the token method fails with %s, without resending the code',
   async (_n, fault) => {
+    if ('hold' in fault) makeClient({}, SHORT);
     fake.addFault({ endpoint: 'token', times: 5, ...fault });
     expect(await codeOf(client.exchangeAuthCode(fake.authorize({ person: 'fay' }).authCode))).toBe(
       ErrorCode.PROVIDER_UNAVAILABLE,

@@ -4,7 +4,7 @@ import { ErrorCode } from '../../../src/errors/error-code';
 import { ProviderCallEvent, ProviderCalls } from '../../../src/providers/provider-calls';
 import { QqClient, QqSettings } from '../../../src/providers/qq/qq.client';
 import { FakeQqServer, SANDBOX_QQ } from '../../../src/sandbox/qq/fake-qq';
-import { codeOf, messageOf, providerCalls, providerConfig } from '../../support/providers';
+import { codeOf, messageOf, providerCalls, providerConfig, SHORT } from '../../support/providers';
 
 // QqClient against the fake QQ Connect over real HTTP. The fake also knows an app that is not ours.
 
@@ -19,8 +19,8 @@ let calls: ProviderCalls;
 let events: ProviderCallEvent[];
 let client: QqClient;
 
-function makeClient(overrides: Partial<QqSettings> = {}): void {
-  ({ calls, events } = providerCalls(providerConfig({})));
+function makeClient(overrides: Partial<QqSettings> = {}, env: Record<string, string> = {}): void {
+  ({ calls, events } = providerCalls(providerConfig(env)));
   client = new QqClient({ appIds: [WEB.appId, PHONE.appId], web: { ...WEB }, apiBase: base, ...overrides }, calls);
 }
 
@@ -138,10 +138,11 @@ it.each([
   ['an HTTP 503', { httpStatus: 503 }],
   ['a dropped connection', { drop: true }],
   ['a garbled body', { malformed: true }],
-  ['a slow answer', { delayMs: 2000 }],
+  ['an answer held past the timeout', { hold: true }],
 ])(
   'answers PROVIDER_UNAVAILABLE when the token endpoint fails with %s, without resending the code',
   async (_n, fault) => {
+    if ('hold' in fault) makeClient({}, SHORT);
     fake.addFault({ endpoint: 'token', times: 5, ...fault });
     const signed = fake.authorize({ person: 'fay', state: 's' });
     expect(await codeOf(client.exchangeCode(signed.code!, REDIRECT))).toBe(ErrorCode.PROVIDER_UNAVAILABLE);
