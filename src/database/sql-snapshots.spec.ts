@@ -23,10 +23,19 @@ describe('SQL snapshots (src/database/queries)', () => {
     }
     if (committed !== expected) {
       throw new Error(
-        `${file} is out of date with ${owner}'s statements. Review the change, then run\n` +
+        `${file} is out of date with ${owner}'s statements (${firstDifference(committed, expected)}).\n` +
+          'Review the change, then run\n' +
           '  UPDATE_SQL_SNAPSHOTS=1 node scripts/jest.js src/database/sql-snapshots.spec.ts\n' +
           'and commit the file.',
       );
     }
   });
 });
+
+function firstDifference(committed: string, expected: string): string {
+  const had = committed.split('\n');
+  const wants = expected.split('\n');
+  const line = wants.findIndex((text, i) => had[i] !== text);
+  const at = line === -1 ? wants.length : line;
+  return `line ${at + 1}: file has ${JSON.stringify(had[at] ?? '<end>')}, code has ${JSON.stringify(wants[at] ?? '<end>')}`;
+}
