@@ -8,7 +8,7 @@ import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
-import { SessionEntity } from '../sessions/session.entity';
+import { SessionsRepository } from '../sessions/sessions.repository';
 import { SessionsService } from '../sessions/sessions.service';
 import { UserStatus } from '../users/models/user.model';
 import { parseMobilePhone } from '../users/phone-number';
@@ -65,6 +65,7 @@ export class AdminService {
   constructor(
     private readonly database: Database,
     private readonly sessions: SessionsService,
+    private readonly sessionRows: SessionsRepository,
     private readonly refreshJob: TokenRefreshService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -326,16 +327,7 @@ export class AdminService {
     const grants = identities.length
       ? await manager.getRepository(WechatGrantEntity).find({ where: { identityId: In(identities.map((i) => i.id)) } })
       : [];
-    const now = this.clock.now();
-    const live = (await manager
-      .getRepository(SessionEntity)
-      .createQueryBuilder('s')
-      .select('s.user_id', 'userId')
-      .addSelect('COUNT(*)', 'n')
-      .where('s.user_id IN (:...ids) AND s.revoked_at IS NULL AND s.replaced_by IS NULL', { ids })
-      .andWhere('s.idle_expires_at > :now AND s.absolute_expires_at > :now', { now })
-      .groupBy('s.user_id')
-      .getRawMany()) as { userId: string; n: number | string }[];
+    const live = await this.sessionRows.countLiveByUser(ids, this.clock.now());
     return users.map((user) => ({
       id: user.id,
       phone: user.phone,
@@ -344,7 +336,7 @@ export class AdminService {
       roles: effectiveRoles(user, this.adminPhones),
       createdAt: user.createdAt,
       lastLoginAt: user.lastLoginAt,
-      activeSessions: Number(live.find((l) => l.userId === user.id)?.n ?? 0),
+      activeSessions: live.get(user.id) ?? 0,
       wechatIdentities: identities
         .filter((i) => i.userId === user.id)
         .map((identity) => {

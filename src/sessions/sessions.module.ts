@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { UsersModule } from '../users/users.module';
 import { JwksController } from './jwks.controller';
 import { SessionEntity } from './session.entity';
+import { SessionsRepository } from './sessions.repository';
 import { SessionsResolver } from './sessions.resolver';
 import { SessionsService } from './sessions.service';
 import { TokenSigner } from './token-signer.service';
@@ -10,7 +11,7 @@ import { TokenSigner } from './token-signer.service';
 @Module({
   imports: [TypeOrmModule.forFeature([SessionEntity]), UsersModule],
   controllers: [JwksController],
-  providers: [TokenSigner, SessionsService, SessionsResolver],
-  exports: [SessionsService, TokenSigner],
+  providers: [TokenSigner, SessionsRepository, SessionsService, SessionsResolver],
+  exports: [SessionsService, SessionsRepository, TokenSigner],
 })
 export class SessionsModule {}

@@ -1,20 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, IsNull } from 'typeorm';
 import { Clock } from '../common/clock';
 import { Platform } from '../common/enums';
 import { newId } from '../common/ids';
 import { randomToken, sha256Hex } from '../common/secrets';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
-import { parseDbDate } from '../database/rate-limits';
-import { asSql, Sql, SqlTarget } from '../database/sql';
+import { Sql, SqlTarget } from '../database/sql';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { effectiveRoles } from '../users/user-roles';
 import { UserEntity } from '../users/user.entity';
-import { USER_COLUMNS, USER_COLUMNS_AS_U, UserRow, userFromJoinedRow, userFromRow } from '../users/user-row';
 import { DeviceSession } from './models/device-session.model';
 import { SessionEntity } from './session.entity';
+import { SessionsRepository } from './sessions.repository';
 import { TokenSigner } from './token-signer.service';
 
 /** A lost response must not log a user out: the token just rotated may come back once this soon. */
@@ -59,6 +57,7 @@ export class SessionsService {
 
   constructor(
     private readonly database: Database,
+    private readonly sessions: SessionsRepository,
     private readonly signer: TokenSigner,
     private readonly clock: Clock,
     private readonly config: AppConfig,
@@ -98,7 +97,7 @@ export class SessionsService {
       revokedReason: null,
       replacedBy: null,
     };
-    await insertSession(asSql(target), row);
+    await this.sessions.insert(target, row);
     return this.tokensFor(row, refreshToken, this.rolesOf(user));
   }
 
@@ -132,35 +131,22 @@ export class SessionsService {
    * A fresh pair for a live session without its refresh token: the idempotent answer to a login
    * retried with the same WeChat code. The session stays one; its previous refresh token dies.
    */
-  async reissue(manager: EntityManager, sessionId: string, user: UserEntity): Promise<IssuedTokens | null> {
+  async reissue(target: SqlTarget, sessionId: string, user: UserEntity): Promise<IssuedTokens | null> {
     const now = this.clock.now();
-    const sessions = manager.getRepository(SessionEntity);
-    // Locked on MySQL, so that replays of one code racing each other take turns on the current row.
-    const query = sessions
-      .createQueryBuilder('s')
-      .where('s.family_id = :sessionId AND s.revoked_at IS NULL AND s.replaced_by IS NULL', { sessionId })
-      .andWhere('s.idle_expires_at > :now AND s.absolute_expires_at > :now', { now });
-    const current = await (this.database.dialect === 'mysql' ? query.setLock('pessimistic_write') : query).getOne();
+    const current = await this.sessions.findLiveHead(target, sessionId, now);
     if (!current) return null;
     const next = this.successorOf(current, now, {});
-    const claimed = await sessions
-      .createQueryBuilder()
-      .update()
-      .set({ replacedBy: next.row.id, rotatedAt: now, graceUsedAt: now })
-      .where('id = :id AND replaced_by IS NULL AND revoked_at IS NULL', { id: current.id })
-      .execute();
-    if ((claimed.affected ?? 0) === 0) return null;
-    await sessions.insert({ ...next.row });
+    const claimed = await this.sessions.claimForReissue(target, current.id, next.row.id, now);
+    if (claimed === 0) return null;
+    await this.sessions.insert(target, next.row);
     return this.tokensFor(next.row, next.refreshToken, this.rolesOf(user));
   }
 
   /** The user behind a refresh token, without using it (wechatRelogin checks WeChat first). */
   async peekUser(refreshToken: string): Promise<string | null> {
     if (refreshToken.length === 0 || refreshToken.length > MAX_REFRESH_TOKEN_LENGTH) return null;
-    const row = await this.database.dataSource.manager
-      .getRepository(SessionEntity)
-      .findOne({ where: { refreshTokenHash: sha256Hex(refreshToken) } });
-    return row && !row.revokedAt ? row.userId : null;
+    const owner = await this.sessions.findOwnerByRefreshToken(sha256Hex(refreshToken));
+    return owner && !owner.revoked ? owner.userId : null;
   }
 
   /**
@@ -170,66 +156,37 @@ export class SessionsService {
   async authenticate(accessToken: string): Promise<AuthenticatedCaller> {
     const claims = await this.signer.verify(accessToken);
     if (!claims) throw new DomainError(ErrorCode.UNAUTHENTICATED);
-    const now = this.clock.now();
     // One round trip: the live session and its user, which the request's resolvers reuse.
-    const rows = await this.database.sql.rows<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM sessions s INNER JOIN users u ON u.id = s.user_id ` +
-        'WHERE s.family_id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.replaced_by IS NULL ' +
-        'AND s.idle_expires_at > ? AND s.absolute_expires_at > ? LIMIT 1',
-      [claims.sid, claims.sub, now, now],
-    );
-    const live = rows[0];
-    if (!live || live.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
-    if (live.status === 'banned') throw new DomainError(ErrorCode.USER_BANNED);
-    const user = userFromRow(live);
+    const user = await this.sessions.findLiveUser(claims.sid, claims.sub, this.clock.now());
+    if (!user || user.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
+    if (user.status === 'banned') throw new DomainError(ErrorCode.USER_BANNED);
     return { userId: claims.sub, sessionId: claims.sid, roles: this.rolesOf(user), user };
   }
 
-  async revokeFamily(manager: EntityManager, familyId: string, reason: string): Promise<number> {
-    const result = await manager
-      .createQueryBuilder()
-      .update(SessionEntity)
-      .set({ revokedAt: this.clock.now(), revokedReason: reason })
-      .where('family_id = :familyId AND revoked_at IS NULL', { familyId })
-      .execute();
-    return result.affected ?? 0;
+  revokeFamily(target: SqlTarget, familyId: string, reason: string): Promise<number> {
+    return this.sessions.revokeFamily(target, familyId, reason, this.clock.now());
   }
 
   /** Ends every session of a user (ban, account deletion, admin). Returns how many were live. */
-  async revokeAllForUser(manager: EntityManager, userId: string, reason: string): Promise<number> {
-    const live = await this.liveRows(manager, userId);
-    await manager
-      .createQueryBuilder()
-      .update(SessionEntity)
-      .set({ revokedAt: this.clock.now(), revokedReason: reason })
-      .where('user_id = :userId AND revoked_at IS NULL', { userId })
-      .execute();
-    return live.length;
+  async revokeAllForUser(target: SqlTarget, userId: string, reason: string): Promise<number> {
+    const now = this.clock.now();
+    const live = await this.sessions.countLiveOfUser(target, userId, now);
+    await this.sessions.revokeAllOfUser(target, userId, reason, now);
+    return live;
   }
 
   /** Account deletion: every session row of the user forgets where and on what it was used. */
-  async erasePersonalData(manager: EntityManager, userId: string): Promise<void> {
-    await manager
-      .createQueryBuilder()
-      .update(SessionEntity)
-      .set({ ip: null, userAgent: null, deviceId: null })
-      .where('user_id = :userId', { userId })
-      .execute();
+  erasePersonalData(target: SqlTarget, userId: string): Promise<void> {
+    return this.sessions.erasePersonalData(target, userId);
   }
 
   /** A user ends one of their own sessions; someone else's id answers false, as an unknown one does. */
   async revokeOwn(userId: string, sessionId: string, reason: string): Promise<boolean> {
-    return this.database.transaction(async (manager) => {
-      const owned = await manager
-        .getRepository(SessionEntity)
-        .exists({ where: { familyId: sessionId, userId, revokedAt: IsNull() } });
-      if (!owned) return false;
-      return (await this.revokeFamily(manager, sessionId, reason)) > 0;
-    });
+    return (await this.sessions.revokeFamilyOfUser(userId, sessionId, reason, this.clock.now())) > 0;
   }
 
   async list(userId: string, currentSessionId: string): Promise<DeviceSession[]> {
-    const rows = await this.liveRows(this.database.dataSource.manager, userId);
+    const rows = await this.sessions.findLiveOfUser(userId, this.clock.now());
     return rows
       .sort((a, b) => b.lastUsedAt.getTime() - a.lastUsedAt.getTime())
       .map((row) => ({
@@ -242,62 +199,38 @@ export class SessionsService {
       }));
   }
 
-  private async liveRows(manager: EntityManager, userId: string): Promise<SessionEntity[]> {
-    return manager
-      .getRepository(SessionEntity)
-      .createQueryBuilder('s')
-      .where('s.user_id = :userId AND s.revoked_at IS NULL AND s.replaced_by IS NULL', { userId })
-      .andWhere('s.idle_expires_at > :now AND s.absolute_expires_at > :now', { now: this.clock.now() })
-      .getMany();
-  }
-
   private async rotate(
     sql: Sql,
     hash: string,
     context: Pick<SessionContext, 'ip' | 'userAgent'>,
   ): Promise<RefreshOutcome> {
-    // The session and its user in one read. On MySQL the locking read queues racing refreshes of one
-    // token and shows each the latest row; SQLite transactions already run one at a time.
-    const lock = this.database.dialect === 'mysql' ? ' FOR UPDATE' : '';
-    const found = await sql.rows<SessionRow & Record<string, unknown>>(
-      `SELECT ${SESSION_COLUMNS_OF_S}, ${USER_COLUMNS_AS_U} FROM sessions s INNER JOIN users u ON u.id = s.user_id ` +
-        `WHERE s.refresh_token_hash = ?${lock}`,
-      [hash],
-    );
-    if (found.length === 0) return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
-    const row = sessionFromRow(found[0]);
+    // The session and its user in one read, locked on MySQL so that racing refreshes of one token
+    // queue and each sees the latest row.
+    const found = await this.sessions.findWithUserByRefreshToken(sql, hash);
+    if (!found) return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
+    const { session: row, user } = found;
     if (row.revokedAt) return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
     const now = this.clock.now();
     if (row.absoluteExpiresAt <= now || row.idleExpiresAt <= now)
       return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
-    const user = userFromJoinedRow(found[0])!;
     if (user.status === 'deleted') return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
     if (user.status === 'banned') return { kind: 'refused', code: ErrorCode.USER_BANNED };
 
     const next = this.successorOf(row, now, context);
     if (row.replacedBy === null) {
       // The current token: claim it with one conditional update, so two racing refreshes cannot both win.
-      const claimed = await sql.run(
-        'UPDATE sessions SET replaced_by = ?, rotated_at = ? WHERE id = ? AND replaced_by IS NULL AND revoked_at IS NULL',
-        [next.row.id, now, row.id],
-      );
+      const claimed = await this.sessions.claimCurrent(sql, row.id, next.row.id, now);
       if (claimed === 0) return { kind: 'reused', familyId: row.familyId };
     } else {
       // Already rotated: the grace path, or reuse.
       const withinGrace = row.rotatedAt !== null && now.getTime() - row.rotatedAt.getTime() <= ROTATION_GRACE_MS;
       if (!withinGrace || row.graceUsedAt !== null) return { kind: 'reused', familyId: row.familyId };
-      const supersededPair = await sql.run(
-        "UPDATE sessions SET revoked_at = ?, revoked_reason = 'superseded' WHERE id = ? AND replaced_by IS NULL AND revoked_at IS NULL",
-        [now, row.replacedBy],
-      );
+      const supersededPair = await this.sessions.supersede(sql, row.replacedBy, now);
       if (supersededPair === 0) return { kind: 'reused', familyId: row.familyId };
-      const claimed = await sql.run(
-        'UPDATE sessions SET replaced_by = ?, grace_used_at = ? WHERE id = ? AND grace_used_at IS NULL',
-        [next.row.id, now, row.id],
-      );
+      const claimed = await this.sessions.claimGrace(sql, row.id, next.row.id, now);
       if (claimed === 0) return { kind: 'reused', familyId: row.familyId };
     }
-    await insertSession(sql, next.row);
+    await this.sessions.insert(sql, next.row);
     return { kind: 'rotated', tokens: await this.tokensFor(next.row, next.refreshToken, this.rolesOf(user)), user };
   }
 
@@ -342,87 +275,6 @@ export class SessionsService {
       refreshTokenExpiresAt: row.idleExpiresAt,
     };
   }
-}
-
-const SESSION_COLUMNS =
-  'id, user_id, refresh_token_hash, family_id, login_at, rotated_at, grace_used_at, device_id, platform, login_method, ' +
-  'ip, user_agent, created_at, last_used_at, idle_expires_at, absolute_expires_at, revoked_at, revoked_reason, replaced_by';
-const INSERT_SESSION = `INSERT INTO sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-
-const SESSION_COLUMNS_OF_S = SESSION_COLUMNS.split(', ')
-  .map((column) => `s.${column}`)
-  .join(', ');
-
-interface SessionRow {
-  id: string;
-  user_id: string;
-  refresh_token_hash: string;
-  family_id: string;
-  login_at: Date | string;
-  rotated_at: Date | string | null;
-  grace_used_at: Date | string | null;
-  device_id: string | null;
-  platform: string | null;
-  login_method: string | null;
-  ip: string | null;
-  user_agent: string | null;
-  created_at: Date | string;
-  last_used_at: Date | string;
-  idle_expires_at: Date | string;
-  absolute_expires_at: Date | string;
-  revoked_at: Date | string | null;
-  revoked_reason: string | null;
-  replaced_by: string | null;
-}
-
-const optionalDate = (value: Date | string | null): Date | null => (value === null ? null : parseDbDate(value));
-
-function sessionFromRow(row: SessionRow): SessionEntity {
-  return {
-    id: row.id,
-    userId: row.user_id,
-    refreshTokenHash: row.refresh_token_hash,
-    familyId: row.family_id,
-    loginAt: parseDbDate(row.login_at),
-    rotatedAt: optionalDate(row.rotated_at),
-    graceUsedAt: optionalDate(row.grace_used_at),
-    deviceId: row.device_id,
-    platform: row.platform,
-    loginMethod: row.login_method,
-    ip: row.ip,
-    userAgent: row.user_agent,
-    createdAt: parseDbDate(row.created_at),
-    lastUsedAt: parseDbDate(row.last_used_at),
-    idleExpiresAt: parseDbDate(row.idle_expires_at),
-    absoluteExpiresAt: parseDbDate(row.absolute_expires_at),
-    revokedAt: optionalDate(row.revoked_at),
-    revokedReason: row.revoked_reason,
-    replacedBy: row.replaced_by,
-  } as SessionEntity;
-}
-
-function insertSession(sql: Sql, row: SessionEntity): Promise<number> {
-  return sql.run(INSERT_SESSION, [
-    row.id,
-    row.userId,
-    row.refreshTokenHash,
-    row.familyId,
-    row.loginAt,
-    row.rotatedAt,
-    row.graceUsedAt,
-    row.deviceId,
-    row.platform,
-    row.loginMethod,
-    row.ip,
-    row.userAgent,
-    row.createdAt,
-    row.lastUsedAt,
-    row.idleExpiresAt,
-    row.absoluteExpiresAt,
-    row.revokedAt,
-    row.revokedReason,
-    row.replacedBy,
-  ]);
 }
 
 function minDate(a: Date, b: Date): Date {

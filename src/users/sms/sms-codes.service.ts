@@ -10,6 +10,7 @@ import { AppConfig } from '../../config/app-config.service';
 import { Database } from '../../database/database.service';
 import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
+import { SessionsRepository } from '../../sessions/sessions.repository';
 import { codeSpent, describeFailure, isRetryable, mayHaveRun } from './sms-codes.errors';
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { SmsPurposeValue } from './sms-code.entity';
@@ -79,6 +80,7 @@ export class SmsCodesService {
     private readonly sender: SmsSender,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly sessions: SessionsRepository,
     config: AppConfig,
   ) {
     this.limits = config.get('sms').limits;
@@ -289,11 +291,7 @@ export class SmsCodesService {
     // DELETE_ACCOUNT: the resolver checked that the signed-in caller owns this phone.
     if (request.purpose === 'DELETE_ACCOUNT' && request.userId) return true;
     if (!request.deviceId) return false;
-    const rows = await this.database.sql.rows(
-      'SELECT 1 AS known FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE u.phone = ? AND s.device_id = ? LIMIT 1',
-      [request.phone, request.deviceId],
-    );
-    return rows.length > 0;
+    return this.sessions.deviceKnownToPhoneOwner(request.phone, request.deviceId);
   }
 }
 

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../../config/app-config.service';
 import { RateLimits } from '../../database/rate-limits';
+import { SessionsModule } from '../../sessions/sessions.module';
 import { AliyunSmsSender } from './aliyun-sms.sender';
 import { SmsCodeEntity } from './sms-code.entity';
 import { SmsBudgetsService } from './sms-budgets.service';
@@ -12,7 +13,7 @@ import { WebhookSmsSender } from './webhook-sms.sender';
 
 /** SMS one-time codes and their delivery; the provider is chosen by SMS_PROVIDER. */
 @Module({
-  imports: [TypeOrmModule.forFeature([SmsCodeEntity])],
+  imports: [TypeOrmModule.forFeature([SmsCodeEntity]), SessionsModule],
   providers: [
     // Still the per-minute budget of the WeChat token refresh job (src/wechat); SMS limits use HitCounter.
     RateLimits,

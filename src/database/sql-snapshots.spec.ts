@@ -1,0 +1,41 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SESSION_STATEMENTS } from '../sessions/sessions.repository';
+import { renderSqlSnapshot, Statements } from './sql-statements';
+
+// One line per repository: its statements and the reviewed file they are written to.
+const SNAPSHOTS: { file: string; owner: string; statements: Statements }[] = [
+  { file: 'sessions.repository.sql', owner: 'SessionsRepository', statements: SESSION_STATEMENTS },
+];
+
+const UPDATE = process.env.UPDATE_SQL_SNAPSHOTS === '1';
+
+describe('SQL snapshots (src/database/queries)', () => {
+  it.each(SNAPSHOTS)('$file holds every statement of $owner as the code writes it', ({ file, owner, statements }) => {
+    const path = join(__dirname, 'queries', file);
+    const expected = renderSqlSnapshot(owner, statements);
+    if (UPDATE) writeFileSync(path, expected);
+    let committed = '';
+    try {
+      committed = readFileSync(path, 'utf8');
+    } catch {
+      // Missing: reported below as a difference, with the same hint.
+    }
+    if (committed !== expected) {
+      throw new Error(
+        `${file} is out of date with ${owner}'s statements (${firstDifference(committed, expected)}).\n` +
+          'Review the change, then run\n' +
+          '  UPDATE_SQL_SNAPSHOTS=1 node scripts/jest.js src/database/sql-snapshots.spec.ts\n' +
+          'and commit the file.',
+      );
+    }
+  });
+});
+
+function firstDifference(committed: string, expected: string): string {
+  const had = committed.split('\n');
+  const wants = expected.split('\n');
+  const line = wants.findIndex((text, i) => had[i] !== text);
+  const at = line === -1 ? wants.length : line;
+  return `line ${at + 1}: file has ${JSON.stringify(had[at] ?? '<end>')}, code has ${JSON.stringify(wants[at] ?? '<end>')}`;
+}
