@@ -2,7 +2,7 @@ import { Logger, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@
 import type { NextFunction, Request, Response } from 'express';
 import { SANDBOX_UNBOUND_APP_ID } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';
-import { ProviderFakesModule } from '../providers/provider-fakes.module';
+import { ProviderFakesModule } from './provider-fakes.module';
 import { FakeWechatServer } from './fake-wechat/fake-wechat';
 import { SmsOutboxController } from './sms-outbox.controller';
 import { SandboxClockController } from './sandbox-clock.controller';
