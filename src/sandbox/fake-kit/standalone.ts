@@ -26,6 +26,11 @@ export class StandaloneServer {
     return `http://${host}:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /** Where it listens; null until `listen()`. */
+  address(): AddressInfo | null {
+    return (this.server?.address() as AddressInfo | undefined) ?? null;
+  }
+
   async close(): Promise<void> {
     for (const timer of this.delays) clearTimeout(timer);
     this.delays.clear();
