@@ -3,6 +3,7 @@ import { DynamicModule, ExecutionContext, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import type { DestinationStream } from 'pino';
+import { BANNER_FAKES } from './banner';
 import { Clock } from './common/clock';
 import type { AppConfigValues } from './config/app-config';
 import { AppConfig } from './config/app-config.service';
@@ -11,7 +12,6 @@ import { DatabaseModule } from './database/database.module';
 import { buildGraphqlOptions } from './graphql/graphql-options';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
-import type { SandboxModule } from './sandbox/sandbox.module';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AdminModule } from './admin/admin.module';
@@ -37,10 +37,11 @@ import { IdentitiesModule } from './identities/identities.module';
 import { LoginOptionsModule } from './login-options/login-options.module';
 import { ProviderLoginsModule } from './providers/provider-logins.module';
 
-// The sandbox (its fakes of WeChat, Apple, Huawei and the carrier) is required only in sandbox mode:
-// production neither mounts nor loads it.
-const sandboxModule = (): typeof SandboxModule =>
-  (require('./sandbox/sandbox.module') as typeof import('./sandbox/sandbox.module')).SandboxModule;
+// The composition root, and the only file outside src/sandbox that imports it (a spec in
+// test/architecture keeps it so). The sandbox (its fakes of WeChat, Apple, Huawei, the carrier and the
+// captcha) is required only in sandbox mode: production neither mounts nor loads it.
+const loadSandbox = (): typeof import('./sandbox/sandbox.module') =>
+  require('./sandbox/sandbox.module') as typeof import('./sandbox/sandbox.module');
 
 export interface AppModuleOptions {
   /** Where log lines go (tests capture them); stdout by default. */
@@ -89,10 +90,11 @@ export class AppModule {
         ProvidersModule,
         AdminModule,
         MetricsModule,
-        ...(sandbox ? [sandboxModule()] : []),
+        ...(sandbox ? [loadSandbox().SandboxModule] : []),
       ],
       providers: [
         { provide: Clock, useValue: new Clock(sandbox) },
+        { provide: BANNER_FAKES, useValue: sandbox ? loadSandbox().SANDBOX_BANNER_FAKES : [] },
         { provide: SmsOutbox, useValue: new SmsOutbox() },
         // Configuration allows the console provider only outside production.
         ...(config.sms.provider === 'console'

@@ -1,5 +1,6 @@
 import { DatabaseSettings, loadAppConfig } from './config/app-config';
 import { describeDatabase, printBanner } from './banner';
+import { SANDBOX_BANNER_FAKES } from './sandbox/sandbox.module';
 
 const BOUNDS = { queryTimeoutMs: 5000, acquireTimeoutMs: 5000 };
 
@@ -34,7 +35,7 @@ describe('the banner', () => {
     });
     const write = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
-      printBanner(config, { address: '127.0.0.1', family: 'IPv4', port: 4123 });
+      printBanner(config, { address: '127.0.0.1', family: 'IPv4', port: 4123 }, SANDBOX_BANNER_FAKES);
       const text = write.mock.calls.map(([chunk]) => String(chunk)).join('');
       expect(text).toContain('SANDBOX MODE');
       expect(text).toContain('http://127.0.0.1:4123/graphql');

@@ -1,10 +1,23 @@
 import type { AddressInfo } from 'node:net';
 import type { AppConfigValues, DatabaseSettings } from './config/app-config';
-import { PROVIDER_FAKES, WECHAT_FAKE } from './sandbox/pages/sandbox-catalog';
 
 const LABEL_WIDTH = 17;
 
-export function printBanner(config: AppConfigValues, address: AddressInfo | string | null): void {
+/** One fake the banner names in sandbox mode: its name, where it is mounted, one line about it. */
+export interface BannerFake {
+  name: string;
+  mount: string;
+  summary: string;
+}
+
+/** The fakes mounted in this instance (none in production); the composition root provides them. */
+export const BANNER_FAKES = Symbol('BANNER_FAKES');
+
+export function printBanner(
+  config: AppConfigValues,
+  address: AddressInfo | string | null,
+  fakes: readonly BannerFake[] = [],
+): void {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const base = `http://${host}:${port}`;
@@ -22,7 +35,7 @@ export function printBanner(config: AppConfigValues, address: AddressInfo | stri
           line('Start here', `${base}/sandbox  (every fake, its endpoints, the people)`),
           line('GraphQL', `${base}/graphql  (the playground in a browser)`),
           line('Health', `${base}/health/live  ${base}/health/ready`),
-          ...[WECHAT_FAKE, ...PROVIDER_FAKES].map((fake) => line(fake.name, `${base}${fake.mount}  (${fake.summary})`)),
+          ...fakes.map((fake) => line(fake.name, `${base}${fake.mount}  (${fake.summary})`)),
           line('SMS outbox', `${base}/sandbox/sms/outbox?phone=<phone>  (the codes sent)`),
           ...(config.captcha?.provider === 'sandbox'
             ? [line('Captcha', `POST ${base}/sandbox/captcha/solve  (a solved captcha's token)`)]

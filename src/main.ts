@@ -4,7 +4,7 @@ import { Logger } from '@nestjs/common';
 import { ConfigError, describeEnvironment, loadAppConfig } from './config/app-config';
 import { loadEnvFileIfPresent } from './config/env-file';
 import { createApp } from './bootstrap';
-import { printBanner } from './banner';
+import { BANNER_FAKES, BannerFake, printBanner } from './banner';
 import { installGracefulShutdown } from './health/graceful-shutdown';
 import { DatabaseCreationError } from './database/create-database';
 import { migrateDatabase } from './database/migrate';
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   limitHeapGrowth();
   // Logs are written asynchronously: the banner waits for the lines before it.
   await app.get(AppLogger).flush();
-  printBanner(config, app.getHttpServer().address());
+  printBanner(config, app.getHttpServer().address(), app.get<readonly BannerFake[]>(BANNER_FAKES));
 }
 
 main().catch((error: unknown) => {

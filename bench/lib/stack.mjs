@@ -127,7 +127,7 @@ export class Stack {
    */
   async fakeCarrier(accessKeyId, accessKeySecret) {
     const port = await freePort();
-    const fake = this.start('fake-carrier', ['dist/src/providers/carrier/fake/main.js', '--port', String(port),
+    const fake = this.start('fake-carrier', ['dist/src/sandbox/carrier/main.js', '--port', String(port),
       '--access-key-id', accessKeyId, '--access-key-secret', accessKeySecret], { env: baseEnv() });
     const url = `http://127.0.0.1:${port}`;
     await waitHttp(`${url}/calls`, fake, 30000);

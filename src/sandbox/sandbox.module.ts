@@ -1,19 +1,25 @@
 import { Logger, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import type { BannerFake } from '../banner';
 import { SANDBOX_UNBOUND_APP_ID } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';
-import { ProviderFakesModule } from '../providers/provider-fakes.module';
+import { ProviderFakesModule } from './provider-fakes.module';
+import { FakeCaptchaModule } from './fake-captcha/fake-captcha.module';
 import { FakeWechatServer } from './fake-wechat/fake-wechat';
 import { SmsOutboxController } from './sms-outbox.controller';
 import { SandboxClockController } from './sandbox-clock.controller';
 import { FakeCaptchaController } from './fake-captcha.controller';
+import { PROVIDER_FAKES, WECHAT_FAKE } from './pages/sandbox-catalog';
 import { SandboxPageController } from './sandbox-page.controller';
 
 export const FAKE_WECHAT_PATH = '/sandbox/wechat';
 
+/** What the start-up banner lists in sandbox mode: every fake mounted here. */
+export const SANDBOX_BANNER_FAKES: readonly BannerFake[] = [WECHAT_FAKE, ...PROVIDER_FAKES];
+
 /** Only imported in sandbox mode: in production none of /sandbox/* exists. */
 @Module({
-  imports: [ProviderFakesModule],
+  imports: [ProviderFakesModule, FakeCaptchaModule],
   controllers: [SandboxPageController, SmsOutboxController, SandboxClockController, FakeCaptchaController],
   providers: [
     {

@@ -115,7 +115,7 @@ export async function makeGrants(
   count: number,
   parallel = 16,
 ): Promise<void> {
-  const base = fake['server']!.address() as { port: number };
+  const base = fake['standalone'].address()!;
   const identities = through.app.get(IdentitiesService);
   const grants = through.app.get(WechatGrantsService);
   const database = through.app.get(Database);

@@ -1,9 +1,9 @@
 import { createLocalJWKSet, decodeJwt, jwtVerify, SignJWT } from 'jose';
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { SANDBOX_CARRIER, SANDBOX_HUAWEI } from '../../src/config/providers-config';
-import { FakeAppleServer } from '../../src/providers/apple/fake/fake-apple';
-import { FakeCarrierServer, v3Signature } from '../../src/providers/carrier/fake/fake-carrier';
-import { FakeHuaweiServer } from '../../src/providers/huawei/fake/fake-huawei';
+import { FakeAppleServer } from '../../src/sandbox/apple/fake-apple';
+import { FakeCarrierServer, v3Signature } from '../../src/sandbox/carrier/fake-carrier';
+import { FakeHuaweiServer } from '../../src/sandbox/huawei/fake-huawei';
 
 // What providers-api.md asks of the Apple, Huawei and carrier fakes, spoken to over real HTTP as a
 // client other than ours would (raw fetch), each fake running alone on its own port.

@@ -18,7 +18,7 @@ import {
   readBody,
   sendJson,
   sendText,
-} from '../../providers/fake-kit';
+} from '../fake-kit';
 
 /**
  * A fake of the Alipay Open Platform gateway (openapi.alipay.com/gateway.do), faithful to

@@ -2,8 +2,10 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 
-export const FAKE_CAPTCHA_SCENE = 'sandbox-scene';
-export const FAKE_CAPTCHA_PREFIX = 'sandbox';
+import { SANDBOX_CAPTCHA_PREFIX, SANDBOX_CAPTCHA_SCENE } from '../../captcha/sandbox-captcha';
+
+export const FAKE_CAPTCHA_SCENE = SANDBOX_CAPTCHA_SCENE;
+export const FAKE_CAPTCHA_PREFIX = SANDBOX_CAPTCHA_PREFIX;
 
 export interface FakeCaptchaCall {
   action: string;

@@ -2,14 +2,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { WECHAT_ERRMSG } from './errmsg';
-import type { Json } from './fake-wechat.types';
+import { readBody, type Json } from '../fake-kit';
+
+export { FakeInputError, optionalBoolean, optionalString, requireString } from '../fake-kit';
 
 export type Answer = { status: number; body: string; contentType?: string; location?: string } | { drop: true };
-
-/** Bad input to a sandbox control endpoint: answered with 400 and the message. */
-export class FakeInputError extends Error {}
-
-const MAX_BODY = 16 * 1024;
 
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'";
 
@@ -49,45 +46,9 @@ export function send(res: ServerResponse, answer: Answer, defaultContentType: st
   res.end(answer.body);
 }
 
-/** A JSON object body; mounted inside the service, Express has already parsed it. */
-export async function readJson(req: IncomingMessage): Promise<Json> {
-  const parsed = (req as IncomingMessage & { body?: unknown }).body;
-  if (parsed && typeof parsed === 'object' && Object.keys(parsed).length > 0) return parsed as Json;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new FakeInputError('body too large');
-    chunks.push(chunk as Buffer);
-  }
-  if (size === 0) return {};
-  try {
-    const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('not an object');
-    return value as Json;
-  } catch {
-    throw new FakeInputError('body must be a JSON object');
-  }
-}
-
-export function requireString(body: Json, key: string): string {
-  const value = body[key];
-  if (typeof value !== 'string' || value === '') throw new FakeInputError(`${key} is required`);
-  return value;
-}
-
-export function optionalString(body: Json, key: string): string | undefined {
-  const value = body[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new FakeInputError(`${key} must be a string`);
-  return value;
-}
-
-export function optionalBoolean(body: Json, key: string): boolean | undefined {
-  const value = body[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') throw new FakeInputError(`${key} must be true or false`);
-  return value;
+/** A JSON object body (never a form: WeChat's APIs and the sandbox's controls take JSON). */
+export function readJson(req: IncomingMessage): Promise<Json> {
+  return readBody(req, { form: false });
 }
 
 // The URL the browser asked for: mounted in the service, Express keeps it whole in originalUrl.

@@ -1,6 +1,7 @@
 // Everything the fake WeChat remembers, in memory: apps, persons, codes, grants, app tokens, its clock,
 // the faults waiting to fire and the calls it received.
 import { createHash, randomBytes } from 'node:crypto';
+import { CallLog, FakeClock, FaultQueue } from '../fake-kit';
 import { openidFor, randomCode, token64 } from './fake-wechat.http';
 import {
   AppRecord,
@@ -36,9 +37,9 @@ export class FakeWechatState {
   readonly jscodeExchanges = new Map<string, number[]>();
   /** Successful getuserphonenumber calls per app: what WeChat bills. */
   readonly billedPhoneNumbers = new Map<string, number>();
-  faults: FakeFault[] = [];
-  callLog: FakeCall[] = [];
-  private offsetMs = 0;
+  readonly faults = new FaultQueue<FakeFault>();
+  readonly callLog = new CallLog<FakeCall>();
+  readonly clock = new FakeClock();
 
   constructor(private readonly options: FakeWechatOptions) {
     this.settings = { ...DEFAULT_SETTINGS, ...options.settings };
@@ -46,12 +47,11 @@ export class FakeWechatState {
   }
 
   now(): number {
-    return Date.now() + this.offsetMs;
+    return this.clock.now();
   }
 
   advanceClock(seconds: number): number {
-    this.offsetMs += seconds * 1000;
-    return this.now();
+    return this.clock.advance(seconds);
   }
 
   app(appid: string | null | undefined): AppRecord | undefined {
@@ -128,20 +128,9 @@ export class FakeWechatState {
     return this.persons.get(grant.person)!.credentialsResetAt > grant.issuedAt;
   }
 
-  takeFault(endpoint: FakeFault['endpoint']): FakeFault | undefined {
-    const index = this.faults.findIndex((f) => f.endpoint === endpoint && f.times > 0);
-    if (index < 0) return undefined;
-    const fault = this.faults[index];
-    fault.times -= 1;
-    if (fault.times === 0) this.faults.splice(index, 1);
-    return fault;
-  }
-
   record(call: Omit<FakeCall, 'at'>): void {
-    // Completed in place rather than copied: this runs on every call the fake answers.
-    const entry = call as FakeCall;
-    entry.at = new Date(this.now()).toISOString();
-    this.callLog.push(entry);
+    // Recorded first: `onCall?.(…)` would skip its argument when nobody listens.
+    const entry = this.callLog.record(call, this.now());
     this.options.onCall?.(entry);
   }
 
@@ -171,9 +160,9 @@ export class FakeWechatState {
     ]) {
       map.clear();
     }
-    this.faults = [];
-    this.callLog = [];
-    this.offsetMs = 0;
+    this.faults.clear();
+    this.callLog.clear();
+    this.clock.reset();
     Object.assign(this.settings, DEFAULT_SETTINGS, this.options.settings);
     this.loadApps();
   }

@@ -1,5 +1,5 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StandaloneServer } from '../fake-kit';
 import type { ApiEndpoint, ApiRequest } from './api-endpoint';
 import { appTokenEndpoints } from './app-token.api';
 import { AuthorizePage, authorizePages } from './authorize-pages';
@@ -50,8 +50,7 @@ export class FakeWechatServer {
   private readonly control: SandboxControl;
   private readonly api = new Map<string, ApiEndpoint>();
   private readonly pages = new Map<string, AuthorizePage>();
-  private server?: Server;
-  private readonly delays = new Set<NodeJS.Timeout>();
+  private readonly standalone = new StandaloneServer((req, res) => this.handler(req, res));
 
   constructor(options: FakeWechatOptions) {
     this.state = new FakeWechatState(options);
@@ -90,20 +89,19 @@ export class FakeWechatServer {
   }
 
   calls(endpoint?: FakeCall['endpoint']): FakeCall[] {
-    const log = this.state.callLog;
-    return endpoint ? log.filter((c) => c.endpoint === endpoint) : [...log];
+    return this.state.callLog.list(endpoint ? (c) => c.endpoint === endpoint : undefined);
   }
 
   clearCalls(): void {
-    this.state.callLog = [];
+    this.state.callLog.clear();
   }
 
   addFault(fault: FakeFault): void {
-    this.state.faults.push({ ...fault });
+    this.state.faults.add(fault);
   }
 
   clearFaults(): void {
-    this.state.faults = [];
+    this.state.faults.clear();
   }
 
   configure(settings: Partial<FakeSettings>): FakeSettings {
@@ -179,21 +177,12 @@ export class FakeWechatServer {
 
   // ---- running alone -------------------------------------------------------------------------
 
-  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    this.server = createServer(this.handler);
-    this.server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
-    const address = this.server.address() as AddressInfo;
-    return `http://${host}:${address.port}`;
+  listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    return this.standalone.listen(port, host);
   }
 
-  async close(): Promise<void> {
-    for (const timer of this.delays) clearTimeout(timer);
-    this.delays.clear();
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    this.server = undefined;
+  close(): Promise<void> {
+    return this.standalone.close();
   }
 
   // ---- HTTP --------------------------------------------------------------------------------
@@ -238,8 +227,8 @@ export class FakeWechatServer {
       }
     }
     const request: ApiRequest = { query, body: body ?? {} };
-    const fault = this.state.takeFault(api.endpoint);
-    if (fault?.delayMs) await this.sleep(fault.delayMs);
+    const fault = this.state.faults.take(api.endpoint);
+    if (fault?.delayMs) await this.standalone.sleep(fault.delayMs);
     const record = (result: string): void =>
       this.state.record({
         endpoint: api.endpoint,
@@ -280,16 +269,6 @@ export class FakeWechatServer {
     record(typeof answer.errcode === 'number' && answer.errcode !== 0 ? `errcode:${answer.errcode}` : 'ok');
     // WeChat escapes slashes in URLs; a client must not care.
     return this.send(res, { status: 200, body: JSON.stringify(answer).replace(/\//g, '\\/') });
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.delays.delete(timer);
-        resolve();
-      }, ms);
-      this.delays.add(timer);
-    });
   }
 
   private send(res: ServerResponse, answer: Answer): void {

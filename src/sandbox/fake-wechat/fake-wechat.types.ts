@@ -1,4 +1,5 @@
 // Shapes shared by the fake WeChat's parts: its apps, the records it keeps, its switches and faults.
+import type { FaultBase, LoggedCall } from '../fake-kit';
 
 export type WechatChannel = 'app' | 'mini_program' | 'official_account' | 'website';
 export const WECHAT_CHANNELS: readonly WechatChannel[] = ['app', 'mini_program', 'official_account', 'website'];
@@ -37,14 +38,9 @@ export interface FakeWechatOptions {
   onCall?: (call: FakeCall) => void;
 }
 
-export interface FakeFault {
-  endpoint: FakeEndpoint;
+/** A WeChat fault: its error is an `errcode`; WeChat's fake holds no answer (no `hold`). */
+export interface FakeFault extends FaultBase<FakeEndpoint> {
   errcode?: number;
-  httpStatus?: number;
-  delayMs?: number;
-  drop?: boolean;
-  malformed?: boolean;
-  times: number;
 }
 
 export interface FakeSettings {
@@ -84,7 +80,7 @@ export const DEFAULT_SETTINGS: FakeSettings = {
   jscodeMinuteQuota: 100,
 };
 
-export interface FakeCall {
+export interface FakeCall extends LoggedCall {
   endpoint: FakeEndpoint | FakePage;
   /** The path WeChat was called on, e.g. `/sns/jscode2session`. */
   path: string;
@@ -153,4 +149,4 @@ export interface AppToken {
   expiresAt: number;
 }
 
-export type Json = Record<string, unknown>;
+export type { Json } from '../fake-kit';

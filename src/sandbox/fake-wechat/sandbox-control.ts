@@ -1,12 +1,13 @@
 // The sandbox's own endpoints on the fake (never WeChat's): play the person, inject faults, move the
 // clock, flip switches, read the call log.
 import type { IncomingMessage } from 'node:http';
+import { ControlAnswer, kitControl, parseFault } from '../fake-kit';
 import { FakeInputError, optionalBoolean, optionalString, readJson, requireString } from './fake-wechat.http';
 import type { FakeWechatState } from './fake-wechat.state';
-import { FAKE_ENDPOINTS, FakeEndpoint, FakeFault, FakeSettings, Json } from './fake-wechat.types';
+import { FAKE_ENDPOINTS, FakeFault, FakeSettings, Json } from './fake-wechat.types';
 import type { WechatUserSide } from './user-side';
 
-export type ControlAnswer = { status: number; body: unknown };
+export type { ControlAnswer } from '../fake-kit';
 
 export class SandboxControl {
   constructor(
@@ -69,23 +70,6 @@ export class SandboxControl {
         return ok(state.appList());
       case 'GET /billing':
         return ok({ getuserphonenumber: Object.fromEntries(state.billedPhoneNumbers) });
-      case 'POST /faults':
-        state.faults.push(parseFault(await readJson(req)));
-        return ok({ faults: state.faults });
-      case 'DELETE /faults':
-        state.faults = [];
-        return ok({ faults: [] });
-      case 'GET /faults':
-        return ok({ faults: state.faults });
-      case 'POST /clock': {
-        const seconds = (await readJson(req)).advanceSeconds;
-        if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
-          throw new FakeInputError('advanceSeconds must be a non-negative number');
-        }
-        return ok({ now: new Date(state.advanceClock(seconds)).toISOString() });
-      }
-      case 'GET /clock':
-        return ok({ now: new Date(state.now()).toISOString() });
       case 'POST /settings':
         Object.assign(state.settings, parseSettings(await readJson(req)));
         return ok({ settings: state.settings });
@@ -94,15 +78,10 @@ export class SandboxControl {
       case 'GET /calls': {
         // ?path= answers the shape every provider fake shares; ?endpoint= (or nothing) the full records.
         const path = query.get('path');
-        if (path !== null) {
-          return ok({ calls: state.callLog.filter((c) => c.path === path).map((c) => ({ path: c.path, at: c.at })) });
-        }
+        if (path !== null) return ok({ calls: state.callLog.onPath(path) });
         const endpoint = query.get('endpoint');
-        return ok({ calls: endpoint ? state.callLog.filter((c) => c.endpoint === endpoint) : state.callLog });
+        return ok({ calls: state.callLog.list(endpoint ? (c) => c.endpoint === endpoint : undefined) });
       }
-      case 'DELETE /calls':
-        state.callLog = [];
-        return ok({ calls: [] });
       case 'POST /persons/reset-credentials':
         user.resetCredentials(requireString(await readJson(req), 'person'));
         return ok({ ok: true });
@@ -114,53 +93,29 @@ export class SandboxControl {
         });
         return ok({ ok: true });
       }
-      case 'POST /reset':
-        state.reset();
-        return ok({ ok: true });
       default:
-        return { status: 404, body: { error: 'not found' } };
+        // Faults, the clock, DELETE /calls and reset: as every fake answers them.
+        return (
+          (await kitControl(req, route, query, {
+            faults: state.faults,
+            parseFault: parseWechatFault,
+            calls: state.callLog,
+            clock: state.clock,
+            readBody: readJson,
+            reset: () => state.reset(),
+          })) ?? { status: 404, body: { error: 'not found' } }
+        );
     }
   }
 }
 
-export function parseFault(body: Json): FakeFault {
-  const endpoint = body.endpoint;
-  if (typeof endpoint !== 'string' || !FAKE_ENDPOINTS.includes(endpoint as FakeEndpoint)) {
-    throw new FakeInputError(`endpoint must be one of ${FAKE_ENDPOINTS.join(', ')}`);
-  }
-  const times = body.times ?? 1;
-  if (typeof times !== 'number' || !Number.isInteger(times) || times < 1) {
-    throw new FakeInputError('times must be a positive whole number');
-  }
-  const fault: FakeFault = { endpoint: endpoint as FakeEndpoint, times };
-  if (body.errcode !== undefined) {
-    if (typeof body.errcode !== 'number' || !Number.isInteger(body.errcode))
-      throw new FakeInputError('errcode must be a number');
-    fault.errcode = body.errcode;
-  }
-  if (body.httpStatus !== undefined) {
-    if (typeof body.httpStatus !== 'number' || body.httpStatus < 400 || body.httpStatus > 599) {
-      throw new FakeInputError('httpStatus must be 400..599');
-    }
-    fault.httpStatus = body.httpStatus;
-  }
-  if (body.delayMs !== undefined) {
-    if (typeof body.delayMs !== 'number' || body.delayMs < 0 || body.delayMs > 120000) {
-      throw new FakeInputError('delayMs must be 0..120000');
-    }
-    fault.delayMs = body.delayMs;
-  }
-  if (body.drop === true) fault.drop = true;
-  if (body.malformed === true) fault.malformed = true;
-  const kinds = [fault.errcode !== undefined, fault.httpStatus !== undefined, fault.drop, fault.malformed].filter(
-    Boolean,
-  );
-  if (kinds.length > 1)
-    throw new FakeInputError('give one of errcode, httpStatus, drop, malformed (delayMs may join any)');
-  if (kinds.length === 0 && fault.delayMs === undefined) {
-    throw new FakeInputError('give errcode, httpStatus, delayMs, drop or malformed');
-  }
-  return fault;
+/** A WeChat fault: its error is an `errcode` number; no answer is held. */
+export function parseWechatFault(body: Json): FakeFault {
+  return parseFault<FakeFault>(body, {
+    endpoints: FAKE_ENDPOINTS,
+    error: { key: 'errcode', kind: 'integer' },
+    hold: false,
+  });
 }
 
 function parseSettings(body: Json): Partial<FakeSettings> {

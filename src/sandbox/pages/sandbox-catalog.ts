@@ -25,7 +25,7 @@ export interface FakeDoc {
   sandbox: EndpointDoc[];
 }
 
-// What every provider fake (fake-kit.ts) answers besides its own paths.
+// What every provider fake (fake-kit/) answers besides its own paths.
 const KIT_CONTROLS: EndpointDoc[] = [
   {
     method: 'POST',

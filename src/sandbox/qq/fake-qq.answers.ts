@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Json } from '../../providers/fake-kit';
+import type { Json } from '../fake-kit';
 
 // What the fake QQ Connect answers with: QQ's error table, ids and the user-info body.
 

@@ -9,7 +9,7 @@ import {
   readBody,
   sendJson,
   sendText,
-} from '../../providers/fake-kit';
+} from '../fake-kit';
 import { ERRORS, errorText, hex, openIdFor, profileOf, qqError, unionIdFor } from './fake-qq.answers';
 
 /**

@@ -3,7 +3,7 @@ import { createHash, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { Clock } from '../../../src/common/clock';
 import { ErrorCode } from '../../../src/errors/error-code';
 import { AppleClient } from '../../../src/providers/apple/apple.client';
-import { FakeAppleServer } from '../../../src/providers/apple/fake/fake-apple';
+import { FakeAppleServer } from '../../../src/sandbox/apple/fake-apple';
 import { ProviderCallEvent } from '../../../src/providers/provider-calls';
 import { codeOf, messageOf, providerCalls, providerConfig, SHORT } from '../../support/providers';
 

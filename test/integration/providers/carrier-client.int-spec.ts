@@ -2,7 +2,7 @@ import { Clock } from '../../../src/common/clock';
 import { SANDBOX_CARRIER } from '../../../src/config/providers-config';
 import { ErrorCode } from '../../../src/errors/error-code';
 import { AlibabaCarrierClient } from '../../../src/providers/carrier/carrier.client';
-import { FakeCarrierServer } from '../../../src/providers/carrier/fake/fake-carrier';
+import { FakeCarrierServer } from '../../../src/sandbox/carrier/fake-carrier';
 import { ProviderCallEvent } from '../../../src/providers/provider-calls';
 import { codeOf, messageOf, providerCalls, providerConfig, SHORT } from '../../support/providers';
 

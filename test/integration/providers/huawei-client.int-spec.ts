@@ -1,7 +1,7 @@
 import { Clock } from '../../../src/common/clock';
 import { SANDBOX_HUAWEI } from '../../../src/config/providers-config';
 import { ErrorCode } from '../../../src/errors/error-code';
-import { FakeHuaweiServer } from '../../../src/providers/huawei/fake/fake-huawei';
+import { FakeHuaweiServer } from '../../../src/sandbox/huawei/fake-huawei';
 import { HuaweiClient } from '../../../src/providers/huawei/huawei.client';
 import { ProviderCallEvent } from '../../../src/providers/provider-calls';
 import { codeOf, messageOf, providerCalls, providerConfig, SHORT } from '../../support/providers';

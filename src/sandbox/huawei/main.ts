@@ -1,8 +1,8 @@
 // The fake Huawei ID server as its own process:
-//   node dist/src/providers/huawei/fake/main.js --port 4202 [--client-id 100000001] [--client-secret ...]
+//   node dist/src/sandbox/huawei/main.js --port 4202 [--client-id 100000001] [--client-secret ...]
 // Point HUAWEI_OAUTH_BASE and HUAWEI_ACCOUNT_BASE at the URL it prints.
 import { parseArgs } from 'node:util';
-import { SANDBOX_HUAWEI } from '../../../config/providers-config';
+import { SANDBOX_HUAWEI } from '../../config/providers-config';
 import { FakeHuaweiServer } from './fake-huawei';
 
 async function main(): Promise<void> {

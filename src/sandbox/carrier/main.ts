@@ -1,8 +1,8 @@
 // The fake Alibaba Cloud number-authentication API (Dypnsapi GetMobile) as its own process:
-//   node dist/src/providers/carrier/fake/main.js --port 4203 [--access-key-id …] [--access-key-secret …]
+//   node dist/src/sandbox/carrier/main.js --port 4203 [--access-key-id …] [--access-key-secret …]
 // Point CARRIER_ENDPOINT at http://127.0.0.1:4203 with the same AccessKey pair.
 import { parseArgs } from 'node:util';
-import { SANDBOX_CARRIER } from '../../../config/providers-config';
+import { SANDBOX_CARRIER } from '../../config/providers-config';
 import { FakeCarrierServer } from './fake-carrier';
 
 async function main(): Promise<void> {

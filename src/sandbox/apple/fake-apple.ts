@@ -2,7 +2,7 @@ import { exportJWK, jwtVerify, SignJWT } from 'jose';
 import { createHash, generateKeyPair, KeyObject, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FakeClock, FakeProviderServer, Json, optionalString, readBody, sendJson, sendText } from '../../fake-kit';
+import { FakeClock, FakeProviderServer, Json, optionalString, readBody, sendJson, sendText } from '../fake-kit';
 
 /**
  * A fake of Sign in with Apple's server (appleid.apple.com), faithful to shared/providers-api.md:

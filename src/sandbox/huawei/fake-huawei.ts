@@ -2,15 +2,7 @@ import { exportJWK, SignJWT } from 'jose';
 import { createHash, generateKeyPair, KeyObject, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  FakeClock,
-  FakeInputError,
-  FakeProviderServer,
-  Json,
-  optionalString,
-  readBody,
-  sendJson,
-} from '../../fake-kit';
+import { FakeClock, FakeInputError, FakeProviderServer, Json, optionalString, readBody, sendJson } from '../fake-kit';
 
 /**
  * A fake of Huawei ID's servers (Account Kit), faithful to shared/providers-api.md: single-use

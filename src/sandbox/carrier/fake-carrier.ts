@@ -9,7 +9,7 @@ import {
   readBody,
   requireString,
   sendJson,
-} from '../../fake-kit';
+} from '../fake-kit';
 
 /**
  * A fake of Alibaba Cloud's number-authentication API (Dypnsapi 2017-05-25), speaking what the

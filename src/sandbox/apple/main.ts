@@ -1,12 +1,12 @@
 // The fake Sign in with Apple server as its own process:
-//   node dist/src/providers/apple/fake/main.js --port 4201 [--bundle-id com.example.app] [--team-id ABCDE12345]
+//   node dist/src/sandbox/apple/main.js --port 4201 [--bundle-id com.example.app] [--team-id ABCDE12345]
 //     [--key-id KEY1234567] [--team-key team-key.p8]
 // Without --team-key it makes a team key and prints it (base64 PKCS#8) for APPLE_PRIVATE_KEY.
 // Tokens are issued by the fake's own URL, so APPLE_API_BASE=<that URL> is all the service needs.
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SANDBOX_APPLE } from '../../../config/providers-config';
+import { SANDBOX_APPLE } from '../../config/providers-config';
 import { FakeAppleServer } from './fake-apple';
 
 async function main(): Promise<void> {

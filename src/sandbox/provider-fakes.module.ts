@@ -4,13 +4,13 @@ import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config.service';
 import { SANDBOX_APPLE, SANDBOX_CARRIER, SANDBOX_HUAWEI } from '../config/providers-config';
-import { APPLE_FAKE_PATH } from './apple/apple.client';
-import { FakeAppleServer } from './apple/fake/fake-apple';
-import { CARRIER_FAKE_PATH } from './carrier/carrier.client';
-import { FakeCarrierServer } from './carrier/fake/fake-carrier';
+import { APPLE_FAKE_PATH } from '../providers/apple/apple.client';
+import { FakeAppleServer } from './apple/fake-apple';
+import { CARRIER_FAKE_PATH } from '../providers/carrier/carrier.client';
+import { FakeCarrierServer } from './carrier/fake-carrier';
 import { FakeProviderServer } from './fake-kit';
-import { FakeHuaweiServer } from './huawei/fake/fake-huawei';
-import { HUAWEI_FAKE_PATH } from './huawei/huawei.client';
+import { FakeHuaweiServer } from './huawei/fake-huawei';
+import { HUAWEI_FAKE_PATH } from '../providers/huawei/huawei.client';
 
 /**
  * Sandbox only (imported by SandboxModule): the Apple, Huawei and carrier fakes mounted in-process
