@@ -1,6 +1,6 @@
 // The fake WeChat's endpoints as the sandbox's pages list them (apart from the provider fakes' so that
 // the fake running alone loads nothing of the service).
-import type { FakeDoc } from '../pages/sandbox-catalog';
+import type { FakeDoc } from '../pages/fake-doc';
 
 export const WECHAT_FAKE: FakeDoc = {
   name: 'Fake WeChat',

@@ -4,26 +4,10 @@ import { APPLE_FAKE_PATH } from '../../providers/apple/apple.client';
 import { CARRIER_FAKE_PATH } from '../../providers/carrier/carrier.client';
 import { HUAWEI_FAKE_PATH } from '../../providers/huawei/huawei.client';
 import { WECHAT_FAKE } from '../fake-wechat/fake-wechat.doc';
+import type { EndpointDoc, FakeDoc } from './fake-doc';
 
 export { WECHAT_FAKE };
-
-export interface EndpointDoc {
-  method: 'GET' | 'POST' | 'DELETE';
-  path: string;
-  what: string;
-}
-
-export interface FakeDoc {
-  name: string;
-  /** Where it is mounted in the service. */
-  mount: string;
-  /** One line for the banner. */
-  summary: string;
-  /** The provider's own API, as our service calls it. */
-  provider: EndpointDoc[];
-  /** The person's side and the sandbox's controls, for you. */
-  sandbox: EndpointDoc[];
-}
+export type { EndpointDoc, FakeDoc };
 
 // What every provider fake (fake-kit/) answers besides its own paths.
 const KIT_CONTROLS: EndpointDoc[] = [
