@@ -31,7 +31,7 @@ const GRANTS = Number(a.grants);
 const SECONDS = Number(a.seconds);
 const C = Number(a.concurrency);
 const CLEAR_LIMIT_MS = Number(a['clear-limit-seconds']) * 1000;
-// The documented high-throughput settings of a refresh-worker (docs/architecture.md, .env.example).
+// The documented high-throughput settings of a refresh-worker (docs/decisions.md, .env.example).
 const WORKER_ENV = {
   TOKEN_REFRESH_CONCURRENCY: '64',
   TOKEN_REFRESH_BATCH: '1000',

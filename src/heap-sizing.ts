@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
  * to about 4 × what is live before a major GC while the heap is small: under load this service keeps
  * ~75 MB live but let its heap swing up to ~310 MB, committing ~350 MB (RSS ~430 MB against 165 MB
  * idle) for no gain. A fixed growing factor of 1.5 keeps the committed heap near 155 MB (RSS ~235 MB)
- * at the same throughput (docs/architecture.md, "Memory"). V8 reads the factor at every limit
+ * at the same throughput (docs/benchmarks.md, "Memory"). V8 reads the factor at every limit
  * computation, so setting it once is enough. A --heap-growing-percent given to node wins.
  */
 export const HEAP_GROWING_PERCENT = 50;

@@ -1,5 +1,5 @@
 // Every fake the sandbox mounts, where, and what each endpoint is for: one list for the /sandbox page,
-// the fake WeChat's index page and the start-up banner (docs/architecture.md has the full rules).
+// the fake WeChat's index page and the start-up banner (docs/sandbox.md has the full rules).
 import { APPLE_FAKE_PATH } from '../../providers/apple/apple.client';
 import { CARRIER_FAKE_PATH } from '../../providers/carrier/carrier.client';
 import { HUAWEI_FAKE_PATH } from '../../providers/huawei/huawei.client';
