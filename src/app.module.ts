@@ -42,6 +42,10 @@ import { ProviderLoginsModule } from './providers/provider-logins.module';
 // captcha) is required only in sandbox mode: production neither mounts nor loads it.
 const loadSandbox = (): typeof import('./sandbox/sandbox.module') =>
   require('./sandbox/sandbox.module') as typeof import('./sandbox/sandbox.module');
+// Configuration allows CAPTCHA_PROVIDER=sandbox only in sandbox mode; a world that keeps it otherwise
+// (tests switching the mode) still gets the fake it names.
+const loadFakeCaptcha = (): typeof import('./sandbox/fake-captcha/fake-captcha.module') =>
+  require('./sandbox/fake-captcha/fake-captcha.module') as typeof import('./sandbox/fake-captcha/fake-captcha.module');
 
 export interface AppModuleOptions {
   /** Where log lines go (tests capture them); stdout by default. */
@@ -90,7 +94,11 @@ export class AppModule {
         ProvidersModule,
         AdminModule,
         MetricsModule,
-        ...(sandbox ? [loadSandbox().SandboxModule] : []),
+        ...(sandbox
+          ? [loadSandbox().SandboxModule]
+          : config.captcha?.provider === 'sandbox'
+            ? [loadFakeCaptcha().FakeCaptchaModule]
+            : []),
       ],
       providers: [
         { provide: Clock, useValue: new Clock(sandbox) },
