@@ -15,7 +15,7 @@ import { parseMobilePhone } from '../users/phone-number';
 import { effectiveRoles } from '../users/user-roles';
 import { UserEntity } from '../users/user.entity';
 import { WechatGrantEntity } from '../wechat/entities/wechat-grant.entity';
-import { IdentityEntity } from '../identities/identity.entity';
+import { IdentitiesRepository } from '../identities/identities.repository';
 import { WechatChannel } from '../common/enums';
 import { TokenRefreshService } from '../wechat/token-refresh.service';
 import {
@@ -66,6 +66,7 @@ export class AdminService {
     private readonly database: Database,
     private readonly sessions: SessionsService,
     private readonly sessionRows: SessionsRepository,
+    private readonly identityRows: IdentitiesRepository,
     private readonly refreshJob: TokenRefreshService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -189,14 +190,14 @@ export class AdminService {
     await this.database.transaction(async (manager) => {
       if (!(await manager.getRepository(UserEntity).exists({ where: { id: userId } })))
         throw DomainError.badInput('userId', 'no such user');
-      const removed = await manager.getRepository(IdentityEntity).delete({ userId, provider: 'wechat' });
+      const removed = await this.identityRows.deleteOfUserAtProvider(manager, userId, 'wechat');
       await this.audit.record(
         {
           action: 'admin.unlink_wechat',
           actorUserId: actor.userId,
           subjectUserId: userId,
           ip: actor.ip,
-          details: { identities: removed.affected ?? 0 },
+          details: { identities: removed },
         },
         manager,
       );
@@ -321,9 +322,7 @@ export class AdminService {
     if (users.length === 0) return [];
     const manager = this.database.dataSource.manager;
     const ids = users.map((u) => u.id);
-    const identities = await manager
-      .getRepository(IdentityEntity)
-      .find({ where: { userId: In(ids), provider: 'wechat' }, order: { createdAt: 'ASC' } });
+    const identities = await this.identityRows.findOfUsersAtProvider(ids, 'wechat');
     const grants = identities.length
       ? await manager.getRepository(WechatGrantEntity).find({ where: { identityId: In(identities.map((i) => i.id)) } })
       : [];

@@ -1,11 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BIND_TICKET_STATEMENTS } from '../identities/bind-tickets.repository';
+import { IDENTITY_STATEMENTS } from '../identities/identities.repository';
 import { SESSION_STATEMENTS } from '../sessions/sessions.repository';
+import { CODE_EXCHANGE_STATEMENTS } from '../wechat/code-exchanges.repository';
 import { renderSqlSnapshot, Statements } from './sql-statements';
 
 // One line per repository: its statements and the reviewed file they are written to.
 const SNAPSHOTS: { file: string; owner: string; statements: Statements }[] = [
   { file: 'sessions.repository.sql', owner: 'SessionsRepository', statements: SESSION_STATEMENTS },
+  { file: 'identities.repository.sql', owner: 'IdentitiesRepository', statements: IDENTITY_STATEMENTS },
+  { file: 'bind-tickets.repository.sql', owner: 'BindTicketsRepository', statements: BIND_TICKET_STATEMENTS },
+  { file: 'code-exchanges.repository.sql', owner: 'CodeExchangesRepository', statements: CODE_EXCHANGE_STATEMENTS },
 ];
 
 const UPDATE = process.env.UPDATE_SQL_SNAPSHOTS === '1';

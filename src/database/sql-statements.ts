@@ -22,7 +22,8 @@ export function placeholders(count: number): string {
   return Array.from({ length: count }, () => '?').join(', ');
 }
 
-const BREAK_BEFORE = /\s+(?=(?:FROM|INNER JOIN|LEFT JOIN|WHERE|SET|VALUES|GROUP BY|ORDER BY|LIMIT|FOR UPDATE)\b)/g;
+const BREAK_BEFORE =
+  /\s+(?=(?:SELECT|FROM|INNER JOIN|LEFT JOIN|WHERE|SET|VALUES|GROUP BY|ORDER BY|LIMIT|FOR UPDATE|RETURNING)\b)/g;
 
 /** The snapshot file of a repository's statements: one block per statement (per dialect where they differ). */
 export function renderSqlSnapshot(owner: string, statements: Statements): string {

@@ -16,6 +16,7 @@ import { assertMaySignIn } from '../users/sign-in-policy';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { BindTicketsService } from './bind-tickets.service';
+import { IdentitiesRepository } from './identities.repository';
 import { GrantRef, IdentitiesService } from './identities.service';
 import { IdentityConflictEntity } from './identity-conflict.entity';
 import { IdentityEntity } from './identity.entity';
@@ -50,6 +51,7 @@ export class AccountLinkingService {
 
   constructor(
     private readonly identities: IdentitiesService,
+    private readonly identityRows: IdentitiesRepository,
     private readonly bindTickets: BindTicketsService,
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
@@ -278,7 +280,10 @@ export class AccountLinkingService {
       const removed = all.filter((i) => i.provider === provider && (!appId || i.appId === appId));
       if (removed.length === 0) return [];
       if (!user.phone && removed.length === all.length) throw new DomainError(ErrorCode.LAST_LOGIN_METHOD);
-      await manager.getRepository(IdentityEntity).delete(removed.map((i) => i.id));
+      await this.identityRows.deleteByIds(
+        manager,
+        removed.map((i) => i.id),
+      );
       await this.audit.record(
         {
           action: `${provider}.unlink`,
@@ -297,38 +302,27 @@ export class AccountLinkingService {
   async removeAll(manager: EntityManager, userId: string, provider?: IdentityProviderName): Promise<IdentityEntity[]> {
     const all = await this.identities.forUser(userId, manager);
     const removed = provider ? all.filter((i) => i.provider === provider) : all;
-    if (removed.length > 0) await manager.getRepository(IdentityEntity).delete(removed.map((i) => i.id));
+    await this.identityRows.deleteByIds(
+      manager,
+      removed.map((i) => i.id),
+    );
     return removed;
   }
 
   listConflicts(first: number, after: string | null, resolved: boolean): Promise<IdentityConflictEntity[]> {
-    const query = this.database.dataSource
-      .getRepository(IdentityConflictEntity)
-      .createQueryBuilder('c')
-      .where(resolved ? 'c.resolved_at IS NOT NULL' : 'c.resolved_at IS NULL')
-      // Ids are UUIDv7: their order is creation order, so the id is the cursor.
-      .orderBy('c.id', 'ASC')
-      .take(first);
-    if (after) query.andWhere('c.id > :after', { after });
-    return query.getMany();
+    return this.identityRows.listConflicts(first, after, resolved);
   }
 
   /** An admin keeps one user of a conflict; the other is folded into it. */
   async resolveConflict(id: string, keepUserId: string, adminId: string, meta: RequestMeta): Promise<string> {
     return this.database.transaction(async (manager) => {
-      const conflicts = manager.getRepository(IdentityConflictEntity);
-      const conflict = await conflicts.findOne({ where: { id } });
+      const conflict = await this.identityRows.findConflict(manager, id);
       if (!conflict || conflict.resolvedAt) throw DomainError.badInput('id', 'no open conflict with this id');
       const ids = [conflict.holderUserId, conflict.otherUserId];
       if (!ids.includes(keepUserId)) throw DomainError.badInput('keepUserId', 'not a user of this conflict');
       const other = ids.find((u) => u !== keepUserId)!;
-      const closed = await manager
-        .createQueryBuilder()
-        .update(IdentityConflictEntity)
-        .set({ resolvedAt: this.clock.now(), keptUserId: keepUserId, resolvedBy: adminId })
-        .where('id = :id AND resolved_at IS NULL', { id })
-        .execute();
-      if ((closed.affected ?? 0) !== 1) throw DomainError.badInput('id', 'no open conflict with this id');
+      if (!(await this.identityRows.closeConflict(manager, id, keepUserId, adminId, this.clock.now())))
+        throw DomainError.badInput('id', 'no open conflict with this id');
       await this.fold(manager, other, keepUserId, meta, { conflictId: id, by: adminId });
       return keepUserId;
     });
@@ -349,9 +343,8 @@ export class AccountLinkingService {
     knownHolder?: string | null,
   ): Promise<IdentityEntity> {
     if (!unionid) return identity;
-    const repo = manager.getRepository(IdentityEntity);
     if (identity.unionid !== unionid) {
-      await repo.update({ id: identity.id }, { unionid, updatedAt: this.clock.now() });
+      await this.identityRows.setUnionid(manager, identity.id, unionid, this.clock.now());
       identity = { ...identity, unionid };
     }
     const holder =
@@ -362,13 +355,8 @@ export class AccountLinkingService {
           )[0];
     if (!holder) return identity;
     if (!identity.userId) {
-      const result = await manager
-        .createQueryBuilder()
-        .update(IdentityEntity)
-        .set({ userId: holder, updatedAt: this.clock.now() })
-        .where('id = :id AND user_id IS NULL', { id: identity.id })
-        .execute();
-      if ((result.affected ?? 0) === 1) return { ...identity, userId: holder };
+      if (await this.identityRows.attachIfFree(manager, identity.id, holder, this.clock.now()))
+        return { ...identity, userId: holder };
       return (await this.identities.findById(identity.id, manager)) ?? identity;
     }
     const other = identity.userId;
@@ -381,12 +369,12 @@ export class AccountLinkingService {
       return identity;
     }
     try {
-      await repo.update({ id: identity.id }, { userId: holder, updatedAt: this.clock.now() });
+      await this.identityRows.moveToUser(manager, identity.id, holder, this.clock.now());
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       return identity;
     }
-    await manager.getRepository(IdentityConflictEntity).insert({
+    await this.identityRows.insertConflict(manager, {
       id: newId(),
       provider: identity.provider,
       unionid,
@@ -433,15 +421,14 @@ export class AccountLinkingService {
     const loser = await this.users.findById(loserId, manager);
     const survivor = await this.users.findById(survivorId, manager);
     if (!loser || !survivor) throw new DomainError(ErrorCode.INTERNAL);
-    const repo = manager.getRepository(IdentityEntity);
     const dropped: string[] = [];
     for (const identity of await this.identities.forUser(loserId, manager)) {
       try {
-        await repo.update({ id: identity.id }, { userId: survivorId, updatedAt: this.clock.now() });
+        await this.identityRows.moveToUser(manager, identity.id, survivorId, this.clock.now());
       } catch (error) {
         // The survivor already has an account of this provider app: one per app per user.
         if (!isUniqueViolation(error)) throw error;
-        await repo.delete({ id: identity.id });
+        await this.identityRows.deleteByIds(manager, [identity.id]);
         dropped.push(`${identity.provider}:${identity.appId}`);
       }
     }
@@ -497,13 +484,8 @@ export class AccountLinkingService {
   ): Promise<void> {
     const now = this.clock.now();
     try {
-      const result = await manager
-        .createQueryBuilder()
-        .update(IdentityEntity)
-        .set({ userId: user.id, updatedAt: now })
-        .where('id = :id AND user_id IS NULL', { id: identity.id })
-        .execute();
-      if ((result.affected ?? 0) === 0) throw new DomainError(ErrorCode.WECHAT_ALREADY_BOUND);
+      if (!(await this.identityRows.attachIfFree(manager, identity.id, user.id, now)))
+        throw new DomainError(ErrorCode.WECHAT_ALREADY_BOUND);
     } catch (error) {
       if (isUniqueViolation(error)) throw new DomainError(onRace);
       throw error;

@@ -6,7 +6,9 @@ import { SmsModule } from '../users/sms/sms.module';
 import { UsersModule } from '../users/users.module';
 import { AccountLinkingService } from './account-linking.service';
 import { BindTicketEntity } from './bind-ticket.entity';
+import { BindTicketsRepository } from './bind-tickets.repository';
 import { BindTicketsService } from './bind-tickets.service';
+import { IdentitiesRepository } from './identities.repository';
 import { IdentitiesResolver } from './identities.resolver';
 import { IdentitiesService } from './identities.service';
 import { IdentityConflictEntity } from './identity-conflict.entity';
@@ -29,6 +31,8 @@ import { UserIdentitiesResolver } from './user-identities.resolver';
   ],
   providers: [
     TokenCipher,
+    IdentitiesRepository,
+    BindTicketsRepository,
     IdentitiesService,
     BindTicketsService,
     AccountLinkingService,
@@ -37,6 +41,14 @@ import { UserIdentitiesResolver } from './user-identities.resolver';
     IdentitiesResolver,
     UserIdentitiesResolver,
   ],
-  exports: [TokenCipher, IdentitiesService, BindTicketsService, AccountLinkingService, PhoneBindingService, IdentityRevocations],
+  exports: [
+    TokenCipher,
+    IdentitiesRepository,
+    IdentitiesService,
+    BindTicketsService,
+    AccountLinkingService,
+    PhoneBindingService,
+    IdentityRevocations,
+  ],
 })
 export class IdentitiesModule {}

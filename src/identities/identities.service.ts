@@ -3,21 +3,14 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { TokenCipher } from '../common/token-cipher';
-import { Database } from '../database/database.service';
 import { isUniqueViolation } from '../database/rate-limits';
-import { IdentityEntity } from './identity.entity';
-import type { IdentityProviderName, VerifiedIdentity } from './verified-identity';
-import { parseDbDate } from '../database/rate-limits';
 import { Sql, sqlIn } from '../database/sql';
 import type { UserEntity } from '../users/user.entity';
-import { USER_COLUMNS_AS_U, userFromJoinedRow } from '../users/user-row';
+import { GrantRef, IdentitiesRepository, IdentityProfile } from './identities.repository';
+import { IdentityEntity } from './identity.entity';
+import type { IdentityProviderName, VerifiedIdentity } from './verified-identity';
 
-/** A WeChat grant as sign-in sees it (to refresh it in place). */
-export interface GrantRef {
-  id: string;
-  scope: string | null;
-  refreshExpiresAt: Date;
-}
+export type { GrantRef } from './identities.repository';
 
 /** An identity as read for a sign-in, with what the rest of that sign-in needs. */
 export interface SignInIdentity extends IdentityEntity {
@@ -29,33 +22,6 @@ export interface SignInIdentity extends IdentityEntity {
   grant: GrantRef | null;
 }
 
-const IDENTITY_COLUMNS =
-  'i.id, i.provider, i.app_id, i.subject, i.unionid, i.channel, i.user_id, i.nickname, i.avatar_url, i.email, ' +
-  'i.language, i.secret_enc, i.secret_key_id, i.profile_updated_at, i.created_at, i.updated_at';
-
-function identityFromRow(row: Record<string, unknown>): IdentityEntity {
-  const date = (value: unknown): Date | null =>
-    value === null || value === undefined ? null : parseDbDate(value as Date | string);
-  return {
-    id: row.id as string,
-    provider: row.provider as IdentityProviderName,
-    appId: row.app_id as string,
-    subject: row.subject as string,
-    unionid: (row.unionid as string | null) ?? null,
-    channel: (row.channel as IdentityEntity['channel']) ?? null,
-    userId: (row.user_id as string | null) ?? null,
-    nickname: (row.nickname as string | null) ?? null,
-    avatarUrl: (row.avatar_url as string | null) ?? null,
-    email: (row.email as string | null) ?? null,
-    language: (row.language as string | null) ?? null,
-    secretEnc: (row.secret_enc as string | null) ?? null,
-    secretKeyId: (row.secret_key_id as string | null) ?? null,
-    profileUpdatedAt: date(row.profile_updated_at),
-    createdAt: date(row.created_at)!,
-    updatedAt: date(row.updated_at)!,
-  } as IdentityEntity;
-}
-
 /**
  * Identities as data: one row per (provider, app_id, subject). Who they belong to is decided by
  * AccountLinkingService; this class only stores what the provider verified.
@@ -63,7 +29,7 @@ function identityFromRow(row: Record<string, unknown>): IdentityEntity {
 @Injectable()
 export class IdentitiesService {
   constructor(
-    private readonly database: Database,
+    private readonly repository: IdentitiesRepository,
     private readonly cipher: TokenCipher,
     private readonly clock: Clock,
   ) {}
@@ -98,55 +64,44 @@ export class IdentitiesService {
         updatedAt: now,
       };
       try {
-        await manager.getRepository(IdentityEntity).insert({ ...candidate });
+        await this.repository.insert(sql, candidate);
         known = { ...candidate, owner: null, otherHolder: undefined, grant: null };
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
-        known = await this.read(sql, verified, this.database.dialect === 'mysql');
+        known = await this.read(sql, verified, true);
         if (!known) throw error;
       }
     }
-    const changes: Partial<IdentityEntity> = {
+    const profile: IdentityProfile = {
       nickname: verified.profile.nickname || known.nickname,
       avatarUrl: verified.profile.avatarUrl || known.avatarUrl,
       email: verified.profile.email || known.email,
       language: verified.profile.language ?? known.language,
     };
-    const changed = (Object.keys(changes) as (keyof IdentityEntity)[]).some((key) => changes[key] !== known![key]);
+    const changed = (['nickname', 'avatarUrl', 'email', 'language'] as const).some(
+      (key) => profile[key] !== known![key],
+    );
     if (verified.secret) {
-      changes.secretEnc = this.cipher.encrypt(verified.secret, `${known.id}:secret`);
-      changes.secretKeyId = this.cipher.keyId;
+      profile.secret = {
+        secretEnc: this.cipher.encrypt(verified.secret, `${known.id}:secret`),
+        secretKeyId: this.cipher.keyId,
+      };
     }
     if (!changed && !verified.secret) return known;
-    Object.assign(changes, { profileUpdatedAt: now, updatedAt: now });
-    await manager.getRepository(IdentityEntity).update({ id: known.id }, changes);
-    return { ...known, ...changes };
+    await this.repository.updateProfile(sql, known.id, profile, now);
+    const { secret, ...columns } = profile;
+    return { ...known, ...columns, ...(secret ?? {}), profileUpdatedAt: now, updatedAt: now };
   }
 
   /** The identity with what sign-in needs of its surroundings, in one statement; null when unknown. */
-  private async read(sql: Sql, verified: VerifiedIdentity, lock: boolean): Promise<SignInIdentity | null> {
-    const rows = await sql.rows<Record<string, unknown>>(
-      `SELECT ${IDENTITY_COLUMNS}, ${USER_COLUMNS_AS_U}, g.id AS g_id, g.scope AS g_scope, ` +
-        'g.refresh_expires_at AS g_refresh_expires_at, ' +
-        '(SELECT MIN(o.user_id) FROM identities o WHERE o.provider = i.provider AND o.unionid = ? AND o.id <> i.id ' +
-        'AND o.user_id IS NOT NULL AND (i.user_id IS NULL OR o.user_id <> i.user_id)) AS other_holder ' +
-        'FROM identities i LEFT JOIN users u ON u.id = i.user_id LEFT JOIN wechat_grants g ON g.identity_id = i.id ' +
-        `WHERE i.provider = ? AND i.app_id = ? AND i.subject = ?${lock ? ' FOR UPDATE' : ''}`,
-      [verified.unionid, verified.provider, verified.appId, verified.subject],
-    );
-    const row = rows[0];
-    if (!row) return null;
+  private async read(sql: Sql, verified: VerifiedIdentity, afterRace: boolean): Promise<SignInIdentity | null> {
+    const found = await this.repository.findForSignIn(sql, verified, verified.unionid ?? null, afterRace);
+    if (!found) return null;
     return {
-      ...identityFromRow(row),
-      owner: userFromJoinedRow(row),
-      otherHolder: verified.unionid ? ((row.other_holder as string | null) ?? null) : undefined,
-      grant: row.g_id
-        ? {
-            id: row.g_id as string,
-            scope: (row.g_scope as string | null) ?? null,
-            refreshExpiresAt: parseDbDate(row.g_refresh_expires_at as Date | string),
-          }
-        : null,
+      ...found.identity,
+      owner: found.owner,
+      otherHolder: verified.unionid ? found.otherHolder : undefined,
+      grant: found.grant,
     };
   }
 
@@ -156,30 +111,21 @@ export class IdentitiesService {
     return this.cipher.decrypt(identity.secretEnc, identity.secretKeyId, `${identity.id}:secret`);
   }
 
-  findById(id: string, manager: EntityManager = this.database.dataSource.manager): Promise<IdentityEntity | null> {
-    return manager.getRepository(IdentityEntity).findOne({ where: { id } });
+  findById(id: string, manager?: EntityManager): Promise<IdentityEntity | null> {
+    return this.repository.findById(id, manager);
   }
 
-  forUser(userId: string, manager: EntityManager = this.database.dataSource.manager): Promise<IdentityEntity[]> {
-    return manager.getRepository(IdentityEntity).find({ where: { userId }, order: { createdAt: 'ASC' } });
+  forUser(userId: string, manager?: EntityManager): Promise<IdentityEntity[]> {
+    return this.repository.findOfUser(userId, manager);
   }
 
   /** Users (other than `exceptIdentityId`'s row) holding a provider's unionid. */
-  async holdersOf(
+  holdersOf(
     manager: EntityManager,
     provider: IdentityProviderName,
     unionid: string,
     exceptIdentityId: string,
   ): Promise<string[]> {
-    const rows = await manager
-      .getRepository(IdentityEntity)
-      .createQueryBuilder('i')
-      .where('i.provider = :provider AND i.unionid = :unionid AND i.user_id IS NOT NULL AND i.id <> :id', {
-        provider,
-        unionid,
-        id: exceptIdentityId,
-      })
-      .getMany();
-    return [...new Set(rows.map((r) => r.userId!))];
+    return this.repository.holdersOf(manager, provider, unionid, exceptIdentityId);
   }
 }

@@ -3,7 +3,7 @@ import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { randomToken, sha256Hex } from '../common/secrets';
 import { AppConfig } from '../config/app-config.service';
-import { Database } from '../database/database.service';
+import { CodeExchangesRepository } from './code-exchanges.repository';
 
 export const LOGIN_STATE_TTL_MS = 10 * 60 * 1000;
 const MAX_STATE_LENGTH = 1024;
@@ -25,7 +25,7 @@ export class LoginStateStore {
   private readonly required: boolean;
 
   constructor(
-    private readonly database: Database,
+    private readonly repository: CodeExchangesRepository,
     private readonly clock: Clock,
     config: AppConfig,
   ) {
@@ -36,11 +36,16 @@ export class LoginStateStore {
     const state = randomToken(16);
     const now = this.clock.now();
     const expiresAt = new Date(now.getTime() + LOGIN_STATE_TTL_MS);
-    await this.database.sql.run(
-      'INSERT INTO login_states (id, state_hash, app_id, device_id, purpose, user_id, created_at, expires_at, consumed_at) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)',
-      [newId(), sha256Hex(state), claim.appId, claim.deviceId, claim.purpose, claim.userId, now, expiresAt],
-    );
+    await this.repository.insertState({
+      id: newId(),
+      stateHash: sha256Hex(state),
+      appId: claim.appId,
+      deviceId: claim.deviceId,
+      purpose: claim.purpose,
+      userId: claim.userId,
+      createdAt: now,
+      expiresAt,
+    });
     return { state, expiresAt };
   }
 
@@ -48,16 +53,6 @@ export class LoginStateStore {
   missingStateAllowed(purpose: StateClaim['purpose']): boolean {
     return !this.required && purpose === 'login';
   }
-
-  /**
-   * The condition under which a state (`ls`, a login_states row) may be spent by a claim: known,
-   * unused, unexpired, and issued for this purpose, device and (for linking) user; parameters:
-   * state hash, now, purpose, device id, user id. A state is spent by the one code exchange that
-   * names it (unique code_exchanges.state_hash); `consumed_at` is only set by releases before that.
-   */
-  static readonly SPENDABLE =
-    'ls.state_hash = ? AND ls.consumed_at IS NULL AND ls.expires_at > ? AND ls.purpose = ? ' +
-    "AND (ls.device_id IS NULL OR ls.device_id = ?) AND (ls.purpose <> 'link' OR ls.user_id = ?)";
 
   static readonly MAX_STATE_LENGTH = MAX_STATE_LENGTH;
 }

@@ -6,6 +6,7 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { SmsModule } from '../users/sms/sms.module';
 import { AppTokensService } from './app-tokens.service';
 import { CHANNEL_STRATEGIES } from './channels';
+import { CodeExchangesRepository } from './code-exchanges.repository';
 import { CodeExchangesService } from './code-exchanges.service';
 import { CodeExchangeEntity } from './entities/code-exchange.entity';
 import { LoginStateEntity } from './entities/login-state.entity';
@@ -45,6 +46,7 @@ import { WechatReloginService } from './wechat-relogin.service';
   providers: [
     WechatApiClient,
     ...CHANNEL_STRATEGIES,
+    CodeExchangesRepository,
     LoginStateStore,
     CodeExchangesService,
     WechatGrantsService,
