@@ -1,11 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SESSION_STATEMENTS } from '../sessions/sessions.repository';
+import { GRANT_STATEMENTS } from '../wechat/wechat-grants.repository';
 import { renderSqlSnapshot, Statements } from './sql-statements';
 
 // One line per repository: its statements and the reviewed file they are written to.
 const SNAPSHOTS: { file: string; owner: string; statements: Statements }[] = [
   { file: 'sessions.repository.sql', owner: 'SessionsRepository', statements: SESSION_STATEMENTS },
+  { file: 'wechat-grants.repository.sql', owner: 'WechatGrantsRepository', statements: GRANT_STATEMENTS },
 ];
 
 const UPDATE = process.env.UPDATE_SQL_SNAPSHOTS === '1';

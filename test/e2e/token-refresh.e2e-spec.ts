@@ -5,6 +5,7 @@ import { IdentitiesService } from '../../src/identities/identities.service';
 import { TokenCipher } from '../../src/common/token-cipher';
 import { WechatGrantsService } from '../../src/wechat/wechat-grants.service';
 import { TokenRefreshService } from '../../src/wechat/token-refresh.service';
+import { WechatGrantsRepository } from '../../src/wechat/wechat-grants.repository';
 import { WechatApiClient } from '../../src/wechat/wechat-api.client';
 import { RateLimits } from '../../src/database/rate-limits';
 import { AppConfig } from '../../src/config/app-config.service';
@@ -194,6 +195,7 @@ describe('token refresh job', () => {
       ? second.app.get(TokenRefreshService)
       : new TokenRefreshService(
           w.t.app.get(Database),
+          w.t.app.get(WechatGrantsRepository),
           w.t.app.get(WechatApiClient),
           w.t.app.get(TokenCipher),
           w.t.app.get(RateLimits),
