@@ -3,10 +3,12 @@ import { IdentitiesModule } from '../identities/identities.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { WechatAuthModule } from '../wechat/wechat-auth.module';
 import { AdminResolver } from './admin.resolver';
-import { AdminService } from './admin.service';
+import { AdminModerationService } from './admin-moderation.service';
+import { AdminReportsService } from './admin-reports.service';
+import { AdminUsersService } from './admin-users.service';
 
 @Module({
   imports: [SessionsModule, WechatAuthModule, IdentitiesModule],
-  providers: [AdminService, AdminResolver],
+  providers: [AdminUsersService, AdminModerationService, AdminReportsService, AdminResolver],
 })
 export class AdminModule {}

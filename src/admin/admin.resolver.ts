@@ -8,7 +8,9 @@ import { UserStatus } from '../users/models/user.model';
 import { ADMIN_ROLE } from '../users/user-roles';
 import { AccountLinkingService } from '../identities/account-linking.service';
 import { IdentityConflict } from '../identities/models/identity.models';
-import { AdminService } from './admin.service';
+import { AdminModerationService } from './admin-moderation.service';
+import { AdminReportsService } from './admin-reports.service';
+import { AdminUsersService } from './admin-users.service';
 import { AdminUser, AdminUserPage, AuditEventPage, LoginStats, TokenRefreshStatus } from './models/admin.models';
 
 /** Cursor paging arguments, newest first; `first` defaults differ per list (api.graphql). */
@@ -114,33 +116,35 @@ class UserIdArgs {
 @Resolver()
 export class AdminResolver {
   constructor(
-    private readonly admin: AdminService,
+    private readonly users: AdminUsersService,
+    private readonly moderation: AdminModerationService,
+    private readonly reports: AdminReportsService,
     private readonly linking: AccountLinkingService,
   ) {}
 
   @Query(() => AdminUserPage)
   adminUsers(@Args() args: UsersArgs): Promise<AdminUserPage> {
-    return this.admin.users(args.search, args.status, args.first, args.after);
+    return this.users.users(args.search, args.status, args.first, args.after);
   }
 
   @Query(() => AdminUser, { nullable: true })
   adminUser(@Args() { id }: IdArgs): Promise<AdminUser | null> {
-    return this.admin.user(id);
+    return this.users.user(id);
   }
 
   @Query(() => AuditEventPage)
   adminAuditEvents(@Args() args: AuditArgs): Promise<AuditEventPage> {
-    return this.admin.auditEvents(args.userId, args.action, args.first, args.after);
+    return this.reports.auditEvents(args.userId, args.action, args.first, args.after);
   }
 
   @Query(() => LoginStats)
   adminLoginStats(@Args() { from, to }: StatsArgs): Promise<LoginStats> {
-    return this.admin.loginStats(from, to);
+    return this.reports.loginStats(from, to);
   }
 
   @Query(() => TokenRefreshStatus)
   adminTokenRefreshStatus(): Promise<TokenRefreshStatus> {
-    return this.admin.tokenRefreshStatus();
+    return this.reports.tokenRefreshStatus();
   }
 
   @Mutation(() => AdminUser, { description: 'Ban a user; every session of theirs ends at once.' })
@@ -149,7 +153,7 @@ export class AdminResolver {
     @CurrentCaller() caller: AuthenticatedCaller,
     @Meta() meta: RequestMeta,
   ): Promise<AdminUser> {
-    return this.admin.ban(id, reason, { userId: caller.userId, ip: meta.ip });
+    return this.moderation.ban(id, reason, { userId: caller.userId, ip: meta.ip });
   }
 
   @Mutation(() => AdminUser)
@@ -158,7 +162,7 @@ export class AdminResolver {
     @CurrentCaller() caller: AuthenticatedCaller,
     @Meta() meta: RequestMeta,
   ): Promise<AdminUser> {
-    return this.admin.unban(id, { userId: caller.userId, ip: meta.ip });
+    return this.moderation.unban(id, { userId: caller.userId, ip: meta.ip });
   }
 
   @Mutation(() => AdminUser)
@@ -167,7 +171,7 @@ export class AdminResolver {
     @CurrentCaller() caller: AuthenticatedCaller,
     @Meta() meta: RequestMeta,
   ): Promise<AdminUser> {
-    return this.admin.unlinkWechat(userId, { userId: caller.userId, ip: meta.ip });
+    return this.moderation.unlinkWechat(userId, { userId: caller.userId, ip: meta.ip });
   }
 
   @Mutation(() => Int, { description: 'End every session of a user; answers how many were live.' })
@@ -176,7 +180,7 @@ export class AdminResolver {
     @CurrentCaller() caller: AuthenticatedCaller,
     @Meta() meta: RequestMeta,
   ): Promise<number> {
-    return this.admin.revokeSessions(userId, { userId: caller.userId, ip: meta.ip });
+    return this.moderation.revokeSessions(userId, { userId: caller.userId, ip: meta.ip });
   }
 
   @Query(() => [IdentityConflict], {
@@ -204,7 +208,7 @@ export class AdminResolver {
     @Meta() meta: RequestMeta,
   ): Promise<AdminUser> {
     await this.linking.resolveConflict(id, keepUserId, caller.userId, meta);
-    return (await this.admin.user(keepUserId))!;
+    return (await this.users.user(keepUserId))!;
   }
 
   @Mutation(() => TokenRefreshStatus, { description: 'Run one token refresh pass now.' })
@@ -212,6 +216,6 @@ export class AdminResolver {
     @CurrentCaller() caller: AuthenticatedCaller,
     @Meta() meta: RequestMeta,
   ): Promise<TokenRefreshStatus> {
-    return this.admin.runTokenRefresh({ userId: caller.userId, ip: meta.ip });
+    return this.reports.runTokenRefresh({ userId: caller.userId, ip: meta.ip });
   }
 }

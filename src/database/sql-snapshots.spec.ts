@@ -4,6 +4,7 @@ import { BIND_TICKET_STATEMENTS } from '../identities/bind-tickets.repository';
 import { IDENTITY_STATEMENTS } from '../identities/identities.repository';
 import { SESSION_STATEMENTS } from '../sessions/sessions.repository';
 import { CODE_EXCHANGE_STATEMENTS } from '../wechat/code-exchanges.repository';
+import { GRANT_STATEMENTS } from '../wechat/wechat-grants.repository';
 import { renderSqlSnapshot, Statements } from './sql-statements';
 
 // One line per repository: its statements and the reviewed file they are written to.
@@ -12,6 +13,7 @@ const SNAPSHOTS: { file: string; owner: string; statements: Statements }[] = [
   { file: 'identities.repository.sql', owner: 'IdentitiesRepository', statements: IDENTITY_STATEMENTS },
   { file: 'bind-tickets.repository.sql', owner: 'BindTicketsRepository', statements: BIND_TICKET_STATEMENTS },
   { file: 'code-exchanges.repository.sql', owner: 'CodeExchangesRepository', statements: CODE_EXCHANGE_STATEMENTS },
+  { file: 'wechat-grants.repository.sql', owner: 'WechatGrantsRepository', statements: GRANT_STATEMENTS },
 ];
 
 const UPDATE = process.env.UPDATE_SQL_SNAPSHOTS === '1';

@@ -19,6 +19,7 @@ import { PhoneCallSlotsRepository } from './phone-call-slots.repository';
 import { TokenRefreshService } from './token-refresh.service';
 import { WechatApiClient } from './wechat-api.client';
 import { WechatAuthResolver } from './wechat-auth.resolver';
+import { WechatGrantsRepository } from './wechat-grants.repository';
 import { WechatGrantsService } from './wechat-grants.service';
 import { WechatLoginService } from './wechat-login.service';
 import { WechatReloginService } from './wechat-relogin.service';
@@ -49,6 +50,7 @@ import { WechatReloginService } from './wechat-relogin.service';
     CodeExchangesRepository,
     LoginStateStore,
     CodeExchangesService,
+    WechatGrantsRepository,
     WechatGrantsService,
     WechatLoginService,
     WechatReloginService,
@@ -58,6 +60,13 @@ import { WechatReloginService } from './wechat-relogin.service';
     WechatAuthResolver,
     TokenRefreshService,
   ],
-  exports: [WechatApiClient, WechatGrantsService, TokenRefreshService, MiniProgramPhoneService, WechatLoginService],
+  exports: [
+    WechatApiClient,
+    WechatGrantsRepository,
+    WechatGrantsService,
+    TokenRefreshService,
+    MiniProgramPhoneService,
+    WechatLoginService,
+  ],
 })
 export class WechatAuthModule {}

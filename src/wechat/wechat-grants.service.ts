@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager, In } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config.service';
-import { Database } from '../database/database.service';
-import { sqlIn } from '../database/sql';
 import type { GrantRef } from '../identities/identities.service';
 import { isUniqueViolation } from '../database/rate-limits';
 import { WechatGrantEntity } from './entities/wechat-grant.entity';
 import { TokenCipher } from '../common/token-cipher';
 import type { WechatTokens } from './wechat-api.client';
+import { WechatGrantsRepository } from './wechat-grants.repository';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -22,7 +21,7 @@ export class WechatGrantsService {
   private readonly refreshTtlDays: number;
 
   constructor(
-    private readonly database: Database,
+    private readonly grants: WechatGrantsRepository,
     private readonly cipher: TokenCipher,
     private readonly clock: Clock,
     config: AppConfig,
@@ -41,8 +40,8 @@ export class WechatGrantsService {
   ): Promise<void> {
     const now = this.clock.now();
     if (known) return this.refreshInPlace(manager, known, tokens, newGrant, refreshMode, now);
-    const grants = manager.getRepository(WechatGrantEntity);
-    const existing = await grants.findOne({ where: { identityId } });
+    const grants = this.grants;
+    const existing = await grants.findByIdentity(manager, identityId);
     const id = existing?.id ?? newId();
     const sealed = {
       accessTokenEnc: this.cipher.encrypt(tokens.accessToken, `${id}:access`),
@@ -61,11 +60,11 @@ export class WechatGrantsService {
     const refreshExpiresAt =
       newGrant || !existing ? new Date(now.getTime() + this.refreshTtlDays * DAY_MS) : existing.refreshExpiresAt;
     if (existing) {
-      await grants.update({ id }, { ...sealed, refreshExpiresAt });
+      await grants.update(manager, id, { ...sealed, refreshExpiresAt });
       return;
     }
     try {
-      await grants.insert({
+      await grants.insert(manager, {
         id,
         identityId,
         refreshMode,
@@ -78,17 +77,14 @@ export class WechatGrantsService {
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       // A parallel login of the same person stored its grant first; ours is as fresh.
-      const winner = await grants.findOne({ where: { identityId } });
+      const winner = await grants.findByIdentity(manager, identityId);
       if (winner) {
-        await grants.update(
-          { id: winner.id },
-          {
-            ...sealed,
-            accessTokenEnc: this.cipher.encrypt(tokens.accessToken, `${winner.id}:access`),
-            refreshTokenEnc: this.cipher.encrypt(tokens.refreshToken, `${winner.id}:refresh`),
-            refreshExpiresAt,
-          },
-        );
+        await grants.update(manager, winner.id, {
+          ...sealed,
+          accessTokenEnc: this.cipher.encrypt(tokens.accessToken, `${winner.id}:access`),
+          refreshTokenEnc: this.cipher.encrypt(tokens.refreshToken, `${winner.id}:refresh`),
+          refreshExpiresAt,
+        });
       }
     }
   }
@@ -103,22 +99,19 @@ export class WechatGrantsService {
     now: Date,
   ): Promise<void> {
     const refreshExpiresAt = newGrant ? new Date(now.getTime() + this.refreshTtlDays * DAY_MS) : known.refreshExpiresAt;
-    await sqlIn(manager).run(
-      'UPDATE wechat_grants SET access_token_enc = ?, refresh_token_enc = ?, key_id = ?, scope = ?, access_expires_at = ?, ' +
-        "refresh_expires_at = ?, status = 'active', failure_count = 0, next_attempt_at = NULL, last_error = NULL, " +
-        `last_refreshed_at = ?, updated_at = ?${newGrant ? ', refresh_mode = ?' : ''} WHERE id = ?`,
-      [
-        this.cipher.encrypt(tokens.accessToken, `${known.id}:access`),
-        this.cipher.encrypt(tokens.refreshToken, `${known.id}:refresh`),
-        this.cipher.keyId,
-        tokens.scope || known.scope || null,
-        new Date(now.getTime() + tokens.expiresIn * 1000),
+    await this.grants.refreshKnown(
+      manager,
+      {
+        id: known.id,
+        accessTokenEnc: this.cipher.encrypt(tokens.accessToken, `${known.id}:access`),
+        refreshTokenEnc: this.cipher.encrypt(tokens.refreshToken, `${known.id}:refresh`),
+        keyId: this.cipher.keyId,
+        scope: tokens.scope || known.scope || null,
+        accessExpiresAt: new Date(now.getTime() + tokens.expiresIn * 1000),
         refreshExpiresAt,
-        now,
-        now,
-        ...(newGrant ? [refreshMode] : []),
-        known.id,
-      ],
+        ...(newGrant ? { refreshMode } : {}),
+      },
+      now,
     );
   }
 
@@ -131,20 +124,10 @@ export class WechatGrantsService {
   }
 
   async markReauthRequired(grantId: string, errcode: number): Promise<void> {
-    await this.database.transaction((manager) =>
-      manager
-        .getRepository(WechatGrantEntity)
-        .update(
-          { id: grantId },
-          { status: 'reauth_required', lastError: `errcode_${errcode}`, updatedAt: this.clock.now() },
-        ),
-    );
+    await this.grants.markReauthRequired(grantId, `errcode_${errcode}`, this.clock.now());
   }
 
-  async grantsFor(identityIds: string[]): Promise<WechatGrantEntity[]> {
-    if (identityIds.length === 0) return [];
-    return this.database.dataSource.manager
-      .getRepository(WechatGrantEntity)
-      .find({ where: { identityId: In(identityIds) } });
+  grantsFor(identityIds: string[]): Promise<WechatGrantEntity[]> {
+    return this.grants.findForIdentities(identityIds);
   }
 }

@@ -77,7 +77,7 @@ beforeAll(async () => {
   });
   await t.app.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
-  world = { t, fake: t.app.get(FakeWechatServer), close: () => t.close() };
+  world = { t, fake: t.app.get(FakeWechatServer), fakeBase: `${base}/sandbox/wechat`, close: () => t.close() };
   adminToken = (await loginWithPhone(t, ADMIN)).accessToken;
 });
 

@@ -5,6 +5,7 @@ import { IdentitiesService } from '../../src/identities/identities.service';
 import { TokenCipher } from '../../src/common/token-cipher';
 import { WechatGrantsService } from '../../src/wechat/wechat-grants.service';
 import { TokenRefreshService } from '../../src/wechat/token-refresh.service';
+import { WechatGrantsRepository } from '../../src/wechat/wechat-grants.repository';
 import { WechatApiClient } from '../../src/wechat/wechat-api.client';
 import { RateLimits } from '../../src/database/rate-limits';
 import { AppConfig } from '../../src/config/app-config.service';
@@ -27,12 +28,12 @@ interface GrantRow {
 
 /** A real grant: the person approves, the code is exchanged at the fake, the tokens are stored. */
 async function makeGrants(w: WechatWorld, app: TestApp, people: string[]): Promise<void> {
-  const base = (w.fake as unknown as { server: { address(): { port: number } } }).server.address().port;
+  const base = w.fakeBase;
   const identities = app.app.get(IdentitiesService);
   for (const person of people) {
     const { code } = w.fake.authorize({ appid: SANDBOX_WECHAT_APP.appId, person });
     const res = await fetch(
-      `http://127.0.0.1:${base}/sns/oauth2/access_token?appid=${SANDBOX_WECHAT_APP.appId}&secret=${SANDBOX_WECHAT_APP.secret}&code=${code}&grant_type=authorization_code`,
+      `${base}/sns/oauth2/access_token?appid=${SANDBOX_WECHAT_APP.appId}&secret=${SANDBOX_WECHAT_APP.secret}&code=${code}&grant_type=authorization_code`,
     );
     const body = (await res.json()) as {
       access_token: string;
@@ -194,6 +195,7 @@ describe('token refresh job', () => {
       ? second.app.get(TokenRefreshService)
       : new TokenRefreshService(
           w.t.app.get(Database),
+          w.t.app.get(WechatGrantsRepository),
           w.t.app.get(WechatApiClient),
           w.t.app.get(TokenCipher),
           w.t.app.get(RateLimits),

@@ -38,6 +38,8 @@ export interface WechatLoginData {
 export interface WechatWorld {
   t: TestApp;
   fake: FakeWechatServer;
+  /** The fake's own URL, for tests that play the service's side of WeChat's API. */
+  fakeBase: string;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export async function startWechatWorld(env: Record<string, string> = {}): Promis
   return {
     t,
     fake,
+    fakeBase: base,
     close: async () => {
       await t.close();
       await fake.close();

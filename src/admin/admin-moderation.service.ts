@@ -1,0 +1,103 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service';
+import { Clock } from '../common/clock';
+import { Database } from '../database/database.service';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
+import { IdentitiesRepository } from '../identities/identities.repository';
+import { SessionsService } from '../sessions/sessions.service';
+import { UserEntity } from '../users/user.entity';
+import { Actor } from './admin-paging';
+import { AdminUsersService } from './admin-users.service';
+import { AdminUser } from './models/admin.models';
+
+/** What an admin does to a user (ban, unban, unlink WeChat, end sessions), each audited in its transaction. */
+@Injectable()
+export class AdminModerationService {
+  constructor(
+    private readonly database: Database,
+    private readonly users: AdminUsersService,
+    private readonly sessions: SessionsService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
+    private readonly identityRows: IdentitiesRepository,
+  ) {}
+
+  async ban(id: string, reason: string, actor: Actor): Promise<AdminUser> {
+    const trimmed = reason.trim();
+    if (!trimmed || trimmed.length > 500) throw DomainError.badInput('reason', '1 to 500 characters');
+    if (id === actor.userId) throw new DomainError(ErrorCode.FORBIDDEN, 'Admins cannot ban themselves.');
+    await this.database.transaction(async (manager) => {
+      const user = await manager.getRepository(UserEntity).findOne({ where: { id } });
+      if (!user || user.status === 'deleted') throw DomainError.badInput('id', 'no such user');
+      await manager.getRepository(UserEntity).update({ id }, { status: 'banned', updatedAt: this.clock.now() });
+      const revoked = await this.sessions.revokeAllForUser(manager, id, 'banned');
+      await this.audit.record(
+        {
+          action: 'admin.ban',
+          actorUserId: actor.userId,
+          subjectUserId: id,
+          ip: actor.ip,
+          details: { reason: trimmed, sessionsRevoked: revoked },
+        },
+        manager,
+      );
+    });
+    return (await this.users.user(id))!;
+  }
+
+  async unban(id: string, actor: Actor): Promise<AdminUser> {
+    await this.database.transaction(async (manager) => {
+      const result = await manager
+        .createQueryBuilder()
+        .update(UserEntity)
+        .set({ status: 'active', updatedAt: this.clock.now() })
+        .where("id = :id AND status = 'banned'", { id })
+        .execute();
+      if ((result.affected ?? 0) === 0 && !(await manager.getRepository(UserEntity).exists({ where: { id } }))) {
+        throw DomainError.badInput('id', 'no such user');
+      }
+      await this.audit.record(
+        { action: 'admin.unban', actorUserId: actor.userId, subjectUserId: id, ip: actor.ip },
+        manager,
+      );
+    });
+    return (await this.users.user(id))!;
+  }
+
+  async unlinkWechat(userId: string, actor: Actor): Promise<AdminUser> {
+    await this.database.transaction(async (manager) => {
+      if (!(await manager.getRepository(UserEntity).exists({ where: { id: userId } })))
+        throw DomainError.badInput('userId', 'no such user');
+      const removed = await this.identityRows.deleteOfUserAtProvider(manager, userId, 'wechat');
+      await this.audit.record(
+        {
+          action: 'admin.unlink_wechat',
+          actorUserId: actor.userId,
+          subjectUserId: userId,
+          ip: actor.ip,
+          details: { identities: removed },
+        },
+        manager,
+      );
+    });
+    return (await this.users.user(userId))!;
+  }
+
+  async revokeSessions(userId: string, actor: Actor): Promise<number> {
+    return this.database.transaction(async (manager) => {
+      const revoked = await this.sessions.revokeAllForUser(manager, userId, 'admin');
+      await this.audit.record(
+        {
+          action: 'admin.revoke_sessions',
+          actorUserId: actor.userId,
+          subjectUserId: userId,
+          ip: actor.ip,
+          details: { sessionsRevoked: revoked },
+        },
+        manager,
+      );
+      return revoked;
+    });
+  }
+}
