@@ -113,7 +113,8 @@ export function errorPolicy(code: ErrorCode): ErrorPolicy {
     case ErrorCode.WECHAT_SNAPSHOT_USER:
       return {
         retryable: false,
-        message: 'You are viewing a snapshot of this page. Tap "use the full service" at the bottom, then log in again.',
+        message:
+          'You are viewing a snapshot of this page. Tap "use the full service" at the bottom, then log in again.',
       };
     case ErrorCode.INTERNAL:
       return { retryable: false, message: 'Internal error.' };

@@ -142,5 +142,4 @@ export class MetricsService implements OnModuleInit {
       this.logins.inc({ method: kind.toUpperCase(), outcome: 'success' });
     }
   }
-
 }

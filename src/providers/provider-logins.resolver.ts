@@ -47,7 +47,9 @@ export class ProviderLoginsResolver {
   }
 
   @Public()
-  @Mutation(() => Session, { description: 'Carrier one-tap as the phone step of a first login (any provider’s ticket).' })
+  @Mutation(() => Session, {
+    description: 'Carrier one-tap as the phone step of a first login (any provider’s ticket).',
+  })
   async carrierBindPhone(@Args('input') input: CarrierBindPhoneInput, @Meta() meta: RequestMeta): Promise<Session> {
     return this.toSession(await this.carrier.bindPhone(input, meta));
   }

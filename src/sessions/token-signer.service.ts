@@ -119,7 +119,11 @@ export class TokenSigner implements OnModuleInit {
       if (aud !== this.audience) return null;
       if (typeof sub !== 'string' || typeof sid !== 'string') return null;
       if (typeof exp !== 'number' || exp <= now || typeof iat !== 'number') return null;
-      if (iat > now + CLOCK_SKEW_SECONDS || exp - iat > this.ttlSeconds || exp > now + this.ttlSeconds + CLOCK_SKEW_SECONDS)
+      if (
+        iat > now + CLOCK_SKEW_SECONDS ||
+        exp - iat > this.ttlSeconds ||
+        exp > now + this.ttlSeconds + CLOCK_SKEW_SECONDS
+      )
         return null;
       if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now)) return null;
       const roles = Array.isArray(payload.roles) ? payload.roles.filter((r): r is string => typeof r === 'string') : [];

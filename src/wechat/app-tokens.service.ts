@@ -36,7 +36,8 @@ export class AppTokensService {
     for (;;) {
       const row = await this.read(appId);
       const current = row ? this.open(row) : null;
-      const fresh = current !== null && current !== stale && row!.expiresAt!.getTime() - REFRESH_AHEAD_MS > this.clock.nowMs();
+      const fresh =
+        current !== null && current !== stale && row!.expiresAt!.getTime() - REFRESH_AHEAD_MS > this.clock.nowMs();
       if (fresh) return current;
       if (await this.takeLease(appId)) return this.refresh(appId);
       // Another instance is refreshing: wait for its token (an unexpired older one will do meanwhile).

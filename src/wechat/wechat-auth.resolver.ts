@@ -11,7 +11,12 @@ import { CurrentCaller } from '../sessions/current-caller.decorator';
 import { Session } from '../sessions/models/session.model';
 import { AuthenticatedCaller, SessionsService } from '../sessions/sessions.service';
 import { toUserModel, User } from '../users/models/user.model';
-import { LinkWechatInput, MiniProgramBindPhoneInput, MiniProgramLoginInput, WechatLoginInput } from './dto/wechat-login.input';
+import {
+  LinkWechatInput,
+  MiniProgramBindPhoneInput,
+  MiniProgramLoginInput,
+  WechatLoginInput,
+} from './dto/wechat-login.input';
 import { MiniProgramPhoneService } from './mini-program-phone.service';
 import { WechatAuthRequest, WechatLoginResult } from './models/wechat.models';
 import { WechatLoginService } from './wechat-login.service';
@@ -30,13 +35,19 @@ class StartArgs {
   @IsEnum(WechatChannel)
   channel?: WechatChannel | null;
 
-  @Field(() => String, { nullable: true, description: 'OFFICIAL_ACCOUNT and WEBSITE: where WeChat sends the browser back' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'OFFICIAL_ACCOUNT and WEBSITE: where WeChat sends the browser back',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   redirectUri?: string | null;
 
-  @Field(() => String, { nullable: true, description: 'which configured WeChat app (default: the first of the channel)' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'which configured WeChat app (default: the first of the channel)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)

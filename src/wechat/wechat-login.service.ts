@@ -119,7 +119,10 @@ export class WechatLoginService {
       // The redirect URL (code and state) ends up in history, logs and Referer: the state is bound to the
       // browser that started, which proves it by sending the same deviceId with the code.
       if (!request.deviceId?.trim()) {
-        throw DomainError.badInput('deviceId', `required for the ${app.channel} channel: keep it and send it with wechatLogin`);
+        throw DomainError.badInput(
+          'deviceId',
+          `required for the ${app.channel} channel: keep it and send it with wechatLogin`,
+        );
       }
     }
     const { state, expiresAt } = await this.states.issue({

@@ -40,10 +40,18 @@ export class WechatReloginService {
     const grants = await this.grants.grantsFor(identities.map((i) => i.id));
     for (const grant of grants) {
       if (grant.status !== 'active') throw new DomainError(ErrorCode.REAUTH_REQUIRED);
-      await this.checkGrant(identities.find((i) => i.id === grant.identityId)!, grant);
+      await this.checkGrant(
+        identities.find((i) => i.id === grant.identityId)!,
+        grant,
+      );
     }
     const result = await this.sessions.refresh(refreshToken, meta);
-    await this.audit.record({ action: 'login.wechat_relogin', actorUserId: userId, subjectUserId: userId, ip: meta.ip });
+    await this.audit.record({
+      action: 'login.wechat_relogin',
+      actorUserId: userId,
+      subjectUserId: userId,
+      ip: meta.ip,
+    });
     return result;
   }
 
@@ -61,7 +69,8 @@ export class WechatReloginService {
       const renewed = await this.client.refresh(identity.appId, refreshToken);
       await this.database.transaction((manager) => this.grants.storeGrant(manager, identity.id, renewed, false));
     } catch (error) {
-      if (error instanceof WechatApiError && GRANT_DEAD.has(error.errcode)) return this.grantDied(grant.id, error.errcode);
+      if (error instanceof WechatApiError && GRANT_DEAD.has(error.errcode))
+        return this.grantDied(grant.id, error.errcode);
       throw toDomainError(error);
     }
   }

@@ -9,7 +9,11 @@ import { startTestApp, TestApp } from '../support/test-app';
 // Issue 18 (4): what a client sends can never open a provider's circuit breaker for everyone. Input
 // that is not a well-formed token is refused before any call, and an exception our own process
 // throws before a request leaves (an SDK encoding the input) is not counted as the provider failing.
-const MINI = { appId: 'wxbrkmini00000001', secret: 'brkminisecret000000000000000001', channel: 'mini_program' as const };
+const MINI = {
+  appId: 'wxbrkmini00000001',
+  secret: 'brkminisecret000000000000000001',
+  channel: 'mini_program' as const,
+};
 const LONE_SURROGATE = 'tok\ud800en';
 const CARRIER_LOGIN = `mutation C($input: CarrierLoginInput!) { carrierLogin(input: $input) { user { phone } } }`;
 const APPLE_LOGIN = `mutation A($input: AppleLoginInput!) { appleLogin(input: $input) { isBind } }`;

@@ -5,7 +5,11 @@ import { startTestApp, TestApp } from '../support/test-app';
 
 // Issue 18 (3): the daily cap of billed phone-button calls holds under concurrency, and one bind
 // ticket is billed at most once, counted by the calls the fake WeChat received.
-const MINI = { appId: 'wxcapmini00000001', secret: 'capminisecret000000000000000001', channel: 'mini_program' as const };
+const MINI = {
+  appId: 'wxcapmini00000001',
+  secret: 'capminisecret000000000000000001',
+  channel: 'mini_program' as const,
+};
 const MINI_LOGIN = `mutation M($input: MiniProgramLoginInput!) { wechatMiniProgramLogin(input: $input) { isBind bindTicket } }`;
 const MINI_PHONE = `mutation P($input: MiniProgramBindPhoneInput!) {
   wechatMiniProgramBindPhone(input: $input) { accessToken user { id phone } }

@@ -312,7 +312,10 @@ describe('WeChat channels', () => {
 
     // A page cannot leave the browser out any more; and where no device was named (a native app's
     // code), a second use is never answered, because nothing tells the app from someone replaying.
-    const unbound = await w.t.gql(START, { channel: 'OFFICIAL_ACCOUNT', redirectUri: 'http://127.0.0.1:8080/login/oa' });
+    const unbound = await w.t.gql(START, {
+      channel: 'OFFICIAL_ACCOUNT',
+      redirectUri: 'http://127.0.0.1:8080/login/oa',
+    });
     expect(errorCode(unbound)).toBe('BAD_USER_INPUT');
     const native = await w.t.gql<{ startWechatLogin: { state: string } }>(START, { appId: APP.appId });
     const nativeState = native.body.data!.startWechatLogin.state;

@@ -36,9 +36,7 @@ describe('two instances booting at once on a fresh database', () => {
             node,
             'SELECT name, COUNT(*) AS n FROM migrations GROUP BY name',
           );
-          expect(rows.map((r) => [r.name, Number(r.n)]).sort()).toEqual(
-            MIGRATIONS.map((m) => [m.name, 1]).sort(),
-          );
+          expect(rows.map((r) => [r.name, Number(r.n)]).sort()).toEqual(MIGRATIONS.map((m) => [m.name, 1]).sort());
           // The lock row is gone: nothing holds the next boot back.
           expect(await queryNode(db, node, 'SELECT * FROM migration_lock')).toEqual([]);
         }

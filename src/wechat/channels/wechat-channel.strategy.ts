@@ -52,7 +52,9 @@ export class WechatChannelStrategy {
   authenticate(_req: Request, options: ChannelAuthOptions): void {
     this.verifyCode(options).then(
       (result) =>
-        this.verifyCallback(result, (error, user) => (error ? this.error(error) : this.success(user as ChannelAuthResult))),
+        this.verifyCallback(result, (error, user) =>
+          error ? this.error(error) : this.success(user as ChannelAuthResult),
+        ),
       (error: unknown) => this.error(error),
     );
   }
