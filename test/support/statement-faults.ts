@@ -1,16 +1,24 @@
 import { loadSqliteDriver } from '../../src/database/sqlite-driver';
 
 type Method = (...args: unknown[]) => unknown;
+type Outcome = 'before' | 'after' | null;
+
+/** The plan in force, if any: the driver hooks below ask it about each statement. */
+let active: StatementFaults | null = null;
+let hooked = false;
 
 /**
  * Makes chosen statements fail as a database outage would, at the driver (better-sqlite3's
  * statements, mysql2's connections), so that a test can put the outage exactly between two
  * statements of one request: SQLITE_IOERR on SQLite, a lost connection on MySQL. Nothing is sent to
- * the database for a failed statement.
+ * the database for a statement failed before running.
+ *
+ * The driver hooks are installed once per process and consult whichever plan is installed: a pooled
+ * connection keeps the `query` it saw at its first checkout (query-bounds wraps it), so hooks that
+ * came and went with each test would leave later tests' plans unseen on such connections.
  */
 export class StatementFaults {
   private readonly planned: { pattern: RegExp; times: number; afterRunning: boolean }[] = [];
-  private readonly restores: (() => void)[] = [];
   /** The statements that were failed, in order. */
   readonly failed: string[] = [];
 
@@ -24,63 +32,79 @@ export class StatementFaults {
   }
 
   install(): this {
-    const shouldFail = (text: unknown): 'before' | 'after' | null => {
-      const sql = String(typeof text === 'object' && text !== null ? (text as { sql?: string }).sql : text);
-      const plan = this.planned.find((p) => p.times > 0 && p.pattern.test(sql));
-      if (!plan) return null;
-      plan.times -= 1;
-      this.failed.push(sql);
-      return plan.afterRunning ? 'after' : 'before';
-    };
-
-    const Sqlite = loadSqliteDriver() as new (path: string) => { prepare(text: string): object; close(): void };
-    const probe = new Sqlite(':memory:');
-    const statementProto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<string, Method>;
-    probe.close();
-    for (const name of ['run', 'all', 'get']) {
-      this.patch(
-        statementProto,
-        name,
-        (original) =>
-          function (this: { source: string }, ...args: unknown[]) {
-            if (shouldFail(this.source)) throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
-            return original.apply(this, args);
-          },
-      );
-    }
-
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Connection } = require('mysql2') as { Connection: { prototype: object } };
-    const connectionProto = Object.getPrototypeOf(Connection.prototype) as Record<string, Method>;
-    this.patch(
-      connectionProto,
-      'query',
-      (original) =>
-        function (this: unknown, ...args: unknown[]) {
-          const callback = args.findLast((a) => typeof a === 'function') as Method | undefined;
-          if (callback && shouldFail(args[0])) {
-            const error = Object.assign(new Error('Connection lost: The server closed the connection.'), {
-              code: 'PROTOCOL_CONNECTION_LOST',
-            });
-            setImmediate(() => callback(error));
-            return undefined;
-          }
-          return original.apply(this, args);
-        },
-    );
+    hookDrivers();
+    active = this;
     return this;
   }
 
   uninstall(): void {
-    for (const restore of this.restores.splice(0).reverse()) restore();
+    if (active === this) active = null;
   }
 
-  private patch(target: Record<string, Method>, name: string, wrap: (original: Method) => Method): void {
-    const original = target[name];
-    if (typeof original !== 'function') return;
-    target[name] = wrap(original);
-    this.restores.push(() => {
-      target[name] = original;
-    });
+  /** Whether this statement fails, and when. */
+  outcomeOf(text: unknown): Outcome {
+    const sql = String(typeof text === 'object' && text !== null ? (text as { sql?: string }).sql : text);
+    const plan = this.planned.find((p) => p.times > 0 && p.pattern.test(sql));
+    if (!plan) return null;
+    plan.times -= 1;
+    this.failed.push(sql);
+    return plan.afterRunning ? 'after' : 'before';
   }
 }
+
+function hookDrivers(): void {
+  if (hooked) return;
+  hooked = true;
+  const outcomeOf = (text: unknown): Outcome => active?.outcomeOf(text) ?? null;
+
+  const Sqlite = loadSqliteDriver() as new (path: string) => { prepare(text: string): object; close(): void };
+  const probe = new Sqlite(':memory:');
+  const statementProto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Record<string, Method>;
+  probe.close();
+  for (const name of ['run', 'all', 'get']) {
+    wrap(
+      statementProto,
+      name,
+      (original) =>
+        function (this: { source: string }, ...args: unknown[]) {
+          const outcome = outcomeOf(this.source);
+          if (outcome === 'before') throw ioError();
+          const result = original.apply(this, args);
+          if (outcome === 'after') throw ioError();
+          return result;
+        },
+    );
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Connection } = require('mysql2') as { Connection: { prototype: object } };
+  const connectionProto = Object.getPrototypeOf(Connection.prototype) as Record<string, Method>;
+  wrap(
+    connectionProto,
+    'query',
+    (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        const at = args.findLastIndex((a) => typeof a === 'function');
+        const outcome = at >= 0 ? outcomeOf(args[0]) : null;
+        if (outcome === 'before') {
+          const callback = args[at] as Method;
+          setImmediate(() => callback(connectionLost()));
+          return undefined;
+        }
+        if (outcome === 'after') {
+          const callback = args[at] as Method;
+          args[at] = () => callback(connectionLost());
+        }
+        return original.apply(this, args);
+      },
+  );
+}
+
+function wrap(target: Record<string, Method>, name: string, wrapper: (original: Method) => Method): void {
+  const original = target[name];
+  if (typeof original === 'function') target[name] = wrapper(original);
+}
+
+const ioError = () => Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+const connectionLost = () =>
+  Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST' });
