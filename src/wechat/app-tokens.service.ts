@@ -34,21 +34,42 @@ export class AppTokensService {
   async tokenFor(appId: string, stale: string | null = null): Promise<string> {
     const deadline = Date.now() + LEASE_MS;
     for (;;) {
-      const row = await this.read(appId);
-      const current = row ? this.open(row) : null;
-      const fresh =
-        current !== null && current !== stale && row!.expiresAt!.getTime() - REFRESH_AHEAD_MS > this.clock.nowMs();
-      if (fresh) return current;
-      if (await this.takeLease(appId)) return this.refresh(appId);
+      const seen = await this.look(appId, stale);
+      if (seen.fresh !== null) return seen.fresh;
+      if (await this.takeLease(appId)) {
+        // Another instance may have refreshed and let go of the lease between our look and our take.
+        const settled = (await this.look(appId, stale)).fresh;
+        if (settled === null) return this.refresh(appId);
+        await this.releaseLease(appId);
+        return settled;
+      }
       // Another instance is refreshing: wait for its token (an unexpired older one will do meanwhile).
-      if (current !== null && current !== stale && row!.expiresAt!.getTime() > this.clock.nowMs()) return current;
+      if (seen.usable !== null) return seen.usable;
       if (Date.now() >= deadline) throw new DomainError(ErrorCode.WECHAT_UNAVAILABLE);
       await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
     }
   }
 
+  /** The stored token when it is not `stale`: `fresh` when outside the refresh window, `usable` until it expires. */
+  private async look(appId: string, stale: string | null): Promise<{ fresh: string | null; usable: string | null }> {
+    const row = await this.read(appId);
+    const current = row ? this.open(row) : null;
+    if (current === null || current === stale) return { fresh: null, usable: null };
+    const expiresAt = row!.expiresAt!.getTime();
+    const now = this.clock.nowMs();
+    return { fresh: expiresAt - REFRESH_AHEAD_MS > now ? current : null, usable: expiresAt > now ? current : null };
+  }
+
   private read(appId: string): Promise<WechatAppTokenEntity | null> {
     return this.database.dataSource.manager.getRepository(WechatAppTokenEntity).findOne({ where: { appId } });
+  }
+
+  private releaseLease(appId: string): Promise<unknown> {
+    return this.database.transaction((manager) =>
+      manager
+        .getRepository(WechatAppTokenEntity)
+        .update({ appId, leaseOwner: this.instanceId }, { leaseOwner: null, leaseExpiresAt: null }),
+    );
   }
 
   private open(row: WechatAppTokenEntity): string | null {
@@ -107,13 +128,7 @@ export class AppTokensService {
       );
       return accessToken;
     } catch (error) {
-      await this.database
-        .transaction((manager) =>
-          manager
-            .getRepository(WechatAppTokenEntity)
-            .update({ appId, leaseOwner: this.instanceId }, { leaseOwner: null, leaseExpiresAt: null }),
-        )
-        .catch(() => undefined);
+      await this.releaseLease(appId).catch(() => undefined);
       throw error;
     }
   }
