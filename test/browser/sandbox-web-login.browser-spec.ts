@@ -10,9 +10,11 @@ import { CHROMIUM, CHROMIUM_ARGS, freePort, startWebPageServer, WebPageServer } 
 // phone by SMS, and the same person through the official account is then the same user at once.
 // The zero-configuration sandbox: no CORS_ORIGINS, no WECHAT_* variables.
 
-const START = `mutation Start($channel: WechatChannel, $redirectUri: String) {
-  startWechatLogin(channel: $channel, redirectUri: $redirectUri) { state authorizeUrl }
+const START = `mutation Start($channel: WechatChannel, $redirectUri: String, $deviceId: String) {
+  startWechatLogin(channel: $channel, redirectUri: $redirectUri, deviceId: $deviceId) { state authorizeUrl }
 }`;
+// A web page keeps one device id (localStorage) and sends it with the state and with the code.
+const DEVICE = 'browser-device-1';
 const LOGIN = `mutation L($input: WechatLoginInput!) {
   wechatLogin(input: $input) { isBind bindTicket session { accessToken user { id phone } } }
 }`;
@@ -72,7 +74,7 @@ describe('the sandbox web logins in a browser, from a page on another origin', (
       page,
       graphql,
       START,
-      { channel, redirectUri: `${app}/cb` },
+      { channel, redirectUri: `${app}/cb`, deviceId: DEVICE },
     );
     const response = await page.goto(startWechatLogin.authorizeUrl);
     expect(response?.status()).toBe(200);
@@ -105,7 +107,7 @@ describe('the sandbox web logins in a browser, from a page on another origin', (
         graphql,
         LOGIN,
         {
-          input: { ...returned, platform: 'WEB' },
+          input: { ...returned, platform: 'WEB', deviceId: DEVICE },
         },
       );
       expect(wechatLogin.isBind).toBe(false);
@@ -137,7 +139,7 @@ describe('the sandbox web logins in a browser, from a page on another origin', (
       const returned = await backOnTheApp(page, state);
       const { wechatLogin } = await gql<{
         wechatLogin: { isBind: boolean; session: { user: { phone: string } } };
-      }>(page, graphql, LOGIN, { input: { ...returned, platform: 'WEB' } });
+      }>(page, graphql, LOGIN, { input: { ...returned, platform: 'WEB', deviceId: DEVICE } });
       expect(wechatLogin.isBind).toBe(true);
       expect(wechatLogin.session.user.phone).toBe(PHONE);
     } finally {

@@ -60,10 +60,10 @@ unionid), and on Apple and Huawei. Any label works; these are the ones the docs 
 One SMS code a minute per phone, whatever its purpose: after binding a phone, wait a minute (or
 <code>POST /sandbox/clock</code>) before asking for a delete code.</p>
 <h2 id="walk-through">A web login in a browser</h2>
-<ol><li>In the playground: <code>startWechatLogin(channel: WEBSITE, redirectUri: "http://localhost:8080/cb") { state authorizeUrl }</code> (or <code>OFFICIAL_ACCOUNT</code>).</li>
+<ol><li>In the playground: <code>startWechatLogin(channel: WEBSITE, redirectUri: "http://localhost:8080/cb", deviceId: "my-browser") { state authorizeUrl }</code> (or <code>OFFICIAL_ACCOUNT</code>; a web login names its device, and the code must come back with the same one).</li>
 <li>Open <code>authorizeUrl</code>: the fake shows the QR page (website) or the consent page (official account); approve as a person.</li>
 <li>The browser lands on <code>http://localhost:8080/cb?code=…&amp;state=…</code> (nothing needs to listen there: copy them from the address bar).</li>
-<li><code>wechatLogin(input: {code, state, platform: WEB})</code>: a session, or a bind ticket for a new person.</li></ol>
+<li><code>wechatLogin(input: {code, state, deviceId: "my-browser", platform: WEB})</code>: a session, or a bind ticket for a new person.</li></ol>
 <p class="note">Pages on <code>http://localhost</code> or <code>http://127.0.0.1</code> (any port) may call this service directly: the sandbox allows them (CORS).</p>
 ${fakeSection(WECHAT_FAKE, `${base}${WECHAT_FAKE.mount}`, wechatExtra)}
 ${PROVIDER_FAKES.map((f) => fakeSection(f, `${base}${f.mount}`, providerExtra[f.name] ?? '')).join('\n')}
