@@ -33,6 +33,7 @@ import { SessionsService } from './sessions/sessions.service';
 import { ProvidersModule } from './providers/providers.module';
 import { PhoneLoginModule } from './users/phone-login.module';
 import { WechatAuthModule } from './wechat/wechat-auth.module';
+import { ConnectorsModule } from './connectors/connectors.module';
 import { IdentitiesModule } from './identities/identities.module';
 import { LoginOptionsModule } from './login-options/login-options.module';
 import { ProviderLoginsModule } from './providers/provider-logins.module';
@@ -91,6 +92,7 @@ export class AppModule {
         LoginOptionsModule,
         ProviderLoginsModule,
         WechatAuthModule,
+        ConnectorsModule,
         ProvidersModule,
         AdminModule,
         MetricsModule,

@@ -46,7 +46,7 @@ export class CodeExchangesService {
   }
 
   /**
-   * Claims an unseen code and spends its state in one statement: an INSERT ... SELECT that copies the
+   * Claims an unseen code and spends its state in one statement, an insert from a select that copies the
    * state's app and succeeds only for a spendable state (CodeExchangesRepository.claimWithState); the unique keys
    * (app, code) and (state) make a second claim of either fail. A code that cannot be claimed is
    * looked up: seen before (the caller answers as for that record), or else the state was invalid.

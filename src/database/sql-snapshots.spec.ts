@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { BIND_TICKET_STATEMENTS } from '../identities/bind-tickets.repository';
 import { IDENTITY_STATEMENTS } from '../identities/identities.repository';
 import { SESSION_STATEMENTS } from '../sessions/sessions.repository';
-import { CODE_EXCHANGE_STATEMENTS } from '../wechat/code-exchanges.repository';
+import { CODE_EXCHANGE_STATEMENTS } from '../connectors/code-exchanges.repository';
 import { GRANT_STATEMENTS } from '../wechat/wechat-grants.repository';
 import { renderSqlSnapshot, Statements } from './sql-statements';
 

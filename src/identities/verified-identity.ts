@@ -1,7 +1,9 @@
 import type { WechatChannelName } from '../config/app-config';
 
 export type { WechatChannelName };
-export type IdentityProviderName = 'wechat' | 'apple' | 'huawei';
+/** The providers whose identities users hold: one connector or more each (src/connectors/connectors.ts). */
+export const IDENTITY_PROVIDERS = ['wechat', 'apple', 'huawei'] as const;
+export type IdentityProviderName = (typeof IDENTITY_PROVIDERS)[number];
 
 /**
  * What a provider hands the account-linking path once it has verified what the client brought:
@@ -27,6 +29,6 @@ export interface VerifiedIdentity {
 }
 
 /** The session method recorded for a provider's logins. */
-export function loginMethodOf(provider: IdentityProviderName): 'WECHAT' | 'APPLE' | 'HUAWEI' {
-  return provider === 'wechat' ? 'WECHAT' : provider === 'apple' ? 'APPLE' : 'HUAWEI';
+export function loginMethodOf(provider: IdentityProviderName): Uppercase<IdentityProviderName> {
+  return provider.toUpperCase() as Uppercase<IdentityProviderName>;
 }

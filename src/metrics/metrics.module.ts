@@ -1,12 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { SmsModule } from '../users/sms/sms.module';
+import { ConnectorsModule } from '../connectors/connectors.module';
 import { WechatAuthModule } from '../wechat/wechat-auth.module';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 
 @Global()
 @Module({
-  imports: [WechatAuthModule, SmsModule],
+  imports: [WechatAuthModule, ConnectorsModule, SmsModule],
   controllers: [MetricsController],
   providers: [MetricsService],
   exports: [MetricsService],

@@ -6,7 +6,7 @@ import { SmsCodesService } from '../users/sms/sms-codes.service';
 import { MiniProgramPhoneService } from '../wechat/mini-program-phone.service';
 import { TokenRefreshService } from '../wechat/token-refresh.service';
 import { WechatApiClient } from '../wechat/wechat-api.client';
-import { WechatLoginService } from '../wechat/wechat-login.service';
+import { ConnectorLoginService } from '../connectors/connector-login.service';
 
 /**
  * Prometheus metrics (prom-client), one registry per app instance. Counters are fed by hooks on the
@@ -81,7 +81,7 @@ export class MetricsService implements OnModuleInit {
     private readonly client: WechatApiClient,
     private readonly refreshJob: TokenRefreshService,
     private readonly miniProgramPhone: MiniProgramPhoneService,
-    private readonly wechatLogins: WechatLoginService,
+    private readonly connectorLogins: ConnectorLoginService,
     private readonly audit: AuditService,
     private readonly smsCodes: SmsCodesService,
     private readonly providers: ProviderCalls,
@@ -121,7 +121,8 @@ export class MetricsService implements OnModuleInit {
     };
     this.refreshJob.onOutcome = (outcome) => this.refreshOutcomes.inc({ outcome });
     this.miniProgramPhone.onBilled = (appId) => this.billedPhoneNumbers.inc({ app_id: appId });
-    this.wechatLogins.onSnapshotVisitor = () => this.logins.inc({ method: 'WECHAT', outcome: 'WECHAT_SNAPSHOT_USER' });
+    this.connectorLogins.onSnapshotVisitor = () =>
+      this.logins.inc({ method: 'WECHAT', outcome: 'WECHAT_SNAPSHOT_USER' });
     this.audit.observer = (action, details) => this.observeAudit(action, details);
     this.smsCodes.onSend = (purpose, outcome) => this.smsSends.inc({ purpose, outcome });
     this.providers.onCall = ({ provider, operation, outcome, millis }) => {

@@ -3,17 +3,12 @@ import { IdentitiesModule } from '../identities/identities.module';
 import { PhoneLoginModule } from '../users/phone-login.module';
 import { SmsModule } from '../users/sms/sms.module';
 import { UsersModule } from '../users/users.module';
-import { AppleLoginService } from './apple/apple-login.service';
 import { CarrierLoginService } from './carrier/carrier-login.service';
-import { HuaweiLoginService } from './huawei/huawei-login.service';
 import { ProviderLoginsResolver } from './provider-logins.resolver';
 
-/**
- * The login mutations of Apple, Huawei and the carrier: each provider verifies what the client
- * brought (ProvidersModule's clients) and hands it to the one account-linking path (IdentitiesModule).
- */
+/** Carrier one-tap: the carrier verifies the SIM's number (ProvidersModule's client), then the phone sign-in. */
 @Module({
   imports: [IdentitiesModule, PhoneLoginModule, UsersModule, SmsModule],
-  providers: [AppleLoginService, HuaweiLoginService, CarrierLoginService, ProviderLoginsResolver],
+  providers: [CarrierLoginService, ProviderLoginsResolver],
 })
 export class ProviderLoginsModule {}

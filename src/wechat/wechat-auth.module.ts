@@ -1,19 +1,12 @@
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdentitiesModule } from '../identities/identities.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SmsModule } from '../users/sms/sms.module';
 import { AppTokensService } from './app-tokens.service';
-import { CHANNEL_STRATEGIES } from './channels';
-import { CodeExchangesRepository } from './code-exchanges.repository';
-import { CodeExchangesService } from './code-exchanges.service';
-import { CodeExchangeEntity } from './entities/code-exchange.entity';
-import { LoginStateEntity } from './entities/login-state.entity';
 import { WechatAppTokenEntity } from './entities/wechat-app-token.entity';
 import { WechatGrantEntity } from './entities/wechat-grant.entity';
 import { WechatPhoneCallEntity } from './entities/wechat-phone-call.entity';
-import { LoginStateStore } from './login-state.store';
 import { MiniProgramPhoneService } from './mini-program-phone.service';
 import { PhoneCallSlotsRepository } from './phone-call-slots.repository';
 import { TokenRefreshService } from './token-refresh.service';
@@ -21,24 +14,15 @@ import { WechatApiClient } from './wechat-api.client';
 import { WechatAuthResolver } from './wechat-auth.resolver';
 import { WechatGrantsRepository } from './wechat-grants.repository';
 import { WechatGrantsService } from './wechat-grants.service';
-import { WechatLoginService } from './wechat-login.service';
 import { WechatReloginService } from './wechat-relogin.service';
 
 /**
- * Log in with WeChat on every channel: the API client, one Passport strategy per channel, states,
- * code idempotency, grants and their refresh job, the mini-program phone button. Identities and who
- * they belong to are IdentitiesModule's (the one account-linking path).
+ * WeChat beyond the login itself (ConnectorsModule's): the API client, app-level tokens, grants and
+ * their refresh job, re-login, and the mini-program phone button.
  */
 @Module({
   imports: [
-    TypeOrmModule.forFeature([
-      WechatGrantEntity,
-      LoginStateEntity,
-      CodeExchangeEntity,
-      WechatAppTokenEntity,
-      WechatPhoneCallEntity,
-    ]),
-    PassportModule,
+    TypeOrmModule.forFeature([WechatGrantEntity, WechatAppTokenEntity, WechatPhoneCallEntity]),
     IdentitiesModule,
     SessionsModule,
     // The refresh job's per-minute budget is a shared counter (RateLimits).
@@ -46,13 +30,8 @@ import { WechatReloginService } from './wechat-relogin.service';
   ],
   providers: [
     WechatApiClient,
-    ...CHANNEL_STRATEGIES,
-    CodeExchangesRepository,
-    LoginStateStore,
-    CodeExchangesService,
     WechatGrantsRepository,
     WechatGrantsService,
-    WechatLoginService,
     WechatReloginService,
     AppTokensService,
     MiniProgramPhoneService,
@@ -60,13 +39,6 @@ import { WechatReloginService } from './wechat-relogin.service';
     WechatAuthResolver,
     TokenRefreshService,
   ],
-  exports: [
-    WechatApiClient,
-    WechatGrantsRepository,
-    WechatGrantsService,
-    TokenRefreshService,
-    MiniProgramPhoneService,
-    WechatLoginService,
-  ],
+  exports: [WechatApiClient, WechatGrantsRepository, WechatGrantsService, TokenRefreshService, MiniProgramPhoneService],
 })
 export class WechatAuthModule {}

@@ -1,0 +1,61 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { IdentitiesModule } from '../identities/identities.module';
+import { IdentityRevocations } from '../identities/identity-revocations';
+import { SessionsModule } from '../sessions/sessions.module';
+import { WechatAuthModule } from '../wechat/wechat-auth.module';
+import { AppleResolver } from './apple/apple.resolver';
+import { CodeExchangesRepository } from './code-exchanges.repository';
+import { CodeExchangesService } from './code-exchanges.service';
+import { ConnectorLoginService } from './connector-login.service';
+import { ConnectorVerification } from './connector-verification.service';
+import { ConnectorRegistry } from './connector-registry';
+import { CONNECTORS } from './connectors';
+import { CodeExchangeEntity } from './entities/code-exchange.entity';
+import { LoginStateEntity } from './entities/login-state.entity';
+import { HuaweiResolver } from './huawei/huawei.resolver';
+import { LoginStateStore } from './login-state.store';
+import { WechatLoginResolver } from './wechat/wechat-login.resolver';
+
+/**
+ * Every way to log in with a provider: the connectors (Passport strategies, CONNECTORS), their
+ * mutations, and the one login service that runs any of them (states, code records, verification,
+ * then IdentitiesModule's account-linking path).
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([LoginStateEntity, CodeExchangeEntity]),
+    PassportModule,
+    IdentitiesModule,
+    SessionsModule,
+    WechatAuthModule,
+  ],
+  providers: [
+    ConnectorRegistry,
+    ...CONNECTORS,
+    CodeExchangesRepository,
+    CodeExchangesService,
+    LoginStateStore,
+    ConnectorVerification,
+    ConnectorLoginService,
+    WechatLoginResolver,
+    AppleResolver,
+    HuaweiResolver,
+  ],
+  exports: [ConnectorLoginService],
+})
+export class ConnectorsModule implements OnModuleInit {
+  constructor(
+    private readonly registry: ConnectorRegistry,
+    private readonly revocations: IdentityRevocations,
+  ) {}
+
+  /** What a provider must be told when one of its identities goes (unlink, deletion). */
+  onModuleInit(): void {
+    for (const { id, provider } of CONNECTORS) {
+      const connector = this.registry.connectorOf(id);
+      if (connector.revoke) this.revocations.register(provider, (identity) => connector.revoke!(identity));
+    }
+  }
+}
