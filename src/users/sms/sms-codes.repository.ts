@@ -119,10 +119,11 @@ export class SmsCodesRepository {
   /** Consumes the live code if its hash is `codeHash` and the checker has tries left; rows changed (0 or 1). */
   consume(attempt: CodeAttempt, codeHash: string): Promise<number> {
     const { asker, room, ticket } = this.parts(attempt);
-    const statement = pick(attempt, [S.consumeByAsker, S.consumeByAskerWithTicket], [
-      S.consumeByOwner,
-      S.consumeByOwnerWithTicket,
-    ]);
+    const statement = pick(
+      attempt,
+      [S.consumeByAsker, S.consumeByAskerWithTicket],
+      [S.consumeByOwner, S.consumeByOwnerWithTicket],
+    );
     return this.database.sql.run(statement, [
       attempt.now,
       ...this.live(attempt),
@@ -136,18 +137,12 @@ export class SmsCodesRepository {
   /** A wrong try counted against the live code (the asker's or the others' budget), if it has room; rows changed. */
   countWrong(attempt: CodeAttempt): Promise<number> {
     const { asker, room, ticket } = this.parts(attempt);
-    const statement = pick(attempt, [S.countWrongByAsker, S.countWrongByAskerWithTicket], [
-      S.countWrongByOwner,
-      S.countWrongByOwnerWithTicket,
-    ]);
-    return this.database.sql.run(statement, [
-      ...asker,
-      ...asker,
-      ...this.live(attempt),
-      ...asker,
-      ...room,
-      ...ticket,
-    ]);
+    const statement = pick(
+      attempt,
+      [S.countWrongByAsker, S.countWrongByAskerWithTicket],
+      [S.countWrongByOwner, S.countWrongByOwnerWithTicket],
+    );
+    return this.database.sql.run(statement, [...asker, ...asker, ...this.live(attempt), ...asker, ...room, ...ticket]);
   }
 
   /** The latest live code of this phone and purpose (a resend revoked the earlier ones). */
