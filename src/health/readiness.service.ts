@@ -17,7 +17,7 @@ const PROBE_TIMEOUT_MS = 1000;
  * Readiness turns red the moment shutdown begins, so the load balancer stops sending traffic, and
  * whenever the database node this instance uses cannot take writes:
  * - on Galera (SHOW STATUS names a wsrep provider): wsrep_ready ON, state Synced, cluster Primary. A
- *   node that lost quorum still answers SELECT 1 but refuses every real query;
+ *   node that lost quorum still answers a trivial query but refuses every real one;
  * - everywhere on MySQL / MariaDB: a real table answers and the server is not read-only (a Group
  *   Replication secondary or a demoted primary is super_read_only);
  * - on SQLite: a real table answers.

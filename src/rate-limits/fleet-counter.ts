@@ -97,7 +97,7 @@ class Tally {
  * in slots of 1/60 of a window. Once a second (`sync`) it writes the slots it changed as its own rows
  * of `rate_limit_slots` (one multi-row upsert; rows are keyed by instance, so no two instances ever
  * write the same row: nothing for a cluster to certify against) and reads what the others wrote
- * lately (one SELECT). A decision is the fleet's count as last read plus this instance's own hits
+ * lately (one read). A decision is the fleet's count as last read plus this instance's own hits
  * since: across N instances a budget can be overshot by about what the other instances admit in
  * one sync interval (plus the slot rounding, 1/60 of the window, counted on the safe side).
  */
