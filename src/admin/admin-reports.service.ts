@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { Brackets } from 'typeorm';
-import { AuditEventEntity } from '../audit/audit-event.entity';
+import { AuditRepository } from '../audit/audit.repository';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { LoginMethod } from '../common/enums';
-import { Database } from '../database/database.service';
-import { UserEntity } from '../users/user.entity';
+import { UsersRepository } from '../users/users.repository';
 import { TokenRefreshService } from '../wechat/token-refresh.service';
 import { Actor, decodeCursor, encodeCursor, pageSize } from './admin-paging';
 import { AuditEventPage, LoginStats, TokenRefreshStatus } from './models/admin.models';
@@ -14,9 +12,10 @@ import { AuditEventPage, LoginStats, TokenRefreshStatus } from './models/admin.m
 @Injectable()
 export class AdminReportsService {
   constructor(
-    private readonly database: Database,
     private readonly refreshJob: TokenRefreshService,
     private readonly audit: AuditService,
+    private readonly auditRows: AuditRepository,
+    private readonly userRows: UsersRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -42,24 +41,12 @@ export class AdminReportsService {
     after: string | null | undefined,
   ): Promise<AuditEventPage> {
     const size = pageSize(first, 50);
-    const cursor = decodeCursor(after);
-    const query = this.database.dataSource.manager.getRepository(AuditEventEntity).createQueryBuilder('e');
-    if (userId) query.andWhere('(e.subject_user_id = :userId OR e.actor_user_id = :userId)', { userId });
-    if (action) query.andWhere('e.action = :action', { action });
-    if (cursor) {
-      query.andWhere(
-        new Brackets((q) =>
-          q
-            .where('e.created_at < :c', { c: cursor.createdAt })
-            .orWhere('e.created_at = :c AND e.id < :cid', { c: cursor.createdAt, cid: cursor.id }),
-        ),
-      );
-    }
-    const rows = await query
-      .orderBy('e.created_at', 'DESC')
-      .addOrderBy('e.id', 'DESC')
-      .take(size + 1)
-      .getMany();
+    const rows = await this.auditRows.find({
+      userId: userId || undefined,
+      action: action || undefined,
+      before: decodeCursor(after) ?? undefined,
+      limit: size + 1,
+    });
     const items = rows.slice(0, size);
     const last = items[items.length - 1];
     return {
@@ -72,14 +59,7 @@ export class AdminReportsService {
   async loginStats(from: Date | null | undefined, to: Date | null | undefined): Promise<LoginStats> {
     const start = from ?? new Date(0);
     const end = to ?? new Date(this.clock.nowMs() + 1000);
-    const manager = this.database.dataSource.manager;
-    const events = await manager
-      .getRepository(AuditEventEntity)
-      .createQueryBuilder('e')
-      .select(['e.action', 'e.details'])
-      .where('e.created_at >= :start AND e.created_at < :end', { start, end })
-      .andWhere("(e.action LIKE 'login.%' OR e.action LIKE '%.bind')")
-      .getMany();
+    const events = await this.auditRows.findLoginEvents(start, end);
     const failures = new Map<string, number>();
     // Every login path writes 'login.<provider>' for a returning login and '<provider>.bind' when a
     // first login finishes at its phone step (each issues a session); refusals are 'login.failed'.
@@ -101,11 +81,7 @@ export class AdminReportsService {
       else if (event.action === 'login.phone') phoneLogins += 1;
       else if (what === 'bind') bindings += 1;
     }
-    const newUsers = await manager
-      .getRepository(UserEntity)
-      .createQueryBuilder('u')
-      .where('u.created_at >= :start AND u.created_at < :end', { start, end })
-      .getCount();
+    const newUsers = await this.userRows.countCreatedBetween(start, end);
     return {
       wechatLogins,
       phoneLogins,

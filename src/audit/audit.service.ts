@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { currentRequestId } from '../common/request-context';
-import { Database } from '../database/database.service';
-import { asSql, SqlTarget } from '../database/sql';
+import { SqlTarget } from '../database/sql';
 import { DomainError } from '../errors/domain-error';
+import { AuditRepository } from './audit.repository';
 
 export interface AuditEntry {
   action: string;
@@ -22,7 +22,7 @@ const recordedFailures = new WeakSet<object>();
 @Injectable()
 export class AuditService {
   constructor(
-    private readonly database: Database,
+    private readonly events: AuditRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -35,18 +35,18 @@ export class AuditService {
    */
   async record(entry: AuditEntry, target?: SqlTarget): Promise<void> {
     this.observer?.(entry.action, entry.details);
-    await (target ? asSql(target) : this.database.sql).run(
-      'INSERT INTO audit_events (id, action, actor_user_id, subject_user_id, ip, request_id, details, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      [
-        newId(),
-        entry.action,
-        entry.actorUserId ?? null,
-        entry.subjectUserId ?? null,
-        entry.ip ?? null,
-        currentRequestId() ?? null,
-        entry.details ? JSON.stringify(entry.details) : null,
-        this.clock.now(),
-      ],
+    await this.events.insert(
+      {
+        id: newId(),
+        action: entry.action,
+        actorUserId: entry.actorUserId ?? null,
+        subjectUserId: entry.subjectUserId ?? null,
+        ip: entry.ip ?? null,
+        requestId: currentRequestId() ?? null,
+        details: entry.details ? JSON.stringify(entry.details) : null,
+        createdAt: this.clock.now(),
+      },
+      target,
     );
   }
 

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.service';
 import { buildDataSourceOptions, withoutQueryBound } from './data-source-options';
+import { DatabaseStatusRepository } from './database-status.repository';
 import { Database } from './database.service';
 import { HousekeepingService } from './housekeeping.service';
 import { runMigrations } from './migration-runner';
@@ -34,7 +35,7 @@ import { runMigrations } from './migration-runner';
       },
     }),
   ],
-  providers: [Database, HousekeepingService],
-  exports: [Database, HousekeepingService],
+  providers: [Database, DatabaseStatusRepository, HousekeepingService],
+  exports: [Database, DatabaseStatusRepository, HousekeepingService],
 })
 export class DatabaseModule {}

@@ -3,21 +3,34 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { Clock } from '../common/clock';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from './database.service';
+import { Statement } from './sql-statements';
 
 const JOB_NAME = 'housekeeping';
 const EVERY_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * 3600 * 1000;
 
+/** The sweep's statements, one per table; src/database/queries/housekeeping.sql is their snapshot. */
+export const HOUSEKEEPING_STATEMENTS = {
+  deleteLoginStates: 'DELETE FROM login_states WHERE expires_at < ?',
+  deleteCodeExchanges: 'DELETE FROM code_exchanges WHERE expires_at < ?',
+  deleteBindTickets: 'DELETE FROM bind_tickets WHERE expires_at < ?',
+  deleteSmsCodes: 'DELETE FROM sms_codes WHERE expires_at < ?',
+  deleteRateLimits: 'DELETE FROM rate_limits WHERE window_start < ?',
+  deleteRateLimitHits: 'DELETE FROM rate_limit_hits WHERE expires_at < ?',
+} satisfies Record<string, Statement>;
+
+const S = HOUSEKEEPING_STATEMENTS;
+
 // Short-lived rows, and how long after they stop mattering they are deleted.
-const RULES: { table: string; column: string; keepMs: number }[] = [
-  { table: 'login_states', column: 'expires_at', keepMs: DAY_MS },
-  { table: 'code_exchanges', column: 'expires_at', keepMs: DAY_MS },
-  { table: 'bind_tickets', column: 'expires_at', keepMs: DAY_MS },
-  { table: 'sms_codes', column: 'expires_at', keepMs: 2 * DAY_MS },
+const RULES: { table: string; statement: string; keepMs: number }[] = [
+  { table: 'login_states', statement: S.deleteLoginStates, keepMs: DAY_MS },
+  { table: 'code_exchanges', statement: S.deleteCodeExchanges, keepMs: DAY_MS },
+  { table: 'bind_tickets', statement: S.deleteBindTickets, keepMs: DAY_MS },
+  { table: 'sms_codes', statement: S.deleteSmsCodes, keepMs: 2 * DAY_MS },
   // The longest window is a day (SMS per phone); a closed window is kept one more day.
-  { table: 'rate_limits', column: 'window_start', keepMs: 2 * DAY_MS },
+  { table: 'rate_limits', statement: S.deleteRateLimits, keepMs: 2 * DAY_MS },
   // Counter hits carry their bucket's longest window as expires_at.
-  { table: 'rate_limit_hits', column: 'expires_at', keepMs: 0 },
+  { table: 'rate_limit_hits', statement: S.deleteRateLimitHits, keepMs: 0 },
 ];
 
 /** Deletes expired one-time rows every hour, so the tables of states, codes and limits stay small. */
@@ -51,15 +64,10 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
     const now = this.clock.nowMs();
     const deleted: Record<string, number> = {};
     for (const rule of RULES) {
-      const result = await this.database.transaction((manager) =>
-        manager
-          .createQueryBuilder()
-          .delete()
-          .from(rule.table)
-          .where(`${rule.column} < :before`, { before: new Date(now - rule.keepMs) })
-          .execute(),
+      // In a transaction of its own, for its retries (a deadlock with a racing insert is tried again).
+      deleted[rule.table] = await this.database.sqlTransaction((sql) =>
+        sql.run(rule.statement, [new Date(now - rule.keepMs)]),
       );
-      deleted[rule.table] = result.affected ?? 0;
     }
     return deleted;
   }

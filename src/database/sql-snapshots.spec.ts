@@ -1,10 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { AUDIT_STATEMENTS } from '../audit/audit.repository';
 import { BIND_TICKET_STATEMENTS } from '../identities/bind-tickets.repository';
 import { IDENTITY_STATEMENTS } from '../identities/identities.repository';
+import { COUNTER_STATEMENTS } from '../rate-limits/counters.repository';
 import { SESSION_STATEMENTS } from '../sessions/sessions.repository';
 import { CODE_EXCHANGE_STATEMENTS } from '../connectors/code-exchanges.repository';
+import { SMS_CODE_STATEMENTS } from '../users/sms/sms-codes.repository';
+import { USER_STATEMENTS } from '../users/users.repository';
 import { GRANT_STATEMENTS } from '../wechat/wechat-grants.repository';
+import { DATABASE_STATUS_STATEMENTS } from './database-status.repository';
+import { HOUSEKEEPING_STATEMENTS } from './housekeeping.service';
 import { renderSqlSnapshot, Statements } from './sql-statements';
 
 // One line per repository: its statements and the reviewed file they are written to.
@@ -14,6 +20,12 @@ const SNAPSHOTS: { file: string; owner: string; statements: Statements }[] = [
   { file: 'bind-tickets.repository.sql', owner: 'BindTicketsRepository', statements: BIND_TICKET_STATEMENTS },
   { file: 'code-exchanges.repository.sql', owner: 'CodeExchangesRepository', statements: CODE_EXCHANGE_STATEMENTS },
   { file: 'wechat-grants.repository.sql', owner: 'WechatGrantsRepository', statements: GRANT_STATEMENTS },
+  { file: 'users.repository.sql', owner: 'UsersRepository', statements: USER_STATEMENTS },
+  { file: 'sms-codes.repository.sql', owner: 'SmsCodesRepository', statements: SMS_CODE_STATEMENTS },
+  { file: 'counters.repository.sql', owner: 'CountersRepository', statements: COUNTER_STATEMENTS },
+  { file: 'audit.repository.sql', owner: 'AuditRepository', statements: AUDIT_STATEMENTS },
+  { file: 'database-status.repository.sql', owner: 'DatabaseStatusRepository', statements: DATABASE_STATUS_STATEMENTS },
+  { file: 'housekeeping.sql', owner: 'HousekeepingService', statements: HOUSEKEEPING_STATEMENTS },
 ];
 
 const UPDATE = process.env.UPDATE_SQL_SNAPSHOTS === '1';

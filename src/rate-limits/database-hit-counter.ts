@@ -1,4 +1,5 @@
 import { Database } from '../database/database.service';
+import { CountersRepository } from './counters.repository';
 import { FleetCounter } from './fleet-counter';
 import { CounterRule, enforced, HitCounter, RuleState, statesOf, TakeResult } from './hit-counter';
 import { RowHitCounter } from './row-hit-counter';
@@ -26,8 +27,9 @@ export class DatabaseHitCounter extends HitCounter {
     private readonly now: () => number = Date.now,
   ) {
     super();
-    this.fleet = new FleetCounter(database, now);
-    this.rows = new RowHitCounter(database);
+    const counters = new CountersRepository(database);
+    this.fleet = new FleetCounter(counters, now);
+    this.rows = new RowHitCounter(counters);
   }
 
   /** Shares the in-memory counts with the other instances every second, and sweeps expired rows. */

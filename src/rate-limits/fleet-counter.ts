@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../common/secrets';
-import { Database } from '../database/database.service';
+import { CountersRepository, SlotValues } from './counters.repository';
 import { CounterRule, enforced, RuleState, statesOf, TakeResult, WindowCount } from './hit-counter';
 
 /** Each window is counted in this many slots (a minute in seconds, an hour in minutes, a day in 24 min). */
@@ -91,21 +91,13 @@ class Tally {
   }
 }
 
-interface SlotRow {
-  key_hash: string;
-  window_s: number | string;
-  slot_ms: number | string;
-  instance_id: string;
-  hits: number | string;
-}
-
 /**
  * Approximate counters for busy buckets (per IP, device, number prefix, country, in all; the general
  * throttle), shared by the fleet without a statement per request. Each instance counts in memory,
  * in slots of 1/60 of a window. Once a second (`sync`) it writes the slots it changed as its own rows
  * of `rate_limit_slots` (one multi-row upsert; rows are keyed by instance, so no two instances ever
  * write the same row: nothing for a cluster to certify against) and reads what the others wrote
- * lately (one SELECT). A decision is the fleet's count as last read plus this instance's own hits
+ * lately (one read). A decision is the fleet's count as last read plus this instance's own hits
  * since: across N instances a budget can be overshot by about what the other instances admit in
  * one sync interval (plus the slot rounding, 1/60 of the window, counted on the safe side).
  */
@@ -121,7 +113,7 @@ export class FleetCounter {
   private lastWarnedMs = 0;
 
   constructor(
-    private readonly database: Database,
+    private readonly counters: CountersRepository,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -180,7 +172,7 @@ export class FleetCounter {
   }
 
   private async write(nowMs: number): Promise<void> {
-    const rows: unknown[][] = [];
+    const rows: SlotValues[] = [];
     const written: Tally[] = [];
     for (const tally of this.dirty) {
       for (const s of tally.dirty) {
@@ -196,18 +188,7 @@ export class FleetCounter {
       }
       written.push(tally);
     }
-    for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
-      const chunk = rows.slice(i, i + WRITE_CHUNK);
-      const values = chunk.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
-      const upsert =
-        this.database.dialect === 'mysql'
-          ? 'ON DUPLICATE KEY UPDATE hits = VALUES(hits), updated_ms = VALUES(updated_ms)'
-          : 'ON CONFLICT (key_hash, window_s, slot_ms, instance_id) DO UPDATE SET hits = excluded.hits, updated_ms = excluded.updated_ms';
-      await this.database.sql.run(
-        `INSERT INTO rate_limit_slots (key_hash, window_s, slot_ms, instance_id, hits, updated_ms, expires_ms) VALUES ${values} ${upsert}`,
-        chunk.flat(),
-      );
-    }
+    for (let i = 0; i < rows.length; i += WRITE_CHUNK) await this.counters.upsertSlots(rows.slice(i, i + WRITE_CHUNK));
     // Only once every row landed: a failed round writes the same absolute counts next time.
     for (const tally of written) {
       tally.dirty.clear();
@@ -218,10 +199,7 @@ export class FleetCounter {
   private async read(nowMs: number): Promise<void> {
     // The first read takes every live row; later ones what was written lately.
     const since = this.loaded ? nowMs - LOOKBACK_MS : 0;
-    const rows = await this.database.sql.rows<SlotRow>(
-      'SELECT key_hash, window_s, slot_ms, instance_id, hits FROM rate_limit_slots WHERE updated_ms > ? AND expires_ms > ? AND instance_id <> ?',
-      [since, nowMs, this.instanceId],
-    );
+    const rows = await this.counters.findOthersSlots(since, nowMs, this.instanceId);
     this.loaded = true;
     for (const row of rows) {
       const windowSeconds = Number(row.window_s);
@@ -241,7 +219,7 @@ export class FleetCounter {
       if (tally.key !== null) this.byKey.delete(tally.key);
     }
     // Any instance may delete rows nobody writes any more.
-    await this.database.sql.run('DELETE FROM rate_limit_slots WHERE expires_ms < ?', [nowMs - LOOKBACK_MS]);
+    await this.counters.deleteExpiredSlots(nowMs - LOOKBACK_MS);
   }
 
   private tally(rule: CounterRule): Tally {

@@ -1,7 +1,7 @@
 import { sha256Hex } from '../common/secrets';
 import { classifyDatabaseError } from '../database/database-errors';
-import { Database } from '../database/database.service';
 import { isUniqueViolation } from '../database/rate-limits';
+import { CountersRepository } from './counters.repository';
 import { CounterRule, retentionByBucket, WindowCount } from './hit-counter';
 
 /** The most hit times a row keeps: exact limits are per phone or per token, and configured ≤ 1,000. */
@@ -32,7 +32,7 @@ interface RowState {
 export class RowHitCounter {
   private readonly cache = new Map<string, RowState>();
 
-  constructor(private readonly database: Database) {}
+  constructor(private readonly counters: CountersRepository) {}
 
   /** The counts of `rules` (one bucket) now, recording nothing. */
   async peek(rules: CounterRule[], nowMs: number): Promise<WindowCount[]> {
@@ -89,37 +89,29 @@ export class RowHitCounter {
 
   /** Deletes rows whose every hit has left its longest window. */
   async deleteExpired(nowMs: number): Promise<number> {
-    return this.database.sql.run('DELETE FROM rate_limit_rows WHERE expires_ms < ?', [nowMs]);
+    return this.counters.deleteExpiredRows(nowMs);
   }
 
   private async read(key: string): Promise<RowState | null> {
-    const [row] = await this.database.sql.rows<{ hits: string; version: number | string }>(
-      'SELECT hits, version FROM rate_limit_rows WHERE bucket_key = ?',
-      [key],
-    );
+    const row = await this.counters.findRow(key);
     if (!row) {
       this.cache.delete(key);
       return null;
     }
-    const state = { version: Number(row.version), hits: parseHits(row.hits) };
+    const state = { version: row.version, hits: parseHits(row.hits) };
     this.remember(key, state);
     return state;
   }
 
   private async insert(key: string, next: RowState, retentionMs: number): Promise<boolean> {
-    await this.database.sql.run(
-      'INSERT INTO rate_limit_rows (bucket_key, hits, version, expires_ms) VALUES (?, ?, ?, ?)',
-      [key, formatHits(next.hits), next.version, next.hits[next.hits.length - 1] + retentionMs],
-    );
+    const expiresMs = next.hits[next.hits.length - 1] + retentionMs;
+    await this.counters.insertRow(key, { hits: formatHits(next.hits), version: next.version }, expiresMs);
     return true;
   }
 
   private async update(key: string, version: number, next: RowState, retentionMs: number): Promise<boolean> {
-    const changed = await this.database.sql.run(
-      'UPDATE rate_limit_rows SET hits = ?, version = ?, expires_ms = ? WHERE bucket_key = ? AND version = ?',
-      [formatHits(next.hits), next.version, next.hits[next.hits.length - 1] + retentionMs, key, version],
-    );
-    return changed === 1;
+    const expiresMs = next.hits[next.hits.length - 1] + retentionMs;
+    return this.counters.updateRow(key, version, { hits: formatHits(next.hits), version: next.version }, expiresMs);
   }
 
   private remember(key: string, state: RowState): void {

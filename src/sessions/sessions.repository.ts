@@ -4,7 +4,7 @@ import { parseDbDate } from '../database/rate-limits';
 import { asSql, Sql, SqlTarget } from '../database/sql';
 import { placeholders, Statement, textOf, withList } from '../database/sql-statements';
 import type { UserEntity } from '../users/user.entity';
-import { USER_COLUMNS, USER_COLUMNS_AS_U, UserRow, userFromJoinedRow, userFromRow } from '../users/user-row';
+import { USER_COLUMNS, USER_COLUMNS_AS_U, UserRow, userFromJoinedRow, userFromRow } from '../users/users.repository';
 import type { SessionEntity } from './session.entity';
 
 const COLUMNS =

@@ -3,28 +3,27 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config.service';
-import { Database } from '../database/database.service';
 import { isUniqueViolation } from '../database/rate-limits';
 import { asSql, Sql, SqlTarget } from '../database/sql';
 import { toUserModel, User } from './models/user.model';
-import { USER_COLUMNS, UserRow, userFromRow } from './user-row';
 import { effectiveRoles } from './user-roles';
-import { UserEntity } from './user.entity';
+import type { UserEntity } from './user.entity';
+import { UsersRepository } from './users.repository';
 
 @Injectable()
 export class UsersService {
   private readonly adminPhones: Set<string>;
 
   constructor(
-    private readonly database: Database,
+    private readonly rows: UsersRepository,
     private readonly clock: Clock,
     config: AppConfig,
   ) {
     this.adminPhones = new Set(config.get('adminPhones'));
   }
 
-  findById(id: string, manager: EntityManager = this.database.dataSource.manager): Promise<UserEntity | null> {
-    return manager.getRepository(UserEntity).findOne({ where: { id } });
+  findById(id: string, manager?: EntityManager): Promise<UserEntity | null> {
+    return this.rows.findById(id, manager);
   }
 
   /**
@@ -35,7 +34,7 @@ export class UsersService {
    */
   async findOrCreateByPhone(target: SqlTarget, phone: string): Promise<{ user: UserEntity; created: boolean }> {
     const sql = asSql(target);
-    const existing = await this.byPhone(sql, phone, false);
+    const existing = await this.rows.findByPhone(sql, phone);
     if (existing) return { user: existing, created: false };
     return this.createWithPhone(sql, phone, null);
   }
@@ -47,7 +46,7 @@ export class UsersService {
    */
   async loginByPhone(target: SqlTarget, phone: string): Promise<{ user: UserEntity; created: boolean }> {
     const sql = asSql(target);
-    const existing = await this.byPhone(sql, phone, false);
+    const existing = await this.rows.findByPhone(sql, phone);
     if (existing) {
       return { user: existing.status === 'banned' ? existing : await this.markLogin(sql, existing), created: false };
     }
@@ -76,25 +75,14 @@ export class UsersService {
       mergedInto: null,
     };
     try {
-      await sql.run(
-        `INSERT INTO users (id, phone, nickname, avatar_url, status, roles, created_at, updated_at, last_login_at, deleted_at, merged_into) VALUES (?, ?, NULL, NULL, 'active', ?, ?, ?, ?, NULL, NULL)`,
-        [user.id, phone, user.roles.join(','), now, now, loginAt],
-      );
+      await this.rows.insertWithPhone(sql, user);
       return { user, created: true };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
-      const winner = await this.byPhone(sql, phone, this.database.dialect === 'mysql');
+      const winner = await this.rows.findByPhone(sql, phone, true);
       if (!winner) throw error;
       return { user: winner, created: false };
     }
-  }
-
-  private async byPhone(sql: Sql, phone: string, locking: boolean): Promise<UserEntity | null> {
-    const [row] = await sql.rows<UserRow>(
-      `SELECT ${USER_COLUMNS} FROM users u WHERE u.phone = ?${locking ? ' FOR UPDATE' : ''}`,
-      [phone],
-    );
-    return row ? userFromRow(row) : null;
   }
 
   /** A user with no phone yet (REQUIRE_PHONE=false: a provider identity is enough). */
@@ -113,7 +101,7 @@ export class UsersService {
       deletedAt: null,
       mergedInto: null,
     };
-    await manager.getRepository(UserEntity).insert({ ...user });
+    await this.rows.insert(manager, user);
     return user;
   }
 
@@ -125,42 +113,42 @@ export class UsersService {
   ): Promise<void> {
     const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
     if (Object.keys(changes).length === 0) return;
-    await manager.getRepository(UserEntity).update({ id: userId }, { ...changes, updatedAt: this.clock.now() });
+    await this.rows.update(manager, userId, { ...changes, updatedAt: this.clock.now() });
   }
 
   /** The user was folded into another: kept for the audit trail, never logs in again. */
   async markMerged(manager: EntityManager, userId: string, intoUserId: string): Promise<void> {
     const now = this.clock.now();
-    await manager
-      .getRepository(UserEntity)
-      .update(
-        { id: userId },
-        { phone: null, roles: [], status: 'deleted', mergedInto: intoUserId, deletedAt: now, updatedAt: now },
-      );
+    await this.rows.update(manager, userId, {
+      phone: null,
+      roles: [],
+      status: 'deleted',
+      mergedInto: intoUserId,
+      deletedAt: now,
+      updatedAt: now,
+    });
   }
 
   /** Stamps the login and brings the stored roles in line with ADMIN_PHONES (granted or taken away). */
   async markLogin(target: SqlTarget, user: UserEntity): Promise<UserEntity> {
     const now = this.clock.now();
     const roles = effectiveRoles(user, this.adminPhones);
-    await asSql(target).run('UPDATE users SET last_login_at = ?, updated_at = ?, roles = ? WHERE id = ?', [
-      now,
-      now,
-      roles.join(','),
-      user.id,
-    ]);
+    await this.rows.markLogin(asSql(target), user.id, roles, now);
     return { ...user, lastLoginAt: now, updatedAt: now, roles };
   }
 
   /** PIPL erasure: the row stays (audit references it) with every personal field cleared. */
   async erase(manager: EntityManager, userId: string): Promise<void> {
     const now = this.clock.now();
-    await manager
-      .getRepository(UserEntity)
-      .update(
-        { id: userId },
-        { phone: null, nickname: null, avatarUrl: null, roles: [], status: 'deleted', deletedAt: now, updatedAt: now },
-      );
+    await this.rows.update(manager, userId, {
+      phone: null,
+      nickname: null,
+      avatarUrl: null,
+      roles: [],
+      status: 'deleted',
+      deletedAt: now,
+      updatedAt: now,
+    });
   }
 
   /** The user as they see themself (full phone number). Identities resolve only when asked for. */

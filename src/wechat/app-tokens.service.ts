@@ -2,12 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { TokenCipher } from '../common/token-cipher';
-import { Database } from '../database/database.service';
-import { isUniqueViolation } from '../database/rate-limits';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { WechatAppTokenEntity } from './entities/wechat-app-token.entity';
 import { WechatApiClient } from './wechat-api.client';
+import { WechatAppTokensRepository } from './wechat-app-tokens.repository';
 
 // Refreshed this long before WeChat's expiry; a holder of the lease has this long to finish.
 const REFRESH_AHEAD_MS = 5 * 60 * 1000;
@@ -24,7 +23,7 @@ export class AppTokensService {
   private readonly instanceId = `apptoken-${randomUUID()}`;
 
   constructor(
-    private readonly database: Database,
+    private readonly tokens: WechatAppTokensRepository,
     private readonly client: WechatApiClient,
     private readonly cipher: TokenCipher,
     private readonly clock: Clock,
@@ -52,7 +51,7 @@ export class AppTokensService {
 
   /** The stored token when it is not `stale`: `fresh` when outside the refresh window, `usable` until it expires. */
   private async look(appId: string, stale: string | null): Promise<{ fresh: string | null; usable: string | null }> {
-    const row = await this.read(appId);
+    const row = await this.tokens.find(appId);
     const current = row ? this.open(row) : null;
     if (current === null || current === stale) return { fresh: null, usable: null };
     const expiresAt = row!.expiresAt!.getTime();
@@ -60,16 +59,8 @@ export class AppTokensService {
     return { fresh: expiresAt - REFRESH_AHEAD_MS > now ? current : null, usable: expiresAt > now ? current : null };
   }
 
-  private read(appId: string): Promise<WechatAppTokenEntity | null> {
-    return this.database.dataSource.manager.getRepository(WechatAppTokenEntity).findOne({ where: { appId } });
-  }
-
-  private releaseLease(appId: string): Promise<unknown> {
-    return this.database.transaction((manager) =>
-      manager
-        .getRepository(WechatAppTokenEntity)
-        .update({ appId, leaseOwner: this.instanceId }, { leaseOwner: null, leaseExpiresAt: null }),
-    );
+  private releaseLease(appId: string): Promise<void> {
+    return this.tokens.releaseLease(appId, this.instanceId);
   }
 
   private open(row: WechatAppTokenEntity): string | null {
@@ -81,50 +72,21 @@ export class AppTokensService {
   private async takeLease(appId: string): Promise<boolean> {
     const now = this.clock.now();
     const until = new Date(now.getTime() + LEASE_MS);
-    return this.database.transaction(async (manager) => {
-      const repo = manager.getRepository(WechatAppTokenEntity);
-      const result = await repo
-        .createQueryBuilder()
-        .update()
-        .set({ leaseOwner: this.instanceId, leaseExpiresAt: until })
-        .where('app_id = :appId AND (lease_expires_at IS NULL OR lease_expires_at <= :now)', { appId, now })
-        .execute();
-      if ((result.affected ?? 0) === 1) return true;
-      if (await repo.exists({ where: { appId } })) return false;
-      try {
-        await repo.insert({
-          appId,
-          tokenEnc: null,
-          keyId: null,
-          expiresAt: null,
-          leaseOwner: this.instanceId,
-          leaseExpiresAt: until,
-          updatedAt: now,
-        });
-        return true;
-      } catch (error) {
-        if (isUniqueViolation(error)) return false;
-        throw error;
-      }
-    });
+    return this.tokens.claimLease(appId, this.instanceId, until, now);
   }
 
   private async refresh(appId: string): Promise<string> {
     try {
       const { accessToken, expiresIn } = await this.client.stableToken(appId);
       const now = this.clock.now();
-      await this.database.transaction((manager) =>
-        manager.getRepository(WechatAppTokenEntity).update(
-          { appId },
-          {
-            tokenEnc: this.cipher.encrypt(accessToken, `${appId}:app-token`),
-            keyId: this.cipher.keyId,
-            expiresAt: new Date(now.getTime() + expiresIn * 1000),
-            leaseOwner: null,
-            leaseExpiresAt: null,
-            updatedAt: now,
-          },
-        ),
+      await this.tokens.storeToken(
+        appId,
+        {
+          tokenEnc: this.cipher.encrypt(accessToken, `${appId}:app-token`),
+          keyId: this.cipher.keyId,
+          expiresAt: new Date(now.getTime() + expiresIn * 1000),
+        },
+        now,
       );
       return accessToken;
     } catch (error) {

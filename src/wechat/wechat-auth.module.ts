@@ -11,6 +11,7 @@ import { MiniProgramPhoneService } from './mini-program-phone.service';
 import { PhoneCallSlotsRepository } from './phone-call-slots.repository';
 import { TokenRefreshService } from './token-refresh.service';
 import { WechatApiClient } from './wechat-api.client';
+import { WechatAppTokensRepository } from './wechat-app-tokens.repository';
 import { WechatAuthResolver } from './wechat-auth.resolver';
 import { WechatGrantsRepository } from './wechat-grants.repository';
 import { WechatGrantsService } from './wechat-grants.service';
@@ -33,6 +34,7 @@ import { WechatReloginService } from './wechat-relogin.service';
     WechatGrantsRepository,
     WechatGrantsService,
     WechatReloginService,
+    WechatAppTokensRepository,
     AppTokensService,
     MiniProgramPhoneService,
     PhoneCallSlotsRepository,

@@ -1,6 +1,7 @@
 import { AppTokensService } from '../../src/wechat/app-tokens.service';
 import { Database } from '../../src/database/database.service';
 import { WechatApiClient } from '../../src/wechat/wechat-api.client';
+import { WechatAppTokensRepository } from '../../src/wechat/wechat-app-tokens.repository';
 import { TokenCipher } from '../../src/common/token-cipher';
 import { Clock } from '../../src/common/clock';
 import { TokenRefreshService } from '../../src/wechat/token-refresh.service';
@@ -451,7 +452,13 @@ describe('WeChat channels', () => {
   it('two instances needing the app-level token at once fetch stable_token once', async () => {
     const t = w.t.app;
     const services = [1, 2].map(
-      () => new AppTokensService(t.get(Database), t.get(WechatApiClient), t.get(TokenCipher), t.get(Clock)),
+      () =>
+        new AppTokensService(
+          t.get(WechatAppTokensRepository),
+          t.get(WechatApiClient),
+          t.get(TokenCipher),
+          t.get(Clock),
+        ),
     );
     await t.get(Database).dataSource.query('DELETE FROM wechat_app_tokens');
     w.fake.clearCalls();

@@ -7,7 +7,6 @@ import { maskPhone } from '../../common/mask';
 import { sha256Hex } from '../../common/secrets';
 import type { SmsLimits } from '../../config/app-config';
 import { AppConfig } from '../../config/app-config.service';
-import { Database } from '../../database/database.service';
 import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
 import { SessionsRepository } from '../../sessions/sessions.repository';
@@ -15,6 +14,7 @@ import { codeSpent, describeFailure, isRetryable, mayHaveRun } from './sms-codes
 import { isDatabaseUnavailable } from '../../database/database-errors';
 import { SmsPurposeValue } from './sms-code.entity';
 import { Admission, SmsBudgetsService, VerifySource } from './sms-budgets.service';
+import { CodeAttempt, SmsCodesRepository } from './sms-codes.repository';
 import { SmsSender } from './sms-sender';
 
 export interface SendRequest {
@@ -75,7 +75,7 @@ export class SmsCodesService {
   onSend?: (purpose: SmsPurposeValue, outcome: 'sent' | 'rate_limited' | 'captcha_required' | 'failed') => void;
 
   constructor(
-    private readonly database: Database,
+    private readonly codes: SmsCodesRepository,
     private readonly budgets: SmsBudgetsService,
     private readonly sender: SmsSender,
     private readonly clock: Clock,
@@ -120,28 +120,20 @@ export class SmsCodesService {
     // together (a failure between them leaves no live code, and the caller sends again).
     // A resend kills every earlier live code of this phone and purpose. With no send to this phone
     // in the last day (the counters know it exactly) there is none, and the statement is skipped.
-    if (admission.recentSend) {
-      await this.database.sql.run(
-        'UPDATE sms_codes SET revoked_at = ? WHERE phone = ? AND purpose = ? AND consumed_at IS NULL AND revoked_at IS NULL',
-        [now, request.phone, request.purpose],
-      );
-    }
+    if (admission.recentSend) await this.codes.revokeLive(request.phone, request.purpose, now);
     const id = newId();
-    await this.database.sql.run(
-      'INSERT INTO sms_codes (id, phone, purpose, code_hash, attempts, foreign_attempts, requester_ip, requester_device, user_id, bind_ticket_hash, created_at, expires_at, consumed_at, revoked_at) VALUES (?, ?, ?, ?, 0, 0, ?, ?, ?, ?, ?, ?, NULL, NULL)',
-      [
-        id,
-        request.phone,
-        request.purpose,
-        codeHash(request.phone, request.purpose, code),
-        request.ip,
-        request.deviceId ? sha256Hex(request.deviceId) : null,
-        request.userId ?? null,
-        request.bindTicketHash ?? null,
-        now,
-        expiresAt,
-      ],
-    );
+    await this.codes.insert({
+      id,
+      phone: request.phone,
+      purpose: request.purpose,
+      codeHash: codeHash(request.phone, request.purpose, code),
+      requesterIp: request.ip,
+      requesterDevice: request.deviceId ? sha256Hex(request.deviceId) : null,
+      userId: request.userId ?? null,
+      bindTicketHash: request.bindTicketHash ?? null,
+      createdAt: now,
+      expiresAt,
+    });
 
     // The gateway is called after the row is written: a code the user receives can always be checked.
     try {
@@ -155,7 +147,7 @@ export class SmsCodesService {
       this.logger.error(
         `SMS to ${maskPhone(request.phone)} failed: ${error instanceof Error ? error.message : 'unknown'}`,
       );
-      await this.database.sql.run('UPDATE sms_codes SET revoked_at = ? WHERE id = ?', [this.clock.now(), id]);
+      await this.codes.revoke(id, this.clock.now());
       throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE, 'The SMS could not be sent. Try again shortly.');
     }
     this.onSend?.(request.purpose, 'sent');
@@ -208,10 +200,7 @@ export class SmsCodesService {
   /** The code live again after a failure that followed its consumption; false when that failed too. */
   private async giveBack(consumed: ConsumedCode): Promise<boolean> {
     try {
-      await this.database.sql.run(
-        'UPDATE sms_codes SET consumed_at = NULL WHERE phone = ? AND purpose = ? AND code_hash = ? AND consumed_at = ?',
-        [consumed.phone, consumed.purpose, consumed.codeHash, consumed.consumedAt],
-      );
+      await this.codes.giveBack(consumed.phone, consumed.purpose, consumed.codeHash, consumed.consumedAt);
       return true;
     } catch (error) {
       this.logger.warn(`an SMS code consumed before a failure could not be given back: ${describeFailure(error)}`);
@@ -228,30 +217,20 @@ export class SmsCodesService {
    * is counted, then, if none was counted, one read tells a locked code (LOCKED) from none (INVALID).
    */
   private async tryConsume(check: CodeCheck, consumed: ConsumedCode): Promise<ErrorCode | null> {
-    const now = consumed.consumedAt;
-    // A binding code only works with the bind ticket it was sent for.
-    const ticket = check.bindTicketHash === undefined ? '' : ' AND bind_ticket_hash = ?';
-    const ticketParams = check.bindTicketHash === undefined ? [] : [check.bindTicketHash];
-    const device = check.source.deviceId ? sha256Hex(check.source.deviceId) : null;
-    const ip = check.source.ip ?? null;
-    // NULL (no device, no address) is not the asker.
-    const asker = check.owner
-      ? { sql: '1 = 1', params: [] as unknown[] }
-      : {
-          sql: '(CASE WHEN requester_device IS NOT NULL THEN requester_device = ? ELSE requester_ip = ? END)',
-          params: [device, ip] as unknown[],
-        };
-    const room = `CASE WHEN ${asker.sql} THEN attempts < ? ELSE foreign_attempts < ? END`;
-    const roomParams = [...asker.params, this.limits.maxAttempts, this.limits.maxForeignAttempts];
-    const live = 'phone = ? AND purpose = ? AND consumed_at IS NULL AND revoked_at IS NULL AND expires_at > ?';
-    const liveParams = [check.phone, check.purpose, now];
-
+    const attempt: CodeAttempt = {
+      phone: check.phone,
+      purpose: check.purpose,
+      now: consumed.consumedAt,
+      owner: check.owner === true,
+      device: check.source.deviceId ? sha256Hex(check.source.deviceId) : null,
+      ip: check.source.ip ?? null,
+      maxAttempts: this.limits.maxAttempts,
+      maxForeignAttempts: this.limits.maxForeignAttempts,
+      bindTicketHash: check.bindTicketHash,
+    };
     let changed: number;
     try {
-      changed = await this.database.sql.run(
-        `UPDATE sms_codes SET consumed_at = ? WHERE ${live} AND code_hash = ? AND ${room}${ticket}`,
-        [now, ...liveParams, consumed.codeHash, ...roomParams, ...ticketParams],
-      );
+      changed = await this.codes.consume(attempt, consumed.codeHash);
     } catch (error) {
       // The statement may have run with its answer lost: the code may be consumed.
       if (isDatabaseUnavailable(error) && mayHaveRun(error) && !(await this.giveBack(consumed))) throw codeSpent();
@@ -259,30 +238,21 @@ export class SmsCodesService {
     }
     if (changed > 0) return null;
 
-    const counted = await this.database.sql.run(
-      `UPDATE sms_codes SET attempts = attempts + (CASE WHEN ${asker.sql} THEN 1 ELSE 0 END), ` +
-        `foreign_attempts = foreign_attempts + (CASE WHEN ${asker.sql} THEN 0 ELSE 1 END) ` +
-        `WHERE ${live} AND ${room}${ticket}`,
-      [...asker.params, ...asker.params, ...liveParams, ...roomParams, ...ticketParams],
-    );
-    if (counted > 0) return ErrorCode.SMS_CODE_INVALID;
+    if ((await this.codes.countWrong(attempt)) > 0) return ErrorCode.SMS_CODE_INVALID;
     // Nothing counted: no live code (nothing to guess, so nothing counts), another ticket's code, or
     // a code this source may no longer try.
-    const [latest] = await this.database.sql.rows<LiveCodeRow>(
-      `SELECT attempts, foreign_attempts, requester_device, requester_ip, bind_ticket_hash FROM sms_codes WHERE ${live} ORDER BY created_at DESC LIMIT 1`,
-      liveParams,
-    );
-    if (!latest || (check.bindTicketHash !== undefined && latest.bind_ticket_hash !== check.bindTicketHash)) {
+    const latest = await this.codes.findLatestLive(check.phone, check.purpose, attempt.now);
+    if (!latest || (check.bindTicketHash !== undefined && latest.bindTicketHash !== check.bindTicketHash)) {
       return ErrorCode.SMS_CODE_INVALID;
     }
     const isAsker =
-      check.owner ||
-      (latest.requester_device !== null
-        ? latest.requester_device === device
-        : ip !== null && latest.requester_ip === ip);
+      attempt.owner ||
+      (latest.requesterDevice !== null
+        ? latest.requesterDevice === attempt.device
+        : attempt.ip !== null && latest.requesterIp === attempt.ip);
     const locked = isAsker
-      ? Number(latest.attempts) >= this.limits.maxAttempts
-      : Number(latest.foreign_attempts) >= this.limits.maxForeignAttempts;
+      ? latest.attempts >= this.limits.maxAttempts
+      : latest.foreignAttempts >= this.limits.maxForeignAttempts;
     return locked ? ErrorCode.SMS_CODE_LOCKED : ErrorCode.SMS_CODE_INVALID;
   }
 
@@ -293,14 +263,6 @@ export class SmsCodesService {
     if (!request.deviceId) return false;
     return this.sessions.deviceKnownToPhoneOwner(request.phone, request.deviceId);
   }
-}
-
-interface LiveCodeRow {
-  attempts: number | string;
-  foreign_attempts: number | string;
-  requester_device: string | null;
-  requester_ip: string | null;
-  bind_ticket_hash: string | null;
 }
 
 function codeHash(phone: string, purpose: SmsPurposeValue, code: string): string {

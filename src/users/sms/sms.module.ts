@@ -6,6 +6,7 @@ import { SessionsModule } from '../../sessions/sessions.module';
 import { AliyunSmsSender } from './aliyun-sms.sender';
 import { SmsCodeEntity } from './sms-code.entity';
 import { SmsBudgetsService } from './sms-budgets.service';
+import { SmsCodesRepository } from './sms-codes.repository';
 import { SmsCodesService } from './sms-codes.service';
 import { SANDBOX_SMS_SENDER, SmsSender } from './sms-sender';
 import { TencentSmsSender } from './tencent-sms.sender';
@@ -18,6 +19,7 @@ import { WebhookSmsSender } from './webhook-sms.sender';
     // Still the per-minute budget of the WeChat token refresh job (src/wechat); SMS limits use HitCounter.
     RateLimits,
     SmsBudgetsService,
+    SmsCodesRepository,
     SmsCodesService,
     {
       provide: SmsSender,
