@@ -1,4 +1,5 @@
 import { registerEnumType } from '@nestjs/graphql';
+import { IDENTITY_PROVIDERS, IdentityProviderName } from './identity-providers';
 
 export enum Platform {
   ANDROID = 'ANDROID',
@@ -8,13 +9,19 @@ export enum Platform {
   MINI_PROGRAM = 'MINI_PROGRAM',
 }
 
-export enum LoginMethod {
-  WECHAT = 'WECHAT',
-  PHONE = 'PHONE',
-  APPLE = 'APPLE',
-  HUAWEI = 'HUAWEI',
-  CARRIER = 'CARRIER',
-}
+type ProviderMethod = Uppercase<IdentityProviderName>;
+const enumOf = <V extends string>(values: readonly V[]) =>
+  Object.freeze(Object.fromEntries(values.map((v) => [v, v]))) as { readonly [K in V]: K };
+const providerMethods = IDENTITY_PROVIDERS.map((p) => p.toUpperCase() as ProviderMethod);
+
+/** How a session began: each identity provider, a phone (SMS), or the carrier's one-tap. */
+export const LoginMethod = enumOf<ProviderMethod | 'PHONE' | 'CARRIER'>([
+  'WECHAT',
+  'PHONE',
+  ...providerMethods.filter((m) => m !== 'WECHAT'),
+  'CARRIER',
+]);
+export type LoginMethod = keyof typeof LoginMethod;
 
 export enum WechatChannel {
   APP = 'APP',
@@ -23,11 +30,8 @@ export enum WechatChannel {
   WEBSITE = 'WEBSITE',
 }
 
-export enum IdentityProvider {
-  WECHAT = 'WECHAT',
-  APPLE = 'APPLE',
-  HUAWEI = 'HUAWEI',
-}
+export const IdentityProvider = enumOf<ProviderMethod>(providerMethods);
+export type IdentityProvider = ProviderMethod;
 
 registerEnumType(WechatChannel, { name: 'WechatChannel' });
 registerEnumType(IdentityProvider, { name: 'IdentityProvider' });

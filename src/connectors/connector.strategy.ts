@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import { PassportStrategy } from '@nestjs/passport';
 import type passport from 'passport';
 import type { EntityManager } from 'typeorm';
+import type { Platform } from '../common/enums';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import type { IdentityEntity } from '../identities/identity.entity';
@@ -125,6 +126,12 @@ export class ConnectorStrategy {
 
   /** What must happen at the provider when one of its identities goes (Apple: revoke its token). */
   revoke?(identity: IdentityEntity): Promise<void>;
+
+  /** Where the login screen shows this connector's button, when configured (beyond WeChat, Apple and Huawei's own rules). */
+  readonly loginPlatforms?: readonly Platform[];
+
+  /** Web redirect providers other than WeChat (startProviderLogin): the app that serves the web, if configured. */
+  webApp?(): string | null;
 
   /** Web redirect providers: the provider's authorize page for one state. */
   authorizeUrl?(appId: string, redirectUri: string, state: string): string;

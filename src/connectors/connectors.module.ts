@@ -3,6 +3,9 @@ import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdentitiesModule } from '../identities/identities.module';
 import { IdentityRevocations } from '../identities/identity-revocations';
+import { loginMethodOf } from '../identities/verified-identity';
+import { LoginOptionsModule } from '../login-options/login-options.module';
+import { LoginOptionsService } from '../login-options/login-options.service';
 import { SessionsModule } from '../sessions/sessions.module';
 import { WechatAuthModule } from '../wechat/wechat-auth.module';
 import { AppleResolver } from './apple/apple.resolver';
@@ -16,6 +19,7 @@ import { CodeExchangeEntity } from './entities/code-exchange.entity';
 import { LoginStateEntity } from './entities/login-state.entity';
 import { HuaweiResolver } from './huawei/huawei.resolver';
 import { LoginStateStore } from './login-state.store';
+import { ProviderWebLoginResolver } from './provider-web-login.resolver';
 import { WechatLoginResolver } from './wechat/wechat-login.resolver';
 
 /**
@@ -30,6 +34,7 @@ import { WechatLoginResolver } from './wechat/wechat-login.resolver';
     IdentitiesModule,
     SessionsModule,
     WechatAuthModule,
+    LoginOptionsModule,
   ],
   providers: [
     ConnectorRegistry,
@@ -42,6 +47,7 @@ import { WechatLoginResolver } from './wechat/wechat-login.resolver';
     WechatLoginResolver,
     AppleResolver,
     HuaweiResolver,
+    ProviderWebLoginResolver,
   ],
   exports: [ConnectorLoginService],
 })
@@ -49,13 +55,17 @@ export class ConnectorsModule implements OnModuleInit {
   constructor(
     private readonly registry: ConnectorRegistry,
     private readonly revocations: IdentityRevocations,
+    private readonly loginOptions: LoginOptionsService,
   ) {}
 
-  /** What a provider must be told when one of its identities goes (unlink, deletion). */
+  /** What a provider must be told when one of its identities goes (unlink, deletion); its login button. */
   onModuleInit(): void {
     for (const { id, provider } of CONNECTORS) {
       const connector = this.registry.connectorOf(id);
       if (connector.revoke) this.revocations.register(provider, (identity) => connector.revoke!(identity));
+      if (connector.loginPlatforms && connector.appFor(null) !== null) {
+        this.loginOptions.offer({ method: loginMethodOf(provider), platforms: connector.loginPlatforms });
+      }
     }
   }
 }

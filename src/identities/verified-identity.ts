@@ -1,9 +1,9 @@
 import type { WechatChannelName } from '../config/app-config';
 
 export type { WechatChannelName };
-/** The providers whose identities users hold: one connector or more each (src/connectors/connectors.ts). */
-export const IDENTITY_PROVIDERS = ['wechat', 'apple', 'huawei'] as const;
-export type IdentityProviderName = (typeof IDENTITY_PROVIDERS)[number];
+import type { IdentityProviderName } from '../common/identity-providers';
+
+export type { IdentityProviderName };
 
 /**
  * What a provider hands the account-linking path once it has verified what the client brought:

@@ -17,6 +17,14 @@ export interface ConfiguredProviders {
   apple: boolean;
   huawei: boolean;
   carrier: boolean;
+  /** Further configured connectors (QQ, Alipay, ...): their button, and where it is shown. */
+  others?: readonly LoginOffer[];
+}
+
+/** A connector's button on the login screen: offered on these platforms, before the phone. */
+export interface LoginOffer {
+  method: LoginMethod;
+  platforms: readonly Platform[];
 }
 
 /**
@@ -27,10 +35,15 @@ export interface ConfiguredProviders {
  */
 @Injectable()
 export class LoginOptionsService implements OnApplicationBootstrap {
-  private readonly providers: ConfiguredProviders;
+  private providers: ConfiguredProviders;
 
   constructor(private readonly config: AppConfig) {
     this.providers = configuredProviders(config.values);
+  }
+
+  /** A configured connector's button (ConnectorsModule registers them at start). */
+  offer(offer: LoginOffer): void {
+    this.providers = { ...this.providers, others: [...(this.providers.others ?? []), offer] };
   }
 
   onApplicationBootstrap(): void {
@@ -89,6 +102,9 @@ export function loginOptionsFor(context: LoginContext, providers: ConfiguredProv
       offerWechat(WechatChannel.MINI_PROGRAM);
       break;
   }
+  const others = (providers.others ?? []).filter((o) => o.platforms.includes(platform)).map((o) => o.method);
+  const phoneAt = methods.indexOf(LoginMethod.PHONE);
+  methods.splice(phoneAt < 0 ? methods.length : phoneAt, 0, ...others);
   const showWechatButton = methods.includes(LoginMethod.WECHAT);
   return {
     showWechatButton,
@@ -99,15 +115,17 @@ export function loginOptionsFor(context: LoginContext, providers: ConfiguredProv
 }
 
 /**
- * App Store Review Guideline 4.8 (docs/mobile.md): an iOS app that offers WeChat must offer Sign in
- * with Apple too. Answers the boot warning when this configuration would offer an iOS app WeChat
- * without Apple, else null.
+ * App Store Review Guideline 4.8 (docs/mobile.md): an iOS app that offers a third-party login (WeChat,
+ * QQ, ...) must offer Sign in with Apple too. Answers the boot warning when this configuration would
+ * offer an iOS app one without Apple, else null.
  */
 export function iosWithoutAppleWarning(providers: ConfiguredProviders): string | null {
   const { methods } = loginOptionsFor({ platform: Platform.IOS, wechatInstalled: true }, providers);
-  if (!methods.includes(LoginMethod.WECHAT) || methods.includes(LoginMethod.APPLE)) return null;
+  const firstParty: readonly string[] = [LoginMethod.APPLE, LoginMethod.PHONE, LoginMethod.CARRIER];
+  const thirdParty = methods.filter((m) => !firstParty.includes(m));
+  if (thirdParty.length === 0 || methods.includes(LoginMethod.APPLE)) return null;
   return (
-    'iOS apps would be offered WeChat without Sign in with Apple (App Store Review Guideline 4.8: such a ' +
+    `iOS apps would be offered ${thirdParty.map((m) => (m === LoginMethod.WECHAT ? 'WeChat' : m)).join(', ')} without Sign in with Apple (App Store Review Guideline 4.8: such a ` +
     'build fails review); set APPLE_BUNDLE_IDS, APPLE_TEAM_ID, APPLE_KEY_ID and APPLE_PRIVATE_KEY (docs/mobile.md)'
   );
 }

@@ -6,6 +6,7 @@ import { SmsCodesService } from '../users/sms/sms-codes.service';
 import { MiniProgramPhoneService } from '../wechat/mini-program-phone.service';
 import { TokenRefreshService } from '../wechat/token-refresh.service';
 import { WechatApiClient } from '../wechat/wechat-api.client';
+import { LoginMethod } from '../common/enums';
 import { ConnectorLoginService } from '../connectors/connector-login.service';
 
 /**
@@ -13,7 +14,7 @@ import { ConnectorLoginService } from '../connectors/connector-login.service';
  * WeChat client, the refresh job, SMS sending and the audit log, so business code stays metric-free.
  */
 // The login audit actions `login.<method>` and `<provider>.bind` count as successful logins.
-const LOGIN_METHODS = new Set(['phone', 'wechat', 'apple', 'huawei', 'carrier']);
+const LOGIN_METHODS = new Set<string>(Object.values(LoginMethod).map((m) => m.toLowerCase()));
 
 @Injectable()
 export class MetricsService implements OnModuleInit {

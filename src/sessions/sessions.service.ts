@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { Platform } from '../common/enums';
+import { LoginMethod, Platform } from '../common/enums';
 import { newId } from '../common/ids';
 import { randomToken, sha256Hex } from '../common/secrets';
 import { AppConfig } from '../config/app-config.service';
@@ -21,7 +21,7 @@ const MAX_REFRESH_TOKEN_LENGTH = 128;
 const DAY_MS = 24 * 3600 * 1000;
 
 export interface SessionContext {
-  method: 'PHONE' | 'WECHAT' | 'APPLE' | 'HUAWEI' | 'CARRIER';
+  method: LoginMethod;
   deviceId?: string | null;
   platform?: Platform | null;
   ip?: string | null;
