@@ -36,7 +36,7 @@ export const FAMILY_ERRORS: OutboundErrorMakers = {
 export interface OutboundOptions {
   /** The logger's context. */
   name: string;
-  /** Per call (connect, headers, body). */
+  /** Per call, from connecting to the last byte. */
   timeoutMs: number;
   /** Per operation, retries included. */
   budgetMs: number;

@@ -69,7 +69,7 @@ export class IdTokenVerifier {
   }
 
   // Every key fetch goes through the outbound kit's pool and is counted; a garbled answer is told
-  // apart from an unreachable server. jose's own signal carries its timeout.
+  // apart from an unreachable server. The kit's per-call timeout applies, and jose's signal too.
   private async fetchKeys(url: string, init: RequestInit): Promise<Response> {
     const signal = init.signal ?? new AbortController().signal;
     const { status, body, started } = await this.calls.fetchJson(this.provider, 'keys', url, { method: 'GET' }, signal);
