@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, customFetch, errors, JWTPayload, jwtVerify, JWTVerifyOptions } from 'jose';
 import { isClientToken } from '../common/client-token';
-import { classifyFetchError, outcomeOf, ProviderCalls } from './provider-calls';
+import { classifyFetchError, ProviderCalls } from './provider-calls';
 import { ProviderName, ProviderRejectedError, ProviderUnavailableError } from './provider-errors';
 
 const CACHE_MAX_AGE_MS = 10 * 60_000;
@@ -17,7 +17,6 @@ const TOKEN_FAULTS = new Set([
   'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
   'ERR_JOSE_ALG_NOT_ALLOWED',
   // An alg or key type the token names that we do not support: the token's fault.
-  'ERR_JOSE_NOT_SUPPORTED',
   'ERR_JOSE_NOT_SUPPORTED',
 ]);
 
@@ -69,34 +68,20 @@ export class IdTokenVerifier {
     return this.jwks.keySet;
   }
 
-  // Every key fetch is counted, and a garbled answer is told apart from an unreachable server.
+  // Every key fetch goes through the outbound kit's pool and is counted; a garbled answer is told
+  // apart from an unreachable server. The kit's per-call timeout applies, and jose's signal too.
   private async fetchKeys(url: string, init: RequestInit): Promise<Response> {
-    const started = Date.now();
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(url, init);
-      text = await response.text();
-    } catch (error) {
-      if ((error as { name?: string })?.name === 'TimeoutError') {
-        this.calls.report(this.provider, 'keys', 'timeout', started);
-        throw error;
-      }
-      const unavailable = classifyFetchError(this.provider, error);
-      this.calls.report(this.provider, 'keys', outcomeOf(unavailable), started);
-      throw unavailable;
+    const signal = init.signal ?? new AbortController().signal;
+    const { status, body, started } = await this.calls.fetchJson(this.provider, 'keys', url, { method: 'GET' }, signal);
+    if (status !== 200) {
+      this.calls.report(this.provider, 'keys', `http_${status}`, started);
+      throw new ProviderUnavailableError(this.provider, 'http', `keys ${status}`);
     }
-    if (response.status !== 200) {
-      this.calls.report(this.provider, 'keys', `http_${response.status}`, started);
-      throw new ProviderUnavailableError(this.provider, 'http', `keys ${response.status}`);
-    }
-    try {
-      JSON.parse(text);
-    } catch {
+    if (!body) {
       this.calls.report(this.provider, 'keys', 'malformed', started);
       throw new ProviderUnavailableError(this.provider, 'malformed', 'keys');
     }
     this.calls.report(this.provider, 'keys', 'ok', started);
-    return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+    return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' } });
   }
 }

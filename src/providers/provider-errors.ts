@@ -1,89 +1,46 @@
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
+import { FailureKind, ProviderCallError } from '../outbound/provider-call-error';
+
+// The providers' side of the one outbound error family: its members, and the one place where a
+// failure of Apple, Huawei, the carrier, QQ or Alipay becomes a contract code.
+export {
+  isLocalException,
+  isProviderFailure,
+  isTransient,
+  ProviderNotSentError,
+  ProviderRejectedError,
+  ProviderUnavailableError,
+} from '../outbound/provider-call-error';
+export type { UnavailableReason } from '../outbound/provider-call-error';
 
 export type ProviderName = 'apple' | 'huawei' | 'carrier' | 'qq' | 'alipay';
 
-export type UnavailableReason =
-  'timeout' | 'connect' | 'network' | 'http' | 'malformed' | 'refused' | 'throttled' | 'circuit-open' | 'budget';
+const PROVIDER_CODES: Readonly<Record<FailureKind, ErrorCode>> = {
+  unavailable: ErrorCode.PROVIDER_UNAVAILABLE,
+  'rate-limited': ErrorCode.PROVIDER_UNAVAILABLE,
+  'config-error': ErrorCode.PROVIDER_UNAVAILABLE,
+  'code-invalid': ErrorCode.PROVIDER_TOKEN_INVALID,
+  'token-invalid': ErrorCode.PROVIDER_TOKEN_INVALID,
+  forbidden: ErrorCode.FORBIDDEN,
+  'bad-input': ErrorCode.PROVIDER_TOKEN_INVALID,
+  // Our bug: the user can do nothing about it.
+  local: ErrorCode.INTERNAL,
+};
 
-/** The provider could not be asked or did not answer usefully. Retryable for the caller. */
-export class ProviderUnavailableError extends Error {
-  constructor(
-    readonly provider: ProviderName,
-    readonly reason: UnavailableReason,
-    readonly detail?: string,
-  ) {
-    super(`${provider} unavailable: ${reason}${detail ? ` ${detail}` : ''}`);
-    this.name = 'ProviderUnavailableError';
-  }
-}
-
-/** The provider said no to what the user brought: bad, expired or used token or code. */
-export class ProviderRejectedError extends Error {
-  constructor(
-    readonly provider: ProviderName,
-    /** Why, for logs and metrics: never the token itself. */
-    readonly reason: string,
-  ) {
-    super(`${provider} rejected the token: ${reason}`);
-    this.name = 'ProviderRejectedError';
-  }
-}
-
-/**
- * The call failed on our side before the provider could answer: what the user brought could not be
- * sent ('bad-input': the provider's *_TOKEN_INVALID), or building the request threw ('local': our
- * bug, INTERNAL). Never the provider's failure: it does not move the circuit breaker.
- */
-export class ProviderNotSentError extends Error {
-  constructor(
-    readonly provider: ProviderName,
-    readonly kind: 'bad-input' | 'local',
-    /** The local error's name (URIError, TypeError, ...): never its message, which may quote the input. */
-    readonly detail?: string,
-  ) {
-    super(`${provider} call not sent: ${kind}${detail ? ` ${detail}` : ''}`);
-    this.name = 'ProviderNotSentError';
-  }
-}
-
-/**
- * An exception of our own process, not of the network: thrown while encoding or building a request
- * (URIError on a lone surrogate, TypeError on a bad header or URL, RangeError, ...). Network failures
- * of fetch/undici are TypeErrors too, but carry a cause with a socket or undici code.
- */
-export function isLocalException(error: unknown): boolean {
-  if (error instanceof URIError || error instanceof RangeError || error instanceof ReferenceError) return true;
-  if (!(error instanceof TypeError)) return false;
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  const code = typeof cause?.code === 'string' ? cause.code : null;
-  return code === null ? cause === undefined : code.startsWith('ERR_');
-}
-
-/** Worth another try for a call that is safe to repeat. */
-export function isTransient(error: unknown): boolean {
-  return error instanceof ProviderUnavailableError && error.reason !== 'circuit-open' && error.reason !== 'budget';
-}
-
-/** Counts against the circuit: the provider failing, not the provider refusing a bad token. */
-export function isProviderFailure(error: unknown): boolean {
-  return error instanceof ProviderUnavailableError && error.reason !== 'circuit-open';
-}
+// The carrier's token has its own code in the contract (the app falls back to SMS on it).
+const CARRIER_CODES: Readonly<Record<FailureKind, ErrorCode>> = {
+  ...PROVIDER_CODES,
+  'code-invalid': ErrorCode.CARRIER_TOKEN_INVALID,
+  'token-invalid': ErrorCode.CARRIER_TOKEN_INVALID,
+  'bad-input': ErrorCode.CARRIER_TOKEN_INVALID,
+};
 
 /** What callers see: a catalogue code, nothing of the token or the provider's body. */
 export function toProviderDomainError(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
-  if (error instanceof ProviderRejectedError) {
-    return new DomainError(
-      error.provider === 'carrier' ? ErrorCode.CARRIER_TOKEN_INVALID : ErrorCode.PROVIDER_TOKEN_INVALID,
-    );
-  }
-  if (error instanceof ProviderUnavailableError) return new DomainError(ErrorCode.PROVIDER_UNAVAILABLE);
-  if (error instanceof ProviderNotSentError) {
-    if (error.kind === 'local') return new DomainError(ErrorCode.INTERNAL);
-    return new DomainError(
-      error.provider === 'carrier' ? ErrorCode.CARRIER_TOKEN_INVALID : ErrorCode.PROVIDER_TOKEN_INVALID,
-    );
+  if (error instanceof ProviderCallError && error.provider !== 'wechat') {
+    return new DomainError((error.provider === 'carrier' ? CARRIER_CODES : PROVIDER_CODES)[error.kind]);
   }
   throw error;
 }

@@ -1,196 +1,107 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import {
-  BrokenCircuitError,
-  CircuitBreakerPolicy,
-  CircuitState,
-  ConsecutiveBreaker,
-  ExponentialBackoff,
-  IPolicy,
-  TaskCancelledError,
-  circuitBreaker,
-  handleWhen,
-  retry,
-  timeout,
-  TimeoutStrategy,
-  wrap,
-} from 'cockatiel';
-import { setMaxListeners } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { Agent, request } from 'undici';
 import type { WechatAppCredentials, WechatChannelName } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';
-import { isClientToken } from '../common/client-token';
-import { isLocalException } from '../providers/provider-errors';
+import { OutboundClient, OutboundErrorMakers } from '../outbound/outbound-client';
+import { CallKind, CircuitStateName } from '../outbound/outbound-policies';
+import { WechatAppRegistry } from './wechat-app-registry';
 import {
-  isTransient,
-  isWechatFailure,
-  WechatApiError,
-  WechatNotSentError,
-  WechatUnavailableError,
-} from './wechat-errors';
+  AppAccessToken,
+  checkCode,
+  Endpoint,
+  MiniProgramSession,
+  parseAppToken,
+  parseMiniProgramSession,
+  parsePhoneNumber,
+  parseTokens,
+  parseUserInfo,
+  PATHS,
+  WechatPhoneNumber,
+  WechatTokens,
+  WechatUserInfo,
+} from './wechat-endpoints';
+import { WechatApiError, WechatNotSentError, WechatUnavailableError } from './wechat-errors';
 
-export interface WechatTokens {
-  accessToken: string;
-  expiresIn: number;
-  refreshToken: string;
-  openid: string;
-  scope: string;
-  /** Only in the code-exchange answer, and not always there. */
-  unionid: string | null;
-  /** is_snapshotuser: 1, an official account's snapshot page: the openid is virtual. */
-  snapshot?: boolean;
-}
+export type { AppAccessToken, MiniProgramSession, WechatPhoneNumber, WechatTokens, WechatUserInfo };
+export { CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_HALF_OPEN_AFTER_MS } from '../outbound/outbound-policies';
 
-export interface WechatUserInfo {
-  openid: string;
-  unionid: string | null;
-  nickname: string;
-  avatarUrl: string;
-  language: string | null;
-  sex: number;
-}
+const WECHAT_FAKE_PATH = '/sandbox/wechat';
 
-/** What `jscode2session` answers for a mini program's `wx.login()` code. */
-export interface MiniProgramSession {
-  openid: string;
-  unionid: string | null;
-  sessionKey: string;
-}
-
-export interface AppAccessToken {
-  accessToken: string;
-  expiresIn: number;
-}
-
-export interface WechatPhoneNumber {
-  /** With country code, digits only after the `+` (WeChat's phoneNumber, e.g. +86 13800138000). */
-  phoneNumber: string;
-  purePhoneNumber: string;
-  countryCode: string;
-  /** The mini program the number was issued for (watermark.appid). */
-  appId: string;
-}
-
-type Endpoint =
-  'access_token' | 'refresh_token' | 'auth' | 'userinfo' | 'jscode2session' | 'stable_token' | 'getuserphonenumber';
-
-const PATHS: Record<Endpoint, string> = {
-  access_token: '/sns/oauth2/access_token',
-  refresh_token: '/sns/oauth2/refresh_token',
-  auth: '/sns/auth',
-  userinfo: '/sns/userinfo',
-  jscode2session: '/sns/jscode2session',
-  stable_token: '/cgi-bin/stable_token',
-  getuserphonenumber: '/wxa/business/getuserphonenumber',
+// The base builds WeChat's own members of the error family, which WeChat's services test for.
+const WECHAT_ERRORS: OutboundErrorMakers = {
+  unavailable: (_provider, reason) => new WechatUnavailableError(reason),
+  notSent: (_provider, kind, detail) => new WechatNotSentError(kind, detail),
 };
 
-// Connection errors that prove the request never left: safe to retry even a code exchange.
-const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
-// undici refusing to send what we built (bad header, URL or body): our side, before sending.
-const LOCAL_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'ERR_INVALID_URL', 'ERR_INVALID_CHAR']);
-// WeChat's one-time codes are short; anything else is refused before it is sent.
-const MAX_CODE_LENGTH = 256;
-
-export const CIRCUIT_FAILURE_THRESHOLD = 5;
-export const CIRCUIT_HALF_OPEN_AFTER_MS = 10_000;
-
 /**
- * The only code that talks to WeChat's server. Every call has a timeout and runs inside a total
- * budget; -1, 5xx and connection errors are retried (at most twice, exponential backoff with
- * jitter) only where repeating is safe: userinfo, auth and refresh, never a code exchange that may
- * have reached WeChat. One circuit breaker per app stops hammering a failing WeChat.
- * Secrets and tokens travel only in the query string to WeChat; nothing here logs them.
+ * The only code that talks to WeChat's server, on the outbound kit: every call has a timeout and
+ * runs inside a total budget; -1, 5xx and connection errors are retried only where repeating is
+ * safe (userinfo, auth, refresh), never a code exchange that may have reached WeChat. One circuit
+ * breaker per app. Secrets and tokens travel only in the query string to WeChat; nothing logs them.
  */
 @Injectable()
 export class WechatApiClient implements OnModuleDestroy {
-  private readonly logger = new Logger(WechatApiClient.name);
-  private readonly secrets = new Map<string, string>();
-  private readonly apps = new Map<string, WechatAppCredentials>();
-  private readonly breakers = new Map<string, CircuitBreakerPolicy>();
-  private readonly timeoutMs: number;
-  private readonly budgetMs: number;
+  private readonly registry: WechatAppRegistry;
+  private readonly outbound: OutboundClient;
   private readonly configuredBase: string | null;
-  private readonly controller = new AbortController();
-  /** Keep-alive connections to WeChat, shared by every call of this client. */
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
-  /** The resilience policy of each app and kind of call, built once. */
-  private readonly policies = new Map<string, IPolicy>();
   /** Called after every HTTP answer or failure, for metrics. */
   onCall?: (endpoint: Endpoint, outcome: string, millis: number) => void;
 
-  constructor(
-    config: AppConfig,
-    private readonly httpAdapterHost: HttpAdapterHost,
-  ) {
+  constructor(config: AppConfig, httpAdapterHost: HttpAdapterHost) {
     const wechat = config.get('wechat');
-    for (const app of wechat.apps) {
-      this.secrets.set(app.appId, app.secret);
-      this.apps.set(app.appId, app);
-    }
-    this.timeoutMs = wechat.timeoutMs;
-    this.budgetMs = wechat.budgetMs;
+    this.registry = new WechatAppRegistry(wechat.apps);
     this.configuredBase = wechat.apiBase;
-    // Every call in flight listens on this one signal (to stop at shutdown); there can be many.
-    setMaxListeners(0, this.controller.signal);
+    this.outbound = new OutboundClient({
+      name: WechatApiClient.name,
+      timeoutMs: wechat.timeoutMs,
+      budgetMs: wechat.budgetMs,
+      errors: WECHAT_ERRORS,
+      httpAdapterHost,
+    });
+    this.outbound.onCall = (event) => this.onCall?.(event.operation as Endpoint, event.outcome, event.millis);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.controller.abort();
-    await this.agent.close().catch(() => undefined);
+  onModuleDestroy(): Promise<void> {
+    return this.outbound.close();
   }
 
   get appIds(): string[] {
-    return [...this.secrets.keys()];
+    return this.registry.appIds;
   }
 
   /** The configured app, or null. */
   app(appId: string): WechatAppCredentials | null {
-    return this.apps.get(appId) ?? null;
+    return this.registry.app(appId);
   }
 
   /** The first configured app of a channel, or null. */
   firstAppOf(channel: WechatChannelName): WechatAppCredentials | null {
-    for (const app of this.apps.values()) if (app.channel === channel) return app;
-    return null;
+    return this.registry.firstAppOf(channel);
   }
 
   hasApp(appId: string): boolean {
-    return this.secrets.has(appId);
+    return this.registry.has(appId);
   }
 
-  circuitState(appId: string): 'closed' | 'open' | 'half-open' {
-    const state = this.breakers.get(appId)?.state;
-    if (state === CircuitState.Open || state === CircuitState.Isolated) return 'open';
-    if (state === CircuitState.HalfOpen) return 'half-open';
-    return 'closed';
+  circuitState(appId: string): CircuitStateName {
+    return this.outbound.circuitState({ provider: 'wechat', app: appId });
   }
 
   /** Code → tokens. Not retried once it may have reached WeChat: a used code answers 40163. */
   async exchangeCode(appId: string, code: string): Promise<WechatTokens> {
-    const secret = this.secretOf(appId);
+    const secret = this.registry.secretOf(appId);
     checkCode(code);
-    return this.run(appId, 'exchange', async (signal) => {
-      const body = await this.call(
-        'access_token',
-        { appid: appId, secret, code, grant_type: 'authorization_code' },
-        null,
-        signal,
-      );
-      return parseTokens(body, true);
+    return this.run(appId, 'once', async (signal) => {
+      const params = { appid: appId, secret, code, grant_type: 'authorization_code' };
+      return parseTokens(await this.call('access_token', params, null, signal), true);
     });
   }
 
   refresh(appId: string, refreshToken: string): Promise<WechatTokens> {
-    this.secretOf(appId);
+    this.registry.secretOf(appId);
     return this.run(appId, 'safe', async (signal) => {
-      const body = await this.call(
-        'refresh_token',
-        { appid: appId, grant_type: 'refresh_token', refresh_token: refreshToken },
-        null,
-        signal,
-      );
-      return parseTokens(body, false);
+      const params = { appid: appId, grant_type: 'refresh_token', refresh_token: refreshToken };
+      return parseTokens(await this.call('refresh_token', params, null, signal), false);
     });
   }
 
@@ -210,120 +121,37 @@ export class WechatApiClient implements OnModuleDestroy {
 
   /** A mini program's `wx.login()` code → openid and session key. Single use: never retried once sent. */
   async miniProgramSession(appId: string, jsCode: string): Promise<MiniProgramSession> {
-    const secret = this.secretOf(appId);
+    const secret = this.registry.secretOf(appId);
     checkCode(jsCode);
-    return this.run(appId, 'exchange', async (signal) => {
-      const body = await this.call(
-        'jscode2session',
-        { appid: appId, secret, js_code: jsCode, grant_type: 'authorization_code' },
-        null,
-        signal,
-      );
-      const openid = str(body, 'openid');
-      const sessionKey = str(body, 'session_key');
-      if (!openid || !sessionKey) throw new WechatUnavailableError('malformed');
-      return { openid, sessionKey, unionid: str(body, 'unionid') };
+    return this.run(appId, 'once', async (signal) => {
+      const params = { appid: appId, secret, js_code: jsCode, grant_type: 'authorization_code' };
+      return parseMiniProgramSession(await this.call('jscode2session', params, null, signal));
     });
   }
 
   /** The app-level access token (`stable_token`). Without force_refresh it is safe to repeat. */
   stableToken(appId: string, forceRefresh = false): Promise<AppAccessToken> {
-    const secret = this.secretOf(appId);
-    return this.run(appId, forceRefresh ? 'exchange' : 'safe', async (signal) => {
-      const body = await this.call(
-        'stable_token',
-        {},
-        { grant_type: 'client_credential', appid: appId, secret, force_refresh: forceRefresh },
-        signal,
-      );
-      const accessToken = str(body, 'access_token');
-      const expiresIn = Number(body.expires_in);
-      if (!accessToken || !Number.isFinite(expiresIn) || expiresIn <= 0) throw new WechatUnavailableError('malformed');
-      return { accessToken, expiresIn };
+    const secret = this.registry.secretOf(appId);
+    return this.run(appId, forceRefresh ? 'once' : 'safe', async (signal) => {
+      const json = { grant_type: 'client_credential', appid: appId, secret, force_refresh: forceRefresh };
+      return parseAppToken(await this.call('stable_token', {}, json, signal));
     });
   }
 
   /** The phone button's one-time code → the number. Single use (and billed): never retried once sent. */
   async phoneNumber(appId: string, appAccessToken: string, phoneCode: string): Promise<WechatPhoneNumber> {
     checkCode(phoneCode);
-    return this.run(appId, 'exchange', async (signal) => {
-      const body = await this.call('getuserphonenumber', { access_token: appAccessToken }, { code: phoneCode }, signal);
-      const info = body.phone_info as Record<string, unknown> | undefined;
-      const watermark = info?.watermark as Record<string, unknown> | undefined;
-      const purePhoneNumber = info ? str(info, 'purePhoneNumber') : null;
-      const countryCode = info ? str(info, 'countryCode') : null;
-      if (!info || !purePhoneNumber || !countryCode || !watermark) throw new WechatUnavailableError('malformed');
-      return {
-        phoneNumber: str(info, 'phoneNumber') ?? purePhoneNumber,
-        purePhoneNumber,
-        countryCode,
-        appId: typeof watermark.appid === 'string' ? watermark.appid : '',
-      };
+    return this.run(appId, 'once', async (signal) => {
+      const json = { code: phoneCode };
+      return parsePhoneNumber(await this.call('getuserphonenumber', { access_token: appAccessToken }, json, signal));
     });
   }
 
-  private secretOf(appId: string): string {
-    const secret = this.secrets.get(appId);
-    if (!secret) throw new WechatApiError(40013);
-    return secret;
+  private run<T>(appId: string, kind: CallKind, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return this.outbound.run({ provider: 'wechat', app: appId }, kind, work);
   }
 
-  private async run<T>(
-    appId: string,
-    kind: 'exchange' | 'safe',
-    work: (signal: AbortSignal) => Promise<T>,
-  ): Promise<T> {
-    const key = `${kind}:${appId}`;
-    let policy = this.policies.get(key);
-    if (!policy) {
-      const retryWhen =
-        kind === 'safe'
-          ? handleWhen(isTransient)
-          : handleWhen((error) => error instanceof WechatUnavailableError && error.reason === 'connect');
-      policy = wrap(
-        timeout(this.budgetMs, TimeoutStrategy.Aggressive),
-        retry(retryWhen, { maxAttempts: 2, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) }),
-        this.breakerFor(appId),
-      );
-      this.policies.set(key, policy);
-    }
-    try {
-      return await policy.execute(async ({ signal }) => {
-        try {
-          return await work(signal);
-        } catch (error) {
-          // An exception of our own process (building the request) is not WeChat failing.
-          if (isLocalException(error)) {
-            this.logger.error(`WeChat call failed before it was sent: ${(error as Error).name}`);
-            throw new WechatNotSentError('local', (error as Error).name);
-          }
-          throw error;
-        }
-      }, this.controller.signal);
-    } catch (error) {
-      if (error instanceof BrokenCircuitError) throw new WechatUnavailableError('circuit-open');
-      if (error instanceof TaskCancelledError) throw new WechatUnavailableError('budget');
-      throw error;
-    }
-  }
-
-  private breakerFor(appId: string): CircuitBreakerPolicy {
-    let breaker = this.breakers.get(appId);
-    if (!breaker) {
-      breaker = circuitBreaker(handleWhen(isWechatFailure), {
-        halfOpenAfter: CIRCUIT_HALF_OPEN_AFTER_MS,
-        breaker: new ConsecutiveBreaker(CIRCUIT_FAILURE_THRESHOLD),
-      });
-      breaker.onStateChange((state) => this.logger.warn(`WeChat circuit for ${appId} is now ${CircuitState[state]}`));
-      this.breakers.set(appId, breaker);
-    }
-    return breaker;
-  }
-
-  /**
-   * GET with `params`, or POST `json` with `params` in the query string, on this client's own
-   * keep-alive connection pool (undici's `request`: no WHATWG Request/Response per call).
-   */
+  /** GET with `params`, or POST `json` with `params` in the query string; WeChat's errcode becomes its error. */
   private async call(
     endpoint: Endpoint,
     params: Record<string, string>,
@@ -331,27 +159,9 @@ export class WechatApiClient implements OnModuleDestroy {
     budget: AbortSignal,
   ): Promise<Record<string, unknown>> {
     const url = `${this.base()}${PATHS[endpoint]}?${new URLSearchParams(params).toString()}`;
-    const started = Date.now();
-    const report = (outcome: string): void => this.onCall?.(endpoint, outcome, Date.now() - started);
-    let status: number;
-    let text: string;
-    try {
-      const response = await request(url, {
-        dispatcher: this.agent,
-        signal: budget,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-        ...(json
-          ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(json) }
-          : { method: 'GET' }),
-      });
-      status = response.statusCode;
-      text = await response.body.text();
-    } catch (error) {
-      const unavailable = classifyRequestError(error, budget);
-      report(unavailable instanceof WechatUnavailableError ? unavailable.reason : 'not_sent');
-      throw unavailable;
-    }
+    const request = json ? { method: 'POST' as const, url, json } : { method: 'GET' as const, url };
+    const { status, text, started } = await this.outbound.send('wechat', endpoint, request, budget);
+    const report = (outcome: string): void => this.outbound.report('wechat', endpoint, outcome, started);
     if (status !== 200) {
       report(`http_${status}`);
       throw new WechatUnavailableError('http', status);
@@ -361,8 +171,7 @@ export class WechatApiClient implements OnModuleDestroy {
     try {
       body = JSON.parse(text);
     } catch {
-      report('malformed');
-      throw new WechatUnavailableError('malformed');
+      body = null;
     }
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       report('malformed');
@@ -379,72 +188,6 @@ export class WechatApiClient implements OnModuleDestroy {
   }
 
   private base(): string {
-    if (this.configuredBase) return this.configuredBase;
-    // Sandbox: the fake is mounted in this very process.
-    const address = this.httpAdapterHost.httpAdapter?.getHttpServer()?.address() as AddressInfo | string | null;
-    if (!address || typeof address === 'string') throw new WechatUnavailableError('connect');
-    return `http://127.0.0.1:${address.port}/sandbox/wechat`;
+    return this.configuredBase ?? this.outbound.localBase('wechat', WECHAT_FAKE_PATH);
   }
-}
-
-function classifyRequestError(error: unknown, budget: AbortSignal): WechatUnavailableError | WechatNotSentError {
-  const code = (error as { code?: string })?.code;
-  if ((code && LOCAL_CODES.has(code)) || isLocalException(error)) {
-    return new WechatNotSentError('local', code ?? (error as Error)?.name);
-  }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new WechatUnavailableError('timeout');
-  }
-  if (budget.aborted || code === 'UND_ERR_ABORTED' || (error as { name?: string })?.name === 'AbortError') {
-    return new WechatUnavailableError('budget');
-  }
-  if (code && NEVER_SENT.has(code)) return new WechatUnavailableError('connect');
-  return new WechatUnavailableError('network');
-}
-
-function checkCode(code: string): void {
-  if (!isClientToken(code, MAX_CODE_LENGTH)) throw new WechatNotSentError('bad-input');
-}
-
-function str(body: Record<string, unknown>, key: string): string | null {
-  const value = body[key];
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function parseTokens(body: Record<string, unknown>, withUnionid: boolean): WechatTokens {
-  const accessToken = str(body, 'access_token');
-  const refreshToken = str(body, 'refresh_token');
-  const openid = str(body, 'openid');
-  const expiresIn = Number(body.expires_in);
-  if (!accessToken || !refreshToken || !openid || !Number.isFinite(expiresIn) || expiresIn <= 0) {
-    throw new WechatUnavailableError('malformed');
-  }
-  return {
-    accessToken,
-    refreshToken,
-    openid,
-    expiresIn,
-    // A trailing comma has been seen: "snsapi_userinfo,".
-    scope: (str(body, 'scope') ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .join(','),
-    unionid: withUnionid ? str(body, 'unionid') : null,
-    ...(Number(body.is_snapshotuser) === 1 ? { snapshot: true } : {}),
-  };
-}
-
-function parseUserInfo(body: Record<string, unknown>): WechatUserInfo {
-  const openid = str(body, 'openid');
-  if (!openid) throw new WechatUnavailableError('malformed');
-  const sex = Number(body.sex);
-  return {
-    openid,
-    unionid: str(body, 'unionid'),
-    nickname: typeof body.nickname === 'string' ? body.nickname : '',
-    avatarUrl: typeof body.headimgurl === 'string' ? body.headimgurl : '',
-    language: str(body, 'language'),
-    sex: Number.isFinite(sex) ? sex : 0,
-  };
 }

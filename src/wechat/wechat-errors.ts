@@ -1,22 +1,33 @@
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
+import {
+  FailureKind,
+  ProviderCallError,
+  ProviderNotSentError,
+  ProviderUnavailableError,
+  UnavailableReason,
+} from '../outbound/provider-call-error';
+
+// WeChat's side of the one outbound error family: its errcode table, and the one place where a
+// WeChat failure becomes the contract's WECHAT_* codes. The Wechat* classes are the family's
+// members as WeChat's callers know them.
 
 /** WeChat answered with an errcode (HTTP 200, `{errcode, errmsg}`): matched on errcode, never errmsg. */
-export class WechatApiError extends Error {
+export class WechatApiError extends ProviderCallError {
   constructor(readonly errcode: number) {
-    super(`WeChat errcode ${errcode}`);
-    this.name = 'WechatApiError';
+    // -1 is WeChat's "system busy": WeChat failing, not WeChat refusing.
+    super('wechat', kindOfErrcode(errcode), `WeChat errcode ${errcode}`, errcode === -1);
   }
 }
 
 /** WeChat could not be asked or did not answer usefully: timeout, connection, 5xx, garbled body, open circuit. */
-export class WechatUnavailableError extends Error {
+export class WechatUnavailableError extends ProviderUnavailableError {
   constructor(
-    readonly reason: 'timeout' | 'connect' | 'network' | 'http' | 'malformed' | 'circuit-open' | 'budget',
+    reason: UnavailableReason,
     readonly status?: number,
   ) {
-    super(`WeChat unavailable: ${reason}${status ? ` ${status}` : ''}`);
-    this.name = 'WechatUnavailableError';
+    super('wechat', reason, status === undefined ? undefined : String(status));
+    this.message = `WeChat unavailable: ${reason}${status ? ` ${status}` : ''}`;
   }
 }
 
@@ -25,72 +36,70 @@ export class WechatUnavailableError extends Error {
  * or building the request threw ('local': our bug, INTERNAL). Not WeChat's failure (the circuit does
  * not move) and never billed.
  */
-export class WechatNotSentError extends Error {
-  constructor(
-    readonly kind: 'bad-input' | 'local',
-    /** The local error's name or undici's code: never its message, which may quote the input. */
-    readonly detail?: string,
-  ) {
-    super(`WeChat call not sent: ${kind}${detail ? ` ${detail}` : ''}`);
-    this.name = 'WechatNotSentError';
+export class WechatNotSentError extends ProviderNotSentError {
+  constructor(kind: 'bad-input' | 'local', detail?: string) {
+    super('wechat', kind, detail);
+    this.message = `WeChat call not sent: ${kind}${detail ? ` ${detail}` : ''}`;
   }
 }
 
-// One table from WeChat's errcodes (docs: shared/wechat-api.md) to our catalogue.
-const ERRCODE_TABLE: Readonly<Record<number, ErrorCode>> = {
-  [-1]: ErrorCode.WECHAT_UNAVAILABLE,
-  40029: ErrorCode.WECHAT_CODE_INVALID,
-  42003: ErrorCode.WECHAT_CODE_INVALID,
-  40163: ErrorCode.WECHAT_CODE_INVALID,
-  41008: ErrorCode.WECHAT_CODE_INVALID,
-  40030: ErrorCode.REAUTH_REQUIRED,
-  42002: ErrorCode.REAUTH_REQUIRED,
-  42007: ErrorCode.REAUTH_REQUIRED,
-  40001: ErrorCode.REAUTH_REQUIRED,
-  40014: ErrorCode.REAUTH_REQUIRED,
-  42001: ErrorCode.REAUTH_REQUIRED,
-  40003: ErrorCode.REAUTH_REQUIRED,
-  40226: ErrorCode.FORBIDDEN,
-  45009: ErrorCode.WECHAT_RATE_LIMITED,
-  45011: ErrorCode.WECHAT_RATE_LIMITED,
-  40002: ErrorCode.WECHAT_CONFIG_ERROR,
-  40013: ErrorCode.WECHAT_CONFIG_ERROR,
-  40125: ErrorCode.WECHAT_CONFIG_ERROR,
-  48001: ErrorCode.WECHAT_CONFIG_ERROR,
-  50001: ErrorCode.WECHAT_CONFIG_ERROR,
-  41001: ErrorCode.WECHAT_CONFIG_ERROR,
-  41002: ErrorCode.WECHAT_CONFIG_ERROR,
-  41003: ErrorCode.WECHAT_CONFIG_ERROR,
-  41004: ErrorCode.WECHAT_CONFIG_ERROR,
-  41009: ErrorCode.WECHAT_CONFIG_ERROR,
+// One table from WeChat's errcodes (docs: shared/wechat-api.md) to what they mean.
+const ERRCODE_TABLE: Readonly<Record<number, FailureKind>> = {
+  [-1]: 'unavailable',
+  40029: 'code-invalid',
+  42003: 'code-invalid',
+  40163: 'code-invalid',
+  41008: 'code-invalid',
+  40030: 'token-invalid',
+  42002: 'token-invalid',
+  42007: 'token-invalid',
+  40001: 'token-invalid',
+  40014: 'token-invalid',
+  42001: 'token-invalid',
+  40003: 'token-invalid',
+  40226: 'forbidden',
+  45009: 'rate-limited',
+  45011: 'rate-limited',
+  40002: 'config-error',
+  40013: 'config-error',
+  40125: 'config-error',
+  48001: 'config-error',
+  50001: 'config-error',
+  41001: 'config-error',
+  41002: 'config-error',
+  41003: 'config-error',
+  41004: 'config-error',
+  41009: 'config-error',
 };
 
+// The contract's codes for WeChat (an access or refresh token WeChat refuses means: log in again).
+const WECHAT_CODES: Readonly<Record<FailureKind, ErrorCode>> = {
+  unavailable: ErrorCode.WECHAT_UNAVAILABLE,
+  'rate-limited': ErrorCode.WECHAT_RATE_LIMITED,
+  'config-error': ErrorCode.WECHAT_CONFIG_ERROR,
+  'code-invalid': ErrorCode.WECHAT_CODE_INVALID,
+  'token-invalid': ErrorCode.REAUTH_REQUIRED,
+  forbidden: ErrorCode.FORBIDDEN,
+  'bad-input': ErrorCode.WECHAT_CODE_INVALID,
+  local: ErrorCode.INTERNAL,
+};
+
+function kindOfErrcode(errcode: number): FailureKind {
+  return ERRCODE_TABLE[errcode] ?? 'unavailable';
+}
+
 export function errorCodeForErrcode(errcode: number): ErrorCode {
-  return ERRCODE_TABLE[errcode] ?? ErrorCode.WECHAT_UNAVAILABLE;
+  return WECHAT_CODES[kindOfErrcode(errcode)];
 }
 
 /** What the caller sees of a WeChat failure: the catalogue code, plus WeChat's errcode where it said no. */
 export function toDomainError(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
-  if (error instanceof WechatApiError) {
-    return new DomainError(errorCodeForErrcode(error.errcode), undefined, { wechatErrcode: error.errcode });
-  }
-  if (error instanceof WechatUnavailableError) return new DomainError(ErrorCode.WECHAT_UNAVAILABLE);
-  if (error instanceof WechatNotSentError) {
-    return new DomainError(error.kind === 'bad-input' ? ErrorCode.WECHAT_CODE_INVALID : ErrorCode.INTERNAL);
+  if (error instanceof ProviderCallError && error.provider === 'wechat') {
+    const details = error instanceof WechatApiError ? { wechatErrcode: error.errcode } : undefined;
+    return new DomainError(WECHAT_CODES[error.kind], undefined, details);
   }
   throw error;
 }
 
-/** Worth another try for a call that is safe to repeat. */
-export function isTransient(error: unknown): boolean {
-  if (error instanceof WechatApiError) return error.errcode === -1;
-  if (error instanceof WechatUnavailableError) return error.reason !== 'circuit-open' && error.reason !== 'budget';
-  return false;
-}
-
-/** Counts against the circuit: WeChat itself failing, not WeChat refusing a bad code. */
-export function isWechatFailure(error: unknown): boolean {
-  if (error instanceof WechatApiError) return error.errcode === -1;
-  return error instanceof WechatUnavailableError && error.reason !== 'circuit-open';
-}
+export { isProviderFailure as isWechatFailure, isTransient } from '../outbound/provider-call-error';

@@ -24,7 +24,7 @@ const CODE_ERRORS = new Set(['isv.code-invalid', 'isv.auth-code-invalid', 'isv.a
 /** The sub_code of an error answer → rejected (the user's code) or unavailable (Alipay, or our setup). */
 export function bySubCode(subCode: string, report: (outcome: string) => void): Error {
   report(`code_${subCode || 'none'}`);
-  if (CODE_ERRORS.has(subCode)) return new ProviderRejectedError('alipay', subCode);
+  if (CODE_ERRORS.has(subCode)) return new ProviderRejectedError('alipay', subCode, 'code-invalid');
   if (subCode.startsWith('isp.')) return new ProviderUnavailableError('alipay', 'http', subCode);
   if (/limit|frequen/i.test(subCode)) return new ProviderUnavailableError('alipay', 'throttled', subCode);
   // isv.invalid-signature, isv.invalid-app-id, isv.insufficient-isv-permissions, ...: ours to fix.

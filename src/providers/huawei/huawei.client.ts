@@ -101,7 +101,7 @@ export class HuaweiClient {
         );
         throw new ProviderUnavailableError('huawei', 'refused', String(error));
       }
-      throw new ProviderRejectedError('huawei', `error ${error}`);
+      throw new ProviderRejectedError('huawei', `error ${error}`, 'code-invalid');
     }
     if (status !== 200) {
       this.calls.report('huawei', 'token', `http_${status}`, started);

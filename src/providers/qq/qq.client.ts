@@ -174,7 +174,8 @@ export class QqClient {
     if (body.error !== undefined && operation !== 'userinfo') {
       const error = Number(body.error);
       this.calls.report('qq', operation, `error_${Number.isFinite(error) ? error : 'unknown'}`, started);
-      if (TOKEN_ERRORS.has(error) || CODE_ERRORS.has(error)) throw new ProviderRejectedError('qq', `error ${error}`);
+      if (TOKEN_ERRORS.has(error)) throw new ProviderRejectedError('qq', `error ${error}`);
+      if (CODE_ERRORS.has(error)) throw new ProviderRejectedError('qq', `error ${error}`, 'code-invalid');
       if (CLIENT_ERRORS.has(error)) {
         this.logger.error(`QQ refused our app (error ${error}): check the QQ app ids, AppKey and callback domain`);
       }

@@ -1,0 +1,107 @@
+import { Agent, request } from 'undici';
+import { isLocalException, type UnavailableReason } from './provider-call-error';
+
+// Connection errors that prove the request never left: safe to retry even a code exchange.
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+// undici refusing to send what we built (bad header, URL or body): our side, before sending.
+const LOCAL_CODES = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', 'ERR_INVALID_URL', 'ERR_INVALID_CHAR']);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+export interface OutboundRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  /** A form (application/x-www-form-urlencoded) or a JSON body; none for GET. */
+  form?: Record<string, string>;
+  json?: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+export interface OutboundAnswer {
+  status: number;
+  text: string;
+}
+
+/** What a transport failure was: the provider out of reach (with why), or our own process before sending. */
+export type TransportFailure = { reason: UnavailableReason } | { local: string };
+
+/**
+ * One keep-alive connection pool per client (undici's `request`: no WHATWG Request/Response per call).
+ * Each call has the per-call timeout (connect to last byte); `budget` ends it with the operation.
+ */
+export class OutboundHttp {
+  private readonly agent: Agent;
+
+  constructor(private readonly timeoutMs: number) {
+    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
+  }
+
+  async send(outbound: OutboundRequest, budget: AbortSignal): Promise<OutboundAnswer> {
+    const headers: Record<string, string> = { accept: 'application/json', ...outbound.headers };
+    let body: string | undefined;
+    if (outbound.form) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(outbound.form).toString();
+    } else if (outbound.json) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(outbound.json);
+    }
+    // Our own timer for the whole call: undici's header and body timeouts tick at about a second.
+    const call = perCallSignal(budget, this.timeoutMs);
+    try {
+      const response = await request(outbound.url, {
+        dispatcher: this.agent,
+        method: outbound.method,
+        headers,
+        body,
+        signal: call.signal,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+      return { status: response.statusCode, text: await response.body.text() };
+    } finally {
+      call.done();
+    }
+  }
+
+  close(): Promise<void> {
+    return this.agent.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The budget's signal plus the per-call timeout. Not `AbortSignal.any([budget, AbortSignal.timeout(ms)])`:
+ * on Node 20/22 the garbage collector may take the timeout signal before it fires (nodejs/node#57736),
+ * and the call then outlives its timeout. Our own timer, held until `done()`, always fires.
+ */
+export function perCallSignal(budget: AbortSignal, timeoutMs: number): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const onBudget = (): void => controller.abort(budget.reason);
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+    timeoutMs,
+  );
+  if (budget.aborted) onBudget();
+  else budget.addEventListener('abort', onBudget, { once: true });
+  return {
+    signal: controller.signal,
+    done: () => {
+      clearTimeout(timer);
+      budget.removeEventListener('abort', onBudget);
+    },
+  };
+}
+
+/** What an exception thrown by undici, fetch or an SDK's HTTP layer means. */
+export function transportFailure(error: unknown, budget?: AbortSignal): TransportFailure {
+  const own = (error as { code?: unknown })?.code;
+  const causeCode = (error as { cause?: { code?: unknown } })?.cause?.code;
+  const code = typeof own === 'string' ? own : typeof causeCode === 'string' ? causeCode : undefined;
+  const name = (error as { name?: unknown })?.name;
+  if ((code && LOCAL_CODES.has(code)) || isLocalException(error)) {
+    return { local: code ?? (typeof name === 'string' ? name : 'Error') };
+  }
+  if ((code && TIMEOUT_CODES.has(code)) || name === 'TimeoutError') return { reason: 'timeout' };
+  if (budget?.aborted || code === 'UND_ERR_ABORTED' || name === 'AbortError') return { reason: 'budget' };
+  if (code && NEVER_SENT.has(code)) return { reason: 'connect' };
+  return { reason: 'network' };
+}
