@@ -49,7 +49,7 @@ export class IdentityUnlinkingService {
       const removed = all.filter((i) => i.provider === provider && (!appId || i.appId === appId));
       if (adminId === null) {
         if (removed.length === 0) return [];
-        if (!user!.phone && removed.length === all.length) throw new DomainError(ErrorCode.LAST_LOGIN_METHOD);
+        if (!user?.phone && removed.length === all.length) throw new DomainError(ErrorCode.LAST_LOGIN_METHOD);
       }
       await this.identityRows.deleteByIds(
         manager,

@@ -11,7 +11,7 @@ export function signInRefusal(
   user: UserEntity | null | undefined,
 ): ErrorCode.UNAUTHENTICATED | ErrorCode.USER_BANNED | null {
   if (isGone(user)) return ErrorCode.UNAUTHENTICATED;
-  if (user!.status === 'banned') return ErrorCode.USER_BANNED;
+  if (user.status === 'banned') return ErrorCode.USER_BANNED;
   return null;
 }
 
@@ -22,7 +22,9 @@ export function assertMaySignIn(user: UserEntity | null | undefined): asserts us
 }
 
 /** Nobody any more: never existed, erased, or folded into another user. */
-export function isGone(user: UserEntity | null | undefined): boolean {
+export function isGone(
+  user: UserEntity | null | undefined,
+): user is null | undefined | (UserEntity & { status: 'deleted' }) {
   return !user || user.status === 'deleted';
 }
 
