@@ -4,14 +4,18 @@ import { Clock } from '../common/clock';
 import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
-import { IdentitiesRepository } from '../identities/identities.repository';
+import { AccountLinkingService } from '../identities/account-linking.service';
 import { SessionsService } from '../sessions/sessions.service';
+import { isGone } from '../users/sign-in-policy';
 import { UserEntity } from '../users/user.entity';
 import { Actor } from './admin-paging';
 import { AdminUsersService } from './admin-users.service';
 import { AdminUser } from './models/admin.models';
 
-/** What an admin does to a user (ban, unban, unlink WeChat, end sessions), each audited in its transaction. */
+/**
+ * What an admin does to a user (ban, unban, unlink WeChat, end sessions), each audited in its transaction.
+ * Unlinking goes through the account-linking service like a user's own.
+ */
 @Injectable()
 export class AdminModerationService {
   constructor(
@@ -20,7 +24,7 @@ export class AdminModerationService {
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    private readonly identityRows: IdentitiesRepository,
+    private readonly linking: AccountLinkingService,
   ) {}
 
   async ban(id: string, reason: string, actor: Actor): Promise<AdminUser> {
@@ -29,7 +33,7 @@ export class AdminModerationService {
     if (id === actor.userId) throw new DomainError(ErrorCode.FORBIDDEN, 'Admins cannot ban themselves.');
     await this.database.transaction(async (manager) => {
       const user = await manager.getRepository(UserEntity).findOne({ where: { id } });
-      if (!user || user.status === 'deleted') throw DomainError.badInput('id', 'no such user');
+      if (isGone(user)) throw DomainError.badInput('id', 'no such user');
       await manager.getRepository(UserEntity).update({ id }, { status: 'banned', updatedAt: this.clock.now() });
       const revoked = await this.sessions.revokeAllForUser(manager, id, 'banned');
       await this.audit.record(
@@ -66,21 +70,8 @@ export class AdminModerationService {
   }
 
   async unlinkWechat(userId: string, actor: Actor): Promise<AdminUser> {
-    await this.database.transaction(async (manager) => {
-      if (!(await manager.getRepository(UserEntity).exists({ where: { id: userId } })))
-        throw DomainError.badInput('userId', 'no such user');
-      const removed = await this.identityRows.deleteOfUserAtProvider(manager, userId, 'wechat');
-      await this.audit.record(
-        {
-          action: 'admin.unlink_wechat',
-          actorUserId: actor.userId,
-          subjectUserId: userId,
-          ip: actor.ip,
-          details: { identities: removed },
-        },
-        manager,
-      );
-    });
+    // The linking service's unlink, as an admin: audited as 'admin.unlink_wechat' in its transaction.
+    await this.linking.unlinkByAdmin(userId, 'wechat', actor.userId, { ip: actor.ip, userAgent: null });
     return (await this.users.user(userId))!;
   }
 

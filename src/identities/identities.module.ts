@@ -14,13 +14,18 @@ import { IdentitiesService } from './identities.service';
 import { IdentityConflictEntity } from './identity-conflict.entity';
 import { IdentityRevocations } from './identity-revocations';
 import { IdentityEntity } from './identity.entity';
+import { IdentityOwnershipService } from './identity-ownership.service';
+import { IdentityUnlinkingService } from './identity-unlinking.service';
+import { PersonFoldingService } from './person-folding.service';
+import { PhoneOwnersService } from './phone-owners.service';
+import { SignInService } from './sign-in.service';
 import { PhoneBindingService } from './phone-binding.service';
 import { UserIdentitiesResolver } from './user-identities.resolver';
 
 /**
- * One person, many identities: identities of every provider, the one account-linking path, bind
- * tickets and phone binding. Providers (WeChat's channels, Apple, Huawei, the carrier) verify; this
- * module decides whom an identity belongs to.
+ * One person, many identities: identities of every provider, the one account-linking path, the one
+ * sign-in core (phone and carrier logins too), bind tickets and phone binding. Providers (WeChat's
+ * channels, Apple, Huawei, the carrier) verify; this module decides whom an identity belongs to.
  */
 @Module({
   imports: [
@@ -35,6 +40,11 @@ import { UserIdentitiesResolver } from './user-identities.resolver';
     BindTicketsRepository,
     IdentitiesService,
     BindTicketsService,
+    SignInService,
+    IdentityOwnershipService,
+    PersonFoldingService,
+    PhoneOwnersService,
+    IdentityUnlinkingService,
     AccountLinkingService,
     PhoneBindingService,
     IdentityRevocations,
@@ -46,6 +56,8 @@ import { UserIdentitiesResolver } from './user-identities.resolver';
     IdentitiesRepository,
     IdentitiesService,
     BindTicketsService,
+    SignInService,
+    IdentityUnlinkingService,
     AccountLinkingService,
     PhoneBindingService,
     IdentityRevocations,

@@ -6,11 +6,13 @@ import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { parseMobilePhone } from '../users/phone-number';
 import { SmsCodesService } from '../users/sms/sms-codes.service';
-import { AccountLinkingService, DeviceInfo, SignedIn } from './account-linking.service';
 import { BindTicketEntity } from './bind-ticket.entity';
 import { BindTicketsService } from './bind-tickets.service';
 import { IdentitiesService } from './identities.service';
 import { IdentityEntity } from './identity.entity';
+import { PhoneOwnersService } from './phone-owners.service';
+import { DeviceInfo, SignedIn, SignInService } from './sign-in.service';
+import { loginMethodOf } from './verified-identity';
 
 /**
  * The last step of a first login of any provider: the bind ticket plus a verified phone, proven by an
@@ -24,7 +26,8 @@ export class PhoneBindingService {
     private readonly database: Database,
     private readonly tickets: BindTicketsService,
     private readonly identities: IdentitiesService,
-    private readonly linking: AccountLinkingService,
+    private readonly phoneOwners: PhoneOwnersService,
+    private readonly signIn: SignInService,
     private readonly smsCodes: SmsCodesService,
     config: AppConfig,
   ) {
@@ -73,8 +76,14 @@ export class PhoneBindingService {
       if (!(await this.tickets.consume(manager, ticket.id))) throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
       const identity = await this.identities.findById(ticket.identityId, manager);
       if (!identity) throw new DomainError(ErrorCode.BIND_TICKET_INVALID);
-      const { user } = await this.linking.bindPhone(manager, identity, phone, meta);
-      return this.linking.startSession(manager, identity, user.id, device, meta, null);
+      const { user } = await this.phoneOwners.join(manager, identity, phone, meta);
+      // The '<provider>.bind' row just written stands for this login: one login, one event.
+      return this.signIn.signInUserId(manager, user.id, {
+        method: loginMethodOf(identity.provider),
+        device,
+        meta,
+        audit: null,
+      });
     });
   }
 }

@@ -8,6 +8,7 @@ import { Database } from '../database/database.service';
 import { Sql, SqlTarget } from '../database/sql';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
+import { assertMaySignIn, signInRefusal } from '../users/sign-in-policy';
 import { effectiveRoles } from '../users/user-roles';
 import { UserEntity } from '../users/user.entity';
 import { DeviceSession } from './models/device-session.model';
@@ -158,8 +159,8 @@ export class SessionsService {
     if (!claims) throw new DomainError(ErrorCode.UNAUTHENTICATED);
     // One round trip: the live session and its user, which the request's resolvers reuse.
     const user = await this.sessions.findLiveUser(claims.sid, claims.sub, this.clock.now());
-    if (!user || user.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
-    if (user.status === 'banned') throw new DomainError(ErrorCode.USER_BANNED);
+    // The one sign-in policy, at every request: a ban or a deletion acts at once.
+    assertMaySignIn(user);
     return { userId: claims.sub, sessionId: claims.sid, roles: this.rolesOf(user), user };
   }
 
@@ -213,8 +214,9 @@ export class SessionsService {
     const now = this.clock.now();
     if (row.absoluteExpiresAt <= now || row.idleExpiresAt <= now)
       return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
-    if (user.status === 'deleted') return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
-    if (user.status === 'banned') return { kind: 'refused', code: ErrorCode.USER_BANNED };
+    // The one sign-in policy, answered rather than thrown: the refusal leaves the transaction cleanly.
+    const refusal = signInRefusal(user);
+    if (refusal) return { kind: 'refused', code: refusal };
 
     const next = this.successorOf(row, now, context);
     if (row.replacedBy === null) {

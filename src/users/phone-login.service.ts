@@ -6,13 +6,13 @@ import { Platform } from '../common/enums';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
-import { ErrorCode } from '../errors/error-code';
-import { AccountLinkingService } from '../identities/account-linking.service';
+import { IdentityUnlinkingService } from '../identities/identity-unlinking.service';
 import { IdentityRevocations } from '../identities/identity-revocations';
-import { IssuedTokens, SessionsService } from '../sessions/sessions.service';
+import { SignedIn, SignInService } from '../identities/sign-in.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { parseMobilePhone } from './phone-number';
 import { SmsCodesService } from './sms/sms-codes.service';
-import { UserEntity } from './user.entity';
+import { assertNotGone } from './sign-in-policy';
 import { UsersService } from './users.service';
 
 export interface PhoneLoginRequest {
@@ -34,7 +34,8 @@ export class PhoneLoginService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
-    private readonly linking: AccountLinkingService,
+    private readonly signIn: SignInService,
+    private readonly unlinking: IdentityUnlinkingService,
     private readonly revocations: IdentityRevocations,
     config: AppConfig,
   ) {
@@ -49,7 +50,7 @@ export class PhoneLoginService {
    * Logs in by phone and SMS code, creating the user on first login. The code is given back when
    * the login fails retryably after consuming it (SmsCodesService.redeem), so the retry can use it.
    */
-  async login(request: PhoneLoginRequest, meta: RequestMeta): Promise<{ tokens: IssuedTokens; user: UserEntity }> {
+  async login(request: PhoneLoginRequest, meta: RequestMeta): Promise<SignedIn> {
     const phone = this.parsePhone(request.phone);
     const check = {
       phone,
@@ -61,7 +62,7 @@ export class PhoneLoginService {
     try {
       return await this.smsCodes.redeem(check, () => {
         verified = true;
-        return this.loginVerifiedPhone(phone, 'PHONE', request, meta);
+        return this.signIn.signInByPhone(phone, 'PHONE', request, meta);
       });
     } catch (error) {
       if (!verified && error instanceof DomainError) {
@@ -76,43 +77,6 @@ export class PhoneLoginService {
   }
 
   /**
-   * Logs in the owner of a phone someone has verified (an SMS code here, the carrier for one-tap),
-   * creating the user on first login.
-   */
-  async loginVerifiedPhone(
-    phone: string,
-    method: 'PHONE' | 'CARRIER',
-    device: { deviceId?: string | null; platform?: Platform | null },
-    meta: RequestMeta,
-  ): Promise<{ tokens: IssuedTokens; user: UserEntity }> {
-    // Autocommit statements, no transaction: each stands on its own. The user row is found or
-    // created first (a retry finds it), then the session, then the audit row; a failure after the
-    // session leaves a session whose tokens were never handed out, and the call fails.
-    const sql = this.database.sql;
-    const { user, created } = await this.users.loginByPhone(sql, phone);
-    if (user.status === 'banned') {
-      const banned = new DomainError(ErrorCode.USER_BANNED);
-      await this.audit.recordLoginFailure(banned, method, meta, { userId: user.id });
-      throw banned;
-    }
-    const tokens = await this.sessions.issue(sql, user, {
-      method,
-      deviceId: device.deviceId,
-      platform: device.platform,
-      ip: meta.ip,
-      userAgent: meta.userAgent,
-    });
-    await this.audit.record({
-      action: method === 'PHONE' ? 'login.phone' : 'login.carrier',
-      actorUserId: user.id,
-      subjectUserId: user.id,
-      ip: meta.ip,
-      details: { method, newUser: created, phone: maskPhone(phone), platform: device.platform ?? null },
-    });
-    return { tokens, user };
-  }
-
-  /**
    * PIPL: sessions revoked and stripped of IP, user agent and device, every identity (and WeChat
    * grant) removed and revoked at the provider where it allows, personal fields erased, the phone's
    * SMS codes dropped (they would otherwise keep the number for two more days; counter keys hold only
@@ -124,7 +88,7 @@ export class PhoneLoginService {
     meta: RequestMeta,
   ): Promise<void> {
     const user = await this.users.findById(userId);
-    if (!user || user.status === 'deleted') throw new DomainError(ErrorCode.UNAUTHENTICATED);
+    assertNotGone(user);
     if (!user.phone) throw DomainError.badInput('smsCode', 'this account has no phone number to confirm with');
     const check = {
       phone: user.phone,
@@ -144,7 +108,7 @@ export class PhoneLoginService {
           .from('sms_codes')
           .where('phone = :phone', { phone: user.phone })
           .execute();
-        const identities = await this.linking.removeAll(manager, userId);
+        const identities = await this.unlinking.removeAll(manager, userId);
         await this.users.erase(manager, userId);
         await this.audit.record(
           {

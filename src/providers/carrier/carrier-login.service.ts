@@ -6,9 +6,8 @@ import { RequestMeta } from '../../common/request-meta';
 import { AppConfig } from '../../config/app-config.service';
 import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
-import { SignedIn } from '../../identities/account-linking.service';
 import { PhoneBindingService } from '../../identities/phone-binding.service';
-import { PhoneLoginService } from '../../users/phone-login.service';
+import { SignedIn, SignInService } from '../../identities/sign-in.service';
 import { parseMobilePhone } from '../../users/phone-number';
 import { CounterRule, HitCounter } from '../../rate-limits/hit-counter';
 import { sha256Hex } from '../../common/secrets';
@@ -27,7 +26,7 @@ export class CarrierLoginService {
 
   constructor(
     private readonly carrier: CarrierClient,
-    private readonly phoneLogin: PhoneLoginService,
+    private readonly signIn: SignInService,
     private readonly binding: PhoneBindingService,
     private readonly counter: HitCounter,
     private readonly clock: Clock,
@@ -44,7 +43,7 @@ export class CarrierLoginService {
   ): Promise<SignedIn> {
     return this.audit.failuresOf('CARRIER', meta, async () => {
       const phone = await this.phoneOf(input.token, input.deviceId ?? null, meta);
-      return this.phoneLogin.loginVerifiedPhone(phone, 'CARRIER', input, meta);
+      return this.signIn.signInByPhone(phone, 'CARRIER', input, meta);
     });
   }
 
