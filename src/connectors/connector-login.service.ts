@@ -17,7 +17,6 @@ import { CodeExchangesService } from './code-exchanges.service';
 import { ConnectorStrategy } from './connector.strategy';
 import { Authorized, CodeRequest, ConnectorVerification, HttpPair, sameDevice } from './connector-verification.service';
 import { ConnectorRegistry } from './connector-registry';
-import type { ConnectorId } from './connectors';
 import { CodeExchangeEntity } from './entities/code-exchange.entity';
 import { LoginStateStore } from './login-state.store';
 
@@ -56,7 +55,7 @@ export class ConnectorLoginService {
 
   /** A one-time state for a configured app; web redirect apps also get the provider's page. */
   async start(
-    id: ConnectorId,
+    id: string,
     request: { appId: string; redirectUri?: string | null; deviceId?: string | null },
     userId: string | null,
   ): Promise<StartedLogin> {
@@ -84,12 +83,7 @@ export class ConnectorLoginService {
     return { appId, state, expiresAt, authorizeUrl };
   }
 
-  async login(
-    id: ConnectorId,
-    input: CodeRequest & DeviceInfo,
-    http: HttpPair,
-    meta: RequestMeta,
-  ): Promise<SignInOutcome> {
+  async login(id: string, input: CodeRequest & DeviceInfo, http: HttpPair, meta: RequestMeta): Promise<SignInOutcome> {
     const connector = this.registry.connectorOf(id);
     return this.recorded(connector, 'login', meta, async () => {
       const authorized = await this.verification.authorize(connector, input, input, { kind: 'login' }, http);
@@ -101,13 +95,7 @@ export class ConnectorLoginService {
   }
 
   /** The verified identity joins the signed-in user. */
-  async link(
-    id: ConnectorId,
-    input: CodeRequest,
-    userId: string,
-    http: HttpPair,
-    meta: RequestMeta,
-  ): Promise<UserEntity> {
+  async link(id: string, input: CodeRequest, userId: string, http: HttpPair, meta: RequestMeta): Promise<UserEntity> {
     const connector = this.registry.connectorOf(id);
     return this.recorded(connector, 'link', meta, async () => {
       const authorized = await this.verification.authorize(connector, input, input, { kind: 'link', userId }, http);

@@ -11,7 +11,7 @@ import { ConnectorStrategy } from './connector.strategy';
 export class ConnectorRegistry {
   readonly passport = new passport.Passport();
 
-  /** The connector registered under `id` (a ConnectorId, see connectors.ts). */
+  /** The connector registered under `id` (its class's static `id`; the list is connectors.ts). */
   connectorOf(id: string): ConnectorStrategy {
     const strategy = (this.passport as unknown as { _strategy(name: string): unknown })._strategy(id);
     if (!(strategy instanceof ConnectorStrategy)) throw new Error(`no connector is registered as ${id}`);

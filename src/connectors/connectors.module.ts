@@ -8,19 +8,16 @@ import { LoginOptionsModule } from '../login-options/login-options.module';
 import { LoginOptionsService } from '../login-options/login-options.service';
 import { SessionsModule } from '../sessions/sessions.module';
 import { WechatAuthModule } from '../wechat/wechat-auth.module';
-import { AppleResolver } from './apple/apple.resolver';
 import { CodeExchangesRepository } from './code-exchanges.repository';
 import { CodeExchangesService } from './code-exchanges.service';
 import { ConnectorLoginService } from './connector-login.service';
 import { ConnectorVerification } from './connector-verification.service';
 import { ConnectorRegistry } from './connector-registry';
-import { CONNECTORS } from './connectors';
+import { CONNECTOR_RESOLVERS, CONNECTORS } from './connectors';
 import { CodeExchangeEntity } from './entities/code-exchange.entity';
 import { LoginStateEntity } from './entities/login-state.entity';
-import { HuaweiResolver } from './huawei/huawei.resolver';
 import { LoginStateStore } from './login-state.store';
 import { ProviderWebLoginResolver } from './provider-web-login.resolver';
-import { WechatLoginResolver } from './wechat/wechat-login.resolver';
 
 /**
  * Every way to log in with a provider: the connectors (Passport strategies, CONNECTORS), their
@@ -44,9 +41,7 @@ import { WechatLoginResolver } from './wechat/wechat-login.resolver';
     LoginStateStore,
     ConnectorVerification,
     ConnectorLoginService,
-    WechatLoginResolver,
-    AppleResolver,
-    HuaweiResolver,
+    ...CONNECTOR_RESOLVERS,
     ProviderWebLoginResolver,
   ],
   exports: [ConnectorLoginService],

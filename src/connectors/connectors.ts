@@ -1,12 +1,15 @@
 import type { IdentityProviderName } from '../identities/verified-identity';
 import { AppleConnector } from './apple/apple.connector';
+import { AppleResolver } from './apple/apple.resolver';
 import { HuaweiConnector } from './huawei/huawei.connector';
+import { HuaweiResolver } from './huawei/huawei.resolver';
 import { WechatMiniProgramConnector } from './wechat/mini-program.connector';
 import { WechatConnector } from './wechat/wechat.connector';
+import { WechatLoginResolver } from './wechat/wechat-login.resolver';
 
 /**
  * Every way to log in with a provider, one connector each; each registers itself with this app's
- * Passport (ConnectorRegistry) when Nest builds it. Adding a provider: its folder, one line here.
+ * Passport (ConnectorRegistry) when Nest builds it. Adding a provider: its folder, its lines here.
  */
 export const CONNECTORS = [
   WechatConnector,
@@ -15,4 +18,5 @@ export const CONNECTORS = [
   HuaweiConnector,
 ] as const satisfies readonly { id: string; provider: IdentityProviderName }[];
 
-export type ConnectorId = (typeof CONNECTORS)[number]['id'];
+/** Their mutations (LoginMutations, or WeChat's own). */
+export const CONNECTOR_RESOLVERS = [WechatLoginResolver, AppleResolver, HuaweiResolver];

@@ -8,11 +8,11 @@ import type { AuthenticatedCaller } from '../sessions/sessions.service';
 import { toUserModel, User } from '../users/models/user.model';
 import { ConnectorLoginService } from './connector-login.service';
 import type { CodeRequest, HttpPair } from './connector-verification.service';
-import type { ConnectorId } from './connectors';
 import { toLoginResult } from '../identities/login-result';
 
 export interface LoginMutationNames {
-  connector: ConnectorId;
+  /** The connector's id (its class's static `id`). */
+  connector: string;
   /** The GraphQL input type both mutations take. */
   input: Type<CodeRequest>;
   login: { name: string; description: string };

@@ -10,7 +10,7 @@ import { SessionsService } from '../sessions/sessions.service';
 import { ConnectorLoginService } from './connector-login.service';
 import { ConnectorRegistry } from './connector-registry';
 import type { HttpPair } from './connector-verification.service';
-import { ConnectorId, CONNECTORS } from './connectors';
+import { CONNECTORS } from './connectors';
 
 @ObjectType({ description: 'A web redirect login of a provider other than WeChat (QQ)' })
 export class ProviderAuthRequest {
@@ -67,7 +67,7 @@ export class ProviderWebLoginResolver {
     }
     const provider = args.provider.toLowerCase() as IdentityProviderName;
     const web = CONNECTORS.filter((c) => c.provider === provider)
-      .map((c) => ({ id: c.id as ConnectorId, app: this.registry.connectorOf(c.id).webApp?.() ?? null }))
+      .map((c) => ({ id: c.id, app: this.registry.connectorOf(c.id).webApp?.() ?? null }))
       .find((c) => c.app !== null);
     if (!web) throw new DomainError(ErrorCode.PROVIDER_NOT_CONFIGURED, `No ${args.provider} web login is configured.`);
     // A signed-in caller gets a state for linking, bound to them.

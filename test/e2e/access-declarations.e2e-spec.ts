@@ -16,6 +16,7 @@ const EXPECTED: Record<string, string> = {
   'Mutation.logout': 'signed-in',
   'Mutation.revokeSession': 'signed-in',
   'Mutation.deleteMyAccount': 'signed-in',
+  'Mutation.startProviderLogin': 'public',
   'Mutation.startWechatLogin': 'public',
   'Mutation.wechatLogin': 'public',
   'Mutation.bindPhone': 'public',
