@@ -1,4 +1,6 @@
 import type { IdentityProviderName } from '../identities/verified-identity';
+import { AlipayConnector } from './alipay/alipay.connector';
+import { AlipayResolver } from './alipay/alipay.resolver';
 import { AppleConnector } from './apple/apple.connector';
 import { AppleResolver } from './apple/apple.resolver';
 import { HuaweiConnector } from './huawei/huawei.connector';
@@ -16,7 +18,8 @@ export const CONNECTORS = [
   WechatMiniProgramConnector,
   AppleConnector,
   HuaweiConnector,
+  AlipayConnector,
 ] as const satisfies readonly { id: string; provider: IdentityProviderName }[];
 
 /** Their mutations (LoginMutations, or WeChat's own). */
-export const CONNECTOR_RESOLVERS = [WechatLoginResolver, AppleResolver, HuaweiResolver];
+export const CONNECTOR_RESOLVERS = [WechatLoginResolver, AppleResolver, HuaweiResolver, AlipayResolver];

@@ -11,6 +11,8 @@ import { FakeCarrierServer } from './carrier/fake-carrier';
 import { FakeProviderServer } from './fake-kit';
 import { FakeHuaweiServer } from './huawei/fake-huawei';
 import { HUAWEI_FAKE_PATH } from '../providers/huawei/huawei.client';
+import { ALIPAY_FAKE_PATH } from '../providers/alipay/alipay.client';
+import { FakeAlipayMount } from './alipay/fake-alipay.mount';
 
 /**
  * Sandbox only (imported by SandboxModule): the Apple, Huawei and carrier fakes mounted in-process
@@ -61,22 +63,30 @@ import { HUAWEI_FAKE_PATH } from '../providers/huawei/huawei.client';
         });
       },
     },
+    {
+      provide: FakeAlipayMount,
+      inject: [AppConfig, Clock],
+      useFactory: (config: AppConfig, clock: Clock) =>
+        new FakeAlipayMount(config.get('providers').alipay, () => clock.nowMs()),
+    },
   ],
-  exports: [FakeAppleServer, FakeHuaweiServer, FakeCarrierServer],
+  exports: [FakeAppleServer, FakeHuaweiServer, FakeCarrierServer, FakeAlipayMount],
 })
 export class ProviderFakesModule implements NestModule {
   constructor(
     private readonly apple: FakeAppleServer,
     private readonly huawei: FakeHuaweiServer,
     private readonly carrier: FakeCarrierServer,
+    private readonly alipay: FakeAlipayMount,
   ) {}
 
   // Nest middleware (not app.use) so that request logging and request ids apply.
   configure(consumer: MiddlewareConsumer): void {
-    const mounts: [string, FakeProviderServer][] = [
+    const mounts: [string, Pick<FakeProviderServer, 'handler'>][] = [
       [APPLE_FAKE_PATH, this.apple],
       [HUAWEI_FAKE_PATH, this.huawei],
       [CARRIER_FAKE_PATH, this.carrier],
+      [ALIPAY_FAKE_PATH, this.alipay],
     ];
     for (const [prefix, fake] of mounts) {
       consumer
