@@ -383,7 +383,7 @@ describe('login options in the zero-config sandbox', () => {
         )
       ).body.data!.loginOptions;
     expect(await options('platform: IOS, wechatInstalled: false')).toEqual({
-      methods: ['APPLE', 'PHONE'],
+      methods: ['APPLE', 'ALIPAY', 'PHONE'],
       wechatChannel: null,
     });
     expect(await options('platform: HARMONYOS, wechatInstalled: true')).toEqual({
@@ -391,7 +391,7 @@ describe('login options in the zero-config sandbox', () => {
       wechatChannel: 'APP',
     });
     expect(await options('platform: ANDROID, wechatInstalled: true, carrierAvailable: true')).toEqual({
-      methods: ['CARRIER', 'WECHAT', 'PHONE'],
+      methods: ['CARRIER', 'WECHAT', 'ALIPAY', 'PHONE'],
       wechatChannel: 'APP',
     });
     expect(await options('platform: WEB, wechatInstalled: false, inWechatBrowser: true')).toEqual({

@@ -1,12 +1,14 @@
 import { LoginClientCore, type LoginOutcome, type User } from './base-client.js';
 import { LoginServiceError, isErrorCode } from './errors.js';
 import {
+  AlipayLoginDocument,
   AppleLoginDocument,
   BindPhoneDocument,
   CarrierBindPhoneDocument,
   CarrierLoginDocument,
   DeleteMyAccountDocument,
   HuaweiLoginDocument,
+  LinkAlipayDocument,
   LinkAppleDocument,
   LinkHuaweiDocument,
   LinkWechatDocument,
@@ -249,6 +251,16 @@ export class LoginClient extends LoginClientCore {
     return this.settle((await this.request(HuaweiLoginDocument, { input }, 'none')).huaweiLogin);
   }
 
+  /**
+   * Alipay: the auth_code of the Alipay app SDK (授权登录) or of my.getAuthCode in an Alipay mini program;
+   * `appId` names the Alipay app when the server has several (its first otherwise). A retry of the same
+   * code from this device gets the same answer.
+   */
+  async alipayLogin(authCode: string, appId?: string): Promise<ProviderLoginOutcome> {
+    const input = { authCode, appId, deviceId: await this.deviceId() };
+    return this.settle((await this.request(AlipayLoginDocument, { input }, 'none')).alipayLogin);
+  }
+
   /** Carrier one-tap: the carrier SDK's token. On CARRIER_TOKEN_INVALID, fall back to SMS. */
   async carrierLogin(token: string): Promise<User> {
     const input = { token, deviceId: await this.deviceId(), platform: this.platform };
@@ -277,6 +289,11 @@ export class LoginClient extends LoginClientCore {
   async linkHuawei(authorizationCode: string): Promise<User> {
     const input = { authorizationCode, deviceId: await this.deviceId() };
     return this.updated((await this.request(LinkHuaweiDocument, { input }, 'required')).linkHuawei);
+  }
+
+  async linkAlipay(authCode: string, appId?: string): Promise<User> {
+    const input = { authCode, appId, deviceId: await this.deviceId() };
+    return this.updated((await this.request(LinkAlipayDocument, { input }, 'required')).linkAlipay);
   }
 
   /** Remove a way to log in (`appId`: one app's only). LAST_LOGIN_METHOD: it is the user's last one. */

@@ -28,8 +28,8 @@ describe('loginOptions through the SDK', () => {
   it('answers per platform, with the client platform as default', async () => {
     const ios = new LoginClient({ url: graphqlUrl(), platform: 'IOS' });
     const noWechat = await ios.loginOptions({ wechatInstalled: false });
-    expect(noWechat.methods).toEqual(['APPLE', 'PHONE']);
-    expect((await ios.loginOptions({ wechatInstalled: true })).methods).toEqual(['WECHAT', 'APPLE', 'PHONE']);
+    expect(noWechat.methods).toEqual(['APPLE', 'ALIPAY', 'PHONE']);
+    expect((await ios.loginOptions({ wechatInstalled: true })).methods).toEqual(['WECHAT', 'APPLE', 'ALIPAY', 'PHONE']);
     const harmony = await ios.loginOptions({ platform: 'HARMONYOS', wechatInstalled: true, carrierAvailable: true });
     expect(harmony.methods).toEqual(['WECHAT', 'HUAWEI', 'CARRIER', 'PHONE']);
     const mini = await ios.loginOptions({ platform: 'MINI_PROGRAM' });

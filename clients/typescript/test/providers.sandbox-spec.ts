@@ -1,5 +1,6 @@
 import { LoginClient, MemoryStorage, isErrorCode } from '@wechat-login/client';
 import {
+  alipayAuthorize,
   appleAuthorize,
   carrierToken,
   expectDeviceIdEverywhere,
@@ -104,5 +105,42 @@ describe('carrier one-tap through the SDK', () => {
       'SendSmsCode',
       'LoginWithPhone',
     ]);
+  });
+});
+
+describe('Alipay through the SDK', () => {
+  it('first login binds a phone; a retry of the same code from this device gets the same answer; linking', async () => {
+    const { c, rec } = client('ANDROID', 'dev-alipay-1');
+    const person = `sdk-alipay-${Date.now()}`;
+    const authCode = await alipayAuthorize(person);
+    const first = await c.alipayLogin(authCode);
+    if (first.isBind) throw new Error('a new Alipay user must be asked for a phone');
+    const again = await c.alipayLogin(authCode);
+    if (again.isBind) throw new Error('the retry must answer as the first call did');
+    const phone = freshPhone();
+    await c.sendBindCode(phone, again.bindTicket);
+    const user = await c.bindPhone(again.bindTicket, phone, await outboxCode(phone, 'BIND_PHONE'));
+    expect(expectDeviceIdEverywhere(rec.requests, 'dev-alipay-1')).toEqual([
+      'AlipayLogin',
+      'AlipayLogin',
+      'SendSmsCode',
+      'BindPhone',
+    ]);
+    expect((await c.me()).identities).toEqual([expect.objectContaining({ provider: 'ALIPAY' })]);
+
+    // Another device with the same code: refused.
+    const thief = client('ANDROID', 'dev-alipay-thief').c;
+    const stolen = await thief.alipayLogin(authCode).catch((e: unknown) => e);
+    expect(isErrorCode(stolen, 'PROVIDER_TOKEN_INVALID')).toBe(true);
+
+    // A phone user adds Alipay.
+    const other = client('ANDROID', 'dev-alipay-2').c;
+    const otherPhone = freshPhone();
+    await other.sendLoginCode(otherPhone);
+    const phoneUser = await other.loginWithPhone(otherPhone, await outboxCode(otherPhone, 'LOGIN'));
+    const linked = await other.linkAlipay(await alipayAuthorize(`${person}-linker`));
+    expect(linked.id).toBe(phoneUser.id);
+    expect(linked.id).not.toBe(user.id);
+    expect((await other.me()).identities).toEqual([expect.objectContaining({ provider: 'ALIPAY' })]);
   });
 });

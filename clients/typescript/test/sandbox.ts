@@ -131,6 +131,11 @@ export async function huaweiAuthorize(person: string, phone?: string): Promise<s
   return (await post<{ authorizationCode: string }>('/sandbox/huawei/authorize', body)).authorizationCode;
 }
 
+/** The Alipay SDK's (or my.getAuthCode's) auth code for a person (the fake Alipay, the sandbox's app). */
+export async function alipayAuthorize(person: string): Promise<string> {
+  return (await post<{ authCode: string }>('/sandbox/alipay/authorize', { person })).authCode;
+}
+
 /** The carrier SDK's one-tap token for the SIM's number (the fake carrier). */
 export async function carrierToken(phone: string): Promise<string> {
   return (await post<{ token: string }>('/sandbox/carrier/token', { phone: phone.replace(/^\+86/, '') })).token;

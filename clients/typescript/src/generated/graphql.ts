@@ -5,6 +5,14 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type AlipayLoginInput = {
+  /** the Alipay app (APPID) the code was issued to, when the server has several; the first by default */
+  appId?: string | null | undefined;
+  /** the auth_code from the Alipay app SDK (授权登录) or my.getAuthCode (single use, valid a few minutes) */
+  authCode: string;
+  deviceId?: string | null | undefined;
+};
+
 export type AppleLoginInput = {
   /** the single-use authorization code (5 minutes) */
   authorizationCode: string;
@@ -52,6 +60,7 @@ export type HuaweiLoginInput = {
 };
 
 export type IdentityProvider =
+  | 'ALIPAY'
   | 'APPLE'
   | 'HUAWEI'
   | 'WECHAT';
@@ -67,6 +76,7 @@ export type LinkWechatInput = {
 };
 
 export type LoginMethod =
+  | 'ALIPAY'
   | 'APPLE'
   | 'CARRIER'
   | 'HUAWEI'
@@ -304,6 +314,20 @@ export type WechatMiniProgramLoginMutationVariables = Exact<{
 
 
 export type WechatMiniProgramLoginMutation = { wechatMiniProgramLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } | null, wechatProfile: { openid: string, unionid: string | null, nickname: string | null, avatarUrl: string | null } } };
+
+export type AlipayLoginMutationVariables = Exact<{
+  input: AlipayLoginInput;
+}>;
+
+
+export type AlipayLoginMutation = { alipayLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } | null } };
+
+export type LinkAlipayMutationVariables = Exact<{
+  input: AlipayLoginInput;
+}>;
+
+
+export type LinkAlipayMutation = { linkAlipay: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
 
 export type LoginOptionsQueryVariables = Exact<{
   platform: Platform;
@@ -905,6 +929,47 @@ export const WechatMiniProgramLoginDocument = new TypedDocumentString(`
     createdAt
   }
 }`) as unknown as TypedDocumentString<WechatMiniProgramLoginMutation, WechatMiniProgramLoginMutationVariables>;
+export const AlipayLoginDocument = new TypedDocumentString(`
+    mutation AlipayLogin($input: AlipayLoginInput!) {
+  alipayLogin(input: $input) {
+    isBind
+    session {
+      ...SessionFields
+    }
+    bindTicket
+    bindTicketExpiresAt
+  }
+}
+    fragment SessionFields on Session {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  user {
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
+  }
+}`) as unknown as TypedDocumentString<AlipayLoginMutation, AlipayLoginMutationVariables>;
+export const LinkAlipayDocument = new TypedDocumentString(`
+    mutation LinkAlipay($input: AlipayLoginInput!) {
+  linkAlipay(input: $input) {
+    ...UserFields
+  }
+}
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  createdAt
+}`) as unknown as TypedDocumentString<LinkAlipayMutation, LinkAlipayMutationVariables>;
 export const LoginOptionsDocument = new TypedDocumentString(`
     query LoginOptions($platform: Platform!, $wechatInstalled: Boolean!, $carrierAvailable: Boolean = false, $inWechatBrowser: Boolean = false) {
   loginOptions(

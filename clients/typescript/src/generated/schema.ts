@@ -43,6 +43,14 @@ export type AdminWechatIdentity = {
   unionid?: Maybe<Scalars['String']['output']>;
 };
 
+export type AlipayLoginInput = {
+  /** the Alipay app (APPID) the code was issued to, when the server has several; the first by default */
+  appId?: InputMaybe<Scalars['String']['input']>;
+  /** the auth_code from the Alipay app SDK (授权登录) or my.getAuthCode (single use, valid a few minutes) */
+  authCode: Scalars['String']['input'];
+  deviceId?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type AppleLoginInput = {
   /** the single-use authorization code (5 minutes) */
   authorizationCode: Scalars['String']['input'];
@@ -163,6 +171,7 @@ export type IdentityConflict = {
 };
 
 export type IdentityProvider =
+  | 'ALIPAY'
   | 'APPLE'
   | 'HUAWEI'
   | 'WECHAT';
@@ -187,6 +196,7 @@ export type LinkedIdentity = {
 };
 
 export type LoginMethod =
+  | 'ALIPAY'
   | 'APPLE'
   | 'CARRIER'
   | 'HUAWEI'
@@ -256,6 +266,8 @@ export type Mutation = {
   adminRunTokenRefresh: TokenRefreshStatus;
   adminUnbanUser: AdminUser;
   adminUnlinkWechat: AdminUser;
+  /** Alipay (app or mini program auth code): a session, or a bind ticket for a new person. */
+  alipayLogin: LoginResult;
   /** Sign in with Apple: a session, or a bind ticket for a new person. */
   appleLogin: LoginResult;
   /** Step 3 of any provider's first login: the bind ticket, the phone and its BIND_PHONE code. */
@@ -268,6 +280,8 @@ export type Mutation = {
   deleteMyAccount: Scalars['Boolean']['output'];
   /** Huawei ID (HarmonyOS): a session, or a bind ticket for a new person. */
   huaweiLogin: LoginResult;
+  /** Add Alipay to the signed-in user. */
+  linkAlipay: User;
   /** Add Sign in with Apple to the signed-in user. */
   linkApple: User;
   /** Add Huawei ID to the signed-in user. */
@@ -284,6 +298,8 @@ export type Mutation = {
   revokeSession: Scalars['Boolean']['output'];
   /** Send a one-time code. DELETE_ACCOUNT needs a signed-in caller. */
   sendSmsCode: SmsCodeSent;
+  /** A web login's one-time state and the provider's page (WeChat: startWechatLogin). */
+  startProviderLogin: ProviderAuthRequest;
   /** Step 1 of the code channels: the one-time state (and, on the web, the page to send the browser to). */
   startWechatLogin: WechatAuthRequest;
   /** Remove a way to log in; refused when it is the last one. */
@@ -328,6 +344,11 @@ export type MutationAdminUnlinkWechatArgs = {
 };
 
 
+export type MutationAlipayLoginArgs = {
+  input: AlipayLoginInput;
+};
+
+
 export type MutationAppleLoginArgs = {
   input: AppleLoginInput;
 };
@@ -356,6 +377,11 @@ export type MutationDeleteMyAccountArgs = {
 
 export type MutationHuaweiLoginArgs = {
   input: HuaweiLoginInput;
+};
+
+
+export type MutationLinkAlipayArgs = {
+  input: AlipayLoginInput;
 };
 
 
@@ -391,6 +417,13 @@ export type MutationRevokeSessionArgs = {
 
 export type MutationSendSmsCodeArgs = {
   input: SendSmsCodeInput;
+};
+
+
+export type MutationStartProviderLoginArgs = {
+  deviceId?: InputMaybe<Scalars['String']['input']>;
+  provider: IdentityProvider;
+  redirectUri: Scalars['String']['input'];
 };
 
 
@@ -442,6 +475,16 @@ export type Platform =
   | 'IOS'
   | 'MINI_PROGRAM'
   | 'WEB';
+
+/** A web redirect login of a provider other than WeChat (QQ) */
+export type ProviderAuthRequest = {
+  /** send the browser here */
+  authorizeUrl: Scalars['String']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  provider: IdentityProvider;
+  /** one-time, 10 minutes, bound to the device: it comes back with the code */
+  state: Scalars['String']['output'];
+};
 
 export type Query = {
   adminAuditEvents: AuditEventPage;
