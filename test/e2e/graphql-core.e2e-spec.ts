@@ -26,10 +26,14 @@ describe('GraphQL core (sandbox mode)', () => {
   // seed's answers exactly (src/login-options/login-options.service.spec.ts).
   describe('loginOptions follows the seed rules, with Apple on iOS', () => {
     it.each([
-      ['ANDROID', true, { showWechatButton: true, promptInstallWechat: false, methods: ['WECHAT', 'PHONE'] }],
-      ['ANDROID', false, { showWechatButton: true, promptInstallWechat: true, methods: ['WECHAT', 'PHONE'] }],
-      ['IOS', true, { showWechatButton: true, promptInstallWechat: false, methods: ['WECHAT', 'APPLE', 'PHONE'] }],
-      ['IOS', false, { showWechatButton: false, promptInstallWechat: false, methods: ['APPLE', 'PHONE'] }],
+      ['ANDROID', true, { showWechatButton: true, promptInstallWechat: false, methods: ['WECHAT', 'ALIPAY', 'PHONE'] }],
+      ['ANDROID', false, { showWechatButton: true, promptInstallWechat: true, methods: ['WECHAT', 'ALIPAY', 'PHONE'] }],
+      [
+        'IOS',
+        true,
+        { showWechatButton: true, promptInstallWechat: false, methods: ['WECHAT', 'APPLE', 'ALIPAY', 'PHONE'] },
+      ],
+      ['IOS', false, { showWechatButton: false, promptInstallWechat: false, methods: ['APPLE', 'ALIPAY', 'PHONE'] }],
     ])('%s with WeChat installed=%s', async (platform, installed, expected) => {
       const res = await t.gql(LOGIN_OPTIONS, { platform, installed });
       expect(res.status).toBe(200);
@@ -218,7 +222,7 @@ describe('GraphQL core (production mode)', () => {
   it('still answers loginOptions', async () => {
     const res = await t.gql(LOGIN_OPTIONS, { platform: 'ANDROID', installed: false });
     expect(res.body.data).toEqual({
-      loginOptions: { showWechatButton: true, promptInstallWechat: true, methods: ['WECHAT', 'PHONE'] },
+      loginOptions: { showWechatButton: true, promptInstallWechat: true, methods: ['WECHAT', 'ALIPAY', 'PHONE'] },
     });
   });
 });
