@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { IdentitiesModule } from '../identities/identities.module';
-import { PhoneLoginModule } from '../users/phone-login.module';
 import { SmsModule } from '../users/sms/sms.module';
 import { UsersModule } from '../users/users.module';
 import { CarrierLoginService } from './carrier/carrier-login.service';
@@ -8,7 +7,7 @@ import { ProviderLoginsResolver } from './provider-logins.resolver';
 
 /** Carrier one-tap: the carrier verifies the SIM's number (ProvidersModule's client), then the phone sign-in. */
 @Module({
-  imports: [IdentitiesModule, PhoneLoginModule, UsersModule, SmsModule],
+  imports: [IdentitiesModule, UsersModule, SmsModule],
   providers: [CarrierLoginService, ProviderLoginsResolver],
 })
 export class ProviderLoginsModule {}

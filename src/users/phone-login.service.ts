@@ -102,12 +102,7 @@ export class PhoneLoginService {
       this.database.transaction(async (manager) => {
         const sessions = await this.sessions.revokeAllForUser(manager, userId, 'account-deleted');
         await this.sessions.erasePersonalData(manager, userId);
-        await manager
-          .createQueryBuilder()
-          .delete()
-          .from('sms_codes')
-          .where('phone = :phone', { phone: user.phone })
-          .execute();
+        await this.smsCodes.forgetPhone(manager, check.phone);
         const identities = await this.unlinking.removeAll(manager, userId);
         await this.users.erase(manager, userId);
         await this.audit.record(

@@ -1,3 +1,4 @@
+import type { EntityManager } from 'typeorm';
 import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service';
 import { randomInt } from 'node:crypto';
@@ -187,6 +188,11 @@ export class SmsCodesService {
    * failure of `work` gives the code back, so the caller's retry can use it; when even that fails,
    * the answer is not retryable (the code is spent: request a new one).
    */
+  /** Account deletion: the phone's codes go with it, in the deletion's transaction. */
+  forgetPhone(manager: EntityManager, phone: string): Promise<void> {
+    return this.codes.deleteForPhone(manager, phone);
+  }
+
   async redeem<T>(check: CodeCheck, work: () => Promise<T>): Promise<T> {
     const consumed = await this.verify(check);
     try {
