@@ -21,7 +21,7 @@ import { ErrorCodesResolver } from './graphql/error-codes.resolver';
 import { GqlThrottlerGuard } from './graphql/gql-throttler.guard';
 import { ConsoleSmsSender } from './sandbox/console-sms.sender';
 import { SmsOutbox } from './sandbox/sms-outbox';
-import { SANDBOX_SMS_SENDER } from './users/sms/sms-sender';
+import { SANDBOX_SMS_SENDER } from './sms/sms-sender';
 import { AccessGuard } from './sessions/access.guard';
 import { CaptchaModule } from './captcha/captcha.module';
 import { CounterThrottlerStorage } from './rate-limits/counter-throttler.storage';
@@ -31,7 +31,7 @@ import { metaOf, requestFromContext } from './common/request-meta';
 import { SessionsModule } from './sessions/sessions.module';
 import { SessionsService } from './sessions/sessions.service';
 import { ProvidersModule } from './providers/providers.module';
-import { PhoneLoginModule } from './users/phone-login.module';
+import { AccountModule } from './account/account.module';
 import { WechatAuthModule } from './wechat/wechat-auth.module';
 import { ConnectorsModule } from './connectors/connectors.module';
 import { IdentitiesModule } from './identities/identities.module';
@@ -87,7 +87,7 @@ export class AppModule {
         HealthModule,
         AuditModule,
         SessionsModule,
-        PhoneLoginModule,
+        AccountModule,
         IdentitiesModule,
         LoginOptionsModule,
         ProviderLoginsModule,

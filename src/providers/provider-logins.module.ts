@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { IdentitiesModule } from '../identities/identities.module';
-import { SmsModule } from '../users/sms/sms.module';
+import { SmsModule } from '../sms/sms.module';
 import { UsersModule } from '../users/users.module';
 import { CarrierLoginService } from './carrier/carrier-login.service';
 import { ProviderLoginsResolver } from './provider-logins.resolver';

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
-import { Database } from '../../database/database.service';
-import { Statement } from '../../database/sql-statements';
+import { Database } from '../database/database.service';
+import { Statement } from '../database/sql-statements';
 import type { SmsPurposeValue } from './sms-code.entity';
 
 // A code that can still be used (parameters: phone, purpose, now).

@@ -10,10 +10,10 @@ import { IdentityUnlinkingService } from '../identities/identity-unlinking.servi
 import { IdentityRevocations } from '../identities/identity-revocations';
 import { SignedIn, SignInService } from '../identities/sign-in.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { parseMobilePhone } from './phone-number';
-import { SmsCodesService } from './sms/sms-codes.service';
-import { assertNotGone } from './sign-in-policy';
-import { UsersService } from './users.service';
+import { parseMobilePhone } from '../users/phone-number';
+import { SmsCodesService } from '../sms/sms-codes.service';
+import { assertNotGone } from '../users/sign-in-policy';
+import { UsersService } from '../users/users.service';
 
 export interface PhoneLoginRequest {
   phone: string;
