@@ -36,7 +36,6 @@ import { WechatAuthModule } from './wechat/wechat-auth.module';
 import { ConnectorsModule } from './connectors/connectors.module';
 import { IdentitiesModule } from './identities/identities.module';
 import { LoginOptionsModule } from './login-options/login-options.module';
-import { ProviderLoginsModule } from './providers/provider-logins.module';
 
 // The composition root, and the only file outside src/sandbox that imports it (a spec in
 // test/architecture keeps it so). The sandbox (its fakes of WeChat, Apple, Huawei, the carrier and the
@@ -90,7 +89,6 @@ export class AppModule {
         AccountModule,
         IdentitiesModule,
         LoginOptionsModule,
-        ProviderLoginsModule,
         WechatAuthModule,
         ConnectorsModule,
         ProvidersModule,

@@ -1,6 +1,8 @@
 import type { IdentityProviderName } from '../identities/verified-identity';
 import { AppleConnector } from './apple/apple.connector';
 import { AppleResolver } from './apple/apple.resolver';
+import { CarrierConnector } from './carrier/carrier.connector';
+import { CarrierResolver } from './carrier/carrier.resolver';
 import { HuaweiConnector } from './huawei/huawei.connector';
 import { HuaweiResolver } from './huawei/huawei.resolver';
 import { WechatMiniProgramConnector } from './wechat/mini-program.connector';
@@ -16,7 +18,9 @@ export const CONNECTORS = [
   WechatMiniProgramConnector,
   AppleConnector,
   HuaweiConnector,
-] as const satisfies readonly { id: string; provider: IdentityProviderName }[];
+  // A phone, not an identity: no provider.
+  CarrierConnector,
+] as const satisfies readonly { id: string; provider?: IdentityProviderName }[];
 
 /** Their mutations (LoginMutations, or WeChat's own). */
-export const CONNECTOR_RESOLVERS = [WechatLoginResolver, AppleResolver, HuaweiResolver];
+export const CONNECTOR_RESOLVERS = [WechatLoginResolver, AppleResolver, HuaweiResolver, CarrierResolver];
