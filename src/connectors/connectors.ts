@@ -3,6 +3,8 @@ import { AppleConnector } from './apple/apple.connector';
 import { AppleResolver } from './apple/apple.resolver';
 import { HuaweiConnector } from './huawei/huawei.connector';
 import { HuaweiResolver } from './huawei/huawei.resolver';
+import { QqConnector } from './qq/qq.connector';
+import { QqResolver } from './qq/qq.resolver';
 import { WechatMiniProgramConnector } from './wechat/mini-program.connector';
 import { WechatConnector } from './wechat/wechat.connector';
 import { WechatLoginResolver } from './wechat/wechat-login.resolver';
@@ -16,7 +18,8 @@ export const CONNECTORS = [
   WechatMiniProgramConnector,
   AppleConnector,
   HuaweiConnector,
+  QqConnector,
 ] as const satisfies readonly { id: string; provider: IdentityProviderName }[];
 
 /** Their mutations (LoginMutations, or WeChat's own). */
-export const CONNECTOR_RESOLVERS = [WechatLoginResolver, AppleResolver, HuaweiResolver];
+export const CONNECTOR_RESOLVERS = [WechatLoginResolver, AppleResolver, HuaweiResolver, QqResolver];
