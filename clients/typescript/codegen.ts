@@ -46,13 +46,15 @@ const opsDir = join(__dirname, 'operations');
 const documents = readdirSync(opsDir)
   .filter((f) => f.endsWith('.graphql'))
   .map((f) => join(opsDir, f));
-// operations/part-2/: each file joins as soon as schema.gql has every root field it selects.
-const pendingDir = join(opsDir, 'part-2');
+// operations/part-2/ and part-3/: each file joins as soon as schema.gql has every root field it selects.
 const pending: string[] = [];
-for (const f of existsSync(pendingDir) ? readdirSync(pendingDir).filter((n) => n.endsWith('.graphql')) : []) {
-  const file = join(pendingDir, f);
-  if (rootFields(file).every((field) => available.has(field))) documents.push(file);
-  else pending.push(`operations/part-2/${f}`);
+for (const part of ['part-2', 'part-3']) {
+  const pendingDir = join(opsDir, part);
+  for (const f of existsSync(pendingDir) ? readdirSync(pendingDir).filter((n) => n.endsWith('.graphql')) : []) {
+    const file = join(pendingDir, f);
+    if (rootFields(file).every((field) => available.has(field))) documents.push(file);
+    else pending.push(`operations/${part}/${f}`);
+  }
 }
 if (pending.length) process.stderr.write(`not in schema.gql yet, skipped: ${pending.join(', ')}\n`);
 

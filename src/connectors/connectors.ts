@@ -5,6 +5,8 @@ import { CarrierConnector } from './carrier/carrier.connector';
 import { CarrierResolver } from './carrier/carrier.resolver';
 import { HuaweiConnector } from './huawei/huawei.connector';
 import { HuaweiResolver } from './huawei/huawei.resolver';
+import { QqConnector } from './qq/qq.connector';
+import { QqResolver } from './qq/qq.resolver';
 import { WechatMiniProgramConnector } from './wechat/mini-program.connector';
 import { WechatConnector } from './wechat/wechat.connector';
 import { WechatLoginResolver } from './wechat/wechat-login.resolver';
@@ -18,9 +20,10 @@ export const CONNECTORS = [
   WechatMiniProgramConnector,
   AppleConnector,
   HuaweiConnector,
+  QqConnector,
   // A phone, not an identity: no provider.
   CarrierConnector,
 ] as const satisfies readonly { id: string; provider?: IdentityProviderName }[];
 
 /** Their mutations (LoginMutations, or WeChat's own). */
-export const CONNECTOR_RESOLVERS = [WechatLoginResolver, AppleResolver, HuaweiResolver, CarrierResolver];
+export const CONNECTOR_RESOLVERS = [WechatLoginResolver, AppleResolver, HuaweiResolver, QqResolver, CarrierResolver];

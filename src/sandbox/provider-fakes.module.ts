@@ -11,6 +11,9 @@ import { FakeCarrierServer } from './carrier/fake-carrier';
 import { FakeProviderServer } from './fake-kit';
 import { FakeHuaweiServer } from './huawei/fake-huawei';
 import { HUAWEI_FAKE_PATH } from '../providers/huawei/huawei.client';
+import { QQ_FAKE_PATH } from '../providers/qq/qq.client';
+import { fakeQqOf } from './qq/fake-qq.mount';
+import { FakeQqServer } from './qq/fake-qq';
 
 /**
  * Sandbox only (imported by SandboxModule): the Apple, Huawei and carrier fakes mounted in-process
@@ -61,14 +64,16 @@ import { HUAWEI_FAKE_PATH } from '../providers/huawei/huawei.client';
         });
       },
     },
+    { provide: FakeQqServer, inject: [AppConfig, Clock], useFactory: fakeQqOf },
   ],
-  exports: [FakeAppleServer, FakeHuaweiServer, FakeCarrierServer],
+  exports: [FakeAppleServer, FakeHuaweiServer, FakeCarrierServer, FakeQqServer],
 })
 export class ProviderFakesModule implements NestModule {
   constructor(
     private readonly apple: FakeAppleServer,
     private readonly huawei: FakeHuaweiServer,
     private readonly carrier: FakeCarrierServer,
+    private readonly qq: FakeQqServer,
   ) {}
 
   // Nest middleware (not app.use) so that request logging and request ids apply.
@@ -77,6 +82,7 @@ export class ProviderFakesModule implements NestModule {
       [APPLE_FAKE_PATH, this.apple],
       [HUAWEI_FAKE_PATH, this.huawei],
       [CARRIER_FAKE_PATH, this.carrier],
+      [QQ_FAKE_PATH, this.qq],
     ];
     for (const [prefix, fake] of mounts) {
       consumer

@@ -32,6 +32,8 @@ const EXPECTED: Record<string, string> = {
   'Mutation.carrierBindPhone': 'public',
   'Mutation.linkApple': 'signed-in',
   'Mutation.linkHuawei': 'signed-in',
+  'Mutation.qqLogin': 'public',
+  'Mutation.linkQq': 'signed-in',
   'Query.adminIdentityConflicts': 'roles:admin',
   'Mutation.adminResolveIdentityConflict': 'roles:admin',
   'Query.adminUsers': 'roles:admin',

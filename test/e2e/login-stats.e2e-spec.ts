@@ -92,6 +92,7 @@ it('starts with the admin’s own phone login and every method listed, zero incl
     { method: 'PHONE', count: 1 },
     { method: 'APPLE', count: 0 },
     { method: 'HUAWEI', count: 0 },
+    { method: 'QQ', count: 0 },
     { method: 'CARRIER', count: 0 },
   ]);
   expect(first.failuresByCode).toEqual([]);
@@ -116,6 +117,7 @@ it('counts logins of every method, first logins at their phone step', async () =
     { method: 'PHONE', count: 1 },
     { method: 'APPLE', count: 2 },
     { method: 'HUAWEI', count: 1 },
+    { method: 'QQ', count: 0 },
     { method: 'CARRIER', count: 1 },
   ]);
   expect(after.bindings).toBe(3); // the phone steps of WeChat and Apple, and Huawei's own phone

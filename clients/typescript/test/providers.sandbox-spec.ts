@@ -1,4 +1,10 @@
-import { LoginClient, MemoryStorage, isErrorCode } from '@wechat-login/client';
+import {
+  LoginClient,
+  MemoryStorage,
+  QqLoginDocument,
+  StartProviderLoginDocument,
+  isErrorCode,
+} from '@wechat-login/client';
 import {
   appleAuthorize,
   carrierToken,
@@ -104,5 +110,26 @@ describe('carrier one-tap through the SDK', () => {
       'SendSmsCode',
       'LoginWithPhone',
     ]);
+  });
+});
+
+describe('QQ through the SDK (generated documents)', () => {
+  it('the QQ SDK token: a bind ticket first; the web flow starts with startProviderLogin', async () => {
+    const { c } = client('ANDROID', 'dev-qq-1');
+    const res = await fetch(graphqlUrl().replace(/\/graphql$/, '/sandbox/qq/authorize'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ person: `sdk-qq-${Date.now()}` }),
+    });
+    const { accessToken } = (await res.json()) as { accessToken: string };
+    const { qqLogin } = await c.request(QqLoginDocument, { input: { accessToken, deviceId: 'dev-qq-1' } });
+    expect(qqLogin).toMatchObject({ isBind: false, session: null, bindTicket: expect.any(String) });
+    const { startProviderLogin } = await c.request(StartProviderLoginDocument, {
+      provider: 'QQ',
+      redirectUri: 'http://localhost:8080/qq',
+      deviceId: 'dev-qq-1',
+    });
+    expect(startProviderLogin).toMatchObject({ provider: 'QQ', state: expect.any(String) });
+    expect(new URL(startProviderLogin.authorizeUrl).searchParams.get('redirect_uri')).toBe('http://localhost:8080/qq');
   });
 });

@@ -1,5 +1,6 @@
 import { createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { type ConfigVariable, defineVariables, EnvReader, int, safeUrl, secret, text } from '../env-reader';
+import { QQ_VARIABLES, type QqConfig, readQq } from './qq.config';
 
 // Sign in with Apple, Huawei ID and carrier one-tap. Each provider is all-or-nothing: configured when
 // every one of its variables is set, absent when none is, refused when only some are. With none set,
@@ -41,6 +42,7 @@ export interface ProvidersSettings {
   apple: AppleSettings | null;
   huawei: HuaweiSettings | null;
   carrier: CarrierSettings | null;
+  qq: QqConfig | null;
 }
 
 export const PROVIDERS_VARIABLES = defineVariables({
@@ -60,6 +62,7 @@ export const PROVIDERS_VARIABLES = defineVariables({
   CARRIER_ACCESS_KEY_ID: secret('carrier one-tap (Alibaba Cloud Dypnsapi): AccessKey id'),
   CARRIER_ACCESS_KEY_SECRET: secret('carrier one-tap (Alibaba Cloud Dypnsapi): AccessKey secret'),
   CARRIER_ENDPOINT: text('Dypnsapi endpoint host or URL (default dypnsapi.aliyuncs.com)'),
+  ...QQ_VARIABLES,
 });
 const V = PROVIDERS_VARIABLES;
 
@@ -88,6 +91,7 @@ export function readProviders(reader: EnvReader, production: boolean): Providers
     apple: readApple(reader, production, problems),
     huawei: readHuawei(reader, production, problems),
     carrier: readCarrier(reader, production, problems),
+    qq: readQq(reader, production),
   };
 }
 

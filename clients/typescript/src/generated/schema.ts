@@ -165,6 +165,7 @@ export type IdentityConflict = {
 export type IdentityProvider =
   | 'APPLE'
   | 'HUAWEI'
+  | 'QQ'
   | 'WECHAT';
 
 export type LinkWechatInput = {
@@ -191,6 +192,7 @@ export type LoginMethod =
   | 'CARRIER'
   | 'HUAWEI'
   | 'PHONE'
+  | 'QQ'
   | 'WECHAT';
 
 /** Sessions one login method issued: returning logins and first logins finished at their phone step. */
@@ -272,18 +274,24 @@ export type Mutation = {
   linkApple: User;
   /** Add Huawei ID to the signed-in user. */
   linkHuawei: User;
+  /** Add QQ to the signed-in user (the same input as qqLogin). */
+  linkQq: User;
   /** Link a WeChat account to the signed-in user (state from startWechatLogin while signed in). */
   linkWechat: User;
   /** Log in (or sign up) with a phone number and its LOGIN code. */
   loginWithPhone: Session;
   /** End the session making this request. */
   logout: Scalars['Boolean']['output'];
+  /** QQ: the QQ SDK’s access token (phones) or the web redirect’s code and state; a session, or a bind ticket for a new person. */
+  qqLogin: LoginResult;
   /** Trade a refresh token for a new pair; no WeChat call. */
   refreshSession: Session;
   /** End one of your sessions (an id from mySessions). */
   revokeSession: Scalars['Boolean']['output'];
   /** Send a one-time code. DELETE_ACCOUNT needs a signed-in caller. */
   sendSmsCode: SmsCodeSent;
+  /** A web login's one-time state and the provider's page (WeChat: startWechatLogin). */
+  startProviderLogin: ProviderAuthRequest;
   /** Step 1 of the code channels: the one-time state (and, on the web, the page to send the browser to). */
   startWechatLogin: WechatAuthRequest;
   /** Remove a way to log in; refused when it is the last one. */
@@ -369,6 +377,11 @@ export type MutationLinkHuaweiArgs = {
 };
 
 
+export type MutationLinkQqArgs = {
+  input: QqLoginInput;
+};
+
+
 export type MutationLinkWechatArgs = {
   input: LinkWechatInput;
 };
@@ -376,6 +389,11 @@ export type MutationLinkWechatArgs = {
 
 export type MutationLoginWithPhoneArgs = {
   input: PhoneLoginInput;
+};
+
+
+export type MutationQqLoginArgs = {
+  input: QqLoginInput;
 };
 
 
@@ -391,6 +409,13 @@ export type MutationRevokeSessionArgs = {
 
 export type MutationSendSmsCodeArgs = {
   input: SendSmsCodeInput;
+};
+
+
+export type MutationStartProviderLoginArgs = {
+  deviceId?: InputMaybe<Scalars['String']['input']>;
+  provider: IdentityProvider;
+  redirectUri: Scalars['String']['input'];
 };
 
 
@@ -442,6 +467,30 @@ export type Platform =
   | 'IOS'
   | 'MINI_PROGRAM'
   | 'WEB';
+
+/** A web redirect login of a provider other than WeChat (QQ) */
+export type ProviderAuthRequest = {
+  /** send the browser here */
+  authorizeUrl: Scalars['String']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  provider: IdentityProvider;
+  /** one-time, 10 minutes, bound to the device: it comes back with the code */
+  state: Scalars['String']['output'];
+};
+
+/** QQ: accessToken from the QQ SDK (phones), or code and state from the web redirect */
+export type QqLoginInput = {
+  /** the QQ mobile SDK's access_token (its openid is not needed: the server asks QQ) */
+  accessToken?: InputMaybe<Scalars['String']['input']>;
+  /** the web redirect's code, with its state */
+  code?: InputMaybe<Scalars['String']['input']>;
+  /** required with a code: the one given to startProviderLogin */
+  deviceId?: InputMaybe<Scalars['String']['input']>;
+  /** with a code: the redirectUri given to startProviderLogin (QQ checks it again when redeeming the code) */
+  redirectUri?: InputMaybe<Scalars['String']['input']>;
+  /** the state from startProviderLogin(provider: QQ), with the code */
+  state?: InputMaybe<Scalars['String']['input']>;
+};
 
 export type Query = {
   adminAuditEvents: AuditEventPage;
