@@ -21,7 +21,7 @@ import { ErrorCodesResolver } from './graphql/error-codes.resolver';
 import { GqlThrottlerGuard } from './graphql/gql-throttler.guard';
 import { ConsoleSmsSender } from './sandbox/console-sms.sender';
 import { SmsOutbox } from './sandbox/sms-outbox';
-import { SANDBOX_SMS_SENDER } from './users/sms/sms-sender';
+import { SANDBOX_SMS_SENDER } from './sms/sms-sender';
 import { AccessGuard } from './sessions/access.guard';
 import { CaptchaModule } from './captcha/captcha.module';
 import { CounterThrottlerStorage } from './rate-limits/counter-throttler.storage';
@@ -31,12 +31,11 @@ import { metaOf, requestFromContext } from './common/request-meta';
 import { SessionsModule } from './sessions/sessions.module';
 import { SessionsService } from './sessions/sessions.service';
 import { ProvidersModule } from './providers/providers.module';
-import { PhoneLoginModule } from './users/phone-login.module';
+import { AccountModule } from './account/account.module';
 import { WechatAuthModule } from './wechat/wechat-auth.module';
 import { ConnectorsModule } from './connectors/connectors.module';
 import { IdentitiesModule } from './identities/identities.module';
 import { LoginOptionsModule } from './login-options/login-options.module';
-import { ProviderLoginsModule } from './providers/provider-logins.module';
 
 // The composition root, and the only file outside src/sandbox that imports it (a spec in
 // test/architecture keeps it so). The sandbox (its fakes of WeChat, Apple, Huawei, the carrier and the
@@ -87,10 +86,9 @@ export class AppModule {
         HealthModule,
         AuditModule,
         SessionsModule,
-        PhoneLoginModule,
+        AccountModule,
         IdentitiesModule,
         LoginOptionsModule,
-        ProviderLoginsModule,
         WechatAuthModule,
         ConnectorsModule,
         ProvidersModule,

@@ -46,7 +46,7 @@ const opsDir = join(__dirname, 'operations');
 const documents = readdirSync(opsDir)
   .filter((f) => f.endsWith('.graphql'))
   .map((f) => join(opsDir, f));
-// operations/part-2/, part-3/: each file joins as soon as schema.gql has every root field it selects.
+// operations/part-2/ and part-3/: each file joins as soon as schema.gql has every root field it selects.
 const pending: string[] = [];
 for (const part of ['part-2', 'part-3']) {
   const pendingDir = join(opsDir, part);

@@ -7,7 +7,7 @@ import { ErrorCode } from '../errors/error-code';
 import { AccountLinkingService } from '../identities/account-linking.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { isGone } from '../users/sign-in-policy';
-import { UserEntity } from '../users/user.entity';
+import { UsersRepository } from '../users/users.repository';
 import { Actor } from './admin-paging';
 import { AdminUsersService } from './admin-users.service';
 import { AdminUser } from './models/admin.models';
@@ -25,6 +25,7 @@ export class AdminModerationService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly linking: AccountLinkingService,
+    private readonly usersData: UsersRepository,
   ) {}
 
   async ban(id: string, reason: string, actor: Actor): Promise<AdminUser> {
@@ -32,9 +33,9 @@ export class AdminModerationService {
     if (!trimmed || trimmed.length > 500) throw DomainError.badInput('reason', '1 to 500 characters');
     if (id === actor.userId) throw new DomainError(ErrorCode.FORBIDDEN, 'Admins cannot ban themselves.');
     await this.database.transaction(async (manager) => {
-      const user = await manager.getRepository(UserEntity).findOne({ where: { id } });
+      const user = await this.usersData.findById(id, manager);
       if (isGone(user)) throw DomainError.badInput('id', 'no such user');
-      await manager.getRepository(UserEntity).update({ id }, { status: 'banned', updatedAt: this.clock.now() });
+      await this.usersData.update(manager, id, { status: 'banned', updatedAt: this.clock.now() });
       const revoked = await this.sessions.revokeAllForUser(manager, id, 'banned');
       await this.audit.record(
         {
@@ -52,13 +53,8 @@ export class AdminModerationService {
 
   async unban(id: string, actor: Actor): Promise<AdminUser> {
     await this.database.transaction(async (manager) => {
-      const result = await manager
-        .createQueryBuilder()
-        .update(UserEntity)
-        .set({ status: 'active', updatedAt: this.clock.now() })
-        .where("id = :id AND status = 'banned'", { id })
-        .execute();
-      if ((result.affected ?? 0) === 0 && !(await manager.getRepository(UserEntity).exists({ where: { id } }))) {
+      const unbanned = await this.usersData.unban(manager, id, this.clock.now());
+      if (!unbanned && !(await this.usersData.exists(manager, id))) {
         throw DomainError.badInput('id', 'no such user');
       }
       await this.audit.record(

@@ -108,7 +108,7 @@ export class ConnectorVerification {
     http: HttpPair,
   ): Promise<ConnectorAnswer> {
     try {
-      return await authenticateWith(this.registry, connector.name, http, { input, appId, resumed });
+      return await this.run<ConnectorAnswer>(connector, http, { input, appId, resumed });
     } catch (error) {
       const kept = error instanceof VerificationIncomplete ? error.kept : null;
       const mapped = connector.toDomainError(error instanceof VerificationIncomplete ? error.cause : error);
@@ -126,10 +126,26 @@ export class ConnectorVerification {
   ): Promise<{ appId: string; answer: ConnectorAnswer }> {
     const appId = this.namedApp(connector, request.appId) ?? this.defaultApp(connector);
     try {
-      return { appId, answer: await authenticateWith(this.registry, connector.name, http, { input, appId }) };
+      return { appId, answer: await this.run<ConnectorAnswer>(connector, http, { input, appId }) };
     } catch (error) {
       throw connector.toDomainError(error);
     }
+  }
+
+  /** Runs a connector's Passport strategy on the GraphQL request and resolves with what it verified. */
+  run<T>(connector: ConnectorStrategy, { req, res }: HttpPair, request: VerifyRequest): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const middleware = this.registry.passport.authenticate(
+        connector.name,
+        { session: false, ...request } as object,
+        (error: unknown, answer: T | false) => {
+          if (error) reject(error);
+          else if (answer) resolve(answer);
+          else reject(new Error(`${connector.name} verified nothing`));
+        },
+      ) as unknown as (req: Request, res: Response, next: (error?: unknown) => void) => void;
+      middleware(req, res, (error) => reject(error ?? new Error(`${connector.name} did not finish`)));
+    });
   }
 
   private namedApp(connector: ConnectorStrategy, appId: string | null | undefined): string | null {
@@ -168,25 +184,4 @@ export class ConnectorVerification {
 /** Only a device the caller named is "the same": null never equals null here. */
 export function sameDevice(recorded: string | null, given: string | null | undefined): boolean {
   return recorded !== null && recorded === (given ?? null);
-}
-
-/** Runs a connector's Passport strategy on the GraphQL request and resolves with what it verified. */
-function authenticateWith(
-  registry: ConnectorRegistry,
-  name: string,
-  { req, res }: HttpPair,
-  request: VerifyRequest,
-): Promise<ConnectorAnswer> {
-  return new Promise((resolve, reject) => {
-    const middleware = registry.passport.authenticate(
-      name,
-      { session: false, ...request } as object,
-      (error: unknown, answer: ConnectorAnswer | false) => {
-        if (error) reject(error);
-        else if (answer) resolve(answer);
-        else reject(new Error(`${name} verified nothing`));
-      },
-    ) as unknown as (req: Request, res: Response, next: (error?: unknown) => void) => void;
-    middleware(req, res, (error) => reject(error ?? new Error(`${name} did not finish`)));
-  });
 }

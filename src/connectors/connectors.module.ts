@@ -8,6 +8,7 @@ import { LoginOptionsModule } from '../login-options/login-options.module';
 import { LoginOptionsService } from '../login-options/login-options.service';
 import { SessionsModule } from '../sessions/sessions.module';
 import { WechatAuthModule } from '../wechat/wechat-auth.module';
+import { CarrierLoginService } from './carrier/carrier-login.service';
 import { CodeExchangesRepository } from './code-exchanges.repository';
 import { CodeExchangesService } from './code-exchanges.service';
 import { ConnectorLoginService } from './connector-login.service';
@@ -35,6 +36,7 @@ import { ProviderWebLoginResolver } from './provider-web-login.resolver';
   ],
   providers: [
     ConnectorRegistry,
+    CarrierLoginService,
     ...CONNECTORS,
     CodeExchangesRepository,
     CodeExchangesService,
@@ -55,8 +57,10 @@ export class ConnectorsModule implements OnModuleInit {
 
   /** What a provider must be told when one of its identities goes (unlink, deletion); its login button. */
   onModuleInit(): void {
-    for (const { id, provider } of CONNECTORS) {
-      const connector = this.registry.connectorOf(id);
+    for (const entry of CONNECTORS) {
+      const provider = 'provider' in entry ? entry.provider : null;
+      if (!provider) continue;
+      const connector = this.registry.connectorOf(entry.id);
       if (connector.revoke) this.revocations.register(provider, (identity) => connector.revoke!(identity));
       if (connector.loginPlatforms && connector.appFor(null) !== null) {
         this.loginOptions.offer({ method: loginMethodOf(provider), platforms: connector.loginPlatforms });

@@ -3,8 +3,12 @@ import { AlipayConnector } from './alipay/alipay.connector';
 import { AlipayResolver } from './alipay/alipay.resolver';
 import { AppleConnector } from './apple/apple.connector';
 import { AppleResolver } from './apple/apple.resolver';
+import { CarrierConnector } from './carrier/carrier.connector';
+import { CarrierResolver } from './carrier/carrier.resolver';
 import { HuaweiConnector } from './huawei/huawei.connector';
 import { HuaweiResolver } from './huawei/huawei.resolver';
+import { QqConnector } from './qq/qq.connector';
+import { QqResolver } from './qq/qq.resolver';
 import { WechatMiniProgramConnector } from './wechat/mini-program.connector';
 import { WechatConnector } from './wechat/wechat.connector';
 import { WechatLoginResolver } from './wechat/wechat-login.resolver';
@@ -18,8 +22,18 @@ export const CONNECTORS = [
   WechatMiniProgramConnector,
   AppleConnector,
   HuaweiConnector,
+  QqConnector,
   AlipayConnector,
-] as const satisfies readonly { id: string; provider: IdentityProviderName }[];
+  // A phone, not an identity: no provider.
+  CarrierConnector,
+] as const satisfies readonly { id: string; provider?: IdentityProviderName }[];
 
 /** Their mutations (LoginMutations, or WeChat's own). */
-export const CONNECTOR_RESOLVERS = [WechatLoginResolver, AppleResolver, HuaweiResolver, AlipayResolver];
+export const CONNECTOR_RESOLVERS = [
+  WechatLoginResolver,
+  AppleResolver,
+  HuaweiResolver,
+  QqResolver,
+  AlipayResolver,
+  CarrierResolver,
+];

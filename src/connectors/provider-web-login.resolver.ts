@@ -66,7 +66,7 @@ export class ProviderWebLoginResolver {
       throw DomainError.badInput('provider', 'WeChat web logins start with startWechatLogin');
     }
     const provider = args.provider.toLowerCase() as IdentityProviderName;
-    const web = CONNECTORS.filter((c) => c.provider === provider)
+    const web = CONNECTORS.filter((c) => 'provider' in c && c.provider === provider)
       .map((c) => ({ id: c.id, app: this.registry.connectorOf(c.id).webApp?.() ?? null }))
       .find((c) => c.app !== null);
     if (!web) throw new DomainError(ErrorCode.PROVIDER_NOT_CONFIGURED, `No ${args.provider} web login is configured.`);

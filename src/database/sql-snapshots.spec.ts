@@ -6,7 +6,7 @@ import { IDENTITY_STATEMENTS } from '../identities/identities.repository';
 import { COUNTER_STATEMENTS } from '../rate-limits/counters.repository';
 import { SESSION_STATEMENTS } from '../sessions/sessions.repository';
 import { CODE_EXCHANGE_STATEMENTS } from '../connectors/code-exchanges.repository';
-import { SMS_CODE_STATEMENTS } from '../users/sms/sms-codes.repository';
+import { SMS_CODE_STATEMENTS } from '../sms/sms-codes.repository';
 import { USER_STATEMENTS } from '../users/users.repository';
 import { GRANT_STATEMENTS } from '../wechat/wechat-grants.repository';
 import { DATABASE_STATUS_STATEMENTS } from './database-status.repository';

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TokenCipher } from '../common/token-cipher';
 import { SessionsModule } from '../sessions/sessions.module';
-import { SmsModule } from '../users/sms/sms.module';
+import { SmsModule } from '../sms/sms.module';
 import { UsersModule } from '../users/users.module';
 import { AccountLinkingService } from './account-linking.service';
 import { BindTicketEntity } from './bind-ticket.entity';

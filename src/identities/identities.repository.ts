@@ -4,7 +4,7 @@ import { parseDbDate } from '../database/rate-limits';
 import { asSql, Sql, SqlTarget } from '../database/sql';
 import { placeholders, Statement, textOf, withList } from '../database/sql-statements';
 import type { UserEntity } from '../users/user.entity';
-import { USER_COLUMNS_AS_U, userFromJoinedRow } from '../users/user-row';
+import { USER_COLUMNS_AS_U, userFromJoinedRow } from '../users/users.repository';
 import type { IdentityConflictEntity } from './identity-conflict.entity';
 import type { IdentityEntity } from './identity.entity';
 import type { IdentityProviderName } from './verified-identity';
@@ -48,7 +48,6 @@ export const IDENTITY_STATEMENTS = {
   attachIfFree: 'UPDATE identities SET user_id = ?, updated_at = ? WHERE id = ? AND user_id IS NULL',
   moveToUser: 'UPDATE identities SET user_id = ?, updated_at = ? WHERE id = ?',
   deleteByIds: 'DELETE FROM identities WHERE id IN (?...)',
-  deleteOfUserAtProvider: 'DELETE FROM identities WHERE user_id = ? AND provider = ?',
   insertConflict: `INSERT INTO identity_conflicts (${CONFLICT_COLUMNS}) VALUES (${placeholders(6)}, NULL, NULL, NULL)`,
   // Ids are UUIDv7: their order is creation order, so the id is the cursor.
   listOpenConflicts: `${CONFLICTS} resolved_at IS NULL ORDER BY id ASC LIMIT ?`,
@@ -200,11 +199,6 @@ export class IdentitiesRepository {
 
   async deleteByIds(target: SqlTarget, ids: readonly string[]): Promise<void> {
     if (ids.length > 0) await asSql(target).run(withList(S.deleteByIds, ids.length), ids);
-  }
-
-  /** Rows removed. */
-  deleteOfUserAtProvider(target: SqlTarget, userId: string, provider: IdentityProviderName): Promise<number> {
-    return asSql(target).run(S.deleteOfUserAtProvider, [userId, provider]);
   }
 
   async insertConflict(target: SqlTarget, row: IdentityConflictEntity): Promise<void> {

@@ -5,7 +5,7 @@ import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { parseMobilePhone } from '../users/phone-number';
-import { SmsCodesService } from '../users/sms/sms-codes.service';
+import { SmsCodesService } from '../sms/sms-codes.service';
 import { BindTicketEntity } from './bind-ticket.entity';
 import { BindTicketsService } from './bind-tickets.service';
 import { IdentitiesService } from './identities.service';

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { SmsModule } from '../users/sms/sms.module';
+import { SmsModule } from '../sms/sms.module';
 import { ConnectorsModule } from '../connectors/connectors.module';
 import { WechatAuthModule } from '../wechat/wechat-auth.module';
 import { MetricsController } from './metrics.controller';

@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { AuditService } from '../audit/audit.service';
 import { ProviderCalls } from '../providers/provider-calls';
-import { SmsCodesService } from '../users/sms/sms-codes.service';
+import { SmsCodesService } from '../sms/sms-codes.service';
 import { MiniProgramPhoneService } from '../wechat/mini-program-phone.service';
 import { TokenRefreshService } from '../wechat/token-refresh.service';
 import { WechatApiClient } from '../wechat/wechat-api.client';

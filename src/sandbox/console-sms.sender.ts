@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { maskPhone } from '../common/mask';
-import { SmsMessage, SmsSender } from '../users/sms/sms-sender';
+import { SmsMessage, SmsSender } from '../sms/sms-sender';
 import { SmsOutbox } from './sms-outbox';
 
 /**

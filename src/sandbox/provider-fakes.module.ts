@@ -13,6 +13,9 @@ import { FakeHuaweiServer } from './huawei/fake-huawei';
 import { HUAWEI_FAKE_PATH } from '../providers/huawei/huawei.client';
 import { ALIPAY_FAKE_PATH } from '../providers/alipay/alipay.client';
 import { FakeAlipayMount } from './alipay/fake-alipay.mount';
+import { QQ_FAKE_PATH } from '../providers/qq/qq.client';
+import { fakeQqOf } from './qq/fake-qq.mount';
+import { FakeQqServer } from './qq/fake-qq';
 
 /**
  * Sandbox only (imported by SandboxModule): the Apple, Huawei and carrier fakes mounted in-process
@@ -69,8 +72,9 @@ import { FakeAlipayMount } from './alipay/fake-alipay.mount';
       useFactory: (config: AppConfig, clock: Clock) =>
         new FakeAlipayMount(config.get('providers').alipay, () => clock.nowMs()),
     },
+    { provide: FakeQqServer, inject: [AppConfig, Clock], useFactory: fakeQqOf },
   ],
-  exports: [FakeAppleServer, FakeHuaweiServer, FakeCarrierServer, FakeAlipayMount],
+  exports: [FakeAppleServer, FakeHuaweiServer, FakeCarrierServer, FakeAlipayMount, FakeQqServer],
 })
 export class ProviderFakesModule implements NestModule {
   constructor(
@@ -78,6 +82,7 @@ export class ProviderFakesModule implements NestModule {
     private readonly huawei: FakeHuaweiServer,
     private readonly carrier: FakeCarrierServer,
     private readonly alipay: FakeAlipayMount,
+    private readonly qq: FakeQqServer,
   ) {}
 
   // Nest middleware (not app.use) so that request logging and request ids apply.
@@ -87,6 +92,7 @@ export class ProviderFakesModule implements NestModule {
       [HUAWEI_FAKE_PATH, this.huawei],
       [CARRIER_FAKE_PATH, this.carrier],
       [ALIPAY_FAKE_PATH, this.alipay],
+      [QQ_FAKE_PATH, this.qq],
     ];
     for (const [prefix, fake] of mounts) {
       consumer

@@ -1,4 +1,4 @@
-import type { SmsPurposeValue } from '../users/sms/sms-code.entity';
+import type { SmsPurposeValue } from '../sms/sms-code.entity';
 
 export interface OutboxMessage {
   phone: string;

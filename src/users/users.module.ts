@@ -4,7 +4,7 @@ import { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
-/** Users as data: lookups, creation by phone, erasure. Phone login itself lives in PhoneLoginModule. */
+/** Users as data: lookups, creation by phone, erasure. Phone login itself lives in AccountModule. */
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity])],
   providers: [UsersRepository, UsersService],

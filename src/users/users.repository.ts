@@ -80,6 +80,21 @@ export class UsersRepository {
     await manager.getRepository(UserEntity).update({ id }, changes);
   }
 
+  /** A banned user active again; false when the user was not banned (or does not exist). */
+  async unban(manager: EntityManager, id: string, now: Date): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set({ status: 'active', updatedAt: now })
+      .where("id = :id AND status = 'banned'", { id })
+      .execute();
+    return (result.affected ?? 0) > 0;
+  }
+
+  exists(manager: EntityManager, id: string): Promise<boolean> {
+    return manager.getRepository(UserEntity).exists({ where: { id } });
+  }
+
   // Admin reads.
 
   /**

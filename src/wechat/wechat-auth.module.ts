@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdentitiesModule } from '../identities/identities.module';
 import { SessionsModule } from '../sessions/sessions.module';
-import { SmsModule } from '../users/sms/sms.module';
+import { SmsModule } from '../sms/sms.module';
 import { AppTokensService } from './app-tokens.service';
 import { WechatAppTokenEntity } from './entities/wechat-app-token.entity';
 import { WechatGrantEntity } from './entities/wechat-grant.entity';

@@ -58,7 +58,7 @@ describe('a page on another origin calling the service (headless Chromium)', () 
       expect(outcome).toEqual({
         ok: true,
         status: 200,
-        body: { data: { loginOptions: { methods: ['WECHAT', 'PHONE'] } } },
+        body: { data: { loginOptions: { methods: ['WECHAT', 'QQ', 'PHONE'] } } },
       });
     } finally {
       await page.close();

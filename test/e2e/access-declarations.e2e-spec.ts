@@ -34,6 +34,8 @@ const EXPECTED: Record<string, string> = {
   'Mutation.linkAlipay': 'signed-in',
   'Mutation.linkApple': 'signed-in',
   'Mutation.linkHuawei': 'signed-in',
+  'Mutation.qqLogin': 'public',
+  'Mutation.linkQq': 'signed-in',
   'Query.adminIdentityConflicts': 'roles:admin',
   'Mutation.adminResolveIdentityConflict': 'roles:admin',
   'Query.adminUsers': 'roles:admin',

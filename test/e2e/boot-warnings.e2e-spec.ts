@@ -23,7 +23,9 @@ it('warns once in production when iOS would get WeChat without Apple, as loginOp
   try {
     expect(warningsOf(t)).toEqual([expect.stringContaining('App Store Review Guideline 4.8')]);
     expect(warningsOf(t)[0]).toContain('APPLE_BUNDLE_IDS');
-    expect((await t.gql(IOS_OPTIONS)).body.data).toEqual({ loginOptions: { methods: ['WECHAT', 'ALIPAY', 'PHONE'] } });
+    expect((await t.gql(IOS_OPTIONS)).body.data).toEqual({
+      loginOptions: { methods: ['WECHAT', 'QQ', 'ALIPAY', 'PHONE'] },
+    });
   } finally {
     await t.close();
   }
@@ -35,7 +37,7 @@ it('says nothing when Apple is configured (or in the sandbox)', async () => {
     expect(t.config.providers.apple).not.toBeNull();
     expect(warningsOf(t)).toEqual([]);
     expect((await t.gql(IOS_OPTIONS)).body.data).toEqual({
-      loginOptions: { methods: ['WECHAT', 'APPLE', 'ALIPAY', 'PHONE'] },
+      loginOptions: { methods: ['WECHAT', 'APPLE', 'QQ', 'ALIPAY', 'PHONE'] },
     });
   } finally {
     await t.close();

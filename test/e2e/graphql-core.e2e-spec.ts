@@ -22,18 +22,30 @@ describe('GraphQL core (sandbox mode)', () => {
     await t.close();
   });
 
-  // The sandbox configures Apple too, so iOS adds it (App Store 4.8); a server without Apple keeps the
-  // seed's answers exactly (src/login-options/login-options.service.spec.ts).
+  // The sandbox configures Apple too, so iOS adds it (App Store 4.8), and QQ on every phone (before the
+  // phone); a server without them keeps the seed's answers exactly (src/login-options/login-options.service.spec.ts).
   describe('loginOptions follows the seed rules, with Apple on iOS', () => {
     it.each([
-      ['ANDROID', true, { showWechatButton: true, promptInstallWechat: false, methods: ['WECHAT', 'ALIPAY', 'PHONE'] }],
-      ['ANDROID', false, { showWechatButton: true, promptInstallWechat: true, methods: ['WECHAT', 'ALIPAY', 'PHONE'] }],
+      [
+        'ANDROID',
+        true,
+        { showWechatButton: true, promptInstallWechat: false, methods: ['WECHAT', 'QQ', 'ALIPAY', 'PHONE'] },
+      ],
+      [
+        'ANDROID',
+        false,
+        { showWechatButton: true, promptInstallWechat: true, methods: ['WECHAT', 'QQ', 'ALIPAY', 'PHONE'] },
+      ],
       [
         'IOS',
         true,
-        { showWechatButton: true, promptInstallWechat: false, methods: ['WECHAT', 'APPLE', 'ALIPAY', 'PHONE'] },
+        { showWechatButton: true, promptInstallWechat: false, methods: ['WECHAT', 'APPLE', 'QQ', 'ALIPAY', 'PHONE'] },
       ],
-      ['IOS', false, { showWechatButton: false, promptInstallWechat: false, methods: ['APPLE', 'ALIPAY', 'PHONE'] }],
+      [
+        'IOS',
+        false,
+        { showWechatButton: false, promptInstallWechat: false, methods: ['APPLE', 'QQ', 'ALIPAY', 'PHONE'] },
+      ],
     ])('%s with WeChat installed=%s', async (platform, installed, expected) => {
       const res = await t.gql(LOGIN_OPTIONS, { platform, installed });
       expect(res.status).toBe(200);
@@ -222,7 +234,8 @@ describe('GraphQL core (production mode)', () => {
   it('still answers loginOptions', async () => {
     const res = await t.gql(LOGIN_OPTIONS, { platform: 'ANDROID', installed: false });
     expect(res.body.data).toEqual({
-      loginOptions: { showWechatButton: true, promptInstallWechat: true, methods: ['WECHAT', 'ALIPAY', 'PHONE'] },
+      // the sandbox's configuration in production mode: QQ included
+      loginOptions: { showWechatButton: true, promptInstallWechat: true, methods: ['WECHAT', 'QQ', 'ALIPAY', 'PHONE'] },
     });
   });
 });

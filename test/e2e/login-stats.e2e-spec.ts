@@ -92,6 +92,7 @@ it('starts with the admin’s own phone login and every method listed, zero incl
     { method: 'PHONE', count: 1 },
     { method: 'APPLE', count: 0 },
     { method: 'HUAWEI', count: 0 },
+    { method: 'QQ', count: 0 },
     { method: 'ALIPAY', count: 0 },
     { method: 'CARRIER', count: 0 },
   ]);
@@ -117,6 +118,7 @@ it('counts logins of every method, first logins at their phone step', async () =
     { method: 'PHONE', count: 1 },
     { method: 'APPLE', count: 2 },
     { method: 'HUAWEI', count: 1 },
+    { method: 'QQ', count: 0 },
     { method: 'ALIPAY', count: 0 },
     { method: 'CARRIER', count: 1 },
   ]);

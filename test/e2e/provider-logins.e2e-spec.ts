@@ -383,19 +383,19 @@ describe('login options in the zero-config sandbox', () => {
         )
       ).body.data!.loginOptions;
     expect(await options('platform: IOS, wechatInstalled: false')).toEqual({
-      methods: ['APPLE', 'ALIPAY', 'PHONE'],
+      methods: ['APPLE', 'QQ', 'ALIPAY', 'PHONE'],
       wechatChannel: null,
     });
     expect(await options('platform: HARMONYOS, wechatInstalled: true')).toEqual({
-      methods: ['WECHAT', 'HUAWEI', 'PHONE'],
+      methods: ['WECHAT', 'HUAWEI', 'QQ', 'ALIPAY', 'PHONE'],
       wechatChannel: 'APP',
     });
     expect(await options('platform: ANDROID, wechatInstalled: true, carrierAvailable: true')).toEqual({
-      methods: ['CARRIER', 'WECHAT', 'ALIPAY', 'PHONE'],
+      methods: ['CARRIER', 'WECHAT', 'QQ', 'ALIPAY', 'PHONE'],
       wechatChannel: 'APP',
     });
     expect(await options('platform: WEB, wechatInstalled: false, inWechatBrowser: true')).toEqual({
-      methods: ['WECHAT', 'PHONE'],
+      methods: ['WECHAT', 'QQ', 'ALIPAY', 'PHONE'],
       wechatChannel: 'OFFICIAL_ACCOUNT',
     });
   });

@@ -508,8 +508,8 @@ describe('WeChat login', () => {
       const options =
         '{ a: loginOptions(platform: ANDROID, wechatInstalled: false) { showWechatButton promptInstallWechat methods } i: loginOptions(platform: IOS, wechatInstalled: false) { showWechatButton promptInstallWechat methods } }';
       expect((await w.t.gql(options)).body.data).toEqual({
-        a: { showWechatButton: true, promptInstallWechat: true, methods: ['WECHAT', 'ALIPAY', 'PHONE'] },
-        i: { showWechatButton: false, promptInstallWechat: false, methods: ['APPLE', 'ALIPAY', 'PHONE'] },
+        a: { showWechatButton: true, promptInstallWechat: true, methods: ['WECHAT', 'QQ', 'ALIPAY', 'PHONE'] },
+        i: { showWechatButton: false, promptInstallWechat: false, methods: ['APPLE', 'QQ', 'ALIPAY', 'PHONE'] },
       });
     });
   });

@@ -3,7 +3,7 @@ import { AppConfigValues, SmsLimits } from '../../src/config/app-config';
 import { AppConfig } from '../../src/config/app-config.service';
 import { DomainError } from '../../src/errors/domain-error';
 import { HitCounter } from '../../src/rate-limits/hit-counter';
-import { SendAttempt, SmsBudgetsService } from '../../src/users/sms/sms-budgets.service';
+import { SendAttempt, SmsBudgetsService } from '../../src/sms/sms-budgets.service';
 
 /** Accepts any `solved-…` token; single use is the budgets' own record, which is what is tested. */
 class SolvedTokens extends CaptchaVerifier {

@@ -28,10 +28,16 @@ describe('loginOptions through the SDK', () => {
   it('answers per platform, with the client platform as default', async () => {
     const ios = new LoginClient({ url: graphqlUrl(), platform: 'IOS' });
     const noWechat = await ios.loginOptions({ wechatInstalled: false });
-    expect(noWechat.methods).toEqual(['APPLE', 'ALIPAY', 'PHONE']);
-    expect((await ios.loginOptions({ wechatInstalled: true })).methods).toEqual(['WECHAT', 'APPLE', 'ALIPAY', 'PHONE']);
+    expect(noWechat.methods).toEqual(['APPLE', 'QQ', 'ALIPAY', 'PHONE']);
+    expect((await ios.loginOptions({ wechatInstalled: true })).methods).toEqual([
+      'WECHAT',
+      'APPLE',
+      'QQ',
+      'ALIPAY',
+      'PHONE',
+    ]);
     const harmony = await ios.loginOptions({ platform: 'HARMONYOS', wechatInstalled: true, carrierAvailable: true });
-    expect(harmony.methods).toEqual(['WECHAT', 'HUAWEI', 'CARRIER', 'PHONE']);
+    expect(harmony.methods).toEqual(['WECHAT', 'HUAWEI', 'CARRIER', 'QQ', 'PHONE']);
     const mini = await ios.loginOptions({ platform: 'MINI_PROGRAM' });
     expect(mini).toMatchObject({ methods: ['WECHAT'], wechatChannel: 'MINI_PROGRAM' });
     const web = new LoginClient({ url: graphqlUrl(), platform: 'WEB' });

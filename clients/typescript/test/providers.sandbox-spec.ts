@@ -1,4 +1,10 @@
-import { LoginClient, MemoryStorage, isErrorCode } from '@wechat-login/client';
+import {
+  LoginClient,
+  MemoryStorage,
+  QqLoginDocument,
+  StartProviderLoginDocument,
+  isErrorCode,
+} from '@wechat-login/client';
 import {
   alipayAuthorize,
   appleAuthorize,
@@ -47,13 +53,18 @@ describe('Sign in with Apple through the SDK', () => {
     ]);
   });
 
-  it('a replayed authorization code is PROVIDER_TOKEN_INVALID, not retried', async () => {
-    const { c, rec } = client('IOS', 'dev-apple-2');
+  it('a code sent again by its device gets the same answer; from another device it is PROVIDER_TOKEN_INVALID, not retried', async () => {
+    const { c } = client('IOS', 'dev-apple-2');
     const authorized = await appleAuthorize(`sdk-apple-replay-${Date.now()}`);
-    await c.appleLogin(authorized);
-    const error = await c.appleLogin(authorized).catch((e: unknown) => e);
+    const first = await c.appleLogin(authorized);
+    // A retry after a lost answer: the same outcome (a new person: a bind ticket again), nothing new at Apple.
+    const again = await c.appleLogin(authorized);
+    expect(again.isBind).toBe(first.isBind);
+    expect(again.isBind ? null : again.bindTicket).toEqual(first.isBind ? null : expect.any(String));
+    const thief = client('IOS', 'dev-apple-thief');
+    const error = await thief.c.appleLogin(authorized).catch((e: unknown) => e);
     expect(isErrorCode(error, 'PROVIDER_TOKEN_INVALID')).toBe(true);
-    expect(rec.count('AppleLogin')).toBe(2);
+    expect(thief.rec.count('AppleLogin')).toBe(1);
   });
 });
 
@@ -142,5 +153,26 @@ describe('Alipay through the SDK', () => {
     expect(linked.id).toBe(phoneUser.id);
     expect(linked.id).not.toBe(user.id);
     expect((await other.me()).identities).toEqual([expect.objectContaining({ provider: 'ALIPAY' })]);
+  });
+});
+
+describe('QQ through the SDK (generated documents)', () => {
+  it('the QQ SDK token: a bind ticket first; the web flow starts with startProviderLogin', async () => {
+    const { c } = client('ANDROID', 'dev-qq-1');
+    const res = await fetch(graphqlUrl().replace(/\/graphql$/, '/sandbox/qq/authorize'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ person: `sdk-qq-${Date.now()}` }),
+    });
+    const { accessToken } = (await res.json()) as { accessToken: string };
+    const { qqLogin } = await c.request(QqLoginDocument, { input: { accessToken, deviceId: 'dev-qq-1' } });
+    expect(qqLogin).toMatchObject({ isBind: false, session: null, bindTicket: expect.any(String) });
+    const { startProviderLogin } = await c.request(StartProviderLoginDocument, {
+      provider: 'QQ',
+      redirectUri: 'http://localhost:8080/qq',
+      deviceId: 'dev-qq-1',
+    });
+    expect(startProviderLogin).toMatchObject({ provider: 'QQ', state: expect.any(String) });
+    expect(new URL(startProviderLogin.authorizeUrl).searchParams.get('redirect_uri')).toBe('http://localhost:8080/qq');
   });
 });

@@ -99,7 +99,7 @@ describe('session refresh against the sandbox', () => {
     await client.transport.request(LogoutDocument, {}, { accessToken: stored.accessToken }); // ended elsewhere
     offset.value += 16 * 60 * 1000; // the access token is due: the client will try to refresh first
     const { loginOptions } = await client.request(LoginOptionsDocument, { platform: 'ANDROID', wechatInstalled: true });
-    expect(loginOptions.methods).toEqual(['WECHAT', 'ALIPAY', 'PHONE']);
+    expect(loginOptions.methods).toEqual(['WECHAT', 'QQ', 'ALIPAY', 'PHONE']);
     expect(await client.isSignedIn()).toBe(false);
     expect(ended.map((e) => e.code)).toEqual(['UNAUTHENTICATED']);
     expect(rec.count('RefreshSession')).toBe(1);

@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, KeyObject } from 'node:crypto';
 import { type ConfigVariable, defineVariables, EnvReader, int, safeUrl, secret, text } from '../env-reader';
 import { type AlipayConfig, ALIPAY_VARIABLES, readAlipay } from './alipay.config';
+import { QQ_VARIABLES, type QqConfig, readQq } from './qq.config';
 
 // Sign in with Apple, Huawei ID and carrier one-tap. Each provider is all-or-nothing: configured when
 // every one of its variables is set, absent when none is, refused when only some are. With none set,
@@ -43,6 +44,7 @@ export interface ProvidersSettings {
   huawei: HuaweiSettings | null;
   carrier: CarrierSettings | null;
   alipay: AlipayConfig | null;
+  qq: QqConfig | null;
 }
 
 export const PROVIDERS_VARIABLES = defineVariables({
@@ -63,6 +65,7 @@ export const PROVIDERS_VARIABLES = defineVariables({
   CARRIER_ACCESS_KEY_SECRET: secret('carrier one-tap (Alibaba Cloud Dypnsapi): AccessKey secret'),
   CARRIER_ENDPOINT: text('Dypnsapi endpoint host or URL (default dypnsapi.aliyuncs.com)'),
   ...ALIPAY_VARIABLES,
+  ...QQ_VARIABLES,
 });
 const V = PROVIDERS_VARIABLES;
 
@@ -92,6 +95,7 @@ export function readProviders(reader: EnvReader, production: boolean): Providers
     huawei: readHuawei(reader, production, problems),
     carrier: readCarrier(reader, production, problems),
     alipay: readAlipay(reader, production),
+    qq: readQq(reader, production),
   };
 }
 

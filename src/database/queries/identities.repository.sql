@@ -86,11 +86,6 @@ DELETE
   FROM identities
   WHERE id IN (?...);
 
--- IdentitiesRepository.deleteOfUserAtProvider
-DELETE
-  FROM identities
-  WHERE user_id = ? AND provider = ?;
-
 -- IdentitiesRepository.insertConflict
 INSERT INTO identity_conflicts (id, provider, unionid, holder_user_id, other_user_id, created_at, resolved_at, kept_user_id, resolved_by)
   VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL);

@@ -63,6 +63,7 @@ export type IdentityProvider =
   | 'ALIPAY'
   | 'APPLE'
   | 'HUAWEI'
+  | 'QQ'
   | 'WECHAT';
 
 export type LinkWechatInput = {
@@ -81,6 +82,7 @@ export type LoginMethod =
   | 'CARRIER'
   | 'HUAWEI'
   | 'PHONE'
+  | 'QQ'
   | 'WECHAT';
 
 export type MiniProgramBindPhoneInput = {
@@ -113,6 +115,20 @@ export type Platform =
   | 'IOS'
   | 'MINI_PROGRAM'
   | 'WEB';
+
+/** QQ: accessToken from the QQ SDK (phones), or code and state from the web redirect */
+export type QqLoginInput = {
+  /** the QQ mobile SDK's access_token (its openid is not needed: the server asks QQ) */
+  accessToken?: string | null | undefined;
+  /** the web redirect's code, with its state */
+  code?: string | null | undefined;
+  /** required with a code: the one given to startProviderLogin */
+  deviceId?: string | null | undefined;
+  /** with a code: the redirectUri given to startProviderLogin (QQ checks it again when redeeming the code) */
+  redirectUri?: string | null | undefined;
+  /** the state from startProviderLogin(provider: QQ), with the code */
+  state?: string | null | undefined;
+};
 
 export type SendSmsCodeInput = {
   /** required with BIND_PHONE */
@@ -328,6 +344,29 @@ export type LinkAlipayMutationVariables = Exact<{
 
 
 export type LinkAlipayMutation = { linkAlipay: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
+
+export type LinkQqMutationVariables = Exact<{
+  input: QqLoginInput;
+}>;
+
+
+export type LinkQqMutation = { linkQq: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
+
+export type QqLoginMutationVariables = Exact<{
+  input: QqLoginInput;
+}>;
+
+
+export type QqLoginMutation = { qqLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } | null } };
+
+export type StartProviderLoginMutationVariables = Exact<{
+  provider: IdentityProvider;
+  redirectUri: string;
+  deviceId?: string | null | undefined;
+}>;
+
+
+export type StartProviderLoginMutation = { startProviderLogin: { provider: IdentityProvider, state: string, authorizeUrl: string, expiresAt: string } };
 
 export type LoginOptionsQueryVariables = Exact<{
   platform: Platform;
@@ -970,6 +1009,61 @@ export const LinkAlipayDocument = new TypedDocumentString(`
   wechatLinked
   createdAt
 }`) as unknown as TypedDocumentString<LinkAlipayMutation, LinkAlipayMutationVariables>;
+export const LinkQqDocument = new TypedDocumentString(`
+    mutation LinkQq($input: QqLoginInput!) {
+  linkQq(input: $input) {
+    ...UserFields
+  }
+}
+    fragment UserFields on User {
+  id
+  nickname
+  avatarUrl
+  phone
+  status
+  wechatLinked
+  createdAt
+}`) as unknown as TypedDocumentString<LinkQqMutation, LinkQqMutationVariables>;
+export const QqLoginDocument = new TypedDocumentString(`
+    mutation QqLogin($input: QqLoginInput!) {
+  qqLogin(input: $input) {
+    isBind
+    session {
+      ...SessionFields
+    }
+    bindTicket
+    bindTicketExpiresAt
+  }
+}
+    fragment SessionFields on Session {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  user {
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
+  }
+}`) as unknown as TypedDocumentString<QqLoginMutation, QqLoginMutationVariables>;
+export const StartProviderLoginDocument = new TypedDocumentString(`
+    mutation StartProviderLogin($provider: IdentityProvider!, $redirectUri: String!, $deviceId: String) {
+  startProviderLogin(
+    provider: $provider
+    redirectUri: $redirectUri
+    deviceId: $deviceId
+  ) {
+    provider
+    state
+    authorizeUrl
+    expiresAt
+  }
+}
+    `) as unknown as TypedDocumentString<StartProviderLoginMutation, StartProviderLoginMutationVariables>;
 export const LoginOptionsDocument = new TypedDocumentString(`
     query LoginOptions($platform: Platform!, $wechatInstalled: Boolean!, $carrierAvailable: Boolean = false, $inWechatBrowser: Boolean = false) {
   loginOptions(

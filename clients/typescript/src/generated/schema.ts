@@ -174,6 +174,7 @@ export type IdentityProvider =
   | 'ALIPAY'
   | 'APPLE'
   | 'HUAWEI'
+  | 'QQ'
   | 'WECHAT';
 
 export type LinkWechatInput = {
@@ -201,6 +202,7 @@ export type LoginMethod =
   | 'CARRIER'
   | 'HUAWEI'
   | 'PHONE'
+  | 'QQ'
   | 'WECHAT';
 
 /** Sessions one login method issued: returning logins and first logins finished at their phone step. */
@@ -286,12 +288,16 @@ export type Mutation = {
   linkApple: User;
   /** Add Huawei ID to the signed-in user. */
   linkHuawei: User;
+  /** Add QQ to the signed-in user (the same input as qqLogin). */
+  linkQq: User;
   /** Link a WeChat account to the signed-in user (state from startWechatLogin while signed in). */
   linkWechat: User;
   /** Log in (or sign up) with a phone number and its LOGIN code. */
   loginWithPhone: Session;
   /** End the session making this request. */
   logout: Scalars['Boolean']['output'];
+  /** QQ: the QQ SDK’s access token (phones) or the web redirect’s code and state; a session, or a bind ticket for a new person. */
+  qqLogin: LoginResult;
   /** Trade a refresh token for a new pair; no WeChat call. */
   refreshSession: Session;
   /** End one of your sessions (an id from mySessions). */
@@ -395,6 +401,11 @@ export type MutationLinkHuaweiArgs = {
 };
 
 
+export type MutationLinkQqArgs = {
+  input: QqLoginInput;
+};
+
+
 export type MutationLinkWechatArgs = {
   input: LinkWechatInput;
 };
@@ -402,6 +413,11 @@ export type MutationLinkWechatArgs = {
 
 export type MutationLoginWithPhoneArgs = {
   input: PhoneLoginInput;
+};
+
+
+export type MutationQqLoginArgs = {
+  input: QqLoginInput;
 };
 
 
@@ -484,6 +500,20 @@ export type ProviderAuthRequest = {
   provider: IdentityProvider;
   /** one-time, 10 minutes, bound to the device: it comes back with the code */
   state: Scalars['String']['output'];
+};
+
+/** QQ: accessToken from the QQ SDK (phones), or code and state from the web redirect */
+export type QqLoginInput = {
+  /** the QQ mobile SDK's access_token (its openid is not needed: the server asks QQ) */
+  accessToken?: InputMaybe<Scalars['String']['input']>;
+  /** the web redirect's code, with its state */
+  code?: InputMaybe<Scalars['String']['input']>;
+  /** required with a code: the one given to startProviderLogin */
+  deviceId?: InputMaybe<Scalars['String']['input']>;
+  /** with a code: the redirectUri given to startProviderLogin (QQ checks it again when redeeming the code) */
+  redirectUri?: InputMaybe<Scalars['String']['input']>;
+  /** the state from startProviderLogin(provider: QQ), with the code */
+  state?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type Query = {

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig } from '../../config/app-config.service';
-import { RateLimits } from '../../database/rate-limits';
-import { SessionsModule } from '../../sessions/sessions.module';
+import { AppConfig } from '../config/app-config.service';
+import { RateLimits } from '../database/rate-limits';
+import { SessionsModule } from '../sessions/sessions.module';
 import { AliyunSmsSender } from './aliyun-sms.sender';
 import { SmsCodeEntity } from './sms-code.entity';
 import { SmsBudgetsService } from './sms-budgets.service';

@@ -1,14 +1,14 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
-import { sha256Hex } from '../../common/secrets';
-import type { SmsLimits } from '../../config/app-config';
-import { AppConfig } from '../../config/app-config.service';
-import { CAPTCHA_VERIFIER } from '../../captcha/captcha.module';
-import { CaptchaVerifier } from '../../captcha/captcha-verifier';
-import { DomainError } from '../../errors/domain-error';
-import { ErrorCode } from '../../errors/error-code';
-import { CounterRule, enforced, HitCounter, RuleState } from '../../rate-limits/hit-counter';
-import { TrustedSources } from '../../rate-limits/trusted-sources';
+import { sha256Hex } from '../common/secrets';
+import type { SmsLimits } from '../config/app-config';
+import { AppConfig } from '../config/app-config.service';
+import { CAPTCHA_VERIFIER } from '../captcha/captcha.module';
+import { CaptchaVerifier } from '../captcha/captcha-verifier';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
+import { CounterRule, enforced, HitCounter, RuleState } from '../rate-limits/hit-counter';
+import { TrustedSources } from '../rate-limits/trusted-sources';
 
 const MINUTE = 60;
 const HOUR = 3600;

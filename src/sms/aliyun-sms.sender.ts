@@ -1,5 +1,5 @@
 import type { SendSmsRequest } from '@alicloud/dysmsapi20170525';
-import type { AppConfigValues } from '../../config/app-config';
+import type { AppConfigValues } from '../config/app-config';
 import { SmsDeliveryError, SmsMessage, SmsSender } from './sms-sender';
 
 // Alibaba's SDK (and its OpenAPI core) is required on first use, not at start: only SMS_PROVIDER=aliyun needs it.

@@ -1,6 +1,6 @@
-import { isDatabaseUnavailable, isTransactionConflict } from '../../database/database-errors';
-import { DomainError } from '../../errors/domain-error';
-import { ErrorCode, errorPolicy } from '../../errors/error-code';
+import { isDatabaseUnavailable, isTransactionConflict } from '../database/database-errors';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode, errorPolicy } from '../errors/error-code';
 
 // How a failure around a consumed SMS code is answered (SmsCodesService.redeem): a retryable answer
 // must leave the code usable (issue 18, item 9).

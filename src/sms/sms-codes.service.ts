@@ -1,17 +1,18 @@
+import type { EntityManager } from 'typeorm';
 import { Injectable, Logger } from '@nestjs/common';
-import { AuditService } from '../../audit/audit.service';
+import { AuditService } from '../audit/audit.service';
 import { randomInt } from 'node:crypto';
-import { Clock } from '../../common/clock';
-import { newId } from '../../common/ids';
-import { maskPhone } from '../../common/mask';
-import { sha256Hex } from '../../common/secrets';
-import type { SmsLimits } from '../../config/app-config';
-import { AppConfig } from '../../config/app-config.service';
-import { DomainError } from '../../errors/domain-error';
-import { ErrorCode } from '../../errors/error-code';
-import { SessionsRepository } from '../../sessions/sessions.repository';
+import { Clock } from '../common/clock';
+import { newId } from '../common/ids';
+import { maskPhone } from '../common/mask';
+import { sha256Hex } from '../common/secrets';
+import type { SmsLimits } from '../config/app-config';
+import { AppConfig } from '../config/app-config.service';
+import { DomainError } from '../errors/domain-error';
+import { ErrorCode } from '../errors/error-code';
+import { SessionsRepository } from '../sessions/sessions.repository';
 import { codeSpent, describeFailure, isRetryable, mayHaveRun } from './sms-codes.errors';
-import { isDatabaseUnavailable } from '../../database/database-errors';
+import { isDatabaseUnavailable } from '../database/database-errors';
 import { SmsPurposeValue } from './sms-code.entity';
 import { Admission, SmsBudgetsService, VerifySource } from './sms-budgets.service';
 import { CodeAttempt, SmsCodesRepository } from './sms-codes.repository';
@@ -187,6 +188,11 @@ export class SmsCodesService {
    * failure of `work` gives the code back, so the caller's retry can use it; when even that fails,
    * the answer is not retryable (the code is spent: request a new one).
    */
+  /** Account deletion: the phone's codes go with it, in the deletion's transaction. */
+  forgetPhone(manager: EntityManager, phone: string): Promise<void> {
+    return this.codes.deleteForPhone(manager, phone);
+  }
+
   async redeem<T>(check: CodeCheck, work: () => Promise<T>): Promise<T> {
     const consumed = await this.verify(check);
     try {

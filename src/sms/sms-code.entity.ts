@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { DateColumn } from '../../database/date-column';
+import { DateColumn } from '../database/date-column';
 
 export type SmsPurposeValue = 'LOGIN' | 'BIND_PHONE' | 'DELETE_ACCOUNT';
 

@@ -1,6 +1,7 @@
+import type { EntityManager } from 'typeorm';
 import { Injectable } from '@nestjs/common';
-import { Database } from '../../database/database.service';
-import { Statement } from '../../database/sql-statements';
+import { Database } from '../database/database.service';
+import { Statement } from '../database/sql-statements';
 import type { SmsPurposeValue } from './sms-code.entity';
 
 // A code that can still be used (parameters: phone, purpose, now).
@@ -105,6 +106,11 @@ export class SmsCodesRepository {
       code.createdAt,
       code.expiresAt,
     ]);
+  }
+
+  /** Every code of a phone, for account deletion (inside its transaction). */
+  async deleteForPhone(manager: EntityManager, phone: string): Promise<void> {
+    await manager.createQueryBuilder().delete().from('sms_codes').where('phone = :phone', { phone }).execute();
   }
 
   async revoke(id: string, now: Date): Promise<void> {

@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Clock } from '../../common/clock';
-import { SmsOutbox } from '../../sandbox/sms-outbox';
+import { Clock } from '../common/clock';
+import { SmsOutbox } from '../sandbox/sms-outbox';
 import { AliyunSmsClient, AliyunSmsSender } from './aliyun-sms.sender';
-import { ConsoleSmsSender } from '../../sandbox/console-sms.sender';
+import { ConsoleSmsSender } from '../sandbox/console-sms.sender';
 import { SmsDeliveryError, SmsMessage } from './sms-sender';
 import { TencentSmsClient, TencentSmsSender } from './tencent-sms.sender';
 import { WebhookSmsSender } from './webhook-sms.sender';

@@ -1,4 +1,4 @@
-import type { AppConfigValues } from '../../config/app-config';
+import type { AppConfigValues } from '../config/app-config';
 import { SmsDeliveryError, SmsMessage, SmsSender } from './sms-sender';
 
 type TencentSettings = NonNullable<AppConfigValues['sms']['tencent']>;

@@ -10,10 +10,10 @@ import { IdentityUnlinkingService } from '../identities/identity-unlinking.servi
 import { IdentityRevocations } from '../identities/identity-revocations';
 import { SignedIn, SignInService } from '../identities/sign-in.service';
 import { SessionsService } from '../sessions/sessions.service';
-import { parseMobilePhone } from './phone-number';
-import { SmsCodesService } from './sms/sms-codes.service';
-import { assertNotGone } from './sign-in-policy';
-import { UsersService } from './users.service';
+import { parseMobilePhone } from '../users/phone-number';
+import { SmsCodesService } from '../sms/sms-codes.service';
+import { assertNotGone } from '../users/sign-in-policy';
+import { UsersService } from '../users/users.service';
 
 export interface PhoneLoginRequest {
   phone: string;
@@ -102,12 +102,7 @@ export class PhoneLoginService {
       this.database.transaction(async (manager) => {
         const sessions = await this.sessions.revokeAllForUser(manager, userId, 'account-deleted');
         await this.sessions.erasePersonalData(manager, userId);
-        await manager
-          .createQueryBuilder()
-          .delete()
-          .from('sms_codes')
-          .where('phone = :phone', { phone: user.phone })
-          .execute();
+        await this.smsCodes.forgetPhone(manager, check.phone);
         const identities = await this.unlinking.removeAll(manager, userId);
         await this.users.erase(manager, userId);
         await this.audit.record(

@@ -13,10 +13,10 @@ import { AuthenticatedCaller, SessionsService } from '../sessions/sessions.servi
 import { PhoneLoginInput } from './dto/phone-login.input';
 import { SendSmsCodeInput, SmsPurpose } from './dto/send-sms-code.input';
 import { SmsCodeSent } from './models/sms-code-sent.model';
-import { User } from './models/user.model';
+import { User } from '../users/models/user.model';
 import { PhoneLoginService } from './phone-login.service';
-import { SmsCodesService } from './sms/sms-codes.service';
-import { UsersService } from './users.service';
+import { SmsCodesService } from '../sms/sms-codes.service';
+import { UsersService } from '../users/users.service';
 import { BindTicketsService } from '../identities/bind-tickets.service';
 
 @ArgsType()
@@ -31,7 +31,7 @@ class DeleteAccountArgs {
 }
 
 @Resolver(() => User)
-export class UsersResolver {
+export class AccountResolver {
   constructor(
     private readonly phoneLogin: PhoneLoginService,
     private readonly smsCodes: SmsCodesService,

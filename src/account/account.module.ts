@@ -2,14 +2,14 @@ import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module';
 import { IdentitiesModule } from '../identities/identities.module';
 import { PhoneLoginService } from './phone-login.service';
-import { SmsModule } from './sms/sms.module';
-import { UsersModule } from './users.module';
-import { UsersResolver } from './users.resolver';
+import { SmsModule } from '../sms/sms.module';
+import { UsersModule } from '../users/users.module';
+import { AccountResolver } from './account.resolver';
 
 /** Phone login, SMS code requests (bind codes included) and account deletion. */
 @Module({
   imports: [UsersModule, SessionsModule, SmsModule, IdentitiesModule],
-  providers: [PhoneLoginService, UsersResolver],
+  providers: [PhoneLoginService, AccountResolver],
   exports: [PhoneLoginService],
 })
-export class PhoneLoginModule {}
+export class AccountModule {}
