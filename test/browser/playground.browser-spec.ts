@@ -63,6 +63,6 @@ describe('GraphQL playground (headless Chromium)', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ loginOptions(platform: ANDROID, wechatInstalled: true) { methods } }' }),
     });
-    expect(await res.json()).toEqual({ data: { loginOptions: { methods: ['WECHAT', 'QQ', 'PHONE'] } } });
+    expect(await res.json()).toEqual({ data: { loginOptions: { methods: ['WECHAT', 'QQ', 'ALIPAY', 'PHONE'] } } });
   });
 });

@@ -305,8 +305,8 @@ describe('loginOptions', () => {
     const methods = async (args: string): Promise<string[]> =>
       (await t.gql<{ loginOptions: { methods: string[] } }>(`{ loginOptions(${args}) { methods } }`)).body.data!
         .loginOptions.methods;
-    expect(await methods('platform: ANDROID, wechatInstalled: false')).toEqual(['WECHAT', 'ALIPAY', 'PHONE']);
-    expect(await methods('platform: IOS, wechatInstalled: false')).toEqual(['APPLE', 'ALIPAY', 'PHONE']);
+    expect(await methods('platform: ANDROID, wechatInstalled: false')).toEqual(['WECHAT', 'QQ', 'ALIPAY', 'PHONE']);
+    expect(await methods('platform: IOS, wechatInstalled: false')).toEqual(['APPLE', 'QQ', 'ALIPAY', 'PHONE']);
     expect(await methods('platform: HARMONYOS, wechatInstalled: true')).not.toContain('ALIPAY');
     expect(await methods('platform: WEB, wechatInstalled: false')).not.toContain('ALIPAY');
   });

@@ -387,7 +387,7 @@ describe('login options in the zero-config sandbox', () => {
       wechatChannel: null,
     });
     expect(await options('platform: HARMONYOS, wechatInstalled: true')).toEqual({
-      methods: ['WECHAT', 'HUAWEI', 'QQ', 'ALIPAY', 'PHONE'],
+      methods: ['WECHAT', 'HUAWEI', 'QQ', 'PHONE'],
       wechatChannel: 'APP',
     });
     expect(await options('platform: ANDROID, wechatInstalled: true, carrierAvailable: true')).toEqual({
@@ -395,7 +395,7 @@ describe('login options in the zero-config sandbox', () => {
       wechatChannel: 'APP',
     });
     expect(await options('platform: WEB, wechatInstalled: false, inWechatBrowser: true')).toEqual({
-      methods: ['WECHAT', 'QQ', 'ALIPAY', 'PHONE'],
+      methods: ['WECHAT', 'QQ', 'PHONE'],
       wechatChannel: 'OFFICIAL_ACCOUNT',
     });
   });

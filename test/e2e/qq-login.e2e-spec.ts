@@ -341,8 +341,8 @@ describe('QQ on the login screen', () => {
     const methods = async (args: string) =>
       (await t.gql<{ loginOptions: { methods: string[] } }>(`{ loginOptions(${args}) { methods } }`)).body.data!
         .loginOptions.methods;
-    expect(await methods('platform: ANDROID, wechatInstalled: true')).toEqual(['WECHAT', 'QQ', 'PHONE']);
-    expect(await methods('platform: IOS, wechatInstalled: false')).toEqual(['APPLE', 'QQ', 'PHONE']);
+    expect(await methods('platform: ANDROID, wechatInstalled: true')).toEqual(['WECHAT', 'QQ', 'ALIPAY', 'PHONE']);
+    expect(await methods('platform: IOS, wechatInstalled: false')).toEqual(['APPLE', 'QQ', 'ALIPAY', 'PHONE']);
     expect(await methods('platform: HARMONYOS, wechatInstalled: false')).toEqual(['HUAWEI', 'QQ', 'PHONE']);
     expect(await methods('platform: WEB, wechatInstalled: false')).toEqual(['WECHAT', 'QQ', 'PHONE']);
     expect(await methods('platform: MINI_PROGRAM, wechatInstalled: true')).toEqual(['WECHAT']);
