@@ -3,7 +3,7 @@
 // the new one. It reports what `graphql-inspector diff docs/api-contract.graphql schema.gql` reports
 // (a change that would break a client written against the contract is BREAKING: a type, field,
 // argument or enum value missing, a type changed, a required argument added), with one difference:
-// breaking changes of the part-2 pieces listed in test/support/contract-not-yet-built.json are shown
+// breaking changes of the pieces listed in test/support/contract-not-yet-built.json are shown
 // as "not yet built" and do not fail. Exits 1 on any other breaking change, and on a listed piece that
 // no longer differs (it was built: take it off the list).
 const { readFileSync } = require('node:fs');
@@ -56,7 +56,7 @@ async function main() {
     process.stdout.write(`remove it from test/support/contract-not-yet-built.json\n`);
   }
   const summary =
-    `${breaking.length} breaking, ${pending.size} of ${Object.keys(notYetBuilt).length} listed part-2 pieces ` +
+    `${breaking.length} breaking, ${pending.size} of ${Object.keys(notYetBuilt).length} listed pieces ` +
     `not yet built, ${built.length} listed but built`;
   if (breaking.length || built.length) {
     process.stdout.write(`contract diff FAILED: ${summary}\n`);
