@@ -18,7 +18,9 @@ import { readSms, type SmsSettings } from './areas/sms.config';
 import { readTokenRefresh, type TokenRefreshSettings } from './areas/token-refresh.config';
 import { readWechat, type WechatSettings } from './areas/wechat.config';
 import { type Env, EnvReader } from './env-reader';
-import { SENSITIVE_VARIABLES } from './env.variables';
+import { ENV_VARIABLES, SENSITIVE_VARIABLES } from './env.variables';
+
+const DECLARED_VARIABLES = new Set(ENV_VARIABLES.map((v) => v.name));
 import type { EncryptionKey } from './sandbox-secrets';
 
 // The configuration is read per area (src/config/areas: each declares its variables, their
@@ -109,14 +111,10 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
   return config;
 }
 
-/** The configuration as lines fit for a log: sensitive variables masked. */
+/** The configuration as lines fit for a log: every declared variable that is set, sensitive ones masked. */
 export function describeEnvironment(env: Env = process.env): string[] {
   return Object.keys(env)
-    .filter((name) =>
-      /^(APP_|PORT$|HOST$|DATA_DIR$|LOG_LEVEL$|DATABASE_|WECHAT_|TOKEN_|SESSION_|SMS_|TENCENT_|ALIYUN_|ALLOWED_|ADMIN_|TRUST_|GRAPHQL_|HTTP_|APPLE_|HUAWEI_|CARRIER_|PROVIDER_|CAPTCHA_|REDIS_|REQUIRE_|SHUTDOWN_|CORS_)/.test(
-        name,
-      ),
-    )
+    .filter((name) => DECLARED_VARIABLES.has(name))
     .sort()
     .map((name) => `${name}=${SENSITIVE_VARIABLES.has(name) ? '********' : env[name]}`);
 }

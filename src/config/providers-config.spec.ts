@@ -136,11 +136,17 @@ describe('provider configuration', () => {
       HUAWEI_CLIENT_SECRET: 'huawei-secret',
       CARRIER_ACCESS_KEY_SECRET: 'carrier-secret',
       CARRIER_ENDPOINT: 'dypnsapi.aliyuncs.com',
+      QQ_WEB_APP_KEY: 'qq-app-key',
+      ALIPAY_PRIVATE_KEY: 'alipay-private-key',
+      ALIPAY_KEY_ON: 'open_id',
     }).join('\n');
     expect(lines).toContain('APPLE_PRIVATE_KEY=********');
     expect(lines).toContain('HUAWEI_CLIENT_SECRET=********');
     expect(lines).toContain('CARRIER_ACCESS_KEY_SECRET=********');
     expect(lines).toContain('CARRIER_ENDPOINT=dypnsapi.aliyuncs.com');
-    expect(lines).not.toMatch(/huawei-secret|carrier-secret/);
+    expect(lines).toContain('QQ_WEB_APP_KEY=********');
+    expect(lines).toContain('ALIPAY_PRIVATE_KEY=********');
+    expect(lines).toContain('ALIPAY_KEY_ON=open_id');
+    expect(lines).not.toMatch(/huawei-secret|carrier-secret|qq-app-key|alipay-private-key/);
   });
 });
