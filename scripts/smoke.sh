@@ -31,7 +31,7 @@ grep -q 'SANDBOX MODE' "$log" || { echo "smoke: no sandbox banner"; cat "$log"; 
 grep -q "http://127.0.0.1:$port/graphql" "$log" || { echo "smoke: banner lacks the GraphQL URL"; exit 1; }
 answer=$(curl -fsS -X POST "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' \
   -d '{"query":"{ loginOptions(platform: IOS, wechatInstalled: false) { showWechatButton methods } }"}')
-[[ "$answer" == '{"data":{"loginOptions":{"showWechatButton":false,"methods":["APPLE","PHONE"]}}}' ]] || {
+[[ "$answer" == '{"data":{"loginOptions":{"showWechatButton":false,"methods":["APPLE","QQ","ALIPAY","PHONE"]}}}' ]] || {
   echo "smoke: unexpected loginOptions answer: $answer"; exit 1; }
 # The playground page and its assets come from this server.
 curl -fsS -H 'accept: text/html' "http://127.0.0.1:$port/graphql" | grep -q 'id="graphiql"' || { echo "smoke: no playground page"; exit 1; }
