@@ -42,6 +42,8 @@ it('answers a script with the same map as JSON', async () => {
     '/sandbox/apple',
     '/sandbox/huawei',
     '/sandbox/carrier',
+    '/sandbox/qq',
+    '/sandbox/alipay',
   ]);
   expect(res.body.people).toEqual(SANDBOX_PEOPLE);
   expect(res.body.adminPhones).toEqual(t.config.adminPhones);

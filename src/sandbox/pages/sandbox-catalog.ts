@@ -2,7 +2,9 @@
 // the fake WeChat's index page and the start-up banner (docs/sandbox.md has the full rules).
 import { APPLE_FAKE_PATH } from '../../providers/apple/apple.client';
 import { CARRIER_FAKE_PATH } from '../../providers/carrier/carrier.client';
+import { ALIPAY_FAKE_PATH } from '../../providers/alipay/alipay.client';
 import { HUAWEI_FAKE_PATH } from '../../providers/huawei/huawei.client';
+import { QQ_FAKE_PATH } from '../../providers/qq/qq.client';
 import { WECHAT_FAKE } from '../fake-wechat/fake-wechat.doc';
 import type { EndpointDoc, FakeDoc } from './fake-doc';
 
@@ -62,6 +64,41 @@ export const PROVIDER_FAKES: FakeDoc[] = [
     provider: [{ method: 'POST', path: '/?AccessToken=…', what: 'GetMobile (Alibaba Cloud Dypnsapi, V3 signature)' }],
     sandbox: [
       { method: 'POST', path: '/token', what: '{phone, carrier?: CMCC|CUCC|CTCC} → {token, expiresInSeconds}' },
+      ...KIT_CONTROLS,
+    ],
+  },
+  {
+    name: 'Fake QQ',
+    mount: QQ_FAKE_PATH,
+    summary: 'POST /authorize → the QQ SDK access token (and, with a state, the web code)',
+    provider: [
+      { method: 'GET', path: '/oauth2.0/authorize', what: 'the web login page: 302 back with code and state' },
+      { method: 'GET', path: '/oauth2.0/token', what: 'web code → access token (our website app key)' },
+      { method: 'GET', path: '/oauth2.0/me', what: 'access token → {client_id, openid, unionid}' },
+      { method: 'GET', path: '/user/get_user_info', what: 'nickname and avatar' },
+    ],
+    sandbox: [
+      {
+        method: 'POST',
+        path: '/authorize',
+        what: '{person?, state?, appId?, redirectUri?} → {accessToken, openid, unionid, code?}',
+      },
+      ...KIT_CONTROLS,
+    ],
+  },
+  {
+    name: 'Fake Alipay',
+    mount: ALIPAY_FAKE_PATH,
+    summary: 'POST /authorize → authCode',
+    provider: [
+      {
+        method: 'POST',
+        path: '/gateway.do',
+        what: 'alipay.system.oauth.token and alipay.user.info.share (RSA2-signed both ways)',
+      },
+    ],
+    sandbox: [
+      { method: 'POST', path: '/authorize', what: '{person?, appId?} → {authCode, userId, openId}' },
       ...KIT_CONTROLS,
     ],
   },
