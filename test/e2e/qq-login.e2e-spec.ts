@@ -286,6 +286,40 @@ describe('QQ on the web (startProviderLogin, then code and state)', () => {
     const retried = await t.gql<{ qqLogin: Result }>(QQ_LOGIN, { input });
     expect(retried.body.data!.qqLogin).toMatchObject({ isBind: false, bindTicket: expect.any(String) });
   });
+
+  it('QQ down after it redeemed the code: the same device resumes with the grant kept, and the code is not redeemed twice', async () => {
+    const { code, state } = await webCode('qq-me-down', 'browser-7');
+    const tokenCalls = async () =>
+      ((await (await fetch(`${base}/sandbox/qq/calls`)).json()) as { calls: { path: string }[] }).calls.filter((c) =>
+        c.path.startsWith('/oauth2.0/token'),
+      ).length;
+    const redeemed = await tokenCalls();
+    await post('/sandbox/qq/faults', { endpoint: 'me', httpStatus: 503, times: 3 });
+    const input = { code, state, deviceId: 'browser-7', redirectUri: REDIRECT };
+    const failed = await t.gql(QQ_LOGIN, { input });
+    expect(failed.body.errors![0].extensions).toEqual(
+      expect.objectContaining({ code: 'PROVIDER_UNAVAILABLE', retryable: true }),
+    );
+    expect(await tokenCalls()).toBe(redeemed + 1);
+    const [record] = (await t.app
+      .get(Database)
+      .dataSource.query("SELECT status, error_code, result_enc FROM code_exchanges WHERE device_id = 'browser-7'")) as {
+      status: string;
+      error_code: string;
+      result_enc: string | null;
+    }[];
+    expect(record).toEqual({ status: 'failed', error_code: 'PROVIDER_UNAVAILABLE', result_enc: expect.any(String) });
+    // QQ's access token is kept encrypted, never in the clear.
+    expect(record.result_enc).not.toMatch(/access/i);
+    await fetch(`${base}/sandbox/qq/faults`, { method: 'DELETE' });
+    const retried = await t.gql<{ qqLogin: Result }>(QQ_LOGIN, { input });
+    expect(retried.body.data!.qqLogin).toMatchObject({ isBind: false, bindTicket: expect.any(String) });
+    // A redeemed code is never sent to QQ again: the kept grant was enough.
+    expect(await tokenCalls()).toBe(redeemed + 1);
+    // Another device with the same code gets nothing.
+    const stolen = await t.gql(QQ_LOGIN, { input: { ...input, deviceId: 'browser-8' } });
+    expect(errorCode(stolen)).toBe('PROVIDER_TOKEN_INVALID');
+  });
 });
 
 describe('linking and unlinking QQ', () => {

@@ -8,7 +8,14 @@ import { ErrorCode } from '../../errors/error-code';
 import { ProviderCalls } from '../../providers/provider-calls';
 import { toProviderDomainError } from '../../providers/provider-errors';
 import { QQ_FAKE_PATH, QqClient, QqIdentity } from '../../providers/qq/qq.client';
-import { ConnectorAnswer, Connector, mapOrInternal, requireCode, VerifyRequest } from '../connector.strategy';
+import {
+  ConnectorAnswer,
+  Connector,
+  mapOrInternal,
+  requireCode,
+  VerificationIncomplete,
+  VerifyRequest,
+} from '../connector.strategy';
 import { ConnectorRegistry } from '../connector-registry';
 import { qqClientOf } from './qq-client.factory';
 
@@ -20,6 +27,8 @@ export interface QqInput {
 }
 
 const PHONES = [Platform.ANDROID, Platform.IOS, Platform.HARMONYOS] as const;
+
+type QqGrant = NonNullable<QqIdentity['grant']>;
 
 /**
  * QQ Connect. Phones: the QQ SDK's access token, re-derived through /oauth2.0/me every time (a token
@@ -101,9 +110,19 @@ export class QqConnector extends Connector {
     return `${base}/oauth2.0/authorize?${query}`;
   }
 
-  protected override verify({ input }: VerifyRequest<QqInput>): Promise<QqIdentity> {
+  /**
+   * A web code is spent at QQ by its redemption: when /me fails after it, QQ's grant is kept on the
+   * code's record (VerificationIncomplete) and the same device's retry resumes from it.
+   */
+  protected override async verify({ input, resumed }: VerifyRequest<QqInput>): Promise<QqIdentity> {
     if (input.accessToken != null) return this.qq.verifyAccessToken(input.accessToken);
-    return this.qq.exchangeCode(input.code!, this.redirectUriOf(input));
+    const grant =
+      (resumed as QqGrant | null | undefined) ?? (await this.qq.redeemCode(input.code!, this.redirectUriOf(input)));
+    try {
+      return await this.qq.identifyWebGrant(grant);
+    } catch (error) {
+      throw new VerificationIncomplete(grant, error);
+    }
   }
 
   validate(qq: QqIdentity): ConnectorAnswer {

@@ -67,13 +67,28 @@ export class QqClient {
 
   /** The web flow's code, with the redirect_uri the browser was sent to /oauth2.0/authorize with. */
   async exchangeCode(code: string, redirectUri: string): Promise<QqIdentity> {
-    const web = this.require().web;
-    if (!web) throw new DomainError(ErrorCode.PROVIDER_NOT_CONFIGURED);
+    return this.identifyWebGrant(await this.redeemCode(code, redirectUri));
+  }
+
+  /** The web code → QQ's grant (the code is spent at QQ from here on, whatever follows). */
+  async redeemCode(code: string, redirectUri: string): Promise<NonNullable<QqIdentity['grant']>> {
+    const web = this.webApp();
     checkOpaque(code, 'code', MAX_TOKEN);
     checkRedirectUri(redirectUri);
-    const grant = await this.calls.run('qq', 'once', (signal) => this.token(web, code, redirectUri, signal));
+    return this.calls.run('qq', 'once', (signal) => this.token(web, code, redirectUri, signal));
+  }
+
+  /** Who a web grant belongs to (/me, then the profile): safe to ask again with the same grant. */
+  async identifyWebGrant(grant: NonNullable<QqIdentity['grant']>): Promise<QqIdentity> {
+    const web = this.webApp();
     const who = await this.me(grant.accessToken, [web.appId]);
     return { ...who, ...(await this.profile(grant.accessToken, who.appId, who.openId)), grant };
+  }
+
+  private webApp(): { appId: string; appKey: string } {
+    const web = this.require().web;
+    if (!web) throw new DomainError(ErrorCode.PROVIDER_NOT_CONFIGURED);
+    return web;
   }
 
   private async token(
