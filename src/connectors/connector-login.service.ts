@@ -86,7 +86,7 @@ export class ConnectorLoginService {
   async login(id: string, input: CodeRequest & DeviceInfo, http: HttpPair, meta: RequestMeta): Promise<SignInOutcome> {
     const connector = this.registry.connectorOf(id);
     return this.recorded(connector, 'login', meta, async () => {
-      const authorized = await this.verification.authorize(connector, input, input, { kind: 'login' }, http);
+      const authorized = await this.verification.authorize(connector, input, { kind: 'login' }, http);
       if (authorized.kind === 'known') return this.answerAgain(connector, authorized.record, input, meta);
       return this.finish(connector, authorized, (manager) =>
         this.linking.signIn(manager, authorized.answer.verified, input, meta),
@@ -98,7 +98,7 @@ export class ConnectorLoginService {
   async link(id: string, input: CodeRequest, userId: string, http: HttpPair, meta: RequestMeta): Promise<UserEntity> {
     const connector = this.registry.connectorOf(id);
     return this.recorded(connector, 'link', meta, async () => {
-      const authorized = await this.verification.authorize(connector, input, input, { kind: 'link', userId }, http);
+      const authorized = await this.verification.authorize(connector, input, { kind: 'link', userId }, http);
       if (authorized.kind === 'known') {
         const record = authorized.record;
         if (record.status === 'done' && record.outcome === 'link' && record.userId === userId) {

@@ -50,24 +50,24 @@ export class ConnectorVerification {
     this.settleWaitMs = config.get('wechat').budgetMs * 2 + 2000;
   }
 
+  /** `input` is what the client brought: its code (read by the connector), state, app and device. */
   async authorize(
     connector: ConnectorStrategy,
-    request: CodeRequest,
-    input: unknown,
+    input: CodeRequest,
     purpose: Purpose,
     http: HttpPair,
   ): Promise<Authorized> {
     const code = connector.codeOf(input);
     if (code === null)
-      return { kind: 'fresh', exchangeId: null, ...(await this.verifyWithoutCode(connector, request, input, http)) };
-    const state = connector.usesState ? request.state : null;
+      return { kind: 'fresh', exchangeId: null, ...(await this.verifyWithoutCode(connector, input, http)) };
+    const state = connector.usesState ? input.state : null;
     if (state && state.length > LoginStateStore.MAX_STATE_LENGTH) throw new DomainError(ErrorCode.STATE_INVALID);
     // The app: the caller's if named, else the one the state was issued for (read by the claim).
-    const named = this.namedApp(connector, request.appId);
+    const named = this.namedApp(connector, input.appId);
     const codeHash = this.exchanges.hash(code);
     const claimed = await this.exchanges.claim(codeHash, state, {
       appId: named ?? (state ? null : this.defaultApp(connector)),
-      deviceId: request.deviceId ?? null,
+      deviceId: input.deviceId ?? null,
       purpose: purpose.kind,
       userId: purpose.kind === 'link' ? purpose.userId : null,
       stateless: !connector.usesState,
@@ -91,7 +91,7 @@ export class ConnectorVerification {
     const retry =
       seen.status === 'failed' &&
       connector.errors.retryable.includes(seen.errorCode as ErrorCode) &&
-      sameDevice(seen.deviceId, request.deviceId);
+      sameDevice(seen.deviceId, input.deviceId);
     if (!retry || !(await this.exchanges.reclaimFailed(seen))) return { kind: 'known', record: seen };
     const appId = await this.ownApp(connector, seen.id, seen.appId);
     const answer = await this.verify(connector, seen.id, appId, input, this.openKept(seen), http);
@@ -120,11 +120,10 @@ export class ConnectorVerification {
   /** Tokens rather than codes (QQ's mobile SDK): nothing single-use to keep a record of. */
   private async verifyWithoutCode(
     connector: ConnectorStrategy,
-    request: CodeRequest,
-    input: unknown,
+    input: CodeRequest,
     http: HttpPair,
   ): Promise<{ appId: string; answer: ConnectorAnswer }> {
-    const appId = this.namedApp(connector, request.appId) ?? this.defaultApp(connector);
+    const appId = this.namedApp(connector, input.appId) ?? this.defaultApp(connector);
     try {
       return { appId, answer: await this.run<ConnectorAnswer>(connector, http, { input, appId }) };
     } catch (error) {

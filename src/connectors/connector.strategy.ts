@@ -5,6 +5,7 @@ import type { EntityManager } from 'typeorm';
 import type { Platform } from '../common/enums';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
+import { toProviderDomainError } from '../providers/provider-errors';
 import type { IdentityEntity } from '../identities/identity.entity';
 import type { IdentityProviderName, VerifiedIdentity } from '../identities/verified-identity';
 
@@ -114,9 +115,12 @@ export class ConnectorStrategy {
     return null;
   }
 
-  /** A provider's own failure as the client sees it: a catalogue code, nothing of the provider's body. */
+  /**
+   * A provider's own failure as the client sees it: a catalogue code, nothing of the provider's body
+   * (the PROVIDER_* family; WeChat's connectors answer the contract's WECHAT_* codes instead).
+   */
   toDomainError(error: unknown): DomainError {
-    return error instanceof DomainError ? error : new DomainError(ErrorCode.INTERNAL);
+    return mapOrInternal(toProviderDomainError, error);
   }
 
   /** Keeps the answer's grant in the login's transaction (WeChat's user tokens); nothing by default. */

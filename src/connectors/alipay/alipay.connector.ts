@@ -5,8 +5,7 @@ import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
 import type { AlipayIdentity } from '../../providers/alipay/alipay.client';
 import { ProviderCalls } from '../../providers/provider-calls';
-import { toProviderDomainError } from '../../providers/provider-errors';
-import { ConnectorAnswer, Connector, mapOrInternal, requireCode, VerifyRequest } from '../connector.strategy';
+import { ConnectorAnswer, Connector, requireCode, VerifyRequest } from '../connector.strategy';
 import { ConnectorRegistry } from '../connector-registry';
 import { AlipayApps } from './alipay-apps';
 
@@ -68,9 +67,5 @@ export class AlipayConnector extends Connector {
       },
       grant: null,
     };
-  }
-
-  override toDomainError(error: unknown): DomainError {
-    return mapOrInternal(toProviderDomainError, error);
   }
 }

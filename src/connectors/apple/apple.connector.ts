@@ -4,8 +4,7 @@ import { ErrorCode } from '../../errors/error-code';
 import { IdentitiesService } from '../../identities/identities.service';
 import type { IdentityEntity } from '../../identities/identity.entity';
 import { AppleClient } from '../../providers/apple/apple.client';
-import { toProviderDomainError } from '../../providers/provider-errors';
-import { ConnectorAnswer, Connector, mapOrInternal, requireCode, VerifyRequest } from '../connector.strategy';
+import { ConnectorAnswer, Connector, requireCode, VerifyRequest } from '../connector.strategy';
 import { ConnectorRegistry } from '../connector-registry';
 
 export interface AppleInput {
@@ -70,10 +69,6 @@ export class AppleConnector extends Connector {
       },
       grant: null,
     };
-  }
-
-  override toDomainError(error: unknown): DomainError {
-    return mapOrInternal(toProviderDomainError, error);
   }
 
   override async revoke(identity: IdentityEntity): Promise<void> {

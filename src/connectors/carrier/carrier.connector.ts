@@ -5,10 +5,9 @@ import { AppConfig } from '../../config/app-config.service';
 import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
 import { CarrierClient } from '../../providers/carrier/carrier.client';
-import { toProviderDomainError } from '../../providers/provider-errors';
 import { CounterRule, HitCounter } from '../../rate-limits/hit-counter';
 import { parseMobilePhone } from '../../users/phone-number';
-import { Connector, mapOrInternal, VerifyRequest } from '../connector.strategy';
+import { Connector, VerifyRequest } from '../connector.strategy';
 import { ConnectorRegistry } from '../connector-registry';
 
 /** What the carrier's SDK gave the app, and who asks (its limits come first: every GetMobile is billed). */
@@ -59,10 +58,6 @@ export class CarrierConnector extends Connector {
 
   validate(mobile: string): VerifiedPhone {
     return { phone: parseMobilePhone(mobile, this.regions) };
-  }
-
-  override toDomainError(error: unknown): DomainError {
-    return mapOrInternal(toProviderDomainError, error);
   }
 
   /** One attempt against the carrier limits, shared by every instance (no hot counter row). */

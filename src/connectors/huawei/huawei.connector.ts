@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.service';
-import { DomainError } from '../../errors/domain-error';
 import { HuaweiClient } from '../../providers/huawei/huawei.client';
-import { toProviderDomainError } from '../../providers/provider-errors';
 import { parseMobilePhone } from '../../users/phone-number';
-import { ConnectorAnswer, Connector, mapOrInternal, requireCode, VerifyRequest } from '../connector.strategy';
+import { ConnectorAnswer, Connector, requireCode, VerifyRequest } from '../connector.strategy';
 import { ConnectorRegistry } from '../connector-registry';
 
 export interface HuaweiInput {
@@ -59,10 +57,6 @@ export class HuaweiConnector extends Connector {
       },
       grant: null,
     };
-  }
-
-  override toDomainError(error: unknown): DomainError {
-    return mapOrInternal(toProviderDomainError, error);
   }
 
   /** A number outside the allowed countries is simply not used. */

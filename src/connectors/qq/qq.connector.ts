@@ -6,16 +6,8 @@ import { allowedRedirectUri } from '../../config/redirect-uris';
 import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
 import { ProviderCalls } from '../../providers/provider-calls';
-import { toProviderDomainError } from '../../providers/provider-errors';
 import { QQ_FAKE_PATH, QqClient, QqIdentity } from '../../providers/qq/qq.client';
-import {
-  ConnectorAnswer,
-  Connector,
-  mapOrInternal,
-  requireCode,
-  VerificationIncomplete,
-  VerifyRequest,
-} from '../connector.strategy';
+import { ConnectorAnswer, Connector, requireCode, VerificationIncomplete, VerifyRequest } from '../connector.strategy';
 import { ConnectorRegistry } from '../connector-registry';
 import { qqClientOf } from './qq-client.factory';
 
@@ -138,10 +130,6 @@ export class QqConnector extends Connector {
       // QQ's tokens are used for the login only; nothing later calls QQ on the user's behalf.
       grant: null,
     };
-  }
-
-  override toDomainError(error: unknown): DomainError {
-    return mapOrInternal(toProviderDomainError, error);
   }
 
   /** The redirect URI the code was issued for, normalised as at startProviderLogin; it must be on the list. */

@@ -73,12 +73,12 @@ export class WechatLoginResolver {
     const app = args.appId ? this.client.app(args.appId) : this.client.firstAppOf(channel);
     if (args.appId && !app) throw DomainError.badInput('appId', 'not a configured WeChat app');
     if (!app) throw new DomainError(ErrorCode.PROVIDER_NOT_CONFIGURED, `No WeChat ${channel} app is configured.`);
-    const { appId } = this.wechat.oauthApp(app.appId);
+    const oauth = this.wechat.oauthApp(app.appId);
     // A signed-in caller gets a state for linking, bound to them.
     const token = bearerTokenOf(req.headers);
     const caller = token ? await this.sessions.authenticate(token).catch(() => null) : null;
-    const started = await this.logins.start(WechatConnector.id, { ...args, appId }, caller?.userId ?? null);
-    return { ...started, scope: this.wechat.scopeOf(this.wechat.oauthApp(appId).channel) };
+    const started = await this.logins.start(WechatConnector.id, { ...args, appId: oauth.appId }, caller?.userId ?? null);
+    return { ...started, scope: this.wechat.scopeOf(oauth.channel) };
   }
 
   @Public()
