@@ -108,9 +108,12 @@ describe('playground admin sign-in (headless Chromium)', () => {
     const call = graphql.filter((r) => operationOf(r) === 'AdminUsers').pop()!;
     expect(call.headers()['authorization']).toMatch(/^Bearer ey/);
 
+    // The page signs out at once and sends logout behind it: wait for that request, not for the form.
+    const logout = page.waitForRequest((r) => operationOf(r) === 'PlaygroundLogout', { timeout: 15000 });
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Send code' }).waitFor();
-    expect(graphql.map(operationOf)).toContain('PlaygroundLogout');
+    expect(operationOf(await logout)).toBe('PlaygroundLogout');
+    expect((await logout).headers()['authorization']).toMatch(/^Bearer ey/);
     const after = await runTab(page, 'AdminUsers', 'UNAUTHENTICATED');
     expect(after).not.toContain(SANDBOX_ADMIN);
     expect(outside).toEqual([]);
