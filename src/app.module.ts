@@ -36,6 +36,7 @@ import { WechatAuthModule } from './wechat/wechat-auth.module';
 import { ConnectorsModule } from './connectors/connectors.module';
 import { IdentitiesModule } from './identities/identities.module';
 import { LoginOptionsModule } from './login-options/login-options.module';
+import { QrLoginModule } from './qr-login/qr-login.module';
 
 // The composition root, and the only file outside src/sandbox that imports it (a spec in
 // test/architecture keeps it so). The sandbox (its fakes of WeChat, Apple, Huawei, the carrier and the
@@ -91,6 +92,7 @@ export class AppModule {
         LoginOptionsModule,
         WechatAuthModule,
         ConnectorsModule,
+        QrLoginModule,
         ProvidersModule,
         AdminModule,
         MetricsModule,

@@ -17,6 +17,7 @@ export const HOUSEKEEPING_STATEMENTS = {
   deleteSmsCodes: 'DELETE FROM sms_codes WHERE expires_at < ?',
   deleteRateLimits: 'DELETE FROM rate_limits WHERE window_start < ?',
   deleteRateLimitHits: 'DELETE FROM rate_limit_hits WHERE expires_at < ?',
+  deleteQrLogins: 'DELETE FROM qr_logins WHERE expires_at < ?',
 } satisfies Record<string, Statement>;
 
 const S = HOUSEKEEPING_STATEMENTS;
@@ -31,6 +32,8 @@ const RULES: { table: string; statement: string; keepMs: number }[] = [
   { table: 'rate_limits', statement: S.deleteRateLimits, keepMs: 2 * DAY_MS },
   // Counter hits carry their bucket's longest window as expires_at.
   { table: 'rate_limit_hits', statement: S.deleteRateLimitHits, keepMs: 0 },
+  // Two minutes of life; kept a day for support questions ("who logged in on that screen?").
+  { table: 'qr_logins', statement: S.deleteQrLogins, keepMs: DAY_MS },
 ];
 
 /** Deletes expired one-time rows every hour, so the tables of states, codes and limits stay small. */

@@ -6,6 +6,7 @@ import { IDENTITY_STATEMENTS } from '../identities/identities.repository';
 import { COUNTER_STATEMENTS } from '../rate-limits/counters.repository';
 import { SESSION_STATEMENTS } from '../sessions/sessions.repository';
 import { CODE_EXCHANGE_STATEMENTS } from '../connectors/code-exchanges.repository';
+import { QR_LOGIN_STATEMENTS } from '../qr-login/qr-logins.repository';
 import { SMS_CODE_STATEMENTS } from '../sms/sms-codes.repository';
 import { USER_STATEMENTS } from '../users/users.repository';
 import { GRANT_STATEMENTS } from '../wechat/wechat-grants.repository';
@@ -23,6 +24,7 @@ const SNAPSHOTS: { file: string; owner: string; statements: Statements }[] = [
   { file: 'users.repository.sql', owner: 'UsersRepository', statements: USER_STATEMENTS },
   { file: 'sms-codes.repository.sql', owner: 'SmsCodesRepository', statements: SMS_CODE_STATEMENTS },
   { file: 'counters.repository.sql', owner: 'CountersRepository', statements: COUNTER_STATEMENTS },
+  { file: 'qr-logins.repository.sql', owner: 'QrLoginsRepository', statements: QR_LOGIN_STATEMENTS },
   { file: 'audit.repository.sql', owner: 'AuditRepository', statements: AUDIT_STATEMENTS },
   { file: 'database-status.repository.sql', owner: 'DatabaseStatusRepository', statements: DATABASE_STATUS_STATEMENTS },
   { file: 'housekeeping.sql', owner: 'HousekeepingService', statements: HOUSEKEEPING_STATEMENTS },

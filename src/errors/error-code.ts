@@ -33,6 +33,7 @@ export enum ErrorCode {
   CAPTCHA_REQUIRED = 'CAPTCHA_REQUIRED',
   // part 3
   WECHAT_SNAPSHOT_USER = 'WECHAT_SNAPSHOT_USER',
+  QR_LOGIN_INVALID = 'QR_LOGIN_INVALID',
   INTERNAL = 'INTERNAL',
 }
 
@@ -115,6 +116,11 @@ export function errorPolicy(code: ErrorCode): ErrorPolicy {
         retryable: false,
         message:
           'You are viewing a snapshot of this page. Tap "use the full service" at the bottom, then log in again.',
+      };
+    case ErrorCode.QR_LOGIN_INVALID:
+      return {
+        retryable: false,
+        message: 'This QR login is unknown, expired, cancelled or already used. Start again.',
       };
     case ErrorCode.INTERNAL:
       return { retryable: false, message: 'Internal error.' };

@@ -33,6 +33,7 @@ export const SESSION_STATEMENTS = {
   findOwnerByRefreshToken: 'SELECT user_id, revoked_at FROM sessions WHERE refresh_token_hash = ? LIMIT 1',
   findLiveUser: `SELECT ${USER_COLUMNS} FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.family_id = ? AND s.user_id = ? AND ${LIVE_S} LIMIT 1`,
   findLiveHead: lockedOnMysql(`SELECT ${COLUMNS} FROM sessions WHERE family_id = ? AND ${LIVE}`),
+  findLoginMethod: 'SELECT login_method FROM sessions WHERE family_id = ? LIMIT 1',
   findLiveOfUser: `SELECT ${COLUMNS} FROM sessions WHERE user_id = ? AND ${LIVE}`,
   countLiveOfUser: `SELECT COUNT(*) AS n FROM sessions WHERE user_id = ? AND ${LIVE}`,
   countLiveByUser: `SELECT user_id, COUNT(*) AS n FROM sessions WHERE user_id IN (?...) AND ${LIVE} GROUP BY user_id`,
@@ -111,6 +112,11 @@ export class SessionsRepository {
   async findLiveHead(target: SqlTarget, familyId: string, now: Date): Promise<SessionEntity | null> {
     const rows = await asSql(target).rows<SessionRow>(this.text(S.findLiveHead), [familyId, now, now]);
     return rows.length === 0 ? null : sessionFromRow(rows[0]);
+  }
+
+  async findLoginMethod(familyId: string): Promise<string | null> {
+    const rows = await this.database.sql.rows<{ login_method: string | null }>(S.findLoginMethod, [familyId]);
+    return rows[0]?.login_method ?? null;
   }
 
   async findLiveOfUser(userId: string, now: Date): Promise<SessionEntity[]> {

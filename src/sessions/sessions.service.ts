@@ -164,6 +164,12 @@ export class SessionsService {
     return { userId: claims.sub, sessionId: claims.sid, roles: this.rolesOf(user), user };
   }
 
+  /** How a session (token family) began, e.g. to carry it over to a session it vouches for (QR login). */
+  async loginMethodOf(sessionId: string): Promise<LoginMethod | null> {
+    const method = await this.sessions.findLoginMethod(sessionId);
+    return method && method in LoginMethod ? (method as LoginMethod) : null;
+  }
+
   revokeFamily(target: SqlTarget, familyId: string, reason: string): Promise<number> {
     return this.sessions.revokeFamily(target, familyId, reason, this.clock.now());
   }

@@ -3,7 +3,7 @@ import { GraphQLSchemaHost, RESOLVER_NAME_METADATA, RESOLVER_TYPE_METADATA } fro
 import { ACCESS_KEY, AccessRule } from '../../src/sessions/access.decorator';
 import { startTestApp, TestApp } from '../support/test-app';
 
-// Every query and mutation of the schema, with the access rule its resolver declares. A new
+// Every query, mutation and subscription of the schema, with the access rule its resolver declares. A new
 // operation fails this test until it declares @Public(), @SignedIn() or @Roles(...) and is listed.
 const EXPECTED: Record<string, string> = {
   'Query.loginOptions': 'public',
@@ -48,6 +48,12 @@ const EXPECTED: Record<string, string> = {
   'Mutation.adminUnlinkWechat': 'roles:admin',
   'Mutation.adminRevokeSessions': 'roles:admin',
   'Mutation.adminRunTokenRefresh': 'roles:admin',
+  'Query.qrLoginStatus': 'public',
+  'Mutation.startQrLogin': 'public',
+  'Mutation.scanQrLogin': 'signed-in',
+  'Mutation.confirmQrLogin': 'signed-in',
+  'Mutation.cancelQrLogin': 'signed-in',
+  'Subscription.qrLoginStatus': 'public',
 };
 
 function describeRule(rule: AccessRule | undefined): string {
@@ -66,7 +72,7 @@ describe('access declarations', () => {
     await t.close();
   });
 
-  it('every query and mutation of the schema declares its access, as listed', () => {
+  it('every query, mutation and subscription of the schema declares its access, as listed', () => {
     const declared = new Map<string, string>();
     const scanner = new MetadataScanner();
     const providers = [...t.app.get(ModulesContainer).values()].flatMap((module) => [...module.providers.values()]);
@@ -77,7 +83,7 @@ describe('access declarations', () => {
       for (const method of scanner.getAllMethodNames(prototype)) {
         const handler = prototype[method] as object;
         const type = Reflect.getMetadata(RESOLVER_TYPE_METADATA, handler) as string | undefined;
-        if (type !== 'Query' && type !== 'Mutation') continue;
+        if (type !== 'Query' && type !== 'Mutation' && type !== 'Subscription') continue;
         const name = (Reflect.getMetadata(RESOLVER_NAME_METADATA, handler) as string | undefined) ?? method;
         const rule =
           (Reflect.getMetadata(ACCESS_KEY, handler) as AccessRule | undefined) ??
@@ -91,6 +97,7 @@ describe('access declarations', () => {
     for (const [root, type] of [
       ['Query', schema.getQueryType()],
       ['Mutation', schema.getMutationType()],
+      ['Subscription', schema.getSubscriptionType()],
     ] as const) {
       for (const field of Object.keys(type?.getFields() ?? {})) {
         operations[`${root}.${field}`] = declared.get(`${root}.${field}`) ?? 'NO RESOLVER FOUND';
@@ -108,6 +115,9 @@ describe('access declarations', () => {
       'mutation { deleteMyAccount(smsCode: "123456") }',
       'mutation { linkWechat(input: { code: "c", state: "s" }) { id } }',
       'mutation { unlinkWechat { id } }',
+      'mutation { scanQrLogin(qrContent: "wlqr:x") { createdAt } }',
+      'mutation { confirmQrLogin(qrContent: "wlqr:x") }',
+      'mutation { cancelQrLogin(qrContent: "wlqr:x") }',
     ];
     for (const query of calls) {
       const res = await t.gql(query);

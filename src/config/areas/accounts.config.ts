@@ -1,4 +1,4 @@
-import { bool, defineVariables, EnvReader, text } from '../env-reader';
+import { bool, defineVariables, EnvReader, int, text } from '../env-reader';
 
 // Who may sign in and how: the phone regions accepted, the admins, and whether a new person binds a
 // phone before the first session.
@@ -12,6 +12,13 @@ export const ACCOUNTS_VARIABLES = defineVariables({
     'E.164 phones that hold the admin role, checked on every request (sandbox default +8613800000000)',
   ),
   REQUIRE_PHONE: bool('a new WeChat/Apple/Huawei person binds a phone before the first session (default true)', true),
+  QR_LOGIN_TTL_SECONDS: int('how long a QR login code lives, in seconds (default 120)', 120, 30, 600),
+  QR_LOGIN_STREAM_INTERVAL_MS: int(
+    'how often an open QR login status stream (SSE) reads its row, in ms (default 1000)',
+    1000,
+    100,
+    10_000,
+  ),
 });
 const V = ACCOUNTS_VARIABLES;
 
@@ -20,6 +27,8 @@ export interface AccountsSettings {
   adminPhones: string[];
   /** A new person must bind a phone before the first session (China's real-name rules). */
   requirePhone: boolean;
+  /** QR login (src/qr-login): the code's lifetime, and how often an SSE status stream reads its row. */
+  qrLogin: { ttlSeconds: number; streamIntervalMs: number };
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -40,5 +49,13 @@ export function readAccounts(reader: EnvReader, production: boolean): AccountsSe
   if (adminPhones.some((p) => !E164.test(p))) {
     reader.problems.push('ADMIN_PHONES: comma-separated E.164 numbers such as +8613800138000');
   }
-  return { allowedPhoneRegions: regions, adminPhones, requirePhone: reader.bool(V.REQUIRE_PHONE) };
+  return {
+    allowedPhoneRegions: regions,
+    adminPhones,
+    requirePhone: reader.bool(V.REQUIRE_PHONE),
+    qrLogin: {
+      ttlSeconds: reader.int(V.QR_LOGIN_TTL_SECONDS),
+      streamIntervalMs: reader.int(V.QR_LOGIN_STREAM_INTERVAL_MS),
+    },
+  };
 }

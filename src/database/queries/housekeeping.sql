@@ -30,3 +30,8 @@ DELETE
 DELETE
   FROM rate_limit_hits
   WHERE expires_at < ?;
+
+-- HousekeepingService.deleteQrLogins
+DELETE
+  FROM qr_logins
+  WHERE expires_at < ?;
