@@ -1,6 +1,7 @@
 import { Args, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { Meta, RequestMeta } from '../common/request-meta';
 import { AppConfig } from '../config/app-config.service';
+import { DomainError } from '../errors/domain-error';
 import { Public, SignedIn } from '../sessions/access.decorator';
 import { CurrentCaller } from '../sessions/current-caller.decorator';
 import type { AuthenticatedCaller } from '../sessions/sessions.service';
@@ -47,7 +48,11 @@ export class QrLoginResolver {
   @Subscription(() => QrLoginStatus, {
     name: 'qrLoginStatus',
     description: 'Each status change of a QR login, until CONFIRMED, CANCELLED or EXPIRED (over SSE).',
-    resolve: (status: QrLoginStatus) => status,
+    // POST /graphql runs a subscription as a plain operation, without a stream: no status to resolve.
+    resolve: (status: QrLoginStatus | undefined) => {
+      if (!status) throw DomainError.badInput('subscription', 'subscriptions are served over SSE at /graphql/stream');
+      return status;
+    },
   })
   async qrLoginStatusChanges(@Args() { id, pollToken }: QrLoginStatusArgs): Promise<QrStatusStream> {
     // Checked before the stream opens: a wrong id or pollToken is an error, not an empty stream.
