@@ -15,7 +15,7 @@ import {
   startFakeWechat,
   startInstance,
 } from './cluster';
-import { makeGrants, phoneLogin, refreshSession, Tally, wechatFirstLogin } from './flows';
+import { makeGrants, phoneLogin, qrLoginAcross, refreshSession, Tally, wechatFirstLogin } from './flows';
 
 // Cross-node checks: two service instances, each on its own node of a multi-primary cluster.
 // Run by `npm run test:galera` on the project's own 3-node cluster, or against any cluster with
@@ -159,6 +159,8 @@ describe(`two instances on two nodes under ${LOAD_SECONDS} s of mixed load`, () 
           switch (n % 3) {
             case 0: {
               const session = await phoneLogin(tally, x, y);
+              // QR login: the page on one node, the app's scan and confirm on the other.
+              if (session) await qrLoginAcross(tally, x, y, session.accessToken);
               if (session) await refreshSession(tally, x, session.refreshToken);
               break;
             }
@@ -209,6 +211,8 @@ describe(`two instances on two nodes under ${LOAD_SECONDS} s of mixed load`, () 
     expect(tally.count((op, result) => op === 'loginWithPhone' && result === 'ok')).toBeGreaterThan(0);
     expect(tally.count((op, result) => op === 'bindPhone' && result === 'ok')).toBeGreaterThan(0);
     expect(tally.count((op, result) => op === 'refreshSession' && result === 'ok')).toBeGreaterThan(0);
+    expect(tally.count((op, result) => op === 'qrLoginStatus' && result === 'ok')).toBeGreaterThan(0);
+    expect(tally.count((op, result) => /qrlogin/i.test(op) && result !== 'ok')).toBe(0);
     expect(refreshedGrants).toBeGreaterThan(0);
     expect(tally.count((op, result) => op === 'refreshPass' && result === 'rejected')).toBe(0);
     // And the nodes agree on every row once the load is over (appliers may still be catching up).

@@ -4,9 +4,10 @@ import type { FakeWechatServer } from '../../src/sandbox/fake-wechat/fake-wechat
 import { IdentitiesService } from '../../src/identities/identities.service';
 import { WechatGrantsService } from '../../src/wechat/wechat-grants.service';
 import { LOGIN, REFRESH, SEND_CODE, latestCode } from '../support/flows';
+import { CONFIRM_QR, QR_STATUS, QrState, SCAN_QR, START_QR } from '../support/qr-login';
 import { BIND_PHONE, START, WECHAT_LOGIN, WechatLoginData } from '../support/wechat';
 import type { GqlResponse } from '../support/test-app';
-import type { Instance } from './cluster';
+import { type Instance, sleep } from './cluster';
 
 /** What one flow step answered: 'ok' or the error code. */
 export type Result = string;
@@ -52,16 +53,59 @@ export async function phoneLogin(
   send: Instance,
   login: Instance,
   phone = freshPhone(),
-): Promise<{ refreshToken: string; userId: string } | null> {
+): Promise<{ refreshToken: string; accessToken: string; userId: string } | null> {
   const sent = await send.gql(SEND_CODE, { input: { phone, purpose: 'LOGIN' } });
   tally.add('sendSmsCode', outcome(sent));
   if (sent.body.errors) return null;
-  const res = await login.gql<{ loginWithPhone: { refreshToken: string; user: { id: string } } }>(LOGIN, {
+  const res = await login.gql<{
+    loginWithPhone: { refreshToken: string; accessToken: string; user: { id: string } };
+  }>(LOGIN, {
     input: { phone, smsCode: latestCode(send, phone), deviceId: 'load' },
   });
   tally.add('loginWithPhone', outcome(res));
   const session = res.body.data?.loginWithPhone;
-  return session ? { refreshToken: session.refreshToken, userId: session.user.id } : null;
+  return session
+    ? { refreshToken: session.refreshToken, accessToken: session.accessToken, userId: session.user.id }
+    : null;
+}
+
+/**
+ * A QR login across nodes: the page starts it and collects on `page`, the signed-in app scans and
+ * confirms on `app`. 'ok' only when exactly one of the page's answers carried a session.
+ */
+export async function qrLoginAcross(tally: Tally, page: Instance, app: Instance, accessToken: string): Promise<void> {
+  const started = await page.gql<{ startQrLogin: { id: string; qrContent: string; pollToken: string } }>(START_QR, {
+    deviceId: 'load-page',
+  });
+  tally.add('startQrLogin', outcome(started));
+  const qr = started.body.data?.startQrLogin;
+  if (!qr) return;
+  const auth = { authorization: `Bearer ${accessToken}` };
+  // A person takes seconds to scan; without wsrep_sync_wait the other node may lag by a moment.
+  await sleep(100);
+  for (const [operation, query] of [
+    ['scanQrLogin', SCAN_QR],
+    ['confirmQrLogin', CONFIRM_QR],
+  ] as const) {
+    const res = await app.gql(query, { qrContent: qr.qrContent }, auth);
+    tally.add(operation, outcome(res));
+    if (res.body.errors) return;
+  }
+  // The page polls until it sees the confirmation (a stale read shows SCANNED a moment longer), then
+  // once more: exactly one answer carries the session.
+  const polls: GqlResponse<{ qrLoginStatus: QrState }>[] = [];
+  for (let i = 0; i < 40; i++) {
+    const res = await page.gql<{ qrLoginStatus: QrState }>(QR_STATUS, { id: qr.id, pollToken: qr.pollToken });
+    polls.push(res);
+    if (res.body.errors || res.body.data?.qrLoginStatus.status === 'CONFIRMED') break;
+    await sleep(50);
+  }
+  polls.push(await page.gql<{ qrLoginStatus: QrState }>(QR_STATUS, { id: qr.id, pollToken: qr.pollToken }));
+  const sessions = polls.filter((res) => res.body.data?.qrLoginStatus.session).length;
+  tally.add(
+    'qrLoginStatus',
+    polls.map(outcome).find((r) => r !== 'ok') ?? (sessions === 1 ? 'ok' : `SESSIONS_${sessions}`),
+  );
 }
 
 let personSequence = 0;
