@@ -1,4 +1,4 @@
-import { LoginClientCore, type LoginOutcome, type User } from './base-client.js';
+import { type LoginOutcome, type User } from './base-client.js';
 import { LoginServiceError, isErrorCode } from './errors.js';
 import {
   AlipayLoginDocument,
@@ -32,6 +32,7 @@ import {
   type WechatLoginMutation,
 } from './generated/graphql.js';
 import type { PhoneButtonDetail } from './mini-program.js';
+import { QrLoginClientCore } from './qr-login.js';
 import { parseWechatReturn, PendingWechatLogins, type WebWechatChannel } from './web-login.js';
 
 export type { LoginClientOptions, LoginOutcome, RequestAuth, User } from './base-client.js';
@@ -77,7 +78,7 @@ interface SendOptions {
  * docs/mobile.md and docs/channels.md as methods. Every call that takes a `deviceId` gets one.
  * Signed-in calls carry the access token, refreshed before it expires and once more on UNAUTHENTICATED.
  */
-export class LoginClient extends LoginClientCore {
+export class LoginClient extends QrLoginClientCore {
   private get platform(): Platform | undefined {
     return this.options.platform;
   }

@@ -11,6 +11,12 @@ export {
   type WechatLoginOutcome,
   type WechatWebReturn,
 } from './client.js';
+export {
+  type QrLoginRequester,
+  type QrLoginResult,
+  type QrLoginTicket,
+  type WaitOptions as QrLoginWaitOptions,
+} from './qr-login.js';
 export { LoginServiceError, NetworkError, isErrorCode, type ErrorCode, type GraphQLErrorBody } from './errors.js';
 export {
   miniProgramFetch,

@@ -130,6 +130,13 @@ export type QqLoginInput = {
   state?: string | null | undefined;
 };
 
+export type QrLoginStatus =
+  | 'CANCELLED'
+  | 'CONFIRMED'
+  | 'EXPIRED'
+  | 'PENDING'
+  | 'SCANNED';
+
 export type SendSmsCodeInput = {
   /** required with BIND_PHONE */
   bindTicket?: string | null | undefined;
@@ -338,6 +345,20 @@ export type AlipayLoginMutationVariables = Exact<{
 
 export type AlipayLoginMutation = { alipayLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } | null } };
 
+export type CancelQrLoginMutationVariables = Exact<{
+  qrContent: string;
+}>;
+
+
+export type CancelQrLoginMutation = { cancelQrLogin: boolean };
+
+export type ConfirmQrLoginMutationVariables = Exact<{
+  qrContent: string;
+}>;
+
+
+export type ConfirmQrLoginMutation = { confirmQrLogin: boolean };
+
 export type LinkAlipayMutationVariables = Exact<{
   input: AlipayLoginInput;
 }>;
@@ -359,6 +380,21 @@ export type QqLoginMutationVariables = Exact<{
 
 export type QqLoginMutation = { qqLogin: { isBind: boolean, bindTicket: string | null, bindTicketExpiresAt: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } | null } };
 
+export type QrLoginStatusQueryVariables = Exact<{
+  id: string | number;
+  pollToken: string;
+}>;
+
+
+export type QrLoginStatusQuery = { qrLoginStatus: { status: QrLoginStatus, bindTicket: string | null, session: { accessToken: string, accessTokenExpiresAt: string, refreshToken: string, refreshTokenExpiresAt: string, user: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } } | null } };
+
+export type ScanQrLoginMutationVariables = Exact<{
+  qrContent: string;
+}>;
+
+
+export type ScanQrLoginMutation = { scanQrLogin: { ip: string | null, userAgent: string | null, createdAt: string } };
+
 export type StartProviderLoginMutationVariables = Exact<{
   provider: IdentityProvider;
   redirectUri: string;
@@ -367,6 +403,13 @@ export type StartProviderLoginMutationVariables = Exact<{
 
 
 export type StartProviderLoginMutation = { startProviderLogin: { provider: IdentityProvider, state: string, authorizeUrl: string, expiresAt: string } };
+
+export type StartQrLoginMutationVariables = Exact<{
+  deviceId?: string | null | undefined;
+}>;
+
+
+export type StartQrLoginMutation = { startQrLogin: { id: string, qrContent: string, pollToken: string, expiresAt: string } };
 
 export type LoginOptionsQueryVariables = Exact<{
   platform: Platform;
@@ -994,6 +1037,16 @@ export const AlipayLoginDocument = new TypedDocumentString(`
     createdAt
   }
 }`) as unknown as TypedDocumentString<AlipayLoginMutation, AlipayLoginMutationVariables>;
+export const CancelQrLoginDocument = new TypedDocumentString(`
+    mutation CancelQrLogin($qrContent: String!) {
+  cancelQrLogin(qrContent: $qrContent)
+}
+    `) as unknown as TypedDocumentString<CancelQrLoginMutation, CancelQrLoginMutationVariables>;
+export const ConfirmQrLoginDocument = new TypedDocumentString(`
+    mutation ConfirmQrLogin($qrContent: String!) {
+  confirmQrLogin(qrContent: $qrContent)
+}
+    `) as unknown as TypedDocumentString<ConfirmQrLoginMutation, ConfirmQrLoginMutationVariables>;
 export const LinkAlipayDocument = new TypedDocumentString(`
     mutation LinkAlipay($input: AlipayLoginInput!) {
   linkAlipay(input: $input) {
@@ -1050,6 +1103,40 @@ export const QqLoginDocument = new TypedDocumentString(`
     createdAt
   }
 }`) as unknown as TypedDocumentString<QqLoginMutation, QqLoginMutationVariables>;
+export const QrLoginStatusDocument = new TypedDocumentString(`
+    query QrLoginStatus($id: ID!, $pollToken: String!) {
+  qrLoginStatus(id: $id, pollToken: $pollToken) {
+    status
+    session {
+      ...SessionFields
+    }
+    bindTicket
+  }
+}
+    fragment SessionFields on Session {
+  accessToken
+  accessTokenExpiresAt
+  refreshToken
+  refreshTokenExpiresAt
+  user {
+    id
+    nickname
+    avatarUrl
+    phone
+    status
+    wechatLinked
+    createdAt
+  }
+}`) as unknown as TypedDocumentString<QrLoginStatusQuery, QrLoginStatusQueryVariables>;
+export const ScanQrLoginDocument = new TypedDocumentString(`
+    mutation ScanQrLogin($qrContent: String!) {
+  scanQrLogin(qrContent: $qrContent) {
+    ip
+    userAgent
+    createdAt
+  }
+}
+    `) as unknown as TypedDocumentString<ScanQrLoginMutation, ScanQrLoginMutationVariables>;
 export const StartProviderLoginDocument = new TypedDocumentString(`
     mutation StartProviderLogin($provider: IdentityProvider!, $redirectUri: String!, $deviceId: String) {
   startProviderLogin(
@@ -1064,6 +1151,16 @@ export const StartProviderLoginDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<StartProviderLoginMutation, StartProviderLoginMutationVariables>;
+export const StartQrLoginDocument = new TypedDocumentString(`
+    mutation StartQrLogin($deviceId: String) {
+  startQrLogin(deviceId: $deviceId) {
+    id
+    qrContent
+    pollToken
+    expiresAt
+  }
+}
+    `) as unknown as TypedDocumentString<StartQrLoginMutation, StartQrLoginMutationVariables>;
 export const LoginOptionsDocument = new TypedDocumentString(`
     query LoginOptions($platform: Platform!, $wechatInstalled: Boolean!, $carrierAvailable: Boolean = false, $inWechatBrowser: Boolean = false) {
   loginOptions(

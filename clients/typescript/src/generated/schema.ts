@@ -132,6 +132,7 @@ export type ErrorCode =
   | 'PROVIDER_NOT_CONFIGURED'
   | 'PROVIDER_TOKEN_INVALID'
   | 'PROVIDER_UNAVAILABLE'
+  | 'QR_LOGIN_INVALID'
   | 'QUERY_TOO_COMPLEX'
   | 'REAUTH_REQUIRED'
   | 'REDIRECT_URI_NOT_ALLOWED'
@@ -274,10 +275,14 @@ export type Mutation = {
   appleLogin: LoginResult;
   /** Step 3 of any provider's first login: the bind ticket, the phone and its BIND_PHONE code. */
   bindPhone: Session;
+  /** The user who scanned it says no: SCANNED -> CANCELLED. */
+  cancelQrLogin: Scalars['Boolean']['output'];
   /** Carrier one-tap as the phone step of a first login (any provider’s ticket). */
   carrierBindPhone: Session;
   /** Carrier one-tap: log in (or sign up) with the SIM’s own number. */
   carrierLogin: Session;
+  /** The user who scanned it says yes: SCANNED -> CONFIRMED. */
+  confirmQrLogin: Scalars['Boolean']['output'];
   /** Erase the account (PIPL). Needs a DELETE_ACCOUNT code. */
   deleteMyAccount: Scalars['Boolean']['output'];
   /** Huawei ID (HarmonyOS): a session, or a bind ticket for a new person. */
@@ -302,10 +307,14 @@ export type Mutation = {
   refreshSession: Session;
   /** End one of your sessions (an id from mySessions). */
   revokeSession: Scalars['Boolean']['output'];
+  /** The app scanned the page's code: PENDING -> SCANNED. */
+  scanQrLogin: QrLoginRequester;
   /** Send a one-time code. DELETE_ACCOUNT needs a signed-in caller. */
   sendSmsCode: SmsCodeSent;
   /** A web login's one-time state and the provider's page (WeChat: startWechatLogin). */
   startProviderLogin: ProviderAuthRequest;
+  /** The web page: a QR code to show, and a poll token to keep to itself. */
+  startQrLogin: QrLogin;
   /** Step 1 of the code channels: the one-time state (and, on the web, the page to send the browser to). */
   startWechatLogin: WechatAuthRequest;
   /** Remove a way to log in; refused when it is the last one. */
@@ -365,6 +374,11 @@ export type MutationBindPhoneArgs = {
 };
 
 
+export type MutationCancelQrLoginArgs = {
+  qrContent: Scalars['String']['input'];
+};
+
+
 export type MutationCarrierBindPhoneArgs = {
   input: CarrierBindPhoneInput;
 };
@@ -372,6 +386,11 @@ export type MutationCarrierBindPhoneArgs = {
 
 export type MutationCarrierLoginArgs = {
   input: CarrierLoginInput;
+};
+
+
+export type MutationConfirmQrLoginArgs = {
+  qrContent: Scalars['String']['input'];
 };
 
 
@@ -431,6 +450,11 @@ export type MutationRevokeSessionArgs = {
 };
 
 
+export type MutationScanQrLoginArgs = {
+  qrContent: Scalars['String']['input'];
+};
+
+
 export type MutationSendSmsCodeArgs = {
   input: SendSmsCodeInput;
 };
@@ -440,6 +464,11 @@ export type MutationStartProviderLoginArgs = {
   deviceId?: InputMaybe<Scalars['String']['input']>;
   provider: IdentityProvider;
   redirectUri: Scalars['String']['input'];
+};
+
+
+export type MutationStartQrLoginArgs = {
+  deviceId?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -516,6 +545,39 @@ export type QqLoginInput = {
   state?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A QR login the page started: show qrContent as a QR code, keep pollToken to itself */
+export type QrLogin = {
+  /** about 2 minutes */
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** only the page that started it holds this */
+  pollToken: Scalars['String']['output'];
+  /** what the QR code encodes (opaque); never enough to read the session */
+  qrContent: Scalars['String']['output'];
+};
+
+/** shown on the app's confirm screen: who is asking */
+export type QrLoginRequester = {
+  createdAt: Scalars['DateTime']['output'];
+  ip?: Maybe<Scalars['String']['output']>;
+  userAgent?: Maybe<Scalars['String']['output']>;
+};
+
+export type QrLoginState = {
+  /** follow login of a new person (REQUIRE_PHONE): bind a phone with it, as after wechatLogin */
+  bindTicket?: Maybe<Scalars['String']['output']>;
+  /** once, to the first poll after CONFIRMED; null afterwards */
+  session?: Maybe<Session>;
+  status: QrLoginStatus;
+};
+
+export type QrLoginStatus =
+  | 'CANCELLED'
+  | 'CONFIRMED'
+  | 'EXPIRED'
+  | 'PENDING'
+  | 'SCANNED';
+
 export type Query = {
   adminAuditEvents: AuditEventPage;
   /** Users who turned out to be one WeChat person (a late unionid) and both had a phone or another login. */
@@ -531,6 +593,8 @@ export type Query = {
   /** The signed-in user, with the full phone number. */
   me: User;
   mySessions: Array<DeviceSession>;
+  /** The page polls this; the first answer after CONFIRMED carries the session, later ones do not. */
+  qrLoginStatus: QrLoginState;
 };
 
 
@@ -575,6 +639,12 @@ export type QueryLoginOptionsArgs = {
   wechatInstalled: Scalars['Boolean']['input'];
 };
 
+
+export type QueryQrLoginStatusArgs = {
+  id: Scalars['ID']['input'];
+  pollToken: Scalars['String']['input'];
+};
+
 export type SendSmsCodeInput = {
   /** required with BIND_PHONE */
   bindTicket?: InputMaybe<Scalars['String']['input']>;
@@ -607,6 +677,17 @@ export type SmsPurpose =
   | 'BIND_PHONE'
   | 'DELETE_ACCOUNT'
   | 'LOGIN';
+
+export type Subscription = {
+  /** Each status change of a QR login, until CONFIRMED, CANCELLED or EXPIRED (over SSE). */
+  qrLoginStatus: QrLoginStatus;
+};
+
+
+export type SubscriptionQrLoginStatusArgs = {
+  id: Scalars['ID']['input'];
+  pollToken: Scalars['String']['input'];
+};
 
 export type TokenRefreshStatus = {
   active: Scalars['Int']['output'];
