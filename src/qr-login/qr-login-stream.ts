@@ -17,6 +17,9 @@ export class QrStatusStream implements AsyncIterableIterator<QrLoginStatus> {
   constructor(
     private readonly read: () => Promise<QrLoginStatus>,
     private readonly intervalMs: number,
+    private readonly onEnd: () => void = () => undefined,
+    /** Checked before each read: true ends the stream (the instance is draining for shutdown). */
+    private readonly stopping: () => boolean = () => false,
   ) {}
 
   [Symbol.asyncIterator](): this {
@@ -27,20 +30,30 @@ export class QrStatusStream implements AsyncIterableIterator<QrLoginStatus> {
     while (!this.finished) {
       if (this.last !== null) await this.pause();
       if (this.finished) break;
+      if (this.stopping()) {
+        this.end();
+        break;
+      }
       const status = await this.read();
       if (status === this.last) continue;
       this.last = status;
-      this.finished = FINAL.has(status);
+      if (FINAL.has(status)) this.end();
       return { value: status, done: false };
     }
     return { value: undefined, done: true };
   }
 
   async return(): Promise<IteratorResult<QrLoginStatus>> {
-    this.finished = true;
+    this.end();
     clearTimeout(this.timer);
     this.wake?.();
     return { value: undefined, done: true };
+  }
+
+  private end(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.onEnd();
   }
 
   private pause(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { HealthModule } from '../health/health.module';
 import { IdentitiesModule } from '../identities/identities.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -17,7 +18,14 @@ import { QrLoginsRepository } from './qr-logins.repository';
  * in `qr_logins`. Also the SSE endpoint for GraphQL subscriptions (/graphql/stream).
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([QrLoginEntity]), IdentitiesModule, SessionsModule, UsersModule, AuditModule],
+  imports: [
+    TypeOrmModule.forFeature([QrLoginEntity]),
+    IdentitiesModule,
+    SessionsModule,
+    UsersModule,
+    AuditModule,
+    HealthModule,
+  ],
   controllers: [QrLoginStreamController],
   providers: [QrLoginsRepository, QrLoginService, QrFollowService, QrLoginResolver],
   exports: [QrLoginService, QrFollowService],

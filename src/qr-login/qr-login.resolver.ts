@@ -1,3 +1,4 @@
+import { BeforeApplicationShutdown } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
 import { Meta, RequestMeta } from '../common/request-meta';
 import { AppConfig } from '../config/app-config.service';
@@ -12,15 +13,19 @@ import { statusOf } from './qr-login-codes';
 import { QrStatusStream } from './qr-login-stream';
 import { QrLoginService } from './qr-login.service';
 import { Clock } from '../common/clock';
+import { ReadinessState } from '../health/readiness.service';
 
 @Resolver()
-export class QrLoginResolver {
+export class QrLoginResolver implements BeforeApplicationShutdown {
   private readonly streamIntervalMs: number;
+  // This instance's open streams, only so that a shutdown ends them (their pages reconnect elsewhere).
+  private readonly streams = new Set<QrStatusStream>();
 
   constructor(
     private readonly qrLogins: QrLoginService,
     private readonly users: UsersService,
     private readonly clock: Clock,
+    private readonly readiness: ReadinessState,
     config: AppConfig,
   ) {
     this.streamIntervalMs = config.get('qrLogin').streamIntervalMs;
@@ -58,7 +63,20 @@ export class QrLoginResolver {
     // Checked before the stream opens: a wrong id or pollToken is an error, not an empty stream.
     await this.qrLogins.owned(id, pollToken);
     const read = async () => statusOf(await this.qrLogins.owned(id, pollToken), this.clock.nowMs());
-    return new QrStatusStream(read, this.streamIntervalMs);
+    // A draining instance ends its streams at their next tick, so that its listener can close; the
+    // page's SSE client reconnects to another instance.
+    const stream: QrStatusStream = new QrStatusStream(
+      read,
+      this.streamIntervalMs,
+      () => this.streams.delete(stream),
+      () => this.readiness.shuttingDown,
+    );
+    this.streams.add(stream);
+    return stream;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.streams].map((stream) => stream.return()));
   }
 
   @SignedIn()

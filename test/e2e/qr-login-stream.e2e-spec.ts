@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createClient, type ExecutionResult } from 'graphql-sse';
 import { Database } from '../../src/database/database.service';
+import { ReadinessState } from '../../src/health/readiness.service';
 import { errorCode, loginWithPhone, nextPhone } from '../support/flows';
 import { CONFIRM_QR, onApp, pollQr, SCAN_QR, startQr } from '../support/qr-login';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -66,6 +67,23 @@ describe('QR login status over SSE (graphql-sse)', () => {
     const collected = (await pollQr(b, qr.id, qr.pollToken)).body.data?.qrLoginStatus;
     expect(collected?.session?.user.id).toBe(user.userId);
     expect((await pollQr(a, qr.id, qr.pollToken)).body.data?.qrLoginStatus.session).toBeNull();
+  });
+
+  it('an instance draining for shutdown ends its open streams (the page reconnects to another)', async () => {
+    const c = await startTestApp({ override: (cfg) => ({ ...a.config, dataDir: cfg.dataDir }) });
+    const urlC = await listen(c);
+    const qr = await startQr(a);
+    // SIGTERM's first step (gracefulShutdown): readiness red; the stream ends cleanly at its next tick.
+    const results = await watch(urlC, { id: qr.id, pollToken: qr.pollToken }, async (status) => {
+      if (status === 'PENDING') c.app.get(ReadinessState).startDraining();
+    });
+    await c.close();
+    expect(statuses(results)).toEqual(['PENDING']);
+    // Nothing happened to the login: another instance's stream picks it up.
+    const again = await watch(urlA, { id: qr.id, pollToken: qr.pollToken }, async () => {
+      await a.http().post('/sandbox/clock').send({ advanceSeconds: 121 });
+    });
+    expect(statuses(again)).toEqual(['PENDING', 'EXPIRED']);
   });
 
   it('ends with EXPIRED when the sandbox clock passes the expiry', async () => {
