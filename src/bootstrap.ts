@@ -13,6 +13,7 @@ import { AppLogger } from './logging/app-logger';
 import { logAccess } from './logging/logger-options';
 import { jsonBody, parseByteSize } from './common/json-body';
 import { corsOptions, varyOnOrigin } from './common/cors-policy';
+import { latchUrlParseDeprecation } from './common/url-parse-latch';
 
 /** Builds the whole service, initialised but not yet listening (tests use it as it is). */
 export async function createApp(
@@ -28,6 +29,9 @@ export async function createApp(
   app.flushLogs();
 
   app.disable('x-powered-by');
+  // GraphQL answers are POSTs marked no-store: an ETag (a SHA-1 of every body) serves no one.
+  app.set('etag', false);
+  latchUrlParseDeprecation();
   app.set('trust proxy', config.trustProxy);
   const readiness = app.get(ReadinessState);
   // One middleware for what every request needs: its id (kept in the request context for every log
