@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { HealthModule } from '../health/health.module';
 import { IdentitiesModule } from '../identities/identities.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SmsModule } from '../sms/sms.module';
@@ -26,6 +27,8 @@ import { WechatReloginService } from './wechat-relogin.service';
     TypeOrmModule.forFeature([WechatGrantEntity, WechatAppTokenEntity, WechatPhoneCallEntity]),
     IdentitiesModule,
     SessionsModule,
+    // The refresh job yields to the requests in flight (RequestLoad).
+    HealthModule,
     // The refresh job's per-minute budget is a shared counter (RateLimits).
     SmsModule,
   ],
