@@ -10,6 +10,7 @@ import { LoginMethod } from '../common/enums';
 import { ConnectorLoginService } from '../connectors/connector-login.service';
 import { OutboxDrainer } from '../outbox/outbox-drainer.service';
 import { OutboxRepository } from '../outbox/outbox.repository';
+import { OutboxHandlers } from '../outbox/outbox-handlers';
 import { Clock } from '../common/clock';
 
 /**
@@ -98,6 +99,7 @@ export class MetricsService implements OnModuleInit {
     private readonly providers: ProviderCalls,
     private readonly outboxDrainer: OutboxDrainer,
     outbox: OutboxRepository,
+    outboxKinds: OutboxHandlers,
     clock: Clock,
   ) {
     new Gauge({
@@ -130,6 +132,7 @@ export class MetricsService implements OnModuleInit {
       registers: [this.registry],
       async collect() {
         this.reset();
+        for (const kind of outboxKinds.kinds()) this.set({ kind }, 0);
         for (const row of await pendingNow()) this.set({ kind: row.kind }, row.count);
       },
     });

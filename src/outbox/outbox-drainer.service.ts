@@ -62,6 +62,8 @@ export class OutboxDrainer implements OnApplicationBootstrap, BeforeApplicationS
     this.wake?.();
     await this.loop;
     await this.running?.catch(() => undefined);
+    // An instance that never ran the loop holds no lease (a pass run by hand gives back its own).
+    if (!this.settings.enabled) return;
     await this.rows.releaseInstance(`${this.instanceId}:`).catch((error: unknown) => {
       this.logger.warn(`outbox leases not released at shutdown (they expire on their own): ${describe(error)}`);
     });

@@ -25,6 +25,11 @@ export class OutboxHandlers {
     this.handlers.set(kind, handler);
   }
 
+  /** The kinds with a handler (metrics report each, 0 when none is waiting). */
+  kinds(): string[] {
+    return [...this.handlers.keys()];
+  }
+
   handlerOf(kind: string): OutboxHandler | undefined {
     return this.handlers.get(kind);
   }
