@@ -36,6 +36,8 @@ import { WechatAuthModule } from './wechat/wechat-auth.module';
 import { ConnectorsModule } from './connectors/connectors.module';
 import { IdentitiesModule } from './identities/identities.module';
 import { LoginOptionsModule } from './login-options/login-options.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 // The composition root, and the only file outside src/sandbox that imports it (a spec in
 // test/architecture keeps it so). The sandbox (its fakes of WeChat, Apple, Huawei, the carrier and the
@@ -85,6 +87,8 @@ export class AppModule {
         ScheduleModule.forRoot(),
         HealthModule,
         AuditModule,
+        OutboxModule,
+        WebhooksModule,
         SessionsModule,
         AccountModule,
         IdentitiesModule,

@@ -17,6 +17,7 @@ import { readSession, type SessionSettings } from './areas/session.config';
 import { readSms, type SmsSettings } from './areas/sms.config';
 import { readTokenRefresh, type TokenRefreshSettings } from './areas/token-refresh.config';
 import { readWechat, type WechatSettings } from './areas/wechat.config';
+import { type OutboxSettings, readOutbox, readWebhooks, type WebhooksSettings } from './areas/webhooks.config';
 import { type Env, EnvReader } from './env-reader';
 import { ENV_VARIABLES, SENSITIVE_VARIABLES } from './env.variables';
 
@@ -34,6 +35,7 @@ export type { DatabaseBounds, DatabaseRetrySettings, DatabaseSettings } from './
 export type { TrustProxy } from './areas/http.config';
 export type { SmsLimits } from './areas/limits.config';
 export type { SmsProvider } from './areas/sms.config';
+export type { OutboxSettings, WebhooksSettings } from './areas/webhooks.config';
 export {
   SANDBOX_REDIRECT_URIS,
   SANDBOX_UNBOUND_APP_ID,
@@ -64,6 +66,10 @@ export interface AppConfigValues extends HttpSettings, AccountsSettings, LimitsS
   providers: ProvidersSettings;
   /** At SIGTERM, how long readiness is red while requests are still served. */
   shutdownDrainMs: number;
+  /** Standard Webhooks to the app backend: no endpoint, no webhooks. */
+  webhooks: WebhooksSettings;
+  /** The drainer of the outbox (webhooks and provider cleanups). */
+  outbox: OutboxSettings;
 }
 
 export class ConfigError extends Error {
@@ -104,6 +110,8 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     graphql: readGraphql(reader, production, cwd),
     providers: readProviders(reader, production),
     shutdownDrainMs: readShutdownDrainMs(reader),
+    webhooks: readWebhooks(reader, mode),
+    outbox: readOutbox(reader, mode),
   };
   if (reader.problems.length > 0) {
     throw new ConfigError(reader.problems);

@@ -17,6 +17,7 @@ export const HOUSEKEEPING_STATEMENTS = {
   deleteSmsCodes: 'DELETE FROM sms_codes WHERE expires_at < ?',
   deleteRateLimits: 'DELETE FROM rate_limits WHERE window_start < ?',
   deleteRateLimitHits: 'DELETE FROM rate_limit_hits WHERE expires_at < ?',
+  deleteDeliveredOutbox: "DELETE FROM outbox WHERE status = 'delivered' AND updated_at < ?",
 } satisfies Record<string, Statement>;
 
 const S = HOUSEKEEPING_STATEMENTS;
@@ -31,6 +32,8 @@ const RULES: { table: string; statement: string; keepMs: number }[] = [
   { table: 'rate_limits', statement: S.deleteRateLimits, keepMs: 2 * DAY_MS },
   // Counter hits carry their bucket's longest window as expires_at.
   { table: 'rate_limit_hits', statement: S.deleteRateLimitHits, keepMs: 0 },
+  // Delivered webhooks and cleanups stay a month for adminWebhookDeliveries; failed ones stay.
+  { table: 'outbox', statement: S.deleteDeliveredOutbox, keepMs: 30 * DAY_MS },
 ];
 
 /** Deletes expired one-time rows every hour, so the tables of states, codes and limits stay small. */

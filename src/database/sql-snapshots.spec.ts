@@ -9,6 +9,7 @@ import { CODE_EXCHANGE_STATEMENTS } from '../connectors/code-exchanges.repositor
 import { SMS_CODE_STATEMENTS } from '../sms/sms-codes.repository';
 import { USER_STATEMENTS } from '../users/users.repository';
 import { GRANT_STATEMENTS } from '../wechat/wechat-grants.repository';
+import { OUTBOX_STATEMENTS } from '../outbox/outbox.repository';
 import { DATABASE_STATUS_STATEMENTS } from './database-status.repository';
 import { HOUSEKEEPING_STATEMENTS } from './housekeeping.service';
 import { renderSqlSnapshot, Statements } from './sql-statements';
@@ -25,6 +26,7 @@ const SNAPSHOTS: { file: string; owner: string; statements: Statements }[] = [
   { file: 'counters.repository.sql', owner: 'CountersRepository', statements: COUNTER_STATEMENTS },
   { file: 'audit.repository.sql', owner: 'AuditRepository', statements: AUDIT_STATEMENTS },
   { file: 'database-status.repository.sql', owner: 'DatabaseStatusRepository', statements: DATABASE_STATUS_STATEMENTS },
+  { file: 'outbox.repository.sql', owner: 'OutboxRepository', statements: OUTBOX_STATEMENTS },
   { file: 'housekeeping.sql', owner: 'HousekeepingService', statements: HOUSEKEEPING_STATEMENTS },
 ];
 

@@ -33,6 +33,7 @@ export enum ErrorCode {
   CAPTCHA_REQUIRED = 'CAPTCHA_REQUIRED',
   // part 3
   WECHAT_SNAPSHOT_USER = 'WECHAT_SNAPSHOT_USER',
+  WEBHOOK_NOT_CONFIGURED = 'WEBHOOK_NOT_CONFIGURED',
   INTERNAL = 'INTERNAL',
 }
 
@@ -116,6 +117,8 @@ export function errorPolicy(code: ErrorCode): ErrorPolicy {
         message:
           'You are viewing a snapshot of this page. Tap "use the full service" at the bottom, then log in again.',
       };
+    case ErrorCode.WEBHOOK_NOT_CONFIGURED:
+      return { retryable: false, message: 'Webhooks are not set up on this server (WEBHOOK_URL).' };
     case ErrorCode.INTERNAL:
       return { retryable: false, message: 'Internal error.' };
     default: {

@@ -11,6 +11,7 @@ import { SandboxClockController } from './sandbox-clock.controller';
 import { FakeCaptchaController } from './fake-captcha.controller';
 import { PROVIDER_FAKES, WECHAT_FAKE } from './pages/sandbox-catalog';
 import { SandboxPageController } from './sandbox-page.controller';
+import { SandboxWebhooksController } from './webhooks/sandbox-webhooks.controller';
 
 export const FAKE_WECHAT_PATH = '/sandbox/wechat';
 
@@ -20,7 +21,13 @@ export const SANDBOX_BANNER_FAKES: readonly BannerFake[] = [WECHAT_FAKE, ...PROV
 /** Only imported in sandbox mode: in production none of /sandbox/* exists. */
 @Module({
   imports: [ProviderFakesModule, FakeCaptchaModule],
-  controllers: [SandboxPageController, SmsOutboxController, SandboxClockController, FakeCaptchaController],
+  controllers: [
+    SandboxPageController,
+    SmsOutboxController,
+    SandboxClockController,
+    FakeCaptchaController,
+    SandboxWebhooksController,
+  ],
   providers: [
     {
       provide: FakeWechatServer,

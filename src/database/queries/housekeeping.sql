@@ -30,3 +30,8 @@ DELETE
 DELETE
   FROM rate_limit_hits
   WHERE expires_at < ?;
+
+-- HousekeepingService.deleteDeliveredOutbox
+DELETE
+  FROM outbox
+  WHERE status = 'delivered' AND updated_at < ?;
