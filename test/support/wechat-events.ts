@@ -28,7 +28,7 @@ export interface EventRow {
 }
 
 /** Asks the fake WeChat (in-process, /sandbox/wechat) for a push, as WeChat would send it. */
-export async function sandboxPost<T>(t: TestApp, path: string, body: unknown): Promise<{ status: number; body: T }> {
+export async function sandboxPost<T>(t: TestApp, path: string, body: object): Promise<{ status: number; body: T }> {
   const res = await t.http().post(`/sandbox/wechat${path}`).set('content-type', 'application/json').send(body);
   return { status: res.status, body: res.body as T };
 }
