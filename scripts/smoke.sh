@@ -71,6 +71,10 @@ echo "smoke: production refuses to start without secrets (exit $code)"
 if command -v promtool >/dev/null 2>&1; then
   promtool check metrics <"$work/metrics.txt" || { echo "smoke: promtool check metrics failed"; exit 1; }
   echo "smoke: promtool check metrics passes"
+  for rules in docs/alerts/*.rules.yml; do
+    promtool check rules "$rules" >/dev/null || { echo "smoke: promtool check rules $rules failed"; exit 1; }
+  done
+  echo "smoke: promtool check rules passes (docs/alerts)"
 elif [[ "${SMOKE_REQUIRE_PROMTOOL:-}" == 1 ]]; then
   echo "smoke: promtool not found"; exit 1
 else

@@ -33,10 +33,13 @@ import { SessionsService } from './sessions/sessions.service';
 import { ProvidersModule } from './providers/providers.module';
 import { AccountModule } from './account/account.module';
 import { WechatAuthModule } from './wechat/wechat-auth.module';
+import { WechatEventsModule } from './wechat/events/wechat-events.module';
 import { ConnectorsModule } from './connectors/connectors.module';
 import { IdentitiesModule } from './identities/identities.module';
 import { LoginOptionsModule } from './login-options/login-options.module';
 import { QrLoginModule } from './qr-login/qr-login.module';
+import { OutboxModule } from './outbox/outbox.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 // The composition root, and the only file outside src/sandbox that imports it (a spec in
 // test/architecture keeps it so). The sandbox (its fakes of WeChat, Apple, Huawei, the carrier and the
@@ -86,11 +89,14 @@ export class AppModule {
         ScheduleModule.forRoot(),
         HealthModule,
         AuditModule,
+        OutboxModule,
+        WebhooksModule,
         SessionsModule,
         AccountModule,
         IdentitiesModule,
         LoginOptionsModule,
         WechatAuthModule,
+        WechatEventsModule,
         ConnectorsModule,
         QrLoginModule,
         ProvidersModule,

@@ -9,10 +9,12 @@ import type { AppConfigValues } from './config/app-config';
 import { DomainError } from './errors/domain-error';
 import { mountPlayground } from './admin/playground/playground';
 import { ReadinessState } from './health/readiness.service';
+import { RequestLoad } from './health/request-load';
 import { AppLogger } from './logging/app-logger';
 import { logAccess } from './logging/logger-options';
 import { jsonBody, parseByteSize } from './common/json-body';
 import { corsOptions, varyOnOrigin } from './common/cors-policy';
+import { latchUrlParseDeprecation } from './common/url-parse-latch';
 
 /** Builds the whole service, initialised but not yet listening (tests use it as it is). */
 export async function createApp(
@@ -28,10 +30,15 @@ export async function createApp(
   app.flushLogs();
 
   app.disable('x-powered-by');
+  // GraphQL answers are POSTs marked no-store: an ETag (a SHA-1 of every body) serves no one.
+  app.set('etag', false);
+  latchUrlParseDeprecation();
   app.set('trust proxy', config.trustProxy);
   const readiness = app.get(ReadinessState);
+  const load = app.get(RequestLoad);
   // One middleware for what every request needs: its id (kept in the request context for every log
-  // line), the access log line, and, once draining, `Connection: close` on every response so that
+  // line), the access log line, the count of requests in flight (the refresh job yields to them),
+  // and, once draining, `Connection: close` on every response so that
   // keep-alive clients move elsewhere.
   const requestBudgetMs = config.database.requestBudgetMs ?? 2500;
   app.use((req: Request & { id?: string }, res: Response, next: NextFunction) => {
@@ -44,7 +51,11 @@ export async function createApp(
       if (readiness.shuttingDown && !this.headersSent) this.setHeader('Connection', 'close');
       return writeHead.apply(this, args);
     } as Response['writeHead'];
-    res.once('close', () => logAccess(logger.pino, req, res, startedAt));
+    load.begin();
+    res.once('close', () => {
+      load.end();
+      logAccess(logger.pino, req, res, startedAt);
+    });
     runWithRequestContext({ requestId, databaseBudget: new DatabaseBudget(requestBudgetMs) }, next);
   });
   // Browser pages on other origins (CORS_ORIGINS; loopback in the sandbox): preflights end here.

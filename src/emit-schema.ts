@@ -14,8 +14,9 @@ async function main(): Promise<void> {
     DATABASE_URL: 'sqlite::memory:',
     GRAPHQL_SCHEMA_FILE: file,
     LOG_LEVEL: 'warn',
-    // Nothing runs against the throw-away database: no refresh job.
+    // Nothing runs against the throw-away database: no refresh job, no outbox drainer.
     TOKEN_REFRESH_ENABLED: 'false',
+    OUTBOX_ENABLED: 'false',
   });
   const app = await createApp(config);
   await app.close();

@@ -14,6 +14,7 @@ import { parseMobilePhone } from '../users/phone-number';
 import { SmsCodesService } from '../sms/sms-codes.service';
 import { assertNotGone } from '../users/sign-in-policy';
 import { UsersService } from '../users/users.service';
+import { WebhookEvents } from '../webhooks/webhook-events';
 
 export interface PhoneLoginRequest {
   phone: string;
@@ -37,6 +38,7 @@ export class PhoneLoginService {
     private readonly signIn: SignInService,
     private readonly unlinking: IdentityUnlinkingService,
     private readonly revocations: IdentityRevocations,
+    private readonly webhooks: WebhookEvents,
     config: AppConfig,
   ) {
     this.regions = config.get('allowedPhoneRegions');
@@ -105,6 +107,7 @@ export class PhoneLoginService {
         await this.smsCodes.forgetPhone(manager, check.phone);
         const identities = await this.unlinking.removeAll(manager, userId);
         await this.users.erase(manager, userId);
+        await this.webhooks.emit(manager, 'user.deleted', { userId });
         await this.audit.record(
           {
             action: 'account.delete',

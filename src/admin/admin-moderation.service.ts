@@ -8,6 +8,7 @@ import { AccountLinkingService } from '../identities/account-linking.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { isGone } from '../users/sign-in-policy';
 import { UsersRepository } from '../users/users.repository';
+import { WebhookEvents } from '../webhooks/webhook-events';
 import { Actor } from './admin-paging';
 import { AdminUsersService } from './admin-users.service';
 import { AdminUser } from './models/admin.models';
@@ -26,6 +27,7 @@ export class AdminModerationService {
     private readonly clock: Clock,
     private readonly linking: AccountLinkingService,
     private readonly usersData: UsersRepository,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   async ban(id: string, reason: string, actor: Actor): Promise<AdminUser> {
@@ -36,6 +38,7 @@ export class AdminModerationService {
       const user = await this.usersData.findById(id, manager);
       if (isGone(user)) throw DomainError.badInput('id', 'no such user');
       await this.usersData.update(manager, id, { status: 'banned', updatedAt: this.clock.now() });
+      await this.webhooks.emit(manager, 'user.banned', { userId: id });
       const revoked = await this.sessions.revokeAllForUser(manager, id, 'banned');
       await this.audit.record(
         {

@@ -48,18 +48,18 @@ export function jsonBody(limitBytes: number) {
       }
       chunks.push(chunk);
     });
-    req.on(
-      'error',
-      AsyncResource.bind((error: Error) => {
+    // The stream's events come from the socket: go on in the request's own async context (one
+    // resource for both handlers; AsyncResource.bind would make one per handler).
+    const context = new AsyncResource('jsonBody');
+    req.on('error', (error: Error) =>
+      context.runInAsyncScope(() => {
         if (failed) return;
         failed = true;
         next(bodyError(400, 'request.aborted', error.message));
       }),
     );
-    // The stream's events come from the socket: go on in the request's own async context.
-    req.on(
-      'end',
-      AsyncResource.bind(() => {
+    req.on('end', () =>
+      context.runInAsyncScope(() => {
         if (failed) return;
         const text = chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8');
         if (text.trim() === '') {

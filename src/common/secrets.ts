@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { randomBytesFast } from './random-pool';
 
 /** An unguessable bearer secret: `bytes` random bytes, base64url. */
 export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  return randomBytesFast(bytes).toString('base64url');
 }
 
 /** What we store instead of a bearer secret we issued (states, tickets, SMS codes, refresh tokens). */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import type { EncryptionKey } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';
+import { randomBytesFast } from './random-pool';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -27,7 +28,7 @@ export class TokenCipher {
   }
 
   encrypt(plaintext: string, context: string): string {
-    const iv = randomBytes(IV_BYTES);
+    const iv = randomBytesFast(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
     // The row it belongs to is authenticated too: a ciphertext moved to another row fails to open.
     cipher.setAAD(Buffer.from(context, 'utf8'));

@@ -11,12 +11,14 @@ import {
 import { type GraphqlSettings, readGraphql } from './areas/graphql.config';
 import { type HttpSettings, readHttp, readListener } from './areas/http.config';
 import { type LimitsSettings, readLimits } from './areas/limits.config';
+import { type ProviderEventsSettings, readProviderEvents } from './areas/provider-events.config';
 import { type ProvidersSettings, readProviders } from './areas/providers.config';
 import { readRedis, type RedisSettings } from './areas/redis.config';
 import { readSession, type SessionSettings } from './areas/session.config';
 import { readSms, type SmsSettings } from './areas/sms.config';
 import { readTokenRefresh, type TokenRefreshSettings } from './areas/token-refresh.config';
 import { readWechat, type WechatSettings } from './areas/wechat.config';
+import { type OutboxSettings, readOutbox, readWebhooks, type WebhooksSettings } from './areas/webhooks.config';
 import { type Env, EnvReader } from './env-reader';
 import { ENV_VARIABLES, SENSITIVE_VARIABLES } from './env.variables';
 
@@ -34,6 +36,7 @@ export type { DatabaseBounds, DatabaseRetrySettings, DatabaseSettings } from './
 export type { TrustProxy } from './areas/http.config';
 export type { SmsLimits } from './areas/limits.config';
 export type { SmsProvider } from './areas/sms.config';
+export type { OutboxSettings, WebhooksSettings } from './areas/webhooks.config';
 export {
   SANDBOX_REDIRECT_URIS,
   SANDBOX_UNBOUND_APP_ID,
@@ -41,7 +44,7 @@ export {
   SANDBOX_WECHAT_APPS,
   WECHAT_CHANNEL_NAMES,
 } from './areas/wechat-apps';
-export type { WechatAppCredentials, WechatChannelName } from './areas/wechat-apps';
+export type { WechatAppCredentials, WechatChannelName, WechatMessageServer } from './areas/wechat-apps';
 export type { EncryptionKey };
 
 export interface AppConfigValues extends HttpSettings, AccountsSettings, LimitsSettings {
@@ -62,8 +65,14 @@ export interface AppConfigValues extends HttpSettings, AccountsSettings, LimitsS
   graphql: GraphqlSettings;
   /** Sign in with Apple, Huawei ID, carrier one-tap: null where not configured. */
   providers: ProvidersSettings;
+  /** The provider events' inbox: its sweeper and its receivers' per-IP limit. */
+  providerEvents: ProviderEventsSettings;
   /** At SIGTERM, how long readiness is red while requests are still served. */
   shutdownDrainMs: number;
+  /** Standard Webhooks to the app backend: no endpoint, no webhooks. */
+  webhooks: WebhooksSettings;
+  /** The drainer of the outbox (webhooks and provider cleanups). */
+  outbox: OutboxSettings;
 }
 
 export class ConfigError extends Error {
@@ -103,7 +112,10 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     tokenRefresh: readTokenRefresh(reader),
     graphql: readGraphql(reader, production, cwd),
     providers: readProviders(reader, production),
+    providerEvents: readProviderEvents(reader),
     shutdownDrainMs: readShutdownDrainMs(reader),
+    webhooks: readWebhooks(reader, mode),
+    outbox: readOutbox(reader, mode),
   };
   if (reader.problems.length > 0) {
     throw new ConfigError(reader.problems);

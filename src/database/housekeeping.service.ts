@@ -18,6 +18,7 @@ export const HOUSEKEEPING_STATEMENTS = {
   deleteRateLimits: 'DELETE FROM rate_limits WHERE window_start < ?',
   deleteRateLimitHits: 'DELETE FROM rate_limit_hits WHERE expires_at < ?',
   deleteQrLogins: 'DELETE FROM qr_logins WHERE expires_at < ?',
+  deleteDeliveredOutbox: "DELETE FROM outbox WHERE status = 'delivered' AND updated_at < ?",
 } satisfies Record<string, Statement>;
 
 const S = HOUSEKEEPING_STATEMENTS;
@@ -34,6 +35,8 @@ const RULES: { table: string; statement: string; keepMs: number }[] = [
   { table: 'rate_limit_hits', statement: S.deleteRateLimitHits, keepMs: 0 },
   // Two minutes of life; kept a day for support questions ("who logged in on that screen?").
   { table: 'qr_logins', statement: S.deleteQrLogins, keepMs: DAY_MS },
+  // Delivered webhooks and cleanups stay a month for adminWebhookDeliveries; failed ones stay.
+  { table: 'outbox', statement: S.deleteDeliveredOutbox, keepMs: 30 * DAY_MS },
 ];
 
 /** Deletes expired one-time rows every hour, so the tables of states, codes and limits stay small. */

@@ -7,9 +7,11 @@ import { COUNTER_STATEMENTS } from '../rate-limits/counters.repository';
 import { SESSION_STATEMENTS } from '../sessions/sessions.repository';
 import { CODE_EXCHANGE_STATEMENTS } from '../connectors/code-exchanges.repository';
 import { QR_LOGIN_STATEMENTS } from '../qr-login/qr-logins.repository';
+import { PROVIDER_EVENT_STATEMENTS } from '../provider-events/provider-events.repository';
 import { SMS_CODE_STATEMENTS } from '../sms/sms-codes.repository';
 import { USER_STATEMENTS } from '../users/users.repository';
 import { GRANT_STATEMENTS } from '../wechat/wechat-grants.repository';
+import { OUTBOX_STATEMENTS } from '../outbox/outbox.repository';
 import { DATABASE_STATUS_STATEMENTS } from './database-status.repository';
 import { HOUSEKEEPING_STATEMENTS } from './housekeeping.service';
 import { renderSqlSnapshot, Statements } from './sql-statements';
@@ -27,7 +29,9 @@ const SNAPSHOTS: { file: string; owner: string; statements: Statements }[] = [
   { file: 'qr-logins.repository.sql', owner: 'QrLoginsRepository', statements: QR_LOGIN_STATEMENTS },
   { file: 'audit.repository.sql', owner: 'AuditRepository', statements: AUDIT_STATEMENTS },
   { file: 'database-status.repository.sql', owner: 'DatabaseStatusRepository', statements: DATABASE_STATUS_STATEMENTS },
+  { file: 'outbox.repository.sql', owner: 'OutboxRepository', statements: OUTBOX_STATEMENTS },
   { file: 'housekeeping.sql', owner: 'HousekeepingService', statements: HOUSEKEEPING_STATEMENTS },
+  { file: 'provider-events.repository.sql', owner: 'ProviderEventsRepository', statements: PROVIDER_EVENT_STATEMENTS },
 ];
 
 const UPDATE = process.env.UPDATE_SQL_SNAPSHOTS === '1';

@@ -34,6 +34,7 @@ export enum ErrorCode {
   // part 3
   WECHAT_SNAPSHOT_USER = 'WECHAT_SNAPSHOT_USER',
   QR_LOGIN_INVALID = 'QR_LOGIN_INVALID',
+  WEBHOOK_NOT_CONFIGURED = 'WEBHOOK_NOT_CONFIGURED',
   INTERNAL = 'INTERNAL',
 }
 
@@ -122,6 +123,8 @@ export function errorPolicy(code: ErrorCode): ErrorPolicy {
         retryable: false,
         message: 'This QR login is unknown, expired, cancelled or already used. Start again.',
       };
+    case ErrorCode.WEBHOOK_NOT_CONFIGURED:
+      return { retryable: false, message: 'Webhooks are not set up on this server (WEBHOOK_URL).' };
     case ErrorCode.INTERNAL:
       return { retryable: false, message: 'Internal error.' };
     default: {

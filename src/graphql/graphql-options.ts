@@ -7,6 +7,7 @@ import type { SessionsService } from '../sessions/sessions.service';
 import { adminOnlySchemaHelp } from './admin-introspection.plugin';
 import { ErrorCode } from '../errors/error-code';
 import { formatGraphqlError } from './format-error';
+import { noStoreResponses } from './no-store.plugin';
 
 export interface GraphqlContext {
   req: Request;
@@ -53,7 +54,11 @@ export function buildGraphqlOptions(config: AppConfig, sessions: SessionsService
     // A document over the limit is a parse error: HTTP 400, QUERY_TOO_COMPLEX (see formatGraphqlError).
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: protection.validationRules,
-    plugins: [...protection.plugins, ...(config.isProduction ? [adminOnlySchemaHelp(sessions)] : [])],
+    plugins: [
+      ...noStoreResponses(),
+      ...protection.plugins,
+      ...(config.isProduction ? [adminOnlySchemaHelp(sessions)] : []),
+    ],
     context: ({ req, res }: GraphqlContext): GraphqlContext => ({ req, res }),
   };
 }

@@ -6,6 +6,7 @@ import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { UserEntity } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { WebhookEvents } from '../webhooks/webhook-events';
 import { IdentitiesRepository } from './identities.repository';
 import { IdentitiesService } from './identities.service';
 import { IdentityEntity } from './identity.entity';
@@ -18,6 +19,7 @@ export class IdentityOwnershipService {
     private readonly identityRows: IdentitiesRepository,
     private readonly users: UsersService,
     private readonly clock: Clock,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   /** The user already has another account of this identity's provider (another person's, as far as we can tell). */
@@ -43,6 +45,7 @@ export class IdentityOwnershipService {
       if (isUniqueViolation(error)) throw new DomainError(onRace);
       throw error;
     }
+    await this.webhooks.emit(manager, 'identity.linked', linkedData(identity, user.id));
     // A user without a profile takes the provider's one.
     if (!user.nickname && (identity.nickname || identity.avatarUrl)) {
       await this.users.adopt(manager, user.id, { nickname: identity.nickname, avatarUrl: identity.avatarUrl });
@@ -50,4 +53,12 @@ export class IdentityOwnershipService {
       user.avatarUrl = identity.avatarUrl;
     }
   }
+}
+
+/** identity.linked / identity.unlinked: whose, which provider and app (never the subject or a token). */
+export function linkedData(
+  identity: IdentityEntity,
+  userId: string,
+): { userId: string; provider: string; appId: string } {
+  return { userId, provider: identity.provider, appId: identity.appId };
 }

@@ -7,9 +7,11 @@ import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { assertNotGone } from '../users/sign-in-policy';
 import { UsersService } from '../users/users.service';
+import { WebhookEvents } from '../webhooks/webhook-events';
 import { IdentitiesRepository } from './identities.repository';
 import { IdentitiesService } from './identities.service';
 import { IdentityEntity } from './identity.entity';
+import { linkedData } from './identity-ownership.service';
 import { IdentityProviderName } from './verified-identity';
 
 export interface UnlinkRequest {
@@ -31,6 +33,7 @@ export class IdentityUnlinkingService {
     private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly database: Database,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   /**
@@ -55,6 +58,8 @@ export class IdentityUnlinkingService {
         manager,
         removed.map((i) => i.id),
       );
+      for (const identity of removed)
+        await this.webhooks.emit(manager, 'identity.unlinked', linkedData(identity, userId));
       await this.audit.record(
         adminId === null
           ? {

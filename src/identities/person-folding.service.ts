@@ -12,10 +12,12 @@ import { ErrorCode } from '../errors/error-code';
 import { SessionsService } from '../sessions/sessions.service';
 import { signInRefusal } from '../users/sign-in-policy';
 import { UsersService } from '../users/users.service';
+import { WebhookEvents } from '../webhooks/webhook-events';
 import { IdentitiesRepository } from './identities.repository';
 import { IdentitiesService } from './identities.service';
 import { IdentityConflictEntity } from './identity-conflict.entity';
 import { IdentityEntity } from './identity.entity';
+import { linkedData } from './identity-ownership.service';
 import { IdentityProviderName } from './verified-identity';
 
 /**
@@ -32,6 +34,7 @@ export class PersonFoldingService {
     private readonly audit: AuditService,
     private readonly database: Database,
     private readonly clock: Clock,
+    private readonly webhooks: WebhookEvents,
   ) {}
 
   /**
@@ -61,8 +64,10 @@ export class PersonFoldingService {
           )[0];
     if (!holder) return identity;
     if (!identity.userId) {
-      if (await this.identityRows.attachIfFree(manager, identity.id, holder, this.clock.now()))
+      if (await this.identityRows.attachIfFree(manager, identity.id, holder, this.clock.now())) {
+        await this.webhooks.emit(manager, 'identity.linked', linkedData(identity, holder));
         return { ...identity, userId: holder };
+      }
       return (await this.identities.findById(identity.id, manager)) ?? identity;
     }
     const other = identity.userId;
@@ -168,6 +173,8 @@ export class PersonFoldingService {
         avatarUrl: survivor.avatarUrl ? undefined : loser.avatarUrl,
       });
     }
+    await this.webhooks.emit(manager, 'user.merged', { fromUserId: loserId, intoUserId: survivorId });
+    if (movedPhone) await this.webhooks.emit(manager, 'phone.changed', { userId: survivorId, phone: movedPhone });
     await this.audit.record(
       {
         action: 'user.merged',

@@ -8,6 +8,11 @@ import { TokenRefreshService } from '../wechat/token-refresh.service';
 import { WechatApiClient } from '../wechat/wechat-api.client';
 import { LoginMethod } from '../common/enums';
 import { ConnectorLoginService } from '../connectors/connector-login.service';
+import { OutboxDrainer } from '../outbox/outbox-drainer.service';
+import { OutboxRepository } from '../outbox/outbox.repository';
+import { OutboxHandlers } from '../outbox/outbox-handlers';
+import { ProviderEventsRepository } from '../provider-events/provider-events.repository';
+import { Clock } from '../common/clock';
 
 /**
  * Prometheus metrics (prom-client), one registry per app instance. Counters are fed by hooks on the
@@ -78,6 +83,13 @@ export class MetricsService implements OnModuleInit {
     registers: [this.registry],
   });
 
+  readonly outboxTries = new Counter({
+    name: 'wechat_login_outbox_deliveries_total',
+    help: 'Tries of outbox messages (webhooks, provider cleanups) by kind and outcome (delivered, retry, failed)',
+    labelNames: ['kind', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(
     private readonly client: WechatApiClient,
     private readonly refreshJob: TokenRefreshService,
@@ -86,7 +98,35 @@ export class MetricsService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly smsCodes: SmsCodesService,
     private readonly providers: ProviderCalls,
+    private readonly outboxDrainer: OutboxDrainer,
+    outbox: OutboxRepository,
+    outboxKinds: OutboxHandlers,
+    providerEvents: ProviderEventsRepository,
+    clock: Clock,
   ) {
+    // The inbox's backlog, read once per scrape (one statement for both gauges' collect).
+    let backlog: Promise<{ pending: number; oldest: Date | null }> | null = null;
+    const readBacklog = () => {
+      backlog ??= providerEvents.pendingStats().finally(() => setImmediate(() => (backlog = null)));
+      return backlog;
+    };
+    new Gauge({
+      name: 'wechat_login_provider_events_pending',
+      help: 'Provider events stored and not yet applied (WeChat message-server pushes, ...)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await readBacklog()).pending);
+      },
+    });
+    new Gauge({
+      name: 'wechat_login_provider_events_oldest_pending_seconds',
+      help: 'Age of the oldest provider event not yet applied, in seconds (0 when none)',
+      registers: [this.registry],
+      async collect() {
+        const { oldest } = await readBacklog();
+        this.set(oldest ? Math.max(0, (clock.nowMs() - oldest.getTime()) / 1000) : 0);
+      },
+    });
     new Gauge({
       name: 'wechat_login_wechat_circuit_open',
       help: '1 while the circuit breaker of a WeChat app is open (or half-open), else 0',
@@ -107,6 +147,33 @@ export class MetricsService implements OnModuleInit {
         }
       },
     });
+    // The outbox as the database holds it (every instance's view is the same), read once per scrape.
+    let pending: Promise<{ kind: string; count: number; oldest: Date | null }[]> | null = null;
+    const pendingNow = () => (pending ??= outbox.pendingByKind().finally(() => setImmediate(() => (pending = null))));
+    new Gauge({
+      name: 'wechat_login_outbox_pending',
+      help: 'Outbox messages waiting to be sent (webhooks, provider cleanups), by kind',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const kind of outboxKinds.kinds()) this.set({ kind }, 0);
+        for (const row of await pendingNow()) this.set({ kind: row.kind }, row.count);
+      },
+    });
+    new Gauge({
+      name: 'wechat_login_outbox_oldest_pending_age_seconds',
+      help: 'Age of the oldest outbox message still waiting to be sent, by kind (absent: none waiting)',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const now = clock.nowMs();
+        for (const row of await pendingNow()) {
+          if (row.oldest) this.set({ kind: row.kind }, Math.max(0, (now - row.oldest.getTime()) / 1000));
+        }
+      },
+    });
     collectDefaultMetrics({ register: this.registry, prefix: 'wechat_login_' });
     // prom-client names three gauges *_total, which Prometheus reserves for counters (promtool check
     // metrics fails on them). Their per-type twins (nodejs_active_handles{type}, ...) stay: sum() them.
@@ -121,6 +188,7 @@ export class MetricsService implements OnModuleInit {
       this.wechatLatency.observe({ endpoint }, millis / 1000);
     };
     this.refreshJob.onOutcome = (outcome) => this.refreshOutcomes.inc({ outcome });
+    this.outboxDrainer.onOutcome = (kind, outcome) => this.outboxTries.inc({ kind, outcome });
     this.miniProgramPhone.onBilled = (appId) => this.billedPhoneNumbers.inc({ app_id: appId });
     this.connectorLogins.onSnapshotVisitor = () =>
       this.logins.inc({ method: 'WECHAT', outcome: 'WECHAT_SNAPSHOT_USER' });

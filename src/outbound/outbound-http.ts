@@ -13,6 +13,8 @@ export interface OutboundRequest {
   /** A form (application/x-www-form-urlencoded) or a JSON body; none for GET. */
   form?: Record<string, string>;
   json?: Record<string, unknown>;
+  /** Bytes sent exactly as given (a signed webhook body), with the caller's content-type. */
+  raw?: string;
   headers?: Record<string, string>;
 }
 
@@ -44,6 +46,8 @@ export class OutboundHttp {
     } else if (outbound.json) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(outbound.json);
+    } else if (outbound.raw !== undefined) {
+      body = outbound.raw;
     }
     // Our own timer for the whole call: undici's header and body timeouts tick at about a second.
     const call = perCallSignal(budget, this.timeoutMs);

@@ -55,7 +55,9 @@ export class OutboundPolicies {
     if (!policy) {
       const retryWhen = handleWhen(kind === 'safe' ? isTransient : provablyNotSent);
       policy = wrap(
-        timeout(this.budgetMs, TimeoutStrategy.Aggressive),
+        // abortOnReturn off: by default cockatiel aborts the signal once the call has returned, which
+        // builds a DOMException (~9 µs) per call; our calls have finished all their work by then.
+        timeout(this.budgetMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }),
         retry(retryWhen, { maxAttempts: 2, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) }),
         this.breakerFor(target),
       );

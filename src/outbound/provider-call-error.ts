@@ -2,7 +2,8 @@
 // means to the caller (`kind`); each provider turns kinds into the contract's codes in one place
 // (wechat/wechat-errors.ts, providers/provider-errors.ts).
 
-export type OutboundProvider = 'wechat' | 'apple' | 'huawei' | 'carrier' | 'qq' | 'alipay';
+// 'webhooks': our own deliveries to the app backend (Standard Webhooks), on the same kit.
+export type OutboundProvider = 'wechat' | 'apple' | 'huawei' | 'carrier' | 'qq' | 'alipay' | 'webhooks';
 
 export type FailureKind =
   // The provider could not be asked or did not answer usefully.

@@ -11,6 +11,7 @@ import { SandboxClockController } from './sandbox-clock.controller';
 import { FakeCaptchaController } from './fake-captcha.controller';
 import { PROVIDER_FAKES, WECHAT_FAKE } from './pages/sandbox-catalog';
 import { SandboxPageController } from './sandbox-page.controller';
+import { SandboxWebhooksController } from './webhooks/sandbox-webhooks.controller';
 
 export const FAKE_WECHAT_PATH = '/sandbox/wechat';
 
@@ -20,7 +21,13 @@ export const SANDBOX_BANNER_FAKES: readonly BannerFake[] = [WECHAT_FAKE, ...PROV
 /** Only imported in sandbox mode: in production none of /sandbox/* exists. */
 @Module({
   imports: [ProviderFakesModule, FakeCaptchaModule],
-  controllers: [SandboxPageController, SmsOutboxController, SandboxClockController, FakeCaptchaController],
+  controllers: [
+    SandboxPageController,
+    SmsOutboxController,
+    SandboxClockController,
+    FakeCaptchaController,
+    SandboxWebhooksController,
+  ],
   providers: [
     {
       provide: FakeWechatServer,
@@ -29,9 +36,13 @@ export const SANDBOX_BANNER_FAKES: readonly BannerFake[] = [WECHAT_FAKE, ...PROV
         const logger = new Logger('FakeWechat');
         return new FakeWechatServer({
           // The sandbox's apps share one Open Platform account, except the one kept openid-only.
-          apps: config.get('wechat').apps.map((app) => ({
+          apps: config.get('wechat').apps.map(({ messageServer, verifiedServiceAccount, ...app }) => ({
             ...app,
             openPlatform: app.appId !== SANDBOX_UNBOUND_APP_ID,
+            // WeChat signs (and in safe mode encrypts) its pushes with what the app set on its page.
+            messageToken: messageServer?.token,
+            encodingAesKey: messageServer?.encodingAesKey ?? null,
+            serviceAccount: verifiedServiceAccount === true,
             // WeChat checks the redirect against the domain registered for the web app.
             ...(app.redirectUris.length > 0
               ? { redirectDomains: app.redirectUris.map((uri) => /^https?:\/\/([^/:*]+)/.exec(uri)?.[1] ?? uri) }

@@ -35,7 +35,8 @@ export const SESSION_STATEMENTS = {
   findLiveHead: lockedOnMysql(`SELECT ${COLUMNS} FROM sessions WHERE family_id = ? AND ${LIVE}`),
   findLoginMethod: 'SELECT login_method FROM sessions WHERE family_id = ? LIMIT 1',
   findLiveOfUser: `SELECT ${COLUMNS} FROM sessions WHERE user_id = ? AND ${LIVE}`,
-  countLiveOfUser: `SELECT COUNT(*) AS n FROM sessions WHERE user_id = ? AND ${LIVE}`,
+  // The live head of each of the user's families (one per family): their ids are the session ids.
+  liveFamiliesOfUser: `SELECT family_id FROM sessions WHERE user_id = ? AND ${LIVE}`,
   countLiveByUser: `SELECT user_id, COUNT(*) AS n FROM sessions WHERE user_id IN (?...) AND ${LIVE} GROUP BY user_id`,
   deviceKnownToPhoneOwner:
     'SELECT 1 AS known FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE u.phone = ? AND s.device_id = ? LIMIT 1',
@@ -124,9 +125,9 @@ export class SessionsRepository {
     return rows.map(sessionFromRow);
   }
 
-  async countLiveOfUser(target: SqlTarget, userId: string, now: Date): Promise<number> {
-    const rows = await asSql(target).rows<{ n: number | string }>(S.countLiveOfUser, [userId, now, now]);
-    return Number(rows[0]?.n ?? 0);
+  async liveFamiliesOfUser(target: SqlTarget, userId: string, now: Date): Promise<string[]> {
+    const rows = await asSql(target).rows<{ family_id: string }>(S.liveFamiliesOfUser, [userId, now, now]);
+    return rows.map((row) => row.family_id);
   }
 
   /** Live sessions per user, for a page of users (absent: none). */
@@ -169,8 +170,8 @@ export class SessionsRepository {
   }
 
   /** Ends a family only if it belongs to `userId` (one statement, autocommit). */
-  revokeFamilyOfUser(userId: string, familyId: string, reason: string, now: Date): Promise<number> {
-    return this.database.sql.run(S.revokeFamilyOfUser, [now, reason, familyId, userId]);
+  revokeFamilyOfUser(target: SqlTarget, userId: string, familyId: string, reason: string, now: Date): Promise<number> {
+    return asSql(target).run(S.revokeFamilyOfUser, [now, reason, familyId, userId]);
   }
 
   revokeAllOfUser(target: SqlTarget, userId: string, reason: string, now: Date): Promise<number> {

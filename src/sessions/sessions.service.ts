@@ -11,6 +11,7 @@ import { ErrorCode } from '../errors/error-code';
 import { assertMaySignIn, signInRefusal } from '../users/sign-in-policy';
 import { effectiveRoles } from '../users/user-roles';
 import { UserEntity } from '../users/user.entity';
+import { WebhookEvents } from '../webhooks/webhook-events';
 import { DeviceSession } from './models/device-session.model';
 import { SessionEntity } from './session.entity';
 import { SessionsRepository } from './sessions.repository';
@@ -62,6 +63,7 @@ export class SessionsService {
     private readonly signer: TokenSigner,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly webhooks: WebhookEvents,
   ) {
     this.adminPhones = new Set(config.get('adminPhones'));
   }
@@ -177,9 +179,10 @@ export class SessionsService {
   /** Ends every session of a user (ban, account deletion, admin). Returns how many were live. */
   async revokeAllForUser(target: SqlTarget, userId: string, reason: string): Promise<number> {
     const now = this.clock.now();
-    const live = await this.sessions.countLiveOfUser(target, userId, now);
+    const live = await this.sessions.liveFamiliesOfUser(target, userId, now);
     await this.sessions.revokeAllOfUser(target, userId, reason, now);
-    return live;
+    if (live.length > 0) await this.webhooks.emit(target, 'sessions.revoked', { userId, sessionIds: live });
+    return live.length;
   }
 
   /** Account deletion: every session row of the user forgets where and on what it was used. */
@@ -189,7 +192,15 @@ export class SessionsService {
 
   /** A user ends one of their own sessions; someone else's id answers false, as an unknown one does. */
   async revokeOwn(userId: string, sessionId: string, reason: string): Promise<boolean> {
-    return (await this.sessions.revokeFamilyOfUser(userId, sessionId, reason, this.clock.now())) > 0;
+    const now = this.clock.now();
+    // One statement on its own; with webhooks, a transaction that also writes sessions.revoked.
+    if (!this.webhooks.enabled)
+      return (await this.sessions.revokeFamilyOfUser(this.database.sql, userId, sessionId, reason, now)) > 0;
+    return this.database.sqlTransaction(async (sql) => {
+      if ((await this.sessions.revokeFamilyOfUser(sql, userId, sessionId, reason, now)) === 0) return false;
+      await this.webhooks.emit(sql, 'sessions.revoked', { userId, sessionIds: [sessionId] });
+      return true;
+    });
   }
 
   async list(userId: string, currentSessionId: string): Promise<DeviceSession[]> {

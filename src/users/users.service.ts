@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config.service';
 import { isUniqueViolation } from '../database/rate-limits';
+import { WebhookEvents } from '../webhooks/webhook-events';
 import { asSql, Sql, SqlTarget } from '../database/sql';
 import { toUserModel, User } from './models/user.model';
 import { effectiveRoles } from './user-roles';
@@ -17,6 +18,7 @@ export class UsersService {
   constructor(
     private readonly rows: UsersRepository,
     private readonly clock: Clock,
+    private readonly webhooks: WebhookEvents,
     config: AppConfig,
   ) {
     this.adminPhones = new Set(config.get('adminPhones'));
@@ -76,6 +78,8 @@ export class UsersService {
     };
     try {
       await this.rows.insertWithPhone(sql, user);
+      // In the caller's transaction; on the phone login's autocommit path, the statement right after.
+      await this.webhooks.emit(sql, 'user.created', { userId: user.id });
       return { user, created: true };
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -102,6 +106,7 @@ export class UsersService {
       mergedInto: null,
     };
     await this.rows.insert(manager, user);
+    await this.webhooks.emit(manager, 'user.created', { userId: user.id });
     return user;
   }
 

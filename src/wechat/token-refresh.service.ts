@@ -8,7 +8,8 @@ import { Database } from '../database/database.service';
 import { RateLimits } from '../database/rate-limits';
 import { GrantLeases } from './token-refresh/grant-leases';
 import { GrantRefresher } from './token-refresh/grant-refresher';
-import { LagGate } from './token-refresh/lag-gate';
+import { LoadGate } from './token-refresh/load-gate';
+import { RequestLoad } from '../health/request-load';
 import { RefreshBudget } from './token-refresh/refresh-budget';
 import { describeError } from './token-refresh/refresh-errors';
 import { RefreshOutcome, RefreshPassParts, RefreshRunReport, runRefreshPass } from './token-refresh/refresh-pass';
@@ -33,15 +34,20 @@ export interface TokenRefreshStatusValues {
  * batch of due grants (grant-leases.ts), draws that many units of the per-minute budget shared
  * through the database (refresh-budget.ts), refreshes them with bounded concurrency
  * (grant-refresher.ts) and writes them back one statement per chunk. In an API instance the job
- * steps aside while the event loop lags (lag-gate.ts, TOKEN_REFRESH_MAX_LAG_MS), so requests go first.
+ * yields to requests (load-gate.ts): while any is in flight, or the event loop lags, grants start at
+ * TOKEN_REFRESH_BUSY_PER_SECOND. A refresh-worker process with nothing due looks again every
+ * WORKER_IDLE_POLL_SECONDS, so newly due work waits seconds, not the whole interval.
  */
+/** A refresh-worker process's pause when nothing is due (one cheap claim query per pause). */
+export const WORKER_IDLE_POLL_SECONDS = 2;
+
 @Injectable()
 export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TokenRefreshService.name);
   private readonly instanceId = `refresh-${randomUUID()}`;
   private readonly settings: AppConfig['values']['tokenRefresh'];
   private readonly parts: RefreshPassParts;
-  private readonly gate: LagGate;
+  private readonly gate: LoadGate;
   private readonly leases: GrantLeases;
   private running: Promise<RefreshRunReport> | null = null;
   private loop: Promise<void> | null = null;
@@ -59,9 +65,10 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
     rateLimits: RateLimits,
     private readonly clock: Clock,
     config: AppConfig,
+    load: RequestLoad,
   ) {
     this.settings = config.get('tokenRefresh');
-    this.gate = new LagGate(this.settings.maxLagMs);
+    this.gate = new LoadGate(this.settings, load);
     this.leases = new GrantLeases(database, grants, clock, this.settings);
     this.parts = {
       database,
@@ -89,6 +96,7 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.wake?.();
+    this.gate.release();
     await this.loop;
     await this.running?.catch(() => undefined);
     this.gate.stop();
@@ -137,7 +145,10 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
         continue;
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.settings.intervalSeconds * 1000);
+        const idleSeconds = this.settings.dedicated
+          ? Math.min(WORKER_IDLE_POLL_SECONDS, this.settings.intervalSeconds)
+          : this.settings.intervalSeconds;
+        const timer = setTimeout(resolve, idleSeconds * 1000);
         timer.unref();
         this.wake = () => {
           clearTimeout(timer);

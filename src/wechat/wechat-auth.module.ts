@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { HealthModule } from '../health/health.module';
 import { IdentitiesModule } from '../identities/identities.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { SmsModule } from '../sms/sms.module';
@@ -13,6 +14,7 @@ import { TokenRefreshService } from './token-refresh.service';
 import { WechatApiClient } from './wechat-api.client';
 import { WechatAppTokensRepository } from './wechat-app-tokens.repository';
 import { WechatAuthResolver } from './wechat-auth.resolver';
+import { WechatFollowService } from './wechat-follow.service';
 import { WechatGrantsRepository } from './wechat-grants.repository';
 import { WechatGrantsService } from './wechat-grants.service';
 import { WechatReloginService } from './wechat-relogin.service';
@@ -26,6 +28,8 @@ import { WechatReloginService } from './wechat-relogin.service';
     TypeOrmModule.forFeature([WechatGrantEntity, WechatAppTokenEntity, WechatPhoneCallEntity]),
     IdentitiesModule,
     SessionsModule,
+    // The refresh job yields to the requests in flight (RequestLoad).
+    HealthModule,
     // The refresh job's per-minute budget is a shared counter (RateLimits).
     SmsModule,
   ],
@@ -40,7 +44,15 @@ import { WechatReloginService } from './wechat-relogin.service';
     PhoneCallSlotsRepository,
     WechatAuthResolver,
     TokenRefreshService,
+    WechatFollowService,
   ],
-  exports: [WechatApiClient, WechatGrantsRepository, WechatGrantsService, TokenRefreshService, MiniProgramPhoneService],
+  exports: [
+    WechatApiClient,
+    WechatGrantsRepository,
+    WechatGrantsService,
+    TokenRefreshService,
+    MiniProgramPhoneService,
+    WechatFollowService,
+  ],
 })
 export class WechatAuthModule {}

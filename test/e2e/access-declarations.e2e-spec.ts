@@ -37,6 +37,8 @@ const EXPECTED: Record<string, string> = {
   'Mutation.qqLogin': 'public',
   'Mutation.linkQq': 'signed-in',
   'Query.adminIdentityConflicts': 'roles:admin',
+  'Query.adminWebhookDeliveries': 'roles:admin',
+  'Mutation.adminRedeliverWebhook': 'roles:admin',
   'Mutation.adminResolveIdentityConflict': 'roles:admin',
   'Query.adminUsers': 'roles:admin',
   'Query.adminUser': 'roles:admin',

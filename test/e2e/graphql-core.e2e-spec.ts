@@ -146,6 +146,16 @@ describe('GraphQL core (sandbox mode)', () => {
     });
   });
 
+  it('marks every GraphQL answer no-store, and sends no ETag', async () => {
+    const ok = await t.gql('{ loginOptions(platform: IOS, wechatInstalled: true) { methods } }');
+    const refused = await t.gql('{ loginOptions(platform: TOASTER, wechatInstalled: true) { methods } }');
+    for (const res of [ok, refused]) {
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers.etag).toBeUndefined();
+    }
+    expect(errorCode(refused)).toBe('BAD_USER_INPUT');
+  });
+
   describe('error format', () => {
     it('answers an unknown field with BAD_USER_INPUT, a request id and no stack', async () => {
       const res = await t.gql('{ loginOptions(platform: IOS, wechatInstalled: true) { secretField } }', undefined, {

@@ -3,6 +3,9 @@ import { TcpProxy } from '../support/tcp-proxy';
 import { startTestApp, TestApp } from '../support/test-app';
 import { createTestDatabase } from '../support/test-database';
 import { ReadinessState } from '../../src/health/readiness.service';
+import { RequestLoad } from '../../src/health/request-load';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Database } from '../../src/database/database.service';
 import type { DatabaseSettings } from '../../src/config/app-config';
 
@@ -41,6 +44,29 @@ describe('health', () => {
     await t.http().get('/health/ready');
     const wechatLines = t.logs.filter((line) => line.includes('FakeWechat'));
     expect(wechatLines).toEqual([]);
+  });
+
+  it('counts the requests in flight (what the refresh job yields to), down to zero when they end', async () => {
+    const load = t.app.get(RequestLoad);
+    const server = t.app.getHttpServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      // A request whose body never finishes arriving stays in flight until its client goes away.
+      const socket = connect(port, '127.0.0.1');
+      socket.write(
+        'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+      );
+      for (let i = 0; i < 100 && load.inFlight === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(load.inFlight).toBe(1);
+      socket.destroy();
+      for (let i = 0; i < 100 && load.inFlight > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(load.inFlight).toBe(0);
+      await t.http().get('/health/live');
+      expect(load.inFlight).toBe(0);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   // Last in this block: the app stays draining afterwards.

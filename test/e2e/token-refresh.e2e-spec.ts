@@ -5,6 +5,7 @@ import { IdentitiesService } from '../../src/identities/identities.service';
 import { TokenCipher } from '../../src/common/token-cipher';
 import { WechatGrantsService } from '../../src/wechat/wechat-grants.service';
 import { TokenRefreshService } from '../../src/wechat/token-refresh.service';
+import { RequestLoad } from '../../src/health/request-load';
 import { WechatGrantsRepository } from '../../src/wechat/wechat-grants.repository';
 import { WechatApiClient } from '../../src/wechat/wechat-api.client';
 import { RateLimits } from '../../src/database/rate-limits';
@@ -201,6 +202,7 @@ describe('token refresh job', () => {
           w.t.app.get(RateLimits),
           clock,
           w.t.app.get(AppConfig),
+          w.t.app.get(RequestLoad),
         );
     try {
       advance(7201);
@@ -301,6 +303,15 @@ describe('the refresh-worker process mode', () => {
       for (let i = 0; i < 300 && (await stillDue()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
       expect(await stillDue()).toBe(0);
       expect(w.fake.calls('refresh_token')).toHaveLength(3);
+      // Idle now (nothing due). A grant that falls due is picked up within seconds, not after the
+      // whole TOKEN_REFRESH_INTERVAL_SECONDS (60): bounded wait of 10 s.
+      await sql.run('UPDATE wechat_grants SET access_expires_at = ? WHERE id = (SELECT MIN(id) FROM wechat_grants)', [
+        new Date(Date.now() + 60_000),
+      ]);
+      expect(await stillDue()).toBe(1);
+      for (let i = 0; i < 100 && (await stillDue()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await stillDue()).toBe(0);
+      expect(w.fake.calls('refresh_token')).toHaveLength(4);
       await worker.close();
       worker = null;
       const after = await startTestApp({ reuse: { database, dataDir } });

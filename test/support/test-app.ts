@@ -61,6 +61,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       GRAPHQL_SCHEMA_FILE: 'off',
       // Tests run refresh passes themselves (TokenRefreshService.runOnce), never on a timer.
       TOKEN_REFRESH_ENABLED: 'false',
+      // Likewise the outbox (OutboxDrainer.runOnce); and no webhooks unless a test asks for them.
+      OUTBOX_ENABLED: 'false',
+      WEBHOOK_SANDBOX_RECEIVER: 'false',
       // No drain delay at shutdown unless a test sets one.
       SHUTDOWN_DRAIN_MS: '0',
       ...options.env,

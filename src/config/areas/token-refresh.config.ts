@@ -34,9 +34,15 @@ export const TOKEN_REFRESH_VARIABLES = defineVariables({
     3600,
   ),
   TOKEN_REFRESH_MAX_LAG_MS: int(
-    'the job pauses while event-loop delay exceeds this, so requests go first; 0 = never (default 40)',
+    'the in-process job counts the instance as busy while event-loop delay exceeds this (or any request is in flight); 0 = never busy, as in a refresh-worker (default 40)',
     40,
     0,
+    10_000,
+  ),
+  TOKEN_REFRESH_BUSY_PER_SECOND: int(
+    'grants the in-process job starts per second while the instance is busy with requests (default 50: a 20,000 backlog in under 7 minutes)',
+    50,
+    1,
     10_000,
   ),
 });
@@ -50,8 +56,12 @@ export interface TokenRefreshSettings {
   perMinute: number;
   batch: number;
   leaseSeconds: number;
-  /** Event-loop delay (ms) above which the job pauses so requests go first; 0 turns the gate off. */
+  /** Event-loop delay (ms) above which the instance counts as busy; 0 turns the gate off. */
   maxLagMs: number;
+  /** Grants started per second while the instance is busy (requests in flight or lagging). */
+  busyPerSecond: number;
+  /** A refresh-worker process: nothing else runs in it, so it looks for due grants every few seconds. */
+  dedicated?: boolean;
 }
 
 export function readTokenRefresh(reader: EnvReader): TokenRefreshSettings {
@@ -64,5 +74,6 @@ export function readTokenRefresh(reader: EnvReader): TokenRefreshSettings {
     batch: reader.int(V.TOKEN_REFRESH_BATCH),
     leaseSeconds: reader.int(V.TOKEN_REFRESH_LEASE_SECONDS),
     maxLagMs: reader.int(V.TOKEN_REFRESH_MAX_LAG_MS),
+    busyPerSecond: reader.int(V.TOKEN_REFRESH_BUSY_PER_SECOND),
   };
 }

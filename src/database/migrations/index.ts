@@ -6,6 +6,8 @@ import { SharedCounters1764310000000 } from './1764310000000-shared-counters';
 import { SmsCodeSources1764320000000 } from './1764320000000-sms-code-sources';
 import { PhoneCallSlots1764420000000 } from './1764420000000-phone-call-slots';
 import { QrLogins1764500000000 } from './1764500000000-qr-logins';
+import { ProviderEvents1764510000000 } from './1764510000000-provider-events';
+import { Outbox1764520000000 } from './1764520000000-outbox';
 
 // Listed explicitly (not globbed) so that the app, the CLI and the tests run the same set in order.
 export const MIGRATIONS = [
@@ -17,4 +19,6 @@ export const MIGRATIONS = [
   SmsCodeSources1764320000000,
   PhoneCallSlots1764420000000,
   QrLogins1764500000000,
+  ProviderEvents1764510000000,
+  Outbox1764520000000,
 ];

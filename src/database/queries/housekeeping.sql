@@ -35,3 +35,8 @@ DELETE
 DELETE
   FROM qr_logins
   WHERE expires_at < ?;
+
+-- HousekeepingService.deleteDeliveredOutbox
+DELETE
+  FROM outbox
+  WHERE status = 'delivered' AND updated_at < ?;

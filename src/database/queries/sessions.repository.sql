@@ -53,8 +53,8 @@ SELECT id, user_id, refresh_token_hash, family_id, login_at, rotated_at, grace_u
   FROM sessions
   WHERE user_id = ? AND revoked_at IS NULL AND replaced_by IS NULL AND idle_expires_at > ? AND absolute_expires_at > ?;
 
--- SessionsRepository.countLiveOfUser
-SELECT COUNT(*) AS n
+-- SessionsRepository.liveFamiliesOfUser
+SELECT family_id
   FROM sessions
   WHERE user_id = ? AND revoked_at IS NULL AND replaced_by IS NULL AND idle_expires_at > ? AND absolute_expires_at > ?;
 

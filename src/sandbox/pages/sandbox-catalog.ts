@@ -113,4 +113,9 @@ export const SANDBOX_TOOLS: EndpointDoc[] = [
     what: 'a solved captcha → {captchaToken} (when CAPTCHA_PROVIDER=sandbox)',
   },
   { method: 'POST', path: '/sandbox/clock', what: '{advanceSeconds}: move the service and every fake forward' },
+  {
+    method: 'GET',
+    path: '/sandbox/webhooks/received',
+    what: 'webhooks delivered here while WEBHOOK_URL is unset: {deliveries: [{id, type, data, verified, at}]}',
+  },
 ];

@@ -4,7 +4,7 @@ import { Database } from '../../database/database.service';
 import type { LeasedGrant, RefreshedGrant } from '../wechat-grants.repository';
 import { GrantLeases } from './grant-leases';
 import { GrantRefresher } from './grant-refresher';
-import { LagGate } from './lag-gate';
+import { LoadGate } from './load-gate';
 import { RefreshBudget } from './refresh-budget';
 import { describeError } from './refresh-errors';
 
@@ -30,7 +30,7 @@ export interface RefreshPassParts {
   leases: GrantLeases;
   budget: RefreshBudget;
   refresher: GrantRefresher;
-  gate: LagGate;
+  gate: LoadGate;
   concurrency: number;
   stopping: () => boolean;
   onOutcome: (outcome: RefreshOutcome) => void;
@@ -42,7 +42,7 @@ const logger = new Logger('TokenRefreshService');
 
 /**
  * One pass: leases up to a batch of due grants, draws that many units of the shared budget,
- * refreshes them with bounded concurrency (each grant behind the lag gate), writes the new tokens
+ * refreshes them with bounded concurrency (each grant behind the load gate), writes the new tokens
  * back one statement per chunk, and gives back every lease it still holds at the end.
  */
 export async function runRefreshPass(parts: RefreshPassParts, token: string): Promise<RefreshRunReport> {
@@ -91,7 +91,7 @@ export async function runRefreshPass(parts: RefreshPassParts, token: string): Pr
     // the other workers carry on, and no worker outlives the pass.
     const worker = async (index: number): Promise<void> => {
       while (next < queue.length && !stopping()) {
-        await parts.gate.pass(index, stopping);
+        await parts.gate.pass(stopping);
         if (stopping() || next >= queue.length) break;
         const grant = queue[next++];
         try {

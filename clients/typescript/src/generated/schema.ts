@@ -144,6 +144,7 @@ export type ErrorCode =
   | 'TOO_MANY_REQUESTS'
   | 'UNAUTHENTICATED'
   | 'USER_BANNED'
+  | 'WEBHOOK_NOT_CONFIGURED'
   | 'WECHAT_ALREADY_BOUND'
   | 'WECHAT_CODE_INVALID'
   | 'WECHAT_CONFIG_ERROR'
@@ -261,6 +262,8 @@ export type MiniProgramLoginInput = {
 export type Mutation = {
   /** Ban a user; every session of theirs ends at once. */
   adminBanUser: AdminUser;
+  /** A failed or delivered delivery goes out again, same id. */
+  adminRedeliverWebhook: WebhookDelivery;
   /** Keep one user of a conflict; the other is folded into it (audited). */
   adminResolveIdentityConflict: AdminUser;
   /** End every session of a user; answers how many were live. */
@@ -335,6 +338,11 @@ export type Mutation = {
 export type MutationAdminBanUserArgs = {
   id: Scalars['ID']['input'];
   reason: Scalars['String']['input'];
+};
+
+
+export type MutationAdminRedeliverWebhookArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -586,6 +594,7 @@ export type Query = {
   adminTokenRefreshStatus: TokenRefreshStatus;
   adminUser?: Maybe<AdminUser>;
   adminUsers: AdminUserPage;
+  adminWebhookDeliveries: Array<WebhookDelivery>;
   /** Every value extensions.code can take on an error from this server (the ErrorCode enum), so that generated clients get it as a type. */
   errorCodes: Array<ErrorCode>;
   /** Which login buttons the app shows on this device, in order. */
@@ -629,6 +638,12 @@ export type QueryAdminUsersArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<UserStatus>;
+};
+
+
+export type QueryAdminWebhookDeliveriesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -715,6 +730,21 @@ export type UserStatus =
   | 'ACTIVE'
   | 'BANNED'
   | 'DELETED';
+
+/** One webhook delivery to one endpoint (docs/webhooks.md). */
+export type WebhookDelivery = {
+  attempts: Scalars['Int']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  /** the webhook-id header; stable across retries */
+  id: Scalars['ID']['output'];
+  lastStatusCode?: Maybe<Scalars['Int']['output']>;
+  /** while pending: when the next try is due */
+  nextAttemptAt?: Maybe<Scalars['DateTime']['output']>;
+  /** pending | delivered | failed (gave up) */
+  status: Scalars['String']['output'];
+  /** e.g. "user.deleted" */
+  type: Scalars['String']['output'];
+};
 
 export type WechatAuthRequest = {
   appId: Scalars['String']['output'];
