@@ -123,7 +123,9 @@ export class SessionsService {
         return { tokens: outcome.tokens, user: outcome.user };
       case 'reused':
         // Committed on its own: the revocation must survive the error that follows.
-        await this.database.transaction((manager) => this.revokeFamily(manager, outcome.userId, outcome.familyId, 'reuse'));
+        await this.database.transaction((manager) =>
+          this.revokeFamily(manager, outcome.userId, outcome.familyId, 'reuse'),
+        );
         throw new DomainError(ErrorCode.UNAUTHENTICATED, 'This refresh token was already used. Sign in again.');
       case 'refused':
         throw new DomainError(outcome.code);
@@ -240,7 +242,8 @@ export class SessionsService {
     } else {
       // Already rotated: the grace path, or reuse.
       const withinGrace = row.rotatedAt !== null && now.getTime() - row.rotatedAt.getTime() <= ROTATION_GRACE_MS;
-      if (!withinGrace || row.graceUsedAt !== null) return { kind: 'reused', familyId: row.familyId, userId: row.userId };
+      if (!withinGrace || row.graceUsedAt !== null)
+        return { kind: 'reused', familyId: row.familyId, userId: row.userId };
       const supersededPair = await this.sessions.supersede(sql, row.replacedBy, now);
       if (supersededPair === 0) return { kind: 'reused', familyId: row.familyId, userId: row.userId };
       const claimed = await this.sessions.claimGrace(sql, row.id, next.row.id, now);
