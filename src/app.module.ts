@@ -33,6 +33,7 @@ import { SessionsService } from './sessions/sessions.service';
 import { ProvidersModule } from './providers/providers.module';
 import { AccountModule } from './account/account.module';
 import { WechatAuthModule } from './wechat/wechat-auth.module';
+import { WechatEventsModule } from './wechat/events/wechat-events.module';
 import { ConnectorsModule } from './connectors/connectors.module';
 import { IdentitiesModule } from './identities/identities.module';
 import { LoginOptionsModule } from './login-options/login-options.module';
@@ -94,6 +95,7 @@ export class AppModule {
         IdentitiesModule,
         LoginOptionsModule,
         WechatAuthModule,
+        WechatEventsModule,
         ConnectorsModule,
         ProvidersModule,
         AdminModule,

@@ -29,3 +29,8 @@ export function currentRequestId(): string | undefined {
 export function currentDatabaseBudget(): DatabaseBudget | undefined {
   return storage.getStore()?.databaseBudget;
 }
+
+/** Runs `fn` outside any request's context: background work must not draw on a request's budget. */
+export function outsideRequest<T>(fn: () => T): T {
+  return storage.exit(fn);
+}

@@ -11,6 +11,7 @@ import {
 import { type GraphqlSettings, readGraphql } from './areas/graphql.config';
 import { type HttpSettings, readHttp, readListener } from './areas/http.config';
 import { type LimitsSettings, readLimits } from './areas/limits.config';
+import { type ProviderEventsSettings, readProviderEvents } from './areas/provider-events.config';
 import { type ProvidersSettings, readProviders } from './areas/providers.config';
 import { readRedis, type RedisSettings } from './areas/redis.config';
 import { readSession, type SessionSettings } from './areas/session.config';
@@ -43,7 +44,7 @@ export {
   SANDBOX_WECHAT_APPS,
   WECHAT_CHANNEL_NAMES,
 } from './areas/wechat-apps';
-export type { WechatAppCredentials, WechatChannelName } from './areas/wechat-apps';
+export type { WechatAppCredentials, WechatChannelName, WechatMessageServer } from './areas/wechat-apps';
 export type { EncryptionKey };
 
 export interface AppConfigValues extends HttpSettings, AccountsSettings, LimitsSettings {
@@ -64,6 +65,8 @@ export interface AppConfigValues extends HttpSettings, AccountsSettings, LimitsS
   graphql: GraphqlSettings;
   /** Sign in with Apple, Huawei ID, carrier one-tap: null where not configured. */
   providers: ProvidersSettings;
+  /** The provider events' inbox: its sweeper and its receivers' per-IP limit. */
+  providerEvents: ProviderEventsSettings;
   /** At SIGTERM, how long readiness is red while requests are still served. */
   shutdownDrainMs: number;
   /** Standard Webhooks to the app backend: no endpoint, no webhooks. */
@@ -109,6 +112,7 @@ export function loadAppConfig(env: Env = process.env, cwd = process.cwd()): AppC
     tokenRefresh: readTokenRefresh(reader),
     graphql: readGraphql(reader, production, cwd),
     providers: readProviders(reader, production),
+    providerEvents: readProviderEvents(reader),
     shutdownDrainMs: readShutdownDrainMs(reader),
     webhooks: readWebhooks(reader, mode),
     outbox: readOutbox(reader, mode),

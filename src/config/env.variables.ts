@@ -5,6 +5,7 @@ import { DATABASE_VARIABLES } from './areas/database.config';
 import { GRAPHQL_VARIABLES } from './areas/graphql.config';
 import { HTTP_VARIABLES } from './areas/http.config';
 import { LIMITS_VARIABLES } from './areas/limits.config';
+import { PROVIDER_EVENTS_VARIABLES } from './areas/provider-events.config';
 import { PROVIDERS_VARIABLES } from './areas/providers.config';
 import { REDIS_VARIABLES } from './areas/redis.config';
 import { SESSION_VARIABLES } from './areas/session.config';
@@ -34,6 +35,7 @@ export const ENV_VARIABLES: readonly EnvVariable[] = [
   GRAPHQL_VARIABLES,
   PROVIDERS_VARIABLES,
   WEBHOOKS_VARIABLES,
+  PROVIDER_EVENTS_VARIABLES,
 ].flatMap((area): ConfigVariable[] => Object.values(area));
 
 export const SENSITIVE_VARIABLES = new Set(ENV_VARIABLES.filter((v) => v.sensitive).map((v) => v.name));

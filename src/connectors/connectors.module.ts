@@ -6,6 +6,7 @@ import { IdentityRevocations } from '../identities/identity-revocations';
 import { loginMethodOf } from '../identities/verified-identity';
 import { LoginOptionsModule } from '../login-options/login-options.module';
 import { LoginOptionsService } from '../login-options/login-options.service';
+import { ProviderEventsModule } from '../provider-events/provider-events.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { WechatAuthModule } from '../wechat/wechat-auth.module';
 import { CarrierLoginService } from './carrier/carrier-login.service';
@@ -19,6 +20,9 @@ import { CodeExchangeEntity } from './entities/code-exchange.entity';
 import { LoginStateEntity } from './entities/login-state.entity';
 import { LoginStateStore } from './login-state.store';
 import { ProviderWebLoginResolver } from './provider-web-login.resolver';
+import { FOLLOW_SCAN_LISTENER, LoggingFollowScanListener } from './wechat/follow-scan.listener';
+import { WechatFollowEvents } from './wechat/wechat-follow-events';
+import { WechatFollowerResolver } from './wechat/wechat-follower.resolver';
 
 /**
  * Every way to log in with a provider: the connectors (Passport strategies, CONNECTORS), their
@@ -33,6 +37,7 @@ import { ProviderWebLoginResolver } from './provider-web-login.resolver';
     SessionsModule,
     WechatAuthModule,
     LoginOptionsModule,
+    ProviderEventsModule,
   ],
   providers: [
     ConnectorRegistry,
@@ -45,8 +50,12 @@ import { ProviderWebLoginResolver } from './provider-web-login.resolver';
     ConnectorLoginService,
     ...CONNECTOR_RESOLVERS,
     ProviderWebLoginResolver,
+    // Follow login's building blocks; the QR login store replaces the listener.
+    WechatFollowerResolver,
+    WechatFollowEvents,
+    { provide: FOLLOW_SCAN_LISTENER, useClass: LoggingFollowScanListener },
   ],
-  exports: [ConnectorLoginService],
+  exports: [ConnectorLoginService, WechatFollowerResolver, FOLLOW_SCAN_LISTENER],
 })
 export class ConnectorsModule implements OnModuleInit {
   constructor(

@@ -6,6 +6,7 @@ import { IDENTITY_STATEMENTS } from '../identities/identities.repository';
 import { COUNTER_STATEMENTS } from '../rate-limits/counters.repository';
 import { SESSION_STATEMENTS } from '../sessions/sessions.repository';
 import { CODE_EXCHANGE_STATEMENTS } from '../connectors/code-exchanges.repository';
+import { PROVIDER_EVENT_STATEMENTS } from '../provider-events/provider-events.repository';
 import { SMS_CODE_STATEMENTS } from '../sms/sms-codes.repository';
 import { USER_STATEMENTS } from '../users/users.repository';
 import { GRANT_STATEMENTS } from '../wechat/wechat-grants.repository';
@@ -28,6 +29,7 @@ const SNAPSHOTS: { file: string; owner: string; statements: Statements }[] = [
   { file: 'database-status.repository.sql', owner: 'DatabaseStatusRepository', statements: DATABASE_STATUS_STATEMENTS },
   { file: 'outbox.repository.sql', owner: 'OutboxRepository', statements: OUTBOX_STATEMENTS },
   { file: 'housekeeping.sql', owner: 'HousekeepingService', statements: HOUSEKEEPING_STATEMENTS },
+  { file: 'provider-events.repository.sql', owner: 'ProviderEventsRepository', statements: PROVIDER_EVENT_STATEMENTS },
 ];
 
 const UPDATE = process.env.UPDATE_SQL_SNAPSHOTS === '1';

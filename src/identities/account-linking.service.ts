@@ -21,6 +21,8 @@ import { IdentityProviderName, loginMethodOf, VerifiedIdentity } from './verifie
 
 export type { DeviceInfo, SignedIn } from './sign-in.service';
 
+export type BindTicket = { ticket: string; expiresAt: Date };
+
 export interface SignInOutcome {
   identity: IdentityEntity;
   session: SignedIn | null;
@@ -63,6 +65,44 @@ export class AccountLinkingService {
     device: DeviceInfo,
     meta: RequestMeta,
   ): Promise<SignInOutcome> {
+    const { identity, owner, grant, boundNow, bindTicket } = await this.settle(manager, verified, device, meta);
+    if (!identity.userId) return { identity, session: null, bindTicket, grant };
+    const login = {
+      method: loginMethodOf(identity.provider),
+      device,
+      meta,
+      audit: boundNow ? null : { action: `login.${verified.provider}`, details: this.loginDetails(identity) },
+    };
+    // The user read with the identity serves when the linking rules left the identity with it.
+    const session =
+      owner && owner.id === identity.userId
+        ? await this.signInCore.signInUser(manager, owner, login)
+        : await this.signInCore.signInUserId(manager, identity.userId, login);
+    return { identity, session, bindTicket: null, grant };
+  }
+
+  /**
+   * The same rules as `signIn`, without a session: whose the verified identity is (a user the sign-in
+   * policy lets in; a new user at once when REQUIRE_PHONE=false), or a bind ticket for a new person.
+   * For callers that hand the session out later through the sign-in core (follow login).
+   */
+  async resolve(
+    manager: EntityManager,
+    verified: VerifiedIdentity,
+    device: DeviceInfo,
+    meta: RequestMeta,
+  ): Promise<
+    { identity: IdentityEntity } & ({ userId: string; bindTicket: null } | { userId: null; bindTicket: BindTicket })
+  > {
+    const { identity, owner, bindTicket } = await this.settle(manager, verified, device, meta);
+    if (!identity.userId) return { identity, userId: null, bindTicket: bindTicket! };
+    const user = owner && owner.id === identity.userId ? owner : await this.users.findById(identity.userId, manager);
+    assertMaySignIn(user);
+    return { identity, userId: user.id, bindTicket: null };
+  }
+
+  /** The identity upserted and its person settled; a bind ticket when it has no user (and may not get one yet). */
+  private async settle(manager: EntityManager, verified: VerifiedIdentity, device: DeviceInfo, meta: RequestMeta) {
     const { owner, otherHolder, grant, ...read } = await this.identities.upsert(manager, verified);
     let identity: IdentityEntity = read;
     identity = await this.folding.settlePerson(manager, identity, verified.unionid, meta, otherHolder);
@@ -81,22 +121,10 @@ export class AccountLinkingService {
       await this.ownership.attach(manager, identity, user, ErrorCode.WECHAT_ALREADY_BOUND);
       identity = { ...identity, userId: user.id };
     }
-    if (!identity.userId) {
-      const bindTicket = await this.bindTickets.issue(manager, identity.id, device.deviceId ?? null);
-      return { identity, session: null, bindTicket, grant };
-    }
-    const login = {
-      method: loginMethodOf(identity.provider),
-      device,
-      meta,
-      audit: boundNow ? null : { action: `login.${verified.provider}`, details: this.loginDetails(identity) },
-    };
-    // The user read with the identity serves when the linking rules left the identity with it.
-    const session =
-      owner && owner.id === identity.userId
-        ? await this.signInCore.signInUser(manager, owner, login)
-        : await this.signInCore.signInUserId(manager, identity.userId, login);
-    return { identity, session, bindTicket: null, grant };
+    const bindTicket = identity.userId
+      ? null
+      : await this.bindTickets.issue(manager, identity.id, device.deviceId ?? null);
+    return { identity, owner, grant, boundNow, bindTicket };
   }
 
   /** The user, for callers that only hold an id (a code's record, a signed-in caller). */

@@ -11,6 +11,7 @@ import { ConnectorLoginService } from '../connectors/connector-login.service';
 import { OutboxDrainer } from '../outbox/outbox-drainer.service';
 import { OutboxRepository } from '../outbox/outbox.repository';
 import { OutboxHandlers } from '../outbox/outbox-handlers';
+import { ProviderEventsRepository } from '../provider-events/provider-events.repository';
 import { Clock } from '../common/clock';
 
 /**
@@ -100,8 +101,32 @@ export class MetricsService implements OnModuleInit {
     private readonly outboxDrainer: OutboxDrainer,
     outbox: OutboxRepository,
     outboxKinds: OutboxHandlers,
+    providerEvents: ProviderEventsRepository,
     clock: Clock,
   ) {
+    // The inbox's backlog, read once per scrape (one statement for both gauges' collect).
+    let backlog: Promise<{ pending: number; oldest: Date | null }> | null = null;
+    const readBacklog = () => {
+      backlog ??= providerEvents.pendingStats().finally(() => setImmediate(() => (backlog = null)));
+      return backlog;
+    };
+    new Gauge({
+      name: 'wechat_login_provider_events_pending',
+      help: 'Provider events stored and not yet applied (WeChat message-server pushes, ...)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await readBacklog()).pending);
+      },
+    });
+    new Gauge({
+      name: 'wechat_login_provider_events_oldest_pending_seconds',
+      help: 'Age of the oldest provider event not yet applied, in seconds (0 when none)',
+      registers: [this.registry],
+      async collect() {
+        const { oldest } = await readBacklog();
+        this.set(oldest ? Math.max(0, (clock.nowMs() - oldest.getTime()) / 1000) : 0);
+      },
+    });
     new Gauge({
       name: 'wechat_login_wechat_circuit_open',
       help: '1 while the circuit breaker of a WeChat app is open (or half-open), else 0',

@@ -38,9 +38,13 @@ export const SANDBOX_BANNER_FAKES: readonly BannerFake[] = [WECHAT_FAKE, ...PROV
         const logger = new Logger('FakeWechat');
         return new FakeWechatServer({
           // The sandbox's apps share one Open Platform account, except the one kept openid-only.
-          apps: config.get('wechat').apps.map((app) => ({
+          apps: config.get('wechat').apps.map(({ messageServer, verifiedServiceAccount, ...app }) => ({
             ...app,
             openPlatform: app.appId !== SANDBOX_UNBOUND_APP_ID,
+            // WeChat signs (and in safe mode encrypts) its pushes with what the app set on its page.
+            messageToken: messageServer?.token,
+            encodingAesKey: messageServer?.encodingAesKey ?? null,
+            serviceAccount: verifiedServiceAccount === true,
             // WeChat checks the redirect against the domain registered for the web app.
             ...(app.redirectUris.length > 0
               ? { redirectDomains: app.redirectUris.map((uri) => /^https?:\/\/([^/:*]+)/.exec(uri)?.[1] ?? uri) }

@@ -9,10 +9,14 @@ import {
   AppAccessToken,
   checkCode,
   Endpoint,
+  FollowerInfo,
+  FollowQrCode,
   MiniProgramSession,
   parseAppToken,
+  parseFollowerInfo,
   parseMiniProgramSession,
   parsePhoneNumber,
+  parseQrCode,
   parseTokens,
   parseUserInfo,
   PATHS,
@@ -22,7 +26,15 @@ import {
 } from './wechat-endpoints';
 import { WechatApiError, WechatNotSentError, WechatUnavailableError } from './wechat-errors';
 
-export type { AppAccessToken, MiniProgramSession, WechatPhoneNumber, WechatTokens, WechatUserInfo };
+export type {
+  AppAccessToken,
+  FollowerInfo,
+  FollowQrCode,
+  MiniProgramSession,
+  WechatPhoneNumber,
+  WechatTokens,
+  WechatUserInfo,
+};
 export { CIRCUIT_FAILURE_THRESHOLD, CIRCUIT_HALF_OPEN_AFTER_MS } from '../outbound/outbound-policies';
 
 const WECHAT_FAKE_PATH = '/sandbox/wechat';
@@ -144,6 +156,26 @@ export class WechatApiClient implements OnModuleDestroy {
     return this.run(appId, 'once', async (signal) => {
       const json = { code: phoneCode };
       return parsePhoneNumber(await this.call('getuserphonenumber', { access_token: appAccessToken }, json, signal));
+    });
+  }
+
+  /** A temporary QR_STR_SCENE code of an official account. Another try only makes another code: safe. */
+  createQrCode(appId: string, appAccessToken: string, scene: string, expireSeconds: number): Promise<FollowQrCode> {
+    return this.run(appId, 'safe', async (signal) => {
+      const json = {
+        expire_seconds: expireSeconds,
+        action_name: 'QR_STR_SCENE',
+        action_info: { scene: { scene_str: scene } },
+      };
+      return parseQrCode(await this.call('qrcode_create', { access_token: appAccessToken }, json, signal));
+    });
+  }
+
+  /** `/cgi-bin/user/info`: whether the person follows the official account, and their unionid. */
+  followerInfo(appId: string, appAccessToken: string, openid: string): Promise<FollowerInfo> {
+    return this.run(appId, 'safe', async (signal) => {
+      const params = { access_token: appAccessToken, openid, lang: 'zh_CN' };
+      return parseFollowerInfo(await this.call('user_info', params, null, signal));
     });
   }
 

@@ -14,6 +14,7 @@ import { TokenRefreshService } from './token-refresh.service';
 import { WechatApiClient } from './wechat-api.client';
 import { WechatAppTokensRepository } from './wechat-app-tokens.repository';
 import { WechatAuthResolver } from './wechat-auth.resolver';
+import { WechatFollowService } from './wechat-follow.service';
 import { WechatGrantsRepository } from './wechat-grants.repository';
 import { WechatGrantsService } from './wechat-grants.service';
 import { WechatReloginService } from './wechat-relogin.service';
@@ -43,7 +44,15 @@ import { WechatReloginService } from './wechat-relogin.service';
     PhoneCallSlotsRepository,
     WechatAuthResolver,
     TokenRefreshService,
+    WechatFollowService,
   ],
-  exports: [WechatApiClient, WechatGrantsRepository, WechatGrantsService, TokenRefreshService, MiniProgramPhoneService],
+  exports: [
+    WechatApiClient,
+    WechatGrantsRepository,
+    WechatGrantsService,
+    TokenRefreshService,
+    MiniProgramPhoneService,
+    WechatFollowService,
+  ],
 })
 export class WechatAuthModule {}

@@ -45,8 +45,31 @@ export interface WechatPhoneNumber {
   appId: string;
 }
 
+/** An official account's temporary parametric QR code (follow login). */
+export interface FollowQrCode {
+  ticket: string;
+  expiresIn: number;
+  /** The code's image, on WeChat's showqrcode page. */
+  qrUrl: string;
+}
+
+/** What `/cgi-bin/user/info` says of a person at an official account. */
+export interface FollowerInfo {
+  subscribed: boolean;
+  openid: string;
+  unionid: string | null;
+}
+
 export type Endpoint =
-  'access_token' | 'refresh_token' | 'auth' | 'userinfo' | 'jscode2session' | 'stable_token' | 'getuserphonenumber';
+  | 'access_token'
+  | 'refresh_token'
+  | 'auth'
+  | 'userinfo'
+  | 'jscode2session'
+  | 'stable_token'
+  | 'getuserphonenumber'
+  | 'qrcode_create'
+  | 'user_info';
 
 export const PATHS: Record<Endpoint, string> = {
   access_token: '/sns/oauth2/access_token',
@@ -56,7 +79,11 @@ export const PATHS: Record<Endpoint, string> = {
   jscode2session: '/sns/jscode2session',
   stable_token: '/cgi-bin/stable_token',
   getuserphonenumber: '/wxa/business/getuserphonenumber',
+  qrcode_create: '/cgi-bin/qrcode/create',
+  user_info: '/cgi-bin/user/info',
 };
+
+const SHOW_QR_CODE = 'https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=';
 
 // WeChat's one-time codes are short; anything else is refused before it is sent.
 const MAX_CODE_LENGTH = 256;
@@ -134,4 +161,17 @@ export function parsePhoneNumber(body: Record<string, unknown>): WechatPhoneNumb
     countryCode,
     appId: typeof watermark.appid === 'string' ? watermark.appid : '',
   };
+}
+
+export function parseQrCode(body: Record<string, unknown>): FollowQrCode {
+  const ticket = str(body, 'ticket');
+  const expiresIn = Number(body.expire_seconds);
+  if (!ticket || !Number.isFinite(expiresIn) || expiresIn <= 0) throw new WechatUnavailableError('malformed');
+  return { ticket, expiresIn, qrUrl: `${SHOW_QR_CODE}${encodeURIComponent(ticket)}` };
+}
+
+export function parseFollowerInfo(body: Record<string, unknown>): FollowerInfo {
+  const openid = str(body, 'openid');
+  if (!openid) throw new WechatUnavailableError('malformed');
+  return { subscribed: Number(body.subscribe) === 1, openid, unionid: str(body, 'unionid') };
 }

@@ -64,6 +64,7 @@ const ERRCODE_TABLE: Readonly<Record<number, FailureKind>> = {
   40013: 'config-error',
   40125: 'config-error',
   48001: 'config-error',
+  40097: 'config-error',
   50001: 'config-error',
   41001: 'config-error',
   41002: 'config-error',

@@ -15,6 +15,17 @@ export interface WechatAppCredentials {
   channel: WechatChannelName;
   /** Web channels: where WeChat may send the browser back (exact URLs, or prefixes ending in `*`). */
   redirectUris: string[];
+  /** Official accounts and mini programs: the message server (events pushed to /providers/wechat/events/:appId). */
+  messageServer?: WechatMessageServer | null;
+  /** A verified service account (official_account): may create parametric QR codes (follow login). */
+  verifiedServiceAccount?: boolean;
+}
+
+export interface WechatMessageServer {
+  /** The Token set on WeChat's message-server page (3 to 32 letters or digits): it signs every push. */
+  token: string;
+  /** The 43-character EncodingAESKey: set, the app uses safe mode (encrypted pushes) and only that. */
+  encodingAesKey: string | null;
 }
 
 export const SANDBOX_WECHAT_APP: WechatAppCredentials = {
@@ -33,12 +44,25 @@ export const SANDBOX_REDIRECT_URIS = ['http://localhost:*/*', 'http://127.0.0.1:
  */
 export const SANDBOX_WECHAT_APPS: WechatAppCredentials[] = [
   SANDBOX_WECHAT_APP,
-  { appId: 'wxsandboxmini0001', secret: 'sandboxappsecret0000000000000002', channel: 'mini_program', redirectUris: [] },
+  {
+    appId: 'wxsandboxmini0001',
+    secret: 'sandboxappsecret0000000000000002',
+    channel: 'mini_program',
+    redirectUris: [],
+    // Plaintext mode: pushes signed, not encrypted.
+    messageServer: { token: 'sandboxmsgtoken0002', encodingAesKey: null },
+  },
   {
     appId: 'wxsandboxoffi0001',
     secret: 'sandboxappsecret0000000000000003',
     channel: 'official_account',
     redirectUris: SANDBOX_REDIRECT_URIS,
+    // Safe mode, and follow login (a verified service account).
+    messageServer: {
+      token: 'sandboxmsgtoken0003',
+      encodingAesKey: 'c2FuZGJveG9mZmljaWFsYWNjb3VudGFlc2tleTAwMDA',
+    },
+    verifiedServiceAccount: true,
   },
   {
     appId: 'wxsandboxweb00001',

@@ -1,5 +1,6 @@
 import { bool, defineVariables, EnvReader, int, safeUrl, secret, text } from '../env-reader';
 import { isRedirectUriEntry } from '../redirect-uris';
+import { readMessageServers, readServiceAccounts } from './wechat-message-servers';
 import {
   SANDBOX_WECHAT_APPS,
   type WechatAppCredentials,
@@ -29,6 +30,12 @@ export const WECHAT_VARIABLES = defineVariables({
     10_000_000,
   ),
   WECHAT_REFRESH_TOKEN_TTL_DAYS: int('assumed WeChat refresh_token lifetime (default 30)', 30, 1, 365),
+  WECHAT_MESSAGE_SERVERS: secret(
+    'apps that receive events at /providers/wechat/events/<appId>: appId=token[:encodingAESKey];... (the key turns on safe mode)',
+  ),
+  WECHAT_SERVICE_ACCOUNTS: text(
+    'official accounts (AppIDs, comma-separated) that are verified service accounts: parametric QR codes, follow login',
+  ),
 });
 const V = WECHAT_VARIABLES;
 
@@ -146,6 +153,8 @@ function readWechatApps(reader: EnvReader, production: boolean): WechatAppCreden
     }
   }
   readRedirectUris(reader, apps);
+  readMessageServers(reader, V.WECHAT_MESSAGE_SERVERS, apps);
+  readServiceAccounts(reader, V.WECHAT_SERVICE_ACCOUNTS, apps);
   return apps;
 }
 

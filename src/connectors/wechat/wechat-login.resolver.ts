@@ -77,7 +77,11 @@ export class WechatLoginResolver {
     // A signed-in caller gets a state for linking, bound to them.
     const token = bearerTokenOf(req.headers);
     const caller = token ? await this.sessions.authenticate(token).catch(() => null) : null;
-    const started = await this.logins.start(WechatConnector.id, { ...args, appId: oauth.appId }, caller?.userId ?? null);
+    const started = await this.logins.start(
+      WechatConnector.id,
+      { ...args, appId: oauth.appId },
+      caller?.userId ?? null,
+    );
     return { ...started, scope: this.wechat.scopeOf(oauth.channel) };
   }
 

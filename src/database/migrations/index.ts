@@ -5,6 +5,7 @@ import { CodeExchangeState1764300000000 } from './1764300000000-code-exchange-st
 import { SharedCounters1764310000000 } from './1764310000000-shared-counters';
 import { SmsCodeSources1764320000000 } from './1764320000000-sms-code-sources';
 import { PhoneCallSlots1764420000000 } from './1764420000000-phone-call-slots';
+import { ProviderEvents1764510000000 } from './1764510000000-provider-events';
 import { Outbox1764520000000 } from './1764520000000-outbox';
 
 // Listed explicitly (not globbed) so that the app, the CLI and the tests run the same set in order.
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   SharedCounters1764310000000,
   SmsCodeSources1764320000000,
   PhoneCallSlots1764420000000,
+  ProviderEvents1764510000000,
   Outbox1764520000000,
 ];

@@ -8,6 +8,7 @@ export const WECHAT_ERRMSG: Readonly<Record<number, string>> = {
   40014: 'invalid access_token',
   40029: 'invalid code',
   40030: 'invalid refresh_token',
+  40097: 'invalid args',
   40125: 'invalid appsecret',
   40163: 'code been used',
   40226: 'high risk user, login blocked',

@@ -14,6 +14,7 @@ import {
   FakeWechatOptions,
   Grant,
   Person,
+  QrTicket,
   WechatChannel,
 } from './fake-wechat.types';
 
@@ -37,6 +38,9 @@ export class FakeWechatState {
   readonly jscodeExchanges = new Map<string, number[]>();
   /** Successful getuserphonenumber calls per app: what WeChat bills. */
   readonly billedPhoneNumbers = new Map<string, number>();
+  /** Parametric QR codes by ticket, and who follows which official account (`appid person`). */
+  readonly qrTickets = new Map<string, QrTicket>();
+  readonly followers = new Set<string>();
   readonly faults = new FaultQueue<FakeFault>();
   readonly callLog = new CallLog<FakeCall>();
   readonly clock = new FakeClock();
@@ -157,9 +161,11 @@ export class FakeWechatState {
       this.forceRefreshes,
       this.jscodeExchanges,
       this.billedPhoneNumbers,
+      this.qrTickets,
     ]) {
       map.clear();
     }
+    this.followers.clear();
     this.faults.clear();
     this.callLog.clear();
     this.clock.reset();
@@ -176,6 +182,9 @@ export class FakeWechatState {
         channel: app.channel ?? 'app',
         openPlatform: app.openPlatform ?? true,
         redirectDomains: app.redirectDomains,
+        messageToken: app.messageToken,
+        encodingAesKey: app.encodingAesKey ?? null,
+        serviceAccount: app.serviceAccount === true,
       });
     }
   }

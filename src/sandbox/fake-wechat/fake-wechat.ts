@@ -15,6 +15,8 @@ import type {
   WechatChannel,
 } from './fake-wechat.types';
 import { indexAnswer } from './index-page';
+import { followEndpoints } from './follow.api';
+import { MessagePush } from './message-push';
 import { miniProgramEndpoints } from './mini-program.api';
 import { wantsHtml } from '../pages/html';
 import { phoneEndpoints } from './phone.api';
@@ -39,6 +41,7 @@ export type {
  * A fake of WeChat's servers for every login channel, faithful to docs/wechat-api.md and
  * providers-api.md: the user-level OAuth API (sns-oauth.api.ts), mini-program login
  * (mini-program.api.ts), the app-level token (app-token.api.ts), the phone number API (phone.api.ts),
+ * parametric QR codes and follower info (follow.api.ts), the message server's pushes (message-push.ts),
  * the two web authorize pages (authorize-pages.ts), and the sandbox's control endpoints
  * (sandbox-control.ts); its memory and clock are in fake-wechat.state.ts. This class routes.
  * Plain node:http, in memory; mounted under /sandbox/wechat in sandbox mode and run alone by
@@ -55,12 +58,13 @@ export class FakeWechatServer {
   constructor(options: FakeWechatOptions) {
     this.state = new FakeWechatState(options);
     this.user = new WechatUserSide(this.state);
-    this.control = new SandboxControl(this.state, this.user);
+    this.control = new SandboxControl(this.state, this.user, new MessagePush(this.state));
     for (const endpoint of [
       ...snsOauthEndpoints(this.state),
       ...miniProgramEndpoints(this.state),
       ...appTokenEndpoints(this.state),
       ...phoneEndpoints(this.state),
+      ...followEndpoints(this.state),
     ]) {
       this.api.set(endpoint.path, endpoint);
     }

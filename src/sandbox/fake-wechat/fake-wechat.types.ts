@@ -6,7 +6,15 @@ export const WECHAT_CHANNELS: readonly WechatChannel[] = ['app', 'mini_program',
 
 /** The WeChat APIs whose answers can be faulted (`POST /faults`) and whose calls are logged. */
 export type FakeEndpoint =
-  'access_token' | 'refresh_token' | 'auth' | 'userinfo' | 'jscode2session' | 'stable_token' | 'getuserphonenumber';
+  | 'access_token'
+  | 'refresh_token'
+  | 'auth'
+  | 'userinfo'
+  | 'jscode2session'
+  | 'stable_token'
+  | 'getuserphonenumber'
+  | 'qrcode_create'
+  | 'user_info';
 export const FAKE_ENDPOINTS: readonly FakeEndpoint[] = [
   'access_token',
   'refresh_token',
@@ -15,6 +23,8 @@ export const FAKE_ENDPOINTS: readonly FakeEndpoint[] = [
   'jscode2session',
   'stable_token',
   'getuserphonenumber',
+  'qrcode_create',
+  'user_info',
 ];
 
 /** The two web authorize pages a browser is sent to; logged, never faulted. */
@@ -29,6 +39,12 @@ export interface FakeWechatApp {
   openPlatform?: boolean;
   /** Web apps: the registered callback domains; redirect_uri's host must be one or under one. Unset: any. */
   redirectDomains?: readonly string[];
+  /** Official accounts and mini programs: the message server's Token, which signs every push. */
+  messageToken?: string;
+  /** Set: pushes are encrypted (safe mode) with this 43-character EncodingAESKey. */
+  encodingAesKey?: string | null;
+  /** A verified service account: may create parametric QR codes. */
+  serviceAccount?: boolean;
 }
 
 export interface FakeWechatOptions {
@@ -97,6 +113,17 @@ export interface AppRecord {
   channel: WechatChannel;
   openPlatform: boolean;
   redirectDomains?: readonly string[];
+  messageToken?: string;
+  encodingAesKey?: string | null;
+  serviceAccount: boolean;
+}
+
+/** A temporary parametric QR code of an official account. */
+export interface QrTicket {
+  ticket: string;
+  appid: string;
+  scene: string;
+  expiresAt: number;
 }
 
 export interface Person {

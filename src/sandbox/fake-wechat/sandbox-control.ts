@@ -5,6 +5,7 @@ import { ControlAnswer, kitControl, parseFault } from '../fake-kit';
 import { FakeInputError, optionalBoolean, optionalString, readJson, requireString } from './fake-wechat.http';
 import type { FakeWechatState } from './fake-wechat.state';
 import { FAKE_ENDPOINTS, FakeFault, FakeSettings, Json } from './fake-wechat.types';
+import { MessagePush, PUSHABLE_EVENTS, PushableEvent } from './message-push';
 import type { WechatUserSide } from './user-side';
 
 export type { ControlAnswer } from '../fake-kit';
@@ -13,6 +14,7 @@ export class SandboxControl {
   constructor(
     private readonly state: FakeWechatState,
     private readonly user: WechatUserSide,
+    private readonly push: MessagePush,
   ) {}
 
   async answer(req: IncomingMessage, path: string, query: URLSearchParams): Promise<ControlAnswer> {
@@ -62,6 +64,25 @@ export class SandboxControl {
             phone: requireString(body, 'phone'),
             countryCode: optionalString(body, 'countryCode'),
           }),
+        );
+      }
+      case 'POST /scan-follow': {
+        const body = await readJson(req);
+        return ok(this.push.scanFollow(requireString(body, 'ticket'), requireString(body, 'person')));
+      }
+      case 'POST /event': {
+        const body = await readJson(req);
+        const event = requireString(body, 'event');
+        if (!(PUSHABLE_EVENTS as readonly string[]).includes(event)) {
+          throw new FakeInputError(`event must be one of ${PUSHABLE_EVENTS.join(', ')}`);
+        }
+        return ok(
+          this.push.event(
+            requireString(body, 'appid'),
+            requireString(body, 'person'),
+            event as PushableEvent,
+            optionalString(body, 'eventKey'),
+          ),
         );
       }
       case 'POST /bind-open-platform':
