@@ -48,6 +48,7 @@ export interface AuthenticatedCaller {
   user?: UserEntity;
 }
 
+type SessionRef = { userId: string; familyId: string };
 type RefreshOutcome =
   | { kind: 'rotated'; tokens: IssuedTokens; user: UserEntity }
   | { kind: 'reused'; familyId: string; userId: string }
@@ -123,9 +124,7 @@ export class SessionsService {
         return { tokens: outcome.tokens, user: outcome.user };
       case 'reused':
         // Committed on its own: the revocation must survive the error that follows.
-        await this.database.transaction((manager) =>
-          this.revokeFamily(manager, outcome.userId, outcome.familyId, 'reuse'),
-        );
+        await this.database.transaction((manager) => this.revokeFamily(manager, outcome, 'reuse'));
         throw new DomainError(ErrorCode.UNAUTHENTICATED, 'This refresh token was already used. Sign in again.');
       case 'refused':
         throw new DomainError(outcome.code);
@@ -169,7 +168,7 @@ export class SessionsService {
   }
 
   /** Ends one session (refresh-token reuse, a replayed login code); sessions.revoked when it was live. */
-  async revokeFamily(target: SqlTarget, userId: string, familyId: string, reason: string): Promise<number> {
+  async revokeFamily(target: SqlTarget, { userId, familyId }: SessionRef, reason: string): Promise<number> {
     const revoked = await this.sessions.revokeFamilyOfUser(target, userId, familyId, reason, this.clock.now());
     if (revoked > 0) await this.webhooks.emit(target, 'sessions.revoked', { userId, sessionIds: [familyId] });
     return revoked;
