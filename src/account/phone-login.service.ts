@@ -7,7 +7,6 @@ import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
 import { IdentityUnlinkingService } from '../identities/identity-unlinking.service';
-import { IdentityRevocations } from '../identities/identity-revocations';
 import { SignedIn, SignInService } from '../identities/sign-in.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { parseMobilePhone } from '../users/phone-number';
@@ -37,7 +36,6 @@ export class PhoneLoginService {
     private readonly audit: AuditService,
     private readonly signIn: SignInService,
     private readonly unlinking: IdentityUnlinkingService,
-    private readonly revocations: IdentityRevocations,
     private readonly webhooks: WebhookEvents,
     config: AppConfig,
   ) {
@@ -80,7 +78,7 @@ export class PhoneLoginService {
 
   /**
    * PIPL: sessions revoked and stripped of IP, user agent and device, every identity (and WeChat
-   * grant) removed and revoked at the provider where it allows, personal fields erased, the phone's
+   * grant) removed and revoked at the provider where it allows (through the outbox, retried), personal fields erased, the phone's
    * SMS codes dropped (they would otherwise keep the number for two more days; counter keys hold only
    * hashes); the audit event (masked phone) stays.
    */
@@ -100,7 +98,7 @@ export class PhoneLoginService {
       // Signed in as the phone's user: the code is theirs from wherever they confirm.
       owner: true,
     };
-    const removed = await this.smsCodes.redeem(check, () =>
+    await this.smsCodes.redeem(check, () =>
       this.database.transaction(async (manager) => {
         const sessions = await this.sessions.revokeAllForUser(manager, userId, 'account-deleted');
         await this.sessions.erasePersonalData(manager, userId);
@@ -118,10 +116,7 @@ export class PhoneLoginService {
           },
           manager,
         );
-        return identities;
       }),
     );
-    // After the commit: what the providers let us revoke (Apple's refresh token, by Apple's rule).
-    await this.revocations.revoke(removed);
   }
 }

@@ -171,7 +171,10 @@ export class ConnectorLoginService {
     if (!sameDevice(record.deviceId, deviceId)) {
       const stolen = record.deviceId !== null && record.deviceId !== deviceId;
       await this.database.transaction(async (manager) => {
-        if (stolen && record.sessionId) await this.sessions.revokeFamily(manager, record.sessionId, 'code-replay');
+        if (stolen && record.sessionId && record.userId) {
+          const session = { userId: record.userId, familyId: record.sessionId };
+          await this.sessions.revokeFamily(manager, session, 'code-replay');
+        }
         await this.exchanges.markReplayed(manager, record.id);
         await this.audit.record(
           {

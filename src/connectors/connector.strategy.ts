@@ -6,7 +6,7 @@ import type { Platform } from '../common/enums';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { toProviderDomainError } from '../providers/provider-errors';
-import type { IdentityEntity } from '../identities/identity.entity';
+import type { RevocableIdentity } from '../identities/identity-revocations';
 import type { IdentityProviderName, VerifiedIdentity } from '../identities/verified-identity';
 
 /** What one verification is asked: what the client brought, for one configured app of the provider. */
@@ -129,7 +129,7 @@ export class ConnectorStrategy {
   }
 
   /** What must happen at the provider when one of its identities goes (Apple: revoke its token). */
-  revoke?(identity: IdentityEntity): Promise<void>;
+  revoke?(identity: RevocableIdentity): Promise<void>;
 
   /** Where the login screen shows this connector's button, when configured (beyond WeChat, Apple and Huawei's own rules). */
   readonly loginPlatforms?: readonly Platform[];

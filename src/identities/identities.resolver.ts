@@ -12,7 +12,6 @@ import { User } from '../users/models/user.model';
 import { UsersService } from '../users/users.service';
 import { AccountLinkingService } from './account-linking.service';
 import { BindPhoneInput } from './dto/bind-phone.input';
-import { IdentityRevocations } from './identity-revocations';
 import { PhoneBindingService } from './phone-binding.service';
 import type { IdentityProviderName } from './verified-identity';
 
@@ -35,7 +34,6 @@ export class IdentitiesResolver {
   constructor(
     private readonly binding: PhoneBindingService,
     private readonly linking: AccountLinkingService,
-    private readonly revocations: IdentityRevocations,
     private readonly users: UsersService,
   ) {}
 
@@ -56,8 +54,7 @@ export class IdentitiesResolver {
     @Meta() meta: RequestMeta,
   ): Promise<User> {
     const provider = args.provider.toLowerCase() as IdentityProviderName;
-    const removed = await this.linking.unlink(caller.userId, provider, args.appId ?? null, meta);
-    await this.revocations.revoke(removed);
+    await this.linking.unlink(caller.userId, provider, args.appId ?? null, meta);
     const user = await this.users.findById(caller.userId);
     if (!user) throw new DomainError(ErrorCode.UNAUTHENTICATED);
     return this.users.toSelfModel(user);

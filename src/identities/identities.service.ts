@@ -106,7 +106,7 @@ export class IdentitiesService {
   }
 
   /** The identity's kept credential (session_key, Apple refresh token), decrypted; memory only. */
-  openSecret(identity: IdentityEntity): string | null {
+  openSecret(identity: Pick<IdentityEntity, 'id' | 'secretEnc' | 'secretKeyId'>): string | null {
     if (!identity.secretEnc || !identity.secretKeyId) return null;
     return this.cipher.decrypt(identity.secretEnc, identity.secretKeyId, `${identity.id}:secret`);
   }

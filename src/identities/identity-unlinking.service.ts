@@ -12,6 +12,7 @@ import { IdentitiesRepository } from './identities.repository';
 import { IdentitiesService } from './identities.service';
 import { IdentityEntity } from './identity.entity';
 import { linkedData } from './identity-ownership.service';
+import { IdentityRevocations } from './identity-revocations';
 import { IdentityProviderName } from './verified-identity';
 
 export interface UnlinkRequest {
@@ -34,13 +35,14 @@ export class IdentityUnlinkingService {
     private readonly audit: AuditService,
     private readonly database: Database,
     private readonly webhooks: WebhookEvents,
+    private readonly revocations: IdentityRevocations,
   ) {}
 
   /**
    * Removes the user's identities of a provider (one app, or all), in one transaction with its audit
-   * row. A user is refused when nothing would be left to log in with; an admin is not (the user keeps
-   * their phone or is meant to lose the way in), and every admin call is audited, even one that found
-   * nothing. Returns what was removed, so that the provider can revoke its tokens.
+   * row and the revocations at the provider (through the outbox). A user is refused when nothing would
+   * be left to log in with; an admin is not (the user keeps their phone or is meant to lose the way
+   * in), and every admin call is audited, even one that found nothing. Returns what was removed.
    */
   async unlink(request: UnlinkRequest): Promise<IdentityEntity[]> {
     const { userId, provider, appId, meta, adminId } = request;
@@ -60,6 +62,7 @@ export class IdentityUnlinkingService {
       );
       for (const identity of removed)
         await this.webhooks.emit(manager, 'identity.unlinked', linkedData(identity, userId));
+      await this.revocations.enqueue(manager, removed);
       await this.audit.record(
         adminId === null
           ? {
@@ -82,13 +85,14 @@ export class IdentityUnlinkingService {
     });
   }
 
-  /** Account deletion: every identity of the user goes, inside the caller's transaction. */
+  /** Account deletion: every identity of the user goes (and is revoked), inside the caller's transaction. */
   async removeAll(manager: EntityManager, userId: string): Promise<IdentityEntity[]> {
     const removed = await this.identities.forUser(userId, manager);
     await this.identityRows.deleteByIds(
       manager,
       removed.map((i) => i.id),
     );
+    await this.revocations.enqueue(manager, removed);
     return removed;
   }
 }

@@ -8,6 +8,9 @@ import { FakeWechatServer } from './fake-wechat/fake-wechat';
 import { wantsHtml } from './pages/html';
 import { sandboxJson, sandboxPage, SandboxPageInput } from './pages/sandbox-page';
 import { SANDBOX_PEOPLE } from './sandbox-people';
+import { SandboxWebhookInbox } from './webhooks/sandbox-webhook-inbox';
+
+const WEBHOOKS_SHOWN = 20;
 
 /** Sandbox only: GET /sandbox, the map of every fake (HTML in a browser, JSON otherwise). */
 @Controller('sandbox')
@@ -15,6 +18,7 @@ export class SandboxPageController {
   constructor(
     private readonly config: AppConfig,
     private readonly fake: FakeWechatServer,
+    private readonly webhooks: SandboxWebhookInbox,
   ) {}
 
   @Public()
@@ -32,6 +36,7 @@ export class SandboxPageController {
       appleBundleIds: providers.apple?.bundleIds ?? SANDBOX_APPLE.bundleIds,
       huaweiClientId: providers.huawei?.clientId ?? SANDBOX_HUAWEI.clientId,
       sandboxCaptcha: this.config.get('captcha')?.provider === 'sandbox',
+      webhooks: this.webhooks.list(WEBHOOKS_SHOWN),
     };
     if (!wantsHtml(req.headers.accept)) return sandboxJson(input);
     req.res!.type('html');

@@ -11,6 +11,7 @@ import { SandboxClockController } from './sandbox-clock.controller';
 import { FakeCaptchaController } from './fake-captcha.controller';
 import { PROVIDER_FAKES, WECHAT_FAKE } from './pages/sandbox-catalog';
 import { SandboxPageController } from './sandbox-page.controller';
+import { SandboxWebhookInbox } from './webhooks/sandbox-webhook-inbox';
 import { SandboxWebhooksController } from './webhooks/sandbox-webhooks.controller';
 
 export const FAKE_WECHAT_PATH = '/sandbox/wechat';
@@ -29,6 +30,7 @@ export const SANDBOX_BANNER_FAKES: readonly BannerFake[] = [WECHAT_FAKE, ...PROV
     SandboxWebhooksController,
   ],
   providers: [
+    SandboxWebhookInbox,
     {
       provide: FakeWechatServer,
       inject: [AppConfig],

@@ -47,7 +47,6 @@ export const SESSION_STATEMENTS = {
   claimGrace: 'UPDATE sessions SET replaced_by = ?, grace_used_at = ? WHERE id = ? AND grace_used_at IS NULL',
   supersede:
     "UPDATE sessions SET revoked_at = ?, revoked_reason = 'superseded' WHERE id = ? AND replaced_by IS NULL AND revoked_at IS NULL",
-  revokeFamily: 'UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE family_id = ? AND revoked_at IS NULL',
   revokeFamilyOfUser:
     'UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE family_id = ? AND user_id = ? AND revoked_at IS NULL',
   revokeAllOfUser: 'UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND revoked_at IS NULL',
@@ -165,11 +164,7 @@ export class SessionsRepository {
     return sql.run(S.supersede, [now, id]);
   }
 
-  revokeFamily(target: SqlTarget, familyId: string, reason: string, now: Date): Promise<number> {
-    return asSql(target).run(S.revokeFamily, [now, reason, familyId]);
-  }
-
-  /** Ends a family only if it belongs to `userId` (one statement, autocommit). */
+  /** Ends a family only if it belongs to `userId`. */
   revokeFamilyOfUser(target: SqlTarget, userId: string, familyId: string, reason: string, now: Date): Promise<number> {
     return asSql(target).run(S.revokeFamilyOfUser, [now, reason, familyId, userId]);
   }

@@ -48,9 +48,10 @@ export interface AuthenticatedCaller {
   user?: UserEntity;
 }
 
+type SessionRef = { userId: string; familyId: string };
 type RefreshOutcome =
   | { kind: 'rotated'; tokens: IssuedTokens; user: UserEntity }
-  | { kind: 'reused'; familyId: string }
+  | { kind: 'reused'; familyId: string; userId: string }
   | { kind: 'refused'; code: ErrorCode };
 
 @Injectable()
@@ -123,7 +124,7 @@ export class SessionsService {
         return { tokens: outcome.tokens, user: outcome.user };
       case 'reused':
         // Committed on its own: the revocation must survive the error that follows.
-        await this.database.transaction((manager) => this.revokeFamily(manager, outcome.familyId, 'reuse'));
+        await this.database.transaction((manager) => this.revokeFamily(manager, outcome, 'reuse'));
         throw new DomainError(ErrorCode.UNAUTHENTICATED, 'This refresh token was already used. Sign in again.');
       case 'refused':
         throw new DomainError(outcome.code);
@@ -172,8 +173,11 @@ export class SessionsService {
     return method && method in LoginMethod ? (method as LoginMethod) : null;
   }
 
-  revokeFamily(target: SqlTarget, familyId: string, reason: string): Promise<number> {
-    return this.sessions.revokeFamily(target, familyId, reason, this.clock.now());
+  /** Ends one session (refresh-token reuse, a replayed login code); sessions.revoked when it was live. */
+  async revokeFamily(target: SqlTarget, { userId, familyId }: SessionRef, reason: string): Promise<number> {
+    const revoked = await this.sessions.revokeFamilyOfUser(target, userId, familyId, reason, this.clock.now());
+    if (revoked > 0) await this.webhooks.emit(target, 'sessions.revoked', { userId, sessionIds: [familyId] });
+    return revoked;
   }
 
   /** Ends every session of a user (ban, account deletion, admin). Returns how many were live. */
@@ -239,15 +243,16 @@ export class SessionsService {
     if (row.replacedBy === null) {
       // The current token: claim it with one conditional update, so two racing refreshes cannot both win.
       const claimed = await this.sessions.claimCurrent(sql, row.id, next.row.id, now);
-      if (claimed === 0) return { kind: 'reused', familyId: row.familyId };
+      if (claimed === 0) return { kind: 'reused', familyId: row.familyId, userId: row.userId };
     } else {
       // Already rotated: the grace path, or reuse.
       const withinGrace = row.rotatedAt !== null && now.getTime() - row.rotatedAt.getTime() <= ROTATION_GRACE_MS;
-      if (!withinGrace || row.graceUsedAt !== null) return { kind: 'reused', familyId: row.familyId };
+      if (!withinGrace || row.graceUsedAt !== null)
+        return { kind: 'reused', familyId: row.familyId, userId: row.userId };
       const supersededPair = await this.sessions.supersede(sql, row.replacedBy, now);
-      if (supersededPair === 0) return { kind: 'reused', familyId: row.familyId };
+      if (supersededPair === 0) return { kind: 'reused', familyId: row.familyId, userId: row.userId };
       const claimed = await this.sessions.claimGrace(sql, row.id, next.row.id, now);
-      if (claimed === 0) return { kind: 'reused', familyId: row.familyId };
+      if (claimed === 0) return { kind: 'reused', familyId: row.familyId, userId: row.userId };
     }
     await this.sessions.insert(sql, next.row);
     return { kind: 'rotated', tokens: await this.tokensFor(next.row, next.refreshToken, this.rolesOf(user)), user };

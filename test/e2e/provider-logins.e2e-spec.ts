@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { Clock } from '../../src/common/clock';
 import { Database } from '../../src/database/database.service';
+import { OutboxDrainer } from '../../src/outbox/outbox-drainer.service';
 import { bearer, errorCode, latestCode, loginWithPhone, nextPhone, sendCode } from '../support/flows';
 import { startTestApp, TestApp } from '../support/test-app';
 
@@ -43,6 +44,12 @@ async function post<T = Record<string, string>>(path: string, body: unknown): Pr
 
 async function get<T>(path: string): Promise<T> {
   return (await (await fetch(`${base}${path}`)).json()) as T;
+}
+
+// Revocations at Apple go through the outbox: what a pass of the drainer sends.
+async function drainOutbox(): Promise<void> {
+  const drainer = t.app.get(OutboxDrainer);
+  while ((await drainer.runOnce()).claimed > 0);
 }
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
@@ -152,7 +159,8 @@ describe('Sign in with Apple', () => {
       bearer(phoneUser.accessToken),
     );
     expect(unlinked.body.data!.unlinkIdentity.identities).toEqual([]);
-    // Unlinking revokes Apple's refresh token, as account deletion does.
+    // Unlinking revokes Apple's refresh token, as account deletion does (through the outbox).
+    await drainOutbox();
     const revoked = await get<{ revocations: { sub: string }[] }>('/sandbox/apple/revocations');
     expect(revoked.revocations.map((r) => r.sub)).toContain(a.sub);
   });
@@ -254,6 +262,7 @@ describe('Sign in with Apple', () => {
       bearer(session.accessToken),
     );
     expect(deleted.body.data).toEqual({ deleteMyAccount: true });
+    await drainOutbox();
     const revoked = await get<{ revocations: { sub: string }[] }>('/sandbox/apple/revocations');
     expect(revoked.revocations.map((r) => r.sub)).toContain(sub);
     expect(

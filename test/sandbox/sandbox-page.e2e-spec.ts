@@ -1,5 +1,7 @@
+import { OutboxDrainer } from '../../src/outbox/outbox-drainer.service';
 import { PROVIDER_FAKES, SANDBOX_TOOLS, WECHAT_FAKE } from '../../src/sandbox/pages/sandbox-catalog';
 import { SANDBOX_PEOPLE } from '../../src/sandbox/sandbox-people';
+import { loginWithPhone, nextPhone } from '../support/flows';
 import { startTestApp, TestApp } from '../support/test-app';
 
 // GET /sandbox (the map of the sandbox) and GET /sandbox/wechat (the fake WeChat's index) inside the
@@ -75,4 +77,34 @@ it.each(listed)('$method $url answers', async ({ method, url }) => {
   const res = await (method === 'GET' ? http.get(url) : method === 'POST' ? http.post(url).send({}) : http.delete(url));
   expect(res.status).not.toBe(404);
   expect(res.status).toBeLessThan(500);
+});
+
+it('shows the webhooks its own receiver got (WEBHOOK_URL unset), newest first, in the page and the JSON', async () => {
+  const hooked = await startTestApp({ env: { SMS_CONSOLE_LOG_CODES: 'false', WEBHOOK_SANDBOX_RECEIVER: 'true' } });
+  try {
+    // The receiver is this very app: the sender reaches it on its listening port.
+    await hooked.app.listen(0, '127.0.0.1');
+    const empty = await hooked.http().get('/sandbox').set('accept', BROWSER);
+    expect(empty.text).toContain('Webhooks received');
+    expect(empty.text).toContain('None yet');
+    const user = await loginWithPhone(hooked, nextPhone('137'));
+    const drainer = hooked.app.get(OutboxDrainer);
+    while ((await drainer.runOnce()).claimed > 0);
+    const page = await hooked.http().get('/sandbox').set('accept', BROWSER);
+    expect(page.text).not.toContain('None yet');
+    expect(page.text).toContain('<code>user.created</code>');
+    expect(page.text).toContain(`{&#34;userId&#34;:&#34;${user.userId}&#34;}`);
+    const json = await hooked.http().get('/sandbox');
+    expect(json.body.webhooks).toEqual([
+      {
+        id: expect.any(String),
+        type: 'user.created',
+        data: { userId: user.userId },
+        verified: true,
+        at: expect.any(String),
+      },
+    ]);
+  } finally {
+    await hooked.close();
+  }
 });

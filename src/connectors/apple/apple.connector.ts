@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../errors/domain-error';
 import { ErrorCode } from '../../errors/error-code';
 import { IdentitiesService } from '../../identities/identities.service';
-import type { IdentityEntity } from '../../identities/identity.entity';
+import type { RevocableIdentity } from '../../identities/identity-revocations';
 import { AppleClient } from '../../providers/apple/apple.client';
 import { ConnectorAnswer, Connector, requireCode, VerifyRequest } from '../connector.strategy';
 import { ConnectorRegistry } from '../connector-registry';
@@ -71,7 +71,7 @@ export class AppleConnector extends Connector {
     };
   }
 
-  override async revoke(identity: IdentityEntity): Promise<void> {
+  override async revoke(identity: RevocableIdentity): Promise<void> {
     const refreshToken = this.identities.openSecret(identity);
     if (refreshToken) await this.apple.revoke(identity.appId, refreshToken);
   }

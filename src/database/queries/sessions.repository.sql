@@ -91,11 +91,6 @@ UPDATE sessions
   SET revoked_at = ?, revoked_reason = 'superseded'
   WHERE id = ? AND replaced_by IS NULL AND revoked_at IS NULL;
 
--- SessionsRepository.revokeFamily
-UPDATE sessions
-  SET revoked_at = ?, revoked_reason = ?
-  WHERE family_id = ? AND revoked_at IS NULL;
-
 -- SessionsRepository.revokeFamilyOfUser
 UPDATE sessions
   SET revoked_at = ?, revoked_reason = ?

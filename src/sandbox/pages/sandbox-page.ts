@@ -2,6 +2,7 @@
 // (or as JSON for a script).
 import type { WechatChannel } from '../fake-wechat/fake-wechat.types';
 import { SANDBOX_PEOPLE } from '../sandbox-people';
+import type { ReceivedWebhook } from '../webhooks/sandbox-webhook-inbox';
 import { endpointTable, fakeSection } from './fake-section';
 import { escapeHtml, htmlPage } from './html';
 import { PROVIDER_FAKES, SANDBOX_TOOLS, WECHAT_FAKE } from './sandbox-catalog';
@@ -16,6 +17,8 @@ export interface SandboxPageInput {
   appleBundleIds: string[];
   huaweiClientId: string | null;
   sandboxCaptcha: boolean;
+  /** The latest webhooks the built-in receiver got (WEBHOOK_URL unset), newest first. */
+  webhooks: ReceivedWebhook[];
 }
 
 export function sandboxJson(input: SandboxPageInput): unknown {
@@ -27,7 +30,21 @@ export function sandboxJson(input: SandboxPageInput): unknown {
     people: SANDBOX_PEOPLE,
     metPeople: input.metPeople,
     adminPhones: input.adminPhones,
+    webhooks: input.webhooks,
   };
+}
+
+function webhooksSection(webhooks: ReceivedWebhook[]): string {
+  const rows = webhooks
+    .map(
+      (w) =>
+        `<tr><td>${escapeHtml(w.at)}</td><td><code>${escapeHtml(w.type)}</code></td><td><code>${escapeHtml(JSON.stringify(w.data))}</code></td><td>${w.verified ? 'yes' : '<strong>no</strong>'}</td><td><code>${escapeHtml(w.id)}</code></td></tr>`,
+    )
+    .join('');
+  return `<h2 id="webhooks">Webhooks received</h2>
+<p>With <code>WEBHOOK_URL</code> unset, the app backend's webhooks come to this sandbox, which verifies each
+signature (docs/webhooks.md); the latest, newest first (all of them: <code>GET /sandbox/webhooks/received</code>).</p>
+${rows ? `<table><tr><th>at</th><th>type</th><th>data</th><th>verified</th><th>webhook-id</th></tr>${rows}</table>` : '<p>None yet: log in once.</p>'}`;
 }
 
 export function sandboxPage(input: SandboxPageInput): string {
@@ -50,7 +67,7 @@ export function sandboxPage(input: SandboxPageInput): string {
 <p>GraphQL: <a href="${escapeHtml(`${base}/graphql`)}">${escapeHtml(`${base}/graphql`)}</a> (the playground in a browser).
 Every fake below runs in this process, on this port, on the service's clock.</p>
 <ul>${[WECHAT_FAKE, ...PROVIDER_FAKES].map((f) => `<li><a href="#${f.name.toLowerCase().replace(/\W+/g, '-')}">${escapeHtml(f.name)}</a> <code>${escapeHtml(`${base}${f.mount}`)}</code>: ${escapeHtml(f.summary)}</li>`).join('')}
-<li><a href="#tools">SMS outbox, captcha, clock</a></li><li><a href="#people">People</a></li></ul>
+<li><a href="#tools">SMS outbox, captcha, clock</a></li><li><a href="#webhooks">Webhooks received</a></li><li><a href="#people">People</a></li></ul>
 <h2 id="people">People</h2>
 <p>A <code>person</code> label is a human: the same label is the same person on every WeChat app (one
 unionid), and on Apple and Huawei. Any label works; these are the ones the docs use.</p>
@@ -67,6 +84,7 @@ One SMS code a minute per phone, whatever its purpose: after binding a phone, wa
 <p class="note">Pages on <code>http://localhost</code> or <code>http://127.0.0.1</code> (any port) may call this service directly: the sandbox allows them (CORS).</p>
 ${fakeSection(WECHAT_FAKE, `${base}${WECHAT_FAKE.mount}`, wechatExtra)}
 ${PROVIDER_FAKES.map((f) => fakeSection(f, `${base}${f.mount}`, providerExtra[f.name] ?? '')).join('\n')}
-<h2 id="tools">SMS outbox, captcha, clock</h2>${endpointTable(base, tools, true)}`;
+<h2 id="tools">SMS outbox, captcha, clock</h2>${endpointTable(base, tools, true)}
+${webhooksSection(input.webhooks)}`;
   return htmlPage('Sandbox · wechat-login', body);
 }

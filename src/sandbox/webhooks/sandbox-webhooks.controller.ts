@@ -2,16 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, HttpException, Post } from '@
 import { Webhook } from 'standardwebhooks';
 import { AppConfig } from '../../config/app-config.service';
 import { Public } from '../../sessions/access.decorator';
-
-export interface ReceivedWebhook {
-  id: string;
-  type: string;
-  data: unknown;
-  verified: boolean;
-  at: string;
-}
-
-const KEPT = 200;
+import { ReceivedWebhook, SandboxWebhookInbox } from './sandbox-webhook-inbox';
 
 /**
  * Sandbox only: the app backend a newcomer does not have yet. With WEBHOOK_URL unset, deliveries come
@@ -22,9 +13,11 @@ const KEPT = 200;
 @Controller('sandbox/webhooks')
 export class SandboxWebhooksController {
   private readonly verifier: Webhook | null;
-  private readonly received: ReceivedWebhook[] = [];
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    private readonly inbox: SandboxWebhookInbox,
+  ) {
     const secret = config.get('webhooks').secret;
     this.verifier = secret ? new Webhook(secret) : null;
   }
@@ -41,20 +34,19 @@ export class SandboxWebhooksController {
       verified = false;
     }
     const event = (body ?? {}) as { type?: unknown; data?: unknown };
-    this.received.unshift({
+    this.inbox.add({
       id: String(headers['webhook-id'] ?? ''),
       type: typeof event.type === 'string' ? event.type : '',
       data: event.data ?? null,
       verified,
       at: new Date().toISOString(),
     });
-    this.received.length = Math.min(this.received.length, KEPT);
     if (!verified) throw new HttpException({ error: 'signature not verified' }, 400);
   }
 
   @Public()
   @Get('received')
   list(): { deliveries: ReceivedWebhook[] } {
-    return { deliveries: [...this.received] };
+    return { deliveries: this.inbox.list() };
   }
 }
