@@ -11,7 +11,8 @@ import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { SignedIn, SignInService } from '../identities/sign-in.service';
-import { AuthenticatedCaller, SessionsService } from '../sessions/sessions.service';
+import type { AuthenticatedCaller } from '../sessions/sessions.service';
+import { SessionsRepository } from '../sessions/sessions.repository';
 import { assertMaySignIn } from '../users/sign-in-policy';
 import { UsersService } from '../users/users.service';
 import { QrLoginStatus } from './models/qr-login.models';
@@ -53,7 +54,7 @@ export class QrLoginService {
   constructor(
     private readonly repository: QrLoginsRepository,
     private readonly signIn: SignInService,
-    private readonly sessions: SessionsService,
+    private readonly sessions: SessionsRepository,
     private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly cipher: TokenCipher,
@@ -125,7 +126,8 @@ export class QrLoginService {
     const hash = this.appCodeHash(qrContent);
     assertMaySignIn(caller.user ?? (await this.users.findById(caller.userId)));
     // The page's session begins the way the app's did (a QR login is no identity of its own).
-    const method = (await this.sessions.loginMethodOf(caller.sessionId)) ?? LoginMethod.PHONE;
+    const began = await this.sessions.findLoginMethod(caller.sessionId);
+    const method = began && began in LoginMethod ? (began as LoginMethod) : LoginMethod.PHONE;
     const now = this.clock.now();
     const won = await this.repository.confirm(hash, caller.userId, method, now);
     const row = await this.repository.findByCode('', hash);

@@ -167,12 +167,6 @@ export class SessionsService {
     return { userId: claims.sub, sessionId: claims.sid, roles: this.rolesOf(user), user };
   }
 
-  /** How a session (token family) began, e.g. to carry it over to a session it vouches for (QR login). */
-  async loginMethodOf(sessionId: string): Promise<LoginMethod | null> {
-    const method = await this.sessions.findLoginMethod(sessionId);
-    return method && method in LoginMethod ? (method as LoginMethod) : null;
-  }
-
   /** Ends one session (refresh-token reuse, a replayed login code); sessions.revoked when it was live. */
   async revokeFamily(target: SqlTarget, { userId, familyId }: SessionRef, reason: string): Promise<number> {
     const revoked = await this.sessions.revokeFamilyOfUser(target, userId, familyId, reason, this.clock.now());
