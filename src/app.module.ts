@@ -38,6 +38,7 @@ import { ConnectorsModule } from './connectors/connectors.module';
 import { IdentitiesModule } from './identities/identities.module';
 import { LoginOptionsModule } from './login-options/login-options.module';
 import { QrLoginModule } from './qr-login/qr-login.module';
+import { FollowLoginModule } from './follow-login/follow-login.module';
 import { OutboxModule } from './outbox/outbox.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -99,6 +100,7 @@ export class AppModule {
         WechatEventsModule,
         ConnectorsModule,
         QrLoginModule,
+        FollowLoginModule,
         ProvidersModule,
         AdminModule,
         MetricsModule,

@@ -14,9 +14,10 @@ async function main(): Promise<void> {
     DATABASE_URL: 'sqlite::memory:',
     GRAPHQL_SCHEMA_FILE: file,
     LOG_LEVEL: 'warn',
-    // Nothing runs against the throw-away database: no refresh job, no outbox drainer.
+    // Nothing runs against the throw-away database: no refresh job, no outbox drainer, no event sweeper.
     TOKEN_REFRESH_ENABLED: 'false',
     OUTBOX_ENABLED: 'false',
+    PROVIDER_EVENTS_SWEEP_SECONDS: '0',
   });
   const app = await createApp(config);
   await app.close();

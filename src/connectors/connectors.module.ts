@@ -6,7 +6,6 @@ import { IdentityRevocations } from '../identities/identity-revocations';
 import { loginMethodOf } from '../identities/verified-identity';
 import { LoginOptionsModule } from '../login-options/login-options.module';
 import { LoginOptionsService } from '../login-options/login-options.service';
-import { ProviderEventsModule } from '../provider-events/provider-events.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { WechatAuthModule } from '../wechat/wechat-auth.module';
 import { CarrierLoginService } from './carrier/carrier-login.service';
@@ -20,8 +19,6 @@ import { CodeExchangeEntity } from './entities/code-exchange.entity';
 import { LoginStateEntity } from './entities/login-state.entity';
 import { LoginStateStore } from './login-state.store';
 import { ProviderWebLoginResolver } from './provider-web-login.resolver';
-import { FOLLOW_SCAN_LISTENER, LoggingFollowScanListener } from './wechat/follow-scan.listener';
-import { WechatFollowEvents } from './wechat/wechat-follow-events';
 import { WechatFollowerResolver } from './wechat/wechat-follower.resolver';
 
 /**
@@ -37,7 +34,6 @@ import { WechatFollowerResolver } from './wechat/wechat-follower.resolver';
     SessionsModule,
     WechatAuthModule,
     LoginOptionsModule,
-    ProviderEventsModule,
   ],
   providers: [
     ConnectorRegistry,
@@ -50,12 +46,10 @@ import { WechatFollowerResolver } from './wechat/wechat-follower.resolver';
     ConnectorLoginService,
     ...CONNECTOR_RESOLVERS,
     ProviderWebLoginResolver,
-    // Follow login's building blocks; the QR login store replaces the listener.
+    // Follow login (src/follow-login/) turns a follower into a user or a bind ticket with it.
     WechatFollowerResolver,
-    WechatFollowEvents,
-    { provide: FOLLOW_SCAN_LISTENER, useClass: LoggingFollowScanListener },
   ],
-  exports: [ConnectorLoginService, WechatFollowerResolver, FOLLOW_SCAN_LISTENER],
+  exports: [ConnectorLoginService, WechatFollowerResolver],
 })
 export class ConnectorsModule implements OnModuleInit {
   constructor(

@@ -94,4 +94,25 @@ export class QrFollowService {
     if (!row || row.kind !== 'wechat_follow') return 'unknown';
     return row.status === 'PENDING' ? 'expired' : 'already';
   }
+  /** Whether a follow login waits for this scene (PENDING, not expired); a scan of any other code is done with. */
+  async isWaiting(appId: string, scene: string): Promise<boolean> {
+    if (!scene || scene.length > MAX_SECRET_LENGTH) return false;
+    const row = await this.repository.findByCode(appId, sha256Hex(scene));
+    return row?.kind === 'wechat_follow' && row.status === 'PENDING' && row.expiresAt > this.clock.now();
+  }
+
+  /** The follower may not sign in (banned): PENDING -> CANCELLED, so the page stops waiting. */
+  async refuseFollow(appId: string, scene: string, reason: string): Promise<boolean> {
+    if (!scene || scene.length > MAX_SECRET_LENGTH) return false;
+    const won = await this.repository.refuseFollow(appId, sha256Hex(scene), this.clock.now());
+    if (won) {
+      await this.audit.record({
+        action: 'qr_login.refuse',
+        actorUserId: null,
+        subjectUserId: null,
+        details: { kind: 'wechat_follow', appId, reason },
+      });
+    }
+    return won;
+  }
 }

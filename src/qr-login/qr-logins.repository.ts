@@ -31,6 +31,10 @@ export const QR_LOGIN_STATEMENTS = {
     "UPDATE qr_logins SET status = 'CONFIRMED', user_id = ?, login_method = 'WECHAT', bind_ticket_enc = ?, " +
     'bind_ticket_key_id = ?, decided_at = ? ' +
     "WHERE app_id = ? AND code_hash = ? AND kind = 'wechat_follow' AND status = 'PENDING' AND expires_at > ?",
+  // A follower who may not sign in (banned): the page sees CANCELLED.
+  refuseFollow:
+    "UPDATE qr_logins SET status = 'CANCELLED', decided_at = ? " +
+    "WHERE app_id = ? AND code_hash = ? AND kind = 'wechat_follow' AND status = 'PENDING' AND expires_at > ?",
   // The bind ticket leaves the table with its one hand-out.
   collect:
     'UPDATE qr_logins SET collected_at = ?, bind_ticket_enc = NULL ' +
@@ -101,6 +105,10 @@ export class QrLoginsRepository {
   ): Promise<boolean> {
     const params = [outcome.userId, outcome.bindTicketEnc, outcome.bindTicketKeyId, now, appId, sceneHash, now];
     return (await this.database.sql.run(S.completeFollow, params)) === 1;
+  }
+
+  async refuseFollow(appId: string, sceneHash: string, now: Date): Promise<boolean> {
+    return (await this.database.sql.run(S.refuseFollow, [now, appId, sceneHash, now])) === 1;
   }
 
   /** Claims the one hand-out of a confirmed row, inside the caller's transaction when given one. */

@@ -15,6 +15,7 @@ export {
   type QrLoginRequester,
   type QrLoginResult,
   type QrLoginTicket,
+  type WechatFollowLoginTicket,
   type WaitOptions as QrLoginWaitOptions,
 } from './qr-login.js';
 export { LoginServiceError, NetworkError, isErrorCode, type ErrorCode, type GraphQLErrorBody } from './errors.js';

@@ -5,13 +5,17 @@ import {
   QrLoginStatusDocument,
   ScanQrLoginDocument,
   StartQrLoginDocument,
+  StartWechatFollowLoginDocument,
   type QrLoginStatus,
   type ScanQrLoginMutation,
   type StartQrLoginMutation,
+  type StartWechatFollowLoginMutation,
 } from './generated/graphql.js';
 
 /** What the page shows (qrContent as a QR code) and keeps to itself (pollToken). */
 export type QrLoginTicket = StartQrLoginMutation['startQrLogin'];
+/** Follow login: the page shows `qrUrl` (WeChat's QR image of the official account) and keeps `pollToken`. */
+export type WechatFollowLoginTicket = StartWechatFollowLoginMutation['startWechatFollowLogin'];
 /** For the app's confirm screen: where the request comes from. */
 export type QrLoginRequester = ScanQrLoginMutation['scanQrLogin'];
 
@@ -56,6 +60,15 @@ export class QrLoginClientCore extends LoginClientCore {
   async startQrLogin(): Promise<QrLoginTicket> {
     const deviceId = await this.deviceId();
     return (await this.request(StartQrLoginDocument, { deviceId }, 'none')).startQrLogin;
+  }
+
+  /**
+   * The page, "follow the official account to log in": show `qrUrl` as an image (WeChat's own QR code),
+   * then waitForQrLogin. PROVIDER_NOT_CONFIGURED: the server has no verified service account.
+   */
+  async startWechatFollowLogin(): Promise<WechatFollowLoginTicket> {
+    const deviceId = await this.deviceId();
+    return (await this.request(StartWechatFollowLoginDocument, { deviceId }, 'none')).startWechatFollowLogin;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { LoginClient, LoginServiceError, MemoryStorage, type QrLoginStatus } from '@wechat-login/client';
-import { freshPhone, graphqlUrl, outboxCode } from './sandbox';
+import { freshPhone, graphqlUrl, outboxCode, serviceUrl } from './sandbox';
 
 // Both sides of QR login against the sandbox: the page (start, wait) and the signed-in app (scan,
 // confirm or cancel), each its own client.
@@ -61,5 +61,27 @@ describe('QR login against the sandbox', () => {
     await expect(page.waitForQrLogin({ id: qr.id, pollToken: qr.qrContent })).rejects.toMatchObject({
       code: 'QR_LOGIN_INVALID',
     });
+  });
+
+  it('follow login: the page shows WeChat\'s code, the person scans and follows, the page gets a bind ticket', async () => {
+    const page = new LoginClient({ url: graphqlUrl(), platform: 'WEB' });
+    const follow = await page.startWechatFollowLogin();
+    const ticket = new URL(follow.qrUrl).searchParams.get('ticket')!;
+    expect(follow.qrUrl).toMatch(/^https:\/\/mp\.weixin\.qq\.com\/cgi-bin\/showqrcode\?ticket=/);
+    // The person's phone (the sandbox's fake WeChat) scans; WeChat pushes the event to the service.
+    const scanned = await fetch(`${serviceUrl()}/sandbox/wechat/scan-follow`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticket, person: `sdk-follower-${Date.now()}` }),
+    });
+    const push = (await scanned.json()) as { appid: string; query: string; body: string };
+    const delivered = await fetch(`${serviceUrl()}/providers/wechat/events/${push.appid}?${push.query}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/xml' },
+      body: push.body,
+    });
+    expect(delivered.status).toBe(200);
+    const result = await page.waitForQrLogin(follow, { intervalMs: 100 });
+    expect(result).toEqual({ status: 'CONFIRMED', bindTicket: expect.any(String) });
   });
 });

@@ -1,4 +1,3 @@
-import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 
 /** A person scanned a follow-login QR code of an official account (WeChat's subscribe or SCAN event). */
@@ -15,7 +14,7 @@ export interface FollowScan {
 }
 
 /**
- * What follow login does with a scan (the QR login store plugs in here, through FOLLOW_SCAN_LISTENER).
+ * What follow login does with a scan (src/follow-login/follow-login.service.ts, through FOLLOW_SCAN_LISTENER).
  * Throwing leaves the event pending: the inbox tries again with backoff.
  */
 export interface FollowScanListener {
@@ -23,17 +22,6 @@ export interface FollowScanListener {
 }
 
 export const FOLLOW_SCAN_LISTENER = Symbol('FollowScanListener');
-
-/** The default: nothing is waiting for scans yet; each one is logged at debug level (the scene hashed). */
-@Injectable()
-export class LoggingFollowScanListener implements FollowScanListener {
-  private readonly logger = new Logger('FollowScan');
-
-  onFollowScan(scan: FollowScan): Promise<void> {
-    this.logger.debug(`${scan.event} at ${scan.appId} for scene #${sceneDigest(scan.scene)}; nobody is waiting for it`);
-    return Promise.resolve();
-  }
-}
 
 /** A scene in logs: a digest, never the scene itself. */
 export function sceneDigest(scene: string): string {

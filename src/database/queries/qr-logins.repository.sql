@@ -36,6 +36,11 @@ UPDATE qr_logins
   SET status = 'CONFIRMED', user_id = ?, login_method = 'WECHAT', bind_ticket_enc = ?, bind_ticket_key_id = ?, decided_at = ?
   WHERE app_id = ? AND code_hash = ? AND kind = 'wechat_follow' AND status = 'PENDING' AND expires_at > ?;
 
+-- QrLoginsRepository.refuseFollow
+UPDATE qr_logins
+  SET status = 'CANCELLED', decided_at = ?
+  WHERE app_id = ? AND code_hash = ? AND kind = 'wechat_follow' AND status = 'PENDING' AND expires_at > ?;
+
 -- QrLoginsRepository.collect
 UPDATE qr_logins
   SET collected_at = ?, bind_ticket_enc = NULL

@@ -411,6 +411,13 @@ export type StartQrLoginMutationVariables = Exact<{
 
 export type StartQrLoginMutation = { startQrLogin: { id: string, qrContent: string, pollToken: string, expiresAt: string } };
 
+export type StartWechatFollowLoginMutationVariables = Exact<{
+  deviceId?: string | null | undefined;
+}>;
+
+
+export type StartWechatFollowLoginMutation = { startWechatFollowLogin: { id: string, pollToken: string, qrUrl: string, expiresAt: string } };
+
 export type LoginOptionsQueryVariables = Exact<{
   platform: Platform;
   wechatInstalled: boolean;
@@ -1161,6 +1168,16 @@ export const StartQrLoginDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<StartQrLoginMutation, StartQrLoginMutationVariables>;
+export const StartWechatFollowLoginDocument = new TypedDocumentString(`
+    mutation StartWechatFollowLogin($deviceId: String) {
+  startWechatFollowLogin(deviceId: $deviceId) {
+    id
+    pollToken
+    qrUrl
+    expiresAt
+  }
+}
+    `) as unknown as TypedDocumentString<StartWechatFollowLoginMutation, StartWechatFollowLoginMutationVariables>;
 export const LoginOptionsDocument = new TypedDocumentString(`
     query LoginOptions($platform: Platform!, $wechatInstalled: Boolean!, $carrierAvailable: Boolean = false, $inWechatBrowser: Boolean = false) {
   loginOptions(

@@ -152,6 +152,16 @@ export type ErrorCode =
   | 'WECHAT_SNAPSHOT_USER'
   | 'WECHAT_UNAVAILABLE';
 
+/** follow the official account to log in: the page shows WeChat's QR code */
+export type FollowLogin = {
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** only the page that started it holds this; status through qrLoginStatus */
+  pollToken: Scalars['String']['output'];
+  /** https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=<ticket> */
+  qrUrl: Scalars['String']['output'];
+};
+
 export type GrantStatus =
   | 'ACTIVE'
   | 'REAUTH_REQUIRED'
@@ -318,6 +328,8 @@ export type Mutation = {
   startProviderLogin: ProviderAuthRequest;
   /** The web page: a QR code to show, and a poll token to keep to itself. */
   startQrLogin: QrLogin;
+  /** The web page: WeChat's QR code of the official account; scanning it (and following) logs the person in. Status through qrLoginStatus. */
+  startWechatFollowLogin: FollowLogin;
   /** Step 1 of the code channels: the one-time state (and, on the web, the page to send the browser to). */
   startWechatLogin: WechatAuthRequest;
   /** Remove a way to log in; refused when it is the last one. */
@@ -476,6 +488,11 @@ export type MutationStartProviderLoginArgs = {
 
 
 export type MutationStartQrLoginArgs = {
+  deviceId?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationStartWechatFollowLoginArgs = {
   deviceId?: InputMaybe<Scalars['String']['input']>;
 };
 
