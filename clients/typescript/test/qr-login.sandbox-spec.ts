@@ -63,7 +63,7 @@ describe('QR login against the sandbox', () => {
     });
   });
 
-  it('follow login: the page shows WeChat\'s code, the person scans and follows, the page gets a bind ticket', async () => {
+  it("follow login: the page shows WeChat's code, the person scans and follows, the page gets a bind ticket", async () => {
     const page = new LoginClient({ url: graphqlUrl(), platform: 'WEB' });
     const follow = await page.startWechatFollowLogin();
     const ticket = new URL(follow.qrUrl).searchParams.get('ticket')!;
