@@ -52,6 +52,7 @@ const EXPECTED: Record<string, string> = {
   'Mutation.adminRunTokenRefresh': 'roles:admin',
   'Query.qrLoginStatus': 'public',
   'Mutation.startQrLogin': 'public',
+  'Mutation.startWechatFollowLogin': 'public',
   'Mutation.scanQrLogin': 'signed-in',
   'Mutation.confirmQrLogin': 'signed-in',
   'Mutation.cancelQrLogin': 'signed-in',
