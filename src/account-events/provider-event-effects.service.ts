@@ -90,6 +90,23 @@ export class ProviderEventEffects {
     });
   }
 
+  /** Apple's relay address was turned off (null) or on again: the stored email follows, nothing else. */
+  async setEmail(event: ProviderEvent, context: ProviderEventContext, key: IdentityKey, email: string | null) {
+    await context.commit(async (manager) => {
+      const found = await this.identityRows.findForSignIn(manager, key, null, false);
+      if (!found) return;
+      await this.identityRows.setEmail(manager, found.identity.id, email, this.clock.now());
+      await this.audit.record(
+        {
+          action: `${key.provider}.email_${email === null ? 'disabled' : 'enabled'}`,
+          subjectUserId: found.identity.userId,
+          details: { appId: key.appId, eventId: event.id },
+        },
+        manager,
+      );
+    });
+  }
+
   private async deleteIfNoWayIn(manager: EntityManager, userId: string, event: ProviderEvent): Promise<void> {
     const user = await this.users.findById(userId, manager);
     if (!user || user.status === 'deleted' || user.phone) return;

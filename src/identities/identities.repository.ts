@@ -42,6 +42,7 @@ export const IDENTITY_STATEMENTS = {
     'profile_updated_at = ?, updated_at = ? WHERE id = ?',
   // A provider said the profile changed: it is refreshed at the next login.
   markProfileStale: 'UPDATE identities SET profile_updated_at = NULL, updated_at = ? WHERE id = ?',
+  setEmail: 'UPDATE identities SET email = ?, updated_at = ? WHERE id = ?',
   findById: `SELECT ${COLUMNS} FROM identities WHERE id = ? LIMIT 1`,
   findOfUser: `SELECT ${COLUMNS} FROM identities WHERE user_id = ? ORDER BY created_at ASC`,
   findOfUsersAtProvider: `SELECT ${COLUMNS} FROM identities WHERE user_id IN (?...) AND provider = ? ORDER BY created_at ASC`,
@@ -201,6 +202,10 @@ export class IdentitiesRepository {
 
   async markProfileStale(target: SqlTarget, id: string, now: Date): Promise<void> {
     await asSql(target).run(S.markProfileStale, [now, id]);
+  }
+
+  async setEmail(target: SqlTarget, id: string, email: string | null, now: Date): Promise<void> {
+    await asSql(target).run(S.setEmail, [email, now, id]);
   }
 
   async deleteByIds(target: SqlTarget, ids: readonly string[]): Promise<void> {
