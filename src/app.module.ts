@@ -1,3 +1,4 @@
+import { AccountEventsModule } from './account-events/account-events.module';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { DynamicModule, ExecutionContext, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
@@ -98,6 +99,7 @@ export class AppModule {
         LoginOptionsModule,
         WechatAuthModule,
         WechatEventsModule,
+        AccountEventsModule,
         ConnectorsModule,
         QrLoginModule,
         FollowLoginModule,

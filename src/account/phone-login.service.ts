@@ -6,14 +6,12 @@ import { Platform } from '../common/enums';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
-import { IdentityUnlinkingService } from '../identities/identity-unlinking.service';
 import { SignedIn, SignInService } from '../identities/sign-in.service';
-import { SessionsService } from '../sessions/sessions.service';
 import { parseMobilePhone } from '../users/phone-number';
 import { SmsCodesService } from '../sms/sms-codes.service';
 import { assertNotGone } from '../users/sign-in-policy';
 import { UsersService } from '../users/users.service';
-import { WebhookEvents } from '../webhooks/webhook-events';
+import { AccountErasure } from './account-erasure.service';
 
 export interface PhoneLoginRequest {
   phone: string;
@@ -32,11 +30,9 @@ export class PhoneLoginService {
     private readonly database: Database,
     private readonly smsCodes: SmsCodesService,
     private readonly users: UsersService,
-    private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly signIn: SignInService,
-    private readonly unlinking: IdentityUnlinkingService,
-    private readonly webhooks: WebhookEvents,
+    private readonly erasure: AccountErasure,
     config: AppConfig,
   ) {
     this.regions = config.get('allowedPhoneRegions');
@@ -99,24 +95,9 @@ export class PhoneLoginService {
       owner: true,
     };
     await this.smsCodes.redeem(check, () =>
-      this.database.transaction(async (manager) => {
-        const sessions = await this.sessions.revokeAllForUser(manager, userId, 'account-deleted');
-        await this.sessions.erasePersonalData(manager, userId);
-        await this.smsCodes.forgetPhone(manager, check.phone);
-        const identities = await this.unlinking.removeAll(manager, userId);
-        await this.users.erase(manager, userId);
-        await this.webhooks.emit(manager, 'user.deleted', { userId });
-        await this.audit.record(
-          {
-            action: 'account.delete',
-            actorUserId: userId,
-            subjectUserId: userId,
-            ip: meta.ip,
-            details: { phone: maskPhone(user.phone!), sessionsRevoked: sessions, identitiesRemoved: identities.length },
-          },
-          manager,
-        );
-      }),
+      this.database.transaction((manager) =>
+        this.erasure.erase(manager, user, { action: 'account.delete', actorUserId: userId, ip: meta.ip }),
+      ),
     );
   }
 }

@@ -40,6 +40,9 @@ export const IDENTITY_STATEMENTS = {
   updateProfileAndSecret:
     'UPDATE identities SET nickname = ?, avatar_url = ?, email = ?, language = ?, secret_enc = ?, secret_key_id = ?, ' +
     'profile_updated_at = ?, updated_at = ? WHERE id = ?',
+  // A provider said the profile changed: it is refreshed at the next login.
+  markProfileStale: 'UPDATE identities SET profile_updated_at = NULL, updated_at = ? WHERE id = ?',
+  setEmail: 'UPDATE identities SET email = ?, updated_at = ? WHERE id = ?',
   findById: `SELECT ${COLUMNS} FROM identities WHERE id = ? LIMIT 1`,
   findOfUser: `SELECT ${COLUMNS} FROM identities WHERE user_id = ? ORDER BY created_at ASC`,
   findOfUsersAtProvider: `SELECT ${COLUMNS} FROM identities WHERE user_id IN (?...) AND provider = ? ORDER BY created_at ASC`,
@@ -195,6 +198,14 @@ export class IdentitiesRepository {
   /** Throws a unique violation when `userId` already has an identity of that provider app. */
   async moveToUser(target: SqlTarget, id: string, userId: string, now: Date): Promise<void> {
     await asSql(target).run(S.moveToUser, [userId, now, id]);
+  }
+
+  async markProfileStale(target: SqlTarget, id: string, now: Date): Promise<void> {
+    await asSql(target).run(S.markProfileStale, [now, id]);
+  }
+
+  async setEmail(target: SqlTarget, id: string, email: string | null, now: Date): Promise<void> {
+    await asSql(target).run(S.setEmail, [email, now, id]);
   }
 
   async deleteByIds(target: SqlTarget, ids: readonly string[]): Promise<void> {

@@ -33,6 +33,7 @@ export class ProviderEventInbox implements OnApplicationBootstrap, BeforeApplica
   private readonly logger = new Logger(ProviderEventInbox.name);
   private readonly instanceId = `inbox-${randomBytes(8).toString('hex')}`;
   private readonly sweepSeconds: number;
+  private readonly applyOnReceipt: boolean;
   private readonly inFlight = new Set<Promise<unknown>>();
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
@@ -46,6 +47,7 @@ export class ProviderEventInbox implements OnApplicationBootstrap, BeforeApplica
     config: AppConfig,
   ) {
     this.sweepSeconds = config.get('providerEvents').sweepSeconds;
+    this.applyOnReceipt = config.get('providerEvents').applyOnReceipt;
   }
 
   onApplicationBootstrap(): void {
@@ -70,6 +72,8 @@ export class ProviderEventInbox implements OnApplicationBootstrap, BeforeApplica
 
   /** Applies a just-stored event in the background, outside the request that stored it. */
   applySoon(id: string): void {
+    // PROVIDER_EVENTS_APPLY_ON_RECEIPT=false: the sweeper applies it (the crash drill stores and is killed).
+    if (!this.applyOnReceipt) return;
     outsideRequest(() =>
       setImmediate(() => {
         this.track(this.apply(id)).catch(() => undefined);

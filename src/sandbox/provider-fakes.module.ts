@@ -49,6 +49,7 @@ import { FakeQqServer } from './qq/fake-qq';
         return new FakeHuaweiServer({
           clientId: huawei?.clientId ?? SANDBOX_HUAWEI.clientId,
           clientSecret: huawei?.clientSecret ?? SANDBOX_HUAWEI.clientSecret,
+          eventSecret: huawei?.eventSecret ?? SANDBOX_HUAWEI.eventSecret,
           issuer: huawei?.issuer,
           now: () => clock.nowMs(),
         });

@@ -37,6 +37,10 @@ export const SESSION_STATEMENTS = {
   findLiveOfUser: `SELECT ${COLUMNS} FROM sessions WHERE user_id = ? AND ${LIVE}`,
   // The live head of each of the user's families (one per family): their ids are the session ids.
   liveFamiliesOfUser: `SELECT family_id FROM sessions WHERE user_id = ? AND ${LIVE}`,
+  // A provider withdrew its consent: the sessions its logins started (the method is kept on every row).
+  liveFamiliesOfUserByMethod: `SELECT family_id FROM sessions WHERE user_id = ? AND login_method = ? AND ${LIVE}`,
+  revokeOfUserByMethod:
+    'UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE user_id = ? AND login_method = ? AND revoked_at IS NULL',
   countLiveByUser: `SELECT user_id, COUNT(*) AS n FROM sessions WHERE user_id IN (?...) AND ${LIVE} GROUP BY user_id`,
   deviceKnownToPhoneOwner:
     'SELECT 1 AS known FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE u.phone = ? AND s.device_id = ? LIMIT 1',
@@ -126,6 +130,14 @@ export class SessionsRepository {
 
   async liveFamiliesOfUser(target: SqlTarget, userId: string, now: Date): Promise<string[]> {
     const rows = await asSql(target).rows<{ family_id: string }>(S.liveFamiliesOfUser, [userId, now, now]);
+    return rows.map((row) => row.family_id);
+  }
+
+  /** Revokes the user's sessions begun by one login method; the session ids that were live. */
+  async revokeOfUserByMethod(target: SqlTarget, userId: string, method: string, reason: string, now: Date) {
+    const sql = asSql(target);
+    const rows = await sql.rows<{ family_id: string }>(S.liveFamiliesOfUserByMethod, [userId, method, now, now]);
+    await sql.run(S.revokeOfUserByMethod, [now, reason, userId, method]);
     return rows.map((row) => row.family_id);
   }
 

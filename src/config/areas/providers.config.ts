@@ -26,6 +26,8 @@ export interface HuaweiSettings {
   /** The user-info API host; null: the in-process fake. */
   accountBase: string | null;
   issuer: string;
+  /** The event subscription's secret (base64), for the user-information change events; null: no receiver. */
+  eventSecret: string | null;
 }
 
 export interface CarrierSettings {
@@ -61,6 +63,9 @@ export const PROVIDERS_VARIABLES = defineVariables({
   HUAWEI_OAUTH_BASE: text('Huawei OAuth server (default https://oauth-login.cloud.huawei.com)'),
   HUAWEI_ACCOUNT_BASE: text('Huawei user-info API (default https://account.cloud.huawei.com)'),
   HUAWEI_ISSUER: text('expected iss of Huawei id_tokens (default https://accounts.huawei.com)'),
+  HUAWEI_EVENT_SECRET: secret(
+    'Huawei ID: the base64 secret of the user-information change event subscription (none: no /providers/huawei/events)',
+  ),
   CARRIER_ACCESS_KEY_ID: secret('carrier one-tap (Alibaba Cloud Dypnsapi): AccessKey id'),
   CARRIER_ACCESS_KEY_SECRET: secret('carrier one-tap (Alibaba Cloud Dypnsapi): AccessKey secret'),
   CARRIER_ENDPOINT: text('Dypnsapi endpoint host or URL (default dypnsapi.aliyuncs.com)'),
@@ -76,7 +81,11 @@ export const HUAWEI_DEFAULT_ISSUER = 'https://accounts.huawei.com';
 export const CARRIER_DEFAULT_ENDPOINT = 'dypnsapi.aliyuncs.com';
 
 export const SANDBOX_APPLE = { bundleIds: ['com.example.sandbox'], teamId: 'SANDBOXTM1', keyId: 'SANDBOXK01' };
-export const SANDBOX_HUAWEI = { clientId: '100000001', clientSecret: 'sandbox-huawei-client-secret-0001' };
+export const SANDBOX_HUAWEI = {
+  clientId: '100000001',
+  clientSecret: 'sandbox-huawei-client-secret-0001',
+  eventSecret: Buffer.from('sandbox-huawei-event-secret-000000001').toString('base64'),
+};
 export const SANDBOX_CARRIER = { accessKeyId: 'LTAIsandbox000001', accessKeySecret: 'sandboxCarrierAccessKeySecret01' };
 
 const APPLE_VARIABLES = [V.APPLE_BUNDLE_IDS, V.APPLE_TEAM_ID, V.APPLE_KEY_ID, V.APPLE_PRIVATE_KEY];
@@ -193,10 +202,20 @@ function readHuawei(reader: EnvReader, production: boolean, problems: string[]):
   const oauthBase = readBase(reader, V.HUAWEI_OAUTH_BASE, production, problems);
   const accountBase = readBase(reader, V.HUAWEI_ACCOUNT_BASE, production, problems);
   const issuer = reader.string(V.HUAWEI_ISSUER) ?? HUAWEI_DEFAULT_ISSUER;
+  const eventSecret = reader.string(V.HUAWEI_EVENT_SECRET) ?? null;
+  if (eventSecret !== null && !/^[A-Za-z0-9+/]{16,}={0,2}$/.test(eventSecret)) {
+    problems.push('HUAWEI_EVENT_SECRET: the base64 secret from AppGallery Connect');
+  }
   const state = presence(reader, HUAWEI_VARIABLES);
   if (state === 'none') {
     if (production) return null;
-    return { ...SANDBOX_HUAWEI, oauthBase: oauthBase ?? null, accountBase: accountBase ?? oauthBase ?? null, issuer };
+    return {
+      ...SANDBOX_HUAWEI,
+      eventSecret: eventSecret ?? SANDBOX_HUAWEI.eventSecret,
+      oauthBase: oauthBase ?? null,
+      accountBase: accountBase ?? oauthBase ?? null,
+      issuer,
+    };
   }
   if (state !== 'all') {
     halfConfigured(problems, 'Huawei ID', HUAWEI_VARIABLES, state);
@@ -213,6 +232,7 @@ function readHuawei(reader: EnvReader, production: boolean, problems: string[]):
     oauthBase: oauthBase ?? HUAWEI_DEFAULT_OAUTH_BASE,
     accountBase: accountBase ?? HUAWEI_DEFAULT_ACCOUNT_BASE,
     issuer,
+    eventSecret,
   };
 }
 

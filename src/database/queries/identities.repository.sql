@@ -43,6 +43,16 @@ UPDATE identities
   SET nickname = ?, avatar_url = ?, email = ?, language = ?, secret_enc = ?, secret_key_id = ?, profile_updated_at = ?, updated_at = ?
   WHERE id = ?;
 
+-- IdentitiesRepository.markProfileStale
+UPDATE identities
+  SET profile_updated_at = NULL, updated_at = ?
+  WHERE id = ?;
+
+-- IdentitiesRepository.setEmail
+UPDATE identities
+  SET email = ?, updated_at = ?
+  WHERE id = ?;
+
 -- IdentitiesRepository.findById
 SELECT id, provider, app_id, subject, unionid, channel, user_id, nickname, avatar_url, email, language, secret_enc, secret_key_id, profile_updated_at, created_at, updated_at
   FROM identities

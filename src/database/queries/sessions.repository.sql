@@ -58,6 +58,16 @@ SELECT family_id
   FROM sessions
   WHERE user_id = ? AND revoked_at IS NULL AND replaced_by IS NULL AND idle_expires_at > ? AND absolute_expires_at > ?;
 
+-- SessionsRepository.liveFamiliesOfUserByMethod
+SELECT family_id
+  FROM sessions
+  WHERE user_id = ? AND login_method = ? AND revoked_at IS NULL AND replaced_by IS NULL AND idle_expires_at > ? AND absolute_expires_at > ?;
+
+-- SessionsRepository.revokeOfUserByMethod
+UPDATE sessions
+  SET revoked_at = ?, revoked_reason = ?
+  WHERE user_id = ? AND login_method = ? AND revoked_at IS NULL;
+
 -- SessionsRepository.countLiveByUser
 SELECT user_id, COUNT(*) AS n
   FROM sessions

@@ -35,6 +35,17 @@ export interface AppleTokens {
   sub: string;
 }
 
+/** A verified server-to-server notification: Apple's `events` claim, read. */
+export interface AppleNotification {
+  bundleId: string;
+  /** The JWT's id: a repeated delivery carries the same. */
+  jti: string;
+  type: string;
+  sub: string;
+  email: string | null;
+  isPrivateEmail: boolean;
+}
+
 /**
  * Sign in with Apple's server side: identity tokens verified with jose against Apple's JWKS, the
  * authorization code exchanged for a refresh token with a client_secret JWT we sign (ES256, the
@@ -101,6 +112,40 @@ export class AppleClient {
         throw error;
       }
     });
+  }
+
+  /**
+   * A server-to-server notification's `payload`: signed with the identity-token keys, `iss` Apple, `aud`
+   * one of our client ids, with `jti` and an `events` claim (a JSON string) naming a type and a `sub`.
+   * A bad one throws ProviderRejectedError; keys out of reach, ProviderUnavailableError.
+   */
+  async verifyNotification(payload: string): Promise<AppleNotification> {
+    const settings = this.require();
+    const claims = await this.verifier.verify(payload, {
+      issuer: settings.issuer,
+      audience: settings.bundleIds,
+      algorithms: ['RS256', 'ES256'],
+      requiredClaims: ['iat', 'jti', 'events'],
+      currentDate: this.clock.now(),
+    });
+    let events: Record<string, unknown> | null = null;
+    try {
+      const parsed: unknown = typeof claims.events === 'string' ? JSON.parse(claims.events) : claims.events;
+      if (parsed && typeof parsed === 'object') events = parsed as Record<string, unknown>;
+    } catch {
+      events = null;
+    }
+    const type = typeof events?.type === 'string' ? events.type : '';
+    const sub = typeof events?.sub === 'string' ? events.sub : '';
+    if (!type || !sub || type.length > 64 || sub.length > 255) throw new ProviderRejectedError('apple', 'events');
+    return {
+      bundleId: String(Array.isArray(claims.aud) ? claims.aud.find((a) => settings.bundleIds.includes(a)) : claims.aud),
+      jti: String(claims.jti).slice(0, 128),
+      type,
+      sub,
+      email: typeof events?.email === 'string' ? events.email : null,
+      isPrivateEmail: events?.is_private_email === true || events?.is_private_email === 'true',
+    };
   }
 
   /** The authorization code → Apple's tokens. Single use: never retried once it may have arrived. */

@@ -149,6 +149,17 @@ export class FakeAppleServer extends FakeProviderServer {
       );
       return true;
     }
+    if (route === 'POST /notification') {
+      const body = await readBody(req);
+      const type = optionalString(body, 'type');
+      const person = optionalString(body, 'person');
+      if (!person || !type || !NOTIFICATION_TYPES.includes(type)) {
+        sendJson(res, 400, { error: `person and type (${NOTIFICATION_TYPES.join(', ')}) are required` });
+        return true;
+      }
+      sendJson(res, 200, { payload: await this.notification(person, type, optionalString(body, 'bundleId')) });
+      return true;
+    }
     if (route === 'GET /revocations') {
       sendJson(res, 200, { revocations: this.revoked() });
       return true;
@@ -223,6 +234,24 @@ export class FakeAppleServer extends FakeProviderServer {
     }
   }
 
+  /** The server-to-server notification Apple would POST (`{payload}`), signed with the identity-token keys. */
+  async notification(person: string, type: string, bundleId?: string): Promise<string> {
+    const now = Math.floor(this.clock.now() / 1000);
+    const sub = subFor(this.options.teamId, person);
+    const events: Json = { type, sub, event_time: this.clock.now() };
+    if (type.startsWith('email-')) {
+      events.email = `${createHash('sha256').update(person).digest('hex').slice(0, 10)}@privaterelay.appleid.com`;
+      events.is_private_email = 'true';
+    }
+    return new SignJWT({ events: JSON.stringify(events) })
+      .setProtectedHeader({ alg: 'RS256', kid: this.kid })
+      .setIssuer(this.issuer)
+      .setAudience(bundleId ?? this.options.bundleIds[0])
+      .setIssuedAt(now)
+      .setJti(randomBytes(16).toString('hex'))
+      .sign(await this.signingKey);
+  }
+
   private consume(form: Json): void {
     const record = typeof form.code === 'string' ? this.codes.get(form.code) : undefined;
     if (record && record.usedAt === undefined) record.usedAt = this.clock.now();
@@ -255,6 +284,8 @@ export class FakeAppleServer extends FakeProviderServer {
       .sign(await this.signingKey);
   }
 }
+
+const NOTIFICATION_TYPES = ['consent-revoked', 'account-delete', 'email-disabled', 'email-enabled'];
 
 /** Apple's `sub`: stable per person and team, shaped like Apple's (000123.hex.0456). */
 export function subFor(teamId: string, label: string): string {

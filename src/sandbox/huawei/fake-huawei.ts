@@ -1,5 +1,5 @@
 import { exportJWK, SignJWT } from 'jose';
-import { createHash, generateKeyPair, KeyObject, randomBytes } from 'node:crypto';
+import { createHash, createHmac, generateKeyPair, KeyObject, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FakeClock, FakeInputError, FakeProviderServer, Json, optionalString, readBody, sendJson } from '../fake-kit';
@@ -18,6 +18,8 @@ export const HUAWEI_ISSUER = 'https://accounts.huawei.com';
 export interface FakeHuaweiOptions {
   clientId: string;
   clientSecret: string;
+  /** The event subscription's secret (base64) that signs the user-information change events. */
+  eventSecret?: string;
   issuer?: string;
   now?: () => number;
 }
@@ -36,6 +38,7 @@ interface CodeRecord {
 }
 
 const CODE_TTL_SECONDS = 300;
+const HUAWEI_EVENT_TYPES = ['authorization-cancelled', 'account-deleted', 'phone-changed'];
 const ACCESS_TTL_SECONDS = 3600;
 
 // Huawei's OAuth error bodies: `error` and `sub_error` are numbers.
@@ -85,6 +88,46 @@ export class FakeHuaweiServer extends FakeProviderServer {
     return { authorizationCode, openId: this.openIdOf(label), unionId: person.unionId };
   }
 
+  /**
+   * The user-information change event Huawei would POST to the app's server: JSON with the OpenID,
+   * UnionID, the event type and time (and the new number for phone-changed), signed in the
+   * `x-notification-signature` header: Base64(HMAC-SHA256(Base64-decoded secret, openId_eventType_eventTime)).
+   */
+  event(input: { person: string; type: string; phone?: string }): {
+    path: string;
+    headers: Record<string, string>;
+    body: string;
+  } {
+    if (!HUAWEI_EVENT_TYPES.includes(input.type)) {
+      throw new FakeInputError(`type must be one of ${HUAWEI_EVENT_TYPES.join(', ')}`);
+    }
+    if (!this.options.eventSecret) throw new FakeInputError('no event secret configured');
+    const person = this.persons.get(input.person) ?? { label: input.person, unionId: idFor('union', input.person) };
+    this.persons.set(input.person, person);
+    const openId = this.openIdOf(input.person);
+    const eventTime = this.clock.now();
+    const body: Json = {
+      clientId: this.options.clientId,
+      openId,
+      unionId: person.unionId,
+      eventType: input.type,
+      eventTime,
+    };
+    if (input.type === 'phone-changed') {
+      if (!input.phone || !/^\+?\d{6,16}$/.test(input.phone)) throw new FakeInputError('phone-changed needs a phone');
+      person.phone = input.phone;
+      body.phone = input.phone;
+    }
+    const signature = createHmac('sha256', Buffer.from(this.options.eventSecret, 'base64'))
+      .update(`${openId}_${input.type}_${eventTime}`)
+      .digest('base64');
+    return {
+      path: '/providers/huawei/events',
+      headers: { 'content-type': 'application/json; charset=UTF-8', 'x-notification-signature': signature },
+      body: JSON.stringify(body),
+    };
+  }
+
   override reset(): void {
     super.reset();
     this.persons.clear();
@@ -126,6 +169,14 @@ export class FakeHuaweiServer extends FakeProviderServer {
   }
 
   protected async userSide(req: IncomingMessage, res: ServerResponse, route: string): Promise<boolean> {
+    if (route === 'POST /event') {
+      const body = await readBody(req);
+      const person = optionalString(body, 'person');
+      const type = optionalString(body, 'type');
+      if (!person || !type) throw new FakeInputError('person and type are required');
+      sendJson(res, 200, this.event({ person, type, phone: optionalString(body, 'phone') }));
+      return true;
+    }
     if (route !== 'POST /authorize') return false;
     const body = await readBody(req);
     sendJson(

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { AccountModule } from '../account/account.module';
+import { IdentitiesModule } from '../identities/identities.module';
+import { ProviderEventsModule } from '../provider-events/provider-events.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { UsersModule } from '../users/users.module';
+import { AppleNotifications, AppleNotificationsController } from './apple-notifications';
+import { ProvidersModule } from '../providers/providers.module';
+import { HuaweiEvents, HuaweiEventsController } from './huawei-events';
+import { PhoneChangeEffect } from './phone-change-effect.service';
+import { ProviderEventEffects } from './provider-event-effects.service';
+import { WechatAuthorizationEvents } from './wechat-authorization-events';
+
+/** What the providers' events do to accounts: the handlers, registered in the inbox, and their effects. */
+@Module({
+  imports: [ProviderEventsModule, ProvidersModule, AccountModule, IdentitiesModule, SessionsModule, UsersModule],
+  controllers: [AppleNotificationsController, HuaweiEventsController],
+  providers: [ProviderEventEffects, WechatAuthorizationEvents, AppleNotifications, HuaweiEvents, PhoneChangeEffect],
+})
+export class AccountEventsModule {}
