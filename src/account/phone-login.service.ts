@@ -4,16 +4,10 @@ import { maskPhone } from '../common/mask';
 import { RequestMeta } from '../common/request-meta';
 import { Platform } from '../common/enums';
 import { AppConfig } from '../config/app-config.service';
-import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
-import { IdentityUnlinkingService } from '../identities/identity-unlinking.service';
 import { SignedIn, SignInService } from '../identities/sign-in.service';
-import { SessionsService } from '../sessions/sessions.service';
 import { parseMobilePhone } from '../users/phone-number';
 import { SmsCodesService } from '../sms/sms-codes.service';
-import { assertNotGone } from '../users/sign-in-policy';
-import { UsersService } from '../users/users.service';
-import { WebhookEvents } from '../webhooks/webhook-events';
 
 export interface PhoneLoginRequest {
   phone: string;
@@ -29,14 +23,9 @@ export class PhoneLoginService {
   private readonly regions: string[];
 
   constructor(
-    private readonly database: Database,
     private readonly smsCodes: SmsCodesService,
-    private readonly users: UsersService,
-    private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly signIn: SignInService,
-    private readonly unlinking: IdentityUnlinkingService,
-    private readonly webhooks: WebhookEvents,
     config: AppConfig,
   ) {
     this.regions = config.get('allowedPhoneRegions');
@@ -74,49 +63,5 @@ export class PhoneLoginService {
       }
       throw error;
     }
-  }
-
-  /**
-   * PIPL: sessions revoked and stripped of IP, user agent and device, every identity (and WeChat
-   * grant) removed and revoked at the provider where it allows (through the outbox, retried), personal fields erased, the phone's
-   * SMS codes dropped (they would otherwise keep the number for two more days; counter keys hold only
-   * hashes); the audit event (masked phone) stays.
-   */
-  async deleteAccount(
-    userId: string,
-    confirmation: { smsCode: string; captchaToken?: string | null },
-    meta: RequestMeta,
-  ): Promise<void> {
-    const user = await this.users.findById(userId);
-    assertNotGone(user);
-    if (!user.phone) throw DomainError.badInput('smsCode', 'this account has no phone number to confirm with');
-    const check = {
-      phone: user.phone,
-      purpose: 'DELETE_ACCOUNT' as const,
-      code: confirmation.smsCode,
-      source: { ip: meta.ip, captchaToken: confirmation.captchaToken },
-      // Signed in as the phone's user: the code is theirs from wherever they confirm.
-      owner: true,
-    };
-    await this.smsCodes.redeem(check, () =>
-      this.database.transaction(async (manager) => {
-        const sessions = await this.sessions.revokeAllForUser(manager, userId, 'account-deleted');
-        await this.sessions.erasePersonalData(manager, userId);
-        await this.smsCodes.forgetPhone(manager, check.phone);
-        const identities = await this.unlinking.removeAll(manager, userId);
-        await this.users.erase(manager, userId);
-        await this.webhooks.emit(manager, 'user.deleted', { userId });
-        await this.audit.record(
-          {
-            action: 'account.delete',
-            actorUserId: userId,
-            subjectUserId: userId,
-            ip: meta.ip,
-            details: { phone: maskPhone(user.phone!), sessionsRevoked: sessions, identitiesRemoved: identities.length },
-          },
-          manager,
-        );
-      }),
-    );
   }
 }

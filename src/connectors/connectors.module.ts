@@ -13,6 +13,7 @@ import { CarrierLoginService } from './carrier/carrier-login.service';
 import { CodeExchangesRepository } from './code-exchanges.repository';
 import { CodeExchangesService } from './code-exchanges.service';
 import { ConnectorLoginService } from './connector-login.service';
+import { ConnectorReauthentication } from './connector-reauthentication.service';
 import { ConnectorVerification } from './connector-verification.service';
 import { ConnectorRegistry } from './connector-registry';
 import { CONNECTOR_RESOLVERS, CONNECTORS } from './connectors';
@@ -48,6 +49,7 @@ import { WechatFollowerResolver } from './wechat/wechat-follower.resolver';
     LoginStateStore,
     ConnectorVerification,
     ConnectorLoginService,
+    ConnectorReauthentication,
     ...CONNECTOR_RESOLVERS,
     ProviderWebLoginResolver,
     // Follow login's building blocks; the QR login store replaces the listener.
@@ -55,7 +57,7 @@ import { WechatFollowerResolver } from './wechat/wechat-follower.resolver';
     WechatFollowEvents,
     { provide: FOLLOW_SCAN_LISTENER, useClass: LoggingFollowScanListener },
   ],
-  exports: [ConnectorLoginService, WechatFollowerResolver, FOLLOW_SCAN_LISTENER],
+  exports: [ConnectorLoginService, ConnectorReauthentication, WechatFollowerResolver, FOLLOW_SCAN_LISTENER],
 })
 export class ConnectorsModule implements OnModuleInit {
   constructor(
