@@ -7,6 +7,9 @@ import { UsersModule } from '../users/users.module';
 import { AccountResolver } from './account.resolver';
 import { AccountDeletionModule } from './account-deletion.module';
 import { MyAccountDeletionService } from './my-account-deletion.service';
+import { PersonalDataRepository } from './personal-data.repository';
+import { PersonalDataResolver } from './personal-data.resolver';
+import { PersonalDataService } from './personal-data.service';
 import { ConnectorsModule } from '../connectors/connectors.module';
 
 /**
@@ -15,7 +18,14 @@ import { ConnectorsModule } from '../connectors/connectors.module';
  */
 @Module({
   imports: [UsersModule, SessionsModule, SmsModule, IdentitiesModule, ConnectorsModule, AccountDeletionModule],
-  providers: [PhoneLoginService, MyAccountDeletionService, AccountResolver],
+  providers: [
+    PhoneLoginService,
+    MyAccountDeletionService,
+    AccountResolver,
+    PersonalDataRepository,
+    PersonalDataService,
+    PersonalDataResolver,
+  ],
   exports: [PhoneLoginService],
 })
 export class AccountModule {}

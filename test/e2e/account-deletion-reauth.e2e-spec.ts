@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { Clock } from '../../src/common/clock';
-import { SANDBOX_WECHAT_APP } from '../../src/config/app-config';
 import { newWebhookSecret } from '../../src/config/areas/webhooks.config';
 import { CodeExchangesService } from '../../src/connectors/code-exchanges.service';
 import { Database } from '../../src/database/database.service';
 import { OutboxDrainer } from '../../src/outbox/outbox-drainer.service';
 import { bearer, errorCode, latestCode, loginWithPhone, nextPhone, sendCode } from '../support/flows';
+import { approve, baseOf, postJson, PROVIDERS, Provider } from '../support/provider-proofs';
 import { startTestApp, TestApp } from '../support/test-app';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -23,12 +21,8 @@ const LOGINS: Record<string, string> = {
   ALIPAY: `mutation P($input: AlipayLoginInput!) { r: alipayLogin(input: $input) { ${SESSION} } }`,
 };
 const LINK_APPLE = 'mutation L($input: AppleLoginInput!) { linkApple(input: $input) { id } }';
-const START_WECHAT = `mutation S($deviceId: String) { startWechatLogin(deviceId: $deviceId) { state } }`;
 const DELETE =
   'mutation D($smsCode: String, $reauth: ReauthInput) { deleteMyAccount(smsCode: $smsCode, reauth: $reauth) }';
-const PROVIDERS = ['WECHAT', 'APPLE', 'HUAWEI', 'QQ', 'ALIPAY'] as const;
-type Provider = (typeof PROVIDERS)[number];
-type Input = Record<string, string>;
 
 interface Person {
   userId: string;
@@ -36,53 +30,10 @@ interface Person {
 }
 
 let t: TestApp;
-let base: string;
 const receiver = new WebhookReceiver();
 
-async function post<T = Record<string, string>>(path: string, body: unknown): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (res.status >= 300) throw new Error(`${path}: ${res.status}`);
-  return (await res.json()) as T;
-}
-
-const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
-
-/**
- * The person approves at the provider: what the app sends to that provider's login (and as `reauth`).
- * WeChat's code comes back with the state the app started with (signed in: bound to that user).
- */
-async function approve(provider: Provider, person: string, token?: string): Promise<Input> {
-  switch (provider) {
-    case 'WECHAT': {
-      const started = await t.gql<{ startWechatLogin: { state: string } }>(
-        START_WECHAT,
-        { deviceId: token ? null : `device-${person}` },
-        token ? bearer(token) : {},
-      );
-      const state = started.body.data!.startWechatLogin.state;
-      const { code } = await post('/sandbox/wechat/authorize', { appid: SANDBOX_WECHAT_APP.appId, state, person });
-      return { code, state };
-    }
-    case 'APPLE': {
-      const nonce = `nonce-${person}-${Math.random()}`;
-      const a = await post('/sandbox/apple/authorize', { person, nonce: sha256(nonce) });
-      return { identityToken: a.identityToken, authorizationCode: a.authorizationCode, nonce };
-    }
-    case 'HUAWEI':
-      return { authorizationCode: (await post('/sandbox/huawei/authorize', { person })).authorizationCode };
-    case 'QQ':
-      return { accessToken: (await post('/sandbox/qq/authorize', { person })).accessToken };
-    case 'ALIPAY':
-      return { authCode: (await post('/sandbox/alipay/authorize', { person })).authCode };
-  }
-}
-
 async function login(provider: Provider, person: string): Promise<Person> {
-  const input = await approve(provider, person);
+  const input = await approve(t, provider, person);
   const extra = provider === 'WECHAT' ? { deviceId: `device-${person}` } : {};
   const res = await t.gql<{ r: { session: { accessToken: string; user: { id: string } } } }>(LOGINS[provider], {
     input: { ...input, ...extra },
@@ -127,7 +78,6 @@ beforeAll(async () => {
     },
   });
   await t.app.listen(0, '127.0.0.1');
-  base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
 });
 
 afterAll(async () => {
@@ -143,7 +93,7 @@ describe('deleteMyAccount with a fresh proof (reauth)', () => {
       const user = await login(provider, person);
       expect(await footprint(user.userId)).toEqual({ status: 'active', identities: 1, liveSessions: 1 });
 
-      const proof = await approve(provider, person, user.accessToken);
+      const proof = await approve(t, provider, person, user.accessToken);
       const res = await t.gql(DELETE, { reauth: { provider, ...proof } }, bearer(user.accessToken));
       expect(res.body).toEqual({ data: { deleteMyAccount: true } });
 
@@ -167,7 +117,7 @@ describe('deleteMyAccount with a fresh proof (reauth)', () => {
     const person = 'leaver-cascade';
     const user = await login('APPLE', person);
     await drain();
-    const proof = await approve('APPLE', person, user.accessToken);
+    const proof = await approve(t, 'APPLE', person, user.accessToken);
     const res = await t.gql(DELETE, { reauth: { provider: 'APPLE', ...proof } }, bearer(user.accessToken));
     expect(res.body.errors).toBeUndefined();
 
@@ -182,7 +132,7 @@ describe('deleteMyAccount with a fresh proof (reauth)', () => {
     expect(receiver.accepted().filter((e) => e.type === 'user.deleted' && e.data.userId === user.userId)).toHaveLength(
       1,
     );
-    const { revocations } = (await (await fetch(`${base}/sandbox/apple/revocations`)).json()) as {
+    const { revocations } = (await (await fetch(`${baseOf(t)}/sandbox/apple/revocations`)).json()) as {
       revocations: { sub: string }[];
     };
     const [identityRow] = await query<{ n: number }>('SELECT COUNT(*) AS n FROM identities WHERE user_id = ?', [
@@ -190,14 +140,14 @@ describe('deleteMyAccount with a fresh proof (reauth)', () => {
     ]);
     expect(Number(identityRow.n)).toBe(0);
     expect(revocations.length).toBeGreaterThan(0);
-    const sub = (await post<{ sub: string }>('/sandbox/apple/authorize', { person, nonce: sha256('x') })).sub;
+    const sub = (await postJson<{ sub: string }>(t, '/sandbox/apple/authorize', { person })).sub;
     expect(revocations.map((r) => r.sub)).toContain(sub);
   });
 
   it('someone else’s proof answers REAUTH_PROOF_INVALID and deletes nobody', async () => {
     const ann = await login('HUAWEI', 'reauth-ann');
     const bob = await login('HUAWEI', 'reauth-bob');
-    const bobsProof = await approve('HUAWEI', 'reauth-bob');
+    const bobsProof = await approve(t, 'HUAWEI', 'reauth-bob');
     const res = await t.gql(DELETE, { reauth: { provider: 'HUAWEI', ...bobsProof } }, bearer(ann.accessToken));
     expect(errorCode(res)).toBe('REAUTH_PROOF_INVALID');
     expect(res.body.data).toBeNull();
@@ -216,14 +166,14 @@ describe('deleteMyAccount with a fresh proof (reauth)', () => {
 
   it('a proof of a provider not linked to the caller answers REAUTH_PROOF_INVALID', async () => {
     const cat = await login('QQ', 'reauth-cat');
-    const proof = await approve('ALIPAY', 'reauth-cat');
+    const proof = await approve(t, 'ALIPAY', 'reauth-cat');
     const res = await t.gql(DELETE, { reauth: { provider: 'ALIPAY', ...proof } }, bearer(cat.accessToken));
     expect(errorCode(res)).toBe('REAUTH_PROOF_INVALID');
     expect(await footprint(cat.userId)).toEqual({ status: 'active', identities: 1, liveSessions: 1 });
   });
 
   it('a proof is single use and bound to its caller: the login’s own code, or another user’s WeChat state, deletes nothing', async () => {
-    const proof = await approve('APPLE', 'reauth-dan');
+    const proof = await approve(t, 'APPLE', 'reauth-dan');
     const res = await t.gql<{ r: { session: { accessToken: string; user: { id: string } } } }>(LOGINS.APPLE, {
       input: proof,
     });
@@ -234,7 +184,7 @@ describe('deleteMyAccount with a fresh proof (reauth)', () => {
 
     // A WeChat state issued to another user cannot carry this user's reauthentication either.
     const eve = await login('WECHAT', 'reauth-eve');
-    const foreign = await approve('WECHAT', 'reauth-eve', dan.accessToken);
+    const foreign = await approve(t, 'WECHAT', 'reauth-eve', dan.accessToken);
     const crossed = await t.gql(DELETE, { reauth: { provider: 'WECHAT', ...foreign } }, bearer(eve.accessToken));
     expect(errorCode(crossed)).toBe('REAUTH_PROOF_INVALID');
     expect(await footprint(eve.userId)).toEqual({ status: 'active', identities: 1, liveSessions: 1 });
@@ -242,7 +192,7 @@ describe('deleteMyAccount with a fresh proof (reauth)', () => {
 
   it('exactly one of smsCode and reauth; a user without a phone cannot confirm by SMS', async () => {
     const fay = await login('ALIPAY', 'reauth-fay');
-    const proof = await approve('ALIPAY', 'reauth-fay');
+    const proof = await approve(t, 'ALIPAY', 'reauth-fay');
     const both = await t.gql(
       DELETE,
       { smsCode: '123456', reauth: { provider: 'ALIPAY', ...proof } },
@@ -276,9 +226,13 @@ describe('deleteMyAccount for a user with a phone', () => {
   it('or by a fresh proof of a linked provider, without an SMS code', async () => {
     const phone = nextPhone('137');
     const user = await loginWithPhone(t, phone);
-    const linked = await t.gql(LINK_APPLE, { input: await approve('APPLE', 'phone-owner') }, bearer(user.accessToken));
+    const linked = await t.gql(
+      LINK_APPLE,
+      { input: await approve(t, 'APPLE', 'phone-owner') },
+      bearer(user.accessToken),
+    );
     expect(linked.body.errors).toBeUndefined();
-    const proof = await approve('APPLE', 'phone-owner');
+    const proof = await approve(t, 'APPLE', 'phone-owner');
     const res = await t.gql(DELETE, { reauth: { provider: 'APPLE', ...proof } }, bearer(user.accessToken));
     expect(res.body).toEqual({ data: { deleteMyAccount: true } });
     expect(await footprint(user.userId)).toEqual({ status: 'deleted', identities: 0, liveSessions: 0 });
