@@ -92,7 +92,7 @@ export class AccountResolver {
     const proof = reauth
       ? { ...reauth, provider: reauth.provider.toLowerCase() as Lowercase<typeof reauth.provider> }
       : null;
-    await this.deletion.deleteMyAccount(caller.userId, { smsCode, captchaToken, reauth: proof }, http, meta);
+    await this.deletion.deleteMyAccount(caller, { smsCode, captchaToken, reauth: proof }, http, meta);
     return true;
   }
 }

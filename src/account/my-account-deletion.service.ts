@@ -5,6 +5,7 @@ import type { HttpPair } from '../connectors/connector-verification.service';
 import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
 import { IdentitiesService } from '../identities/identities.service';
+import { SessionsRepository } from '../sessions/sessions.repository';
 import { SmsCodesService } from '../sms/sms-codes.service';
 import { assertNotGone } from '../users/sign-in-policy';
 import { UsersService } from '../users/users.service';
@@ -31,11 +32,12 @@ export class MyAccountDeletionService {
     private readonly identities: IdentitiesService,
     private readonly reauthentication: ConnectorReauthentication,
     private readonly deletion: AccountDeletionService,
+    private readonly sessions: SessionsRepository,
   ) {}
 
   /** Confirmed by the phone's DELETE_ACCOUNT code, or by a fresh proof of a linked provider. */
   async deleteMyAccount(
-    userId: string,
+    { userId, sessionId }: { userId: string; sessionId: string },
     confirmation: DeletionConfirmation,
     http: HttpPair,
     meta: RequestMeta,
@@ -47,7 +49,8 @@ export class MyAccountDeletionService {
     const user = await this.users.findById(userId);
     assertNotGone(user);
     if (reauth) {
-      const proof = await this.reauthentication.verify(reauth, userId, http);
+      const deviceId = await this.sessions.findDeviceId(sessionId);
+      const proof = await this.reauthentication.verify(reauth, { userId, deviceId }, http);
       try {
         return await this.database.transaction(async (manager) => {
           const identity = await this.reauthentication.confirm(manager, proof, userId);

@@ -11,6 +11,7 @@ import { ConnectorReauthentication, REAUTH_FRESH_MS } from './connector-reauthen
 import type { ConnectorVerification, HttpPair } from './connector-verification.service';
 
 const HTTP = {} as HttpPair;
+const CALLER = { userId: 'user-1', deviceId: 'device-1' };
 const APPLE_PROOF = { provider: 'apple' as const, identityToken: 't', authorizationCode: 'c', nonce: 'n' };
 
 function verified(overrides: Partial<VerifiedIdentity> = {}): VerifiedIdentity {
@@ -68,11 +69,11 @@ describe('ConnectorReauthentication.verify', () => {
       .fn()
       .mockResolvedValue({ kind: 'fresh', exchangeId: 'x1', answer: { verified: verified() } });
     const { service } = setUp(authorize);
-    const proof = await service.verify(APPLE_PROOF, 'user-1', HTTP);
+    const proof = await service.verify(APPLE_PROOF, CALLER, HTTP);
     expect(proof).toEqual({ verified: verified(), exchangeId: 'x1' });
     expect(authorize).toHaveBeenCalledWith(
       expect.objectContaining({ name: 'apple' }),
-      { identityToken: 't', authorizationCode: 'c', nonce: 'n' },
+      { identityToken: 't', authorizationCode: 'c', nonce: 'n', deviceId: 'device-1' },
       { kind: 'link', userId: 'user-1' },
       HTTP,
     );
@@ -86,12 +87,12 @@ describe('ConnectorReauthentication.verify', () => {
     [ErrorCode.BAD_USER_INPUT, ErrorCode.BAD_USER_INPUT],
   ])('the verification failing with %s answers %s', async (thrown, answered) => {
     const { service } = setUp(jest.fn().mockRejectedValue(new DomainError(thrown)));
-    expect(await codeOf(service.verify(APPLE_PROOF, 'user-1', HTTP))).toBe(answered);
+    expect(await codeOf(service.verify(APPLE_PROOF, CALLER, HTTP))).toBe(answered);
   });
 
   it('a code seen before proves nothing', async () => {
     const { service } = setUp(jest.fn().mockResolvedValue({ kind: 'known', record: { status: 'done' } }));
-    expect(await codeOf(service.verify(APPLE_PROOF, 'user-1', HTTP))).toBe(ErrorCode.REAUTH_PROOF_INVALID);
+    expect(await codeOf(service.verify(APPLE_PROOF, CALLER, HTTP))).toBe(ErrorCode.REAUTH_PROOF_INVALID);
   });
 
   it(`an Apple sign-in older than ${REAUTH_FRESH_MS / 60000} minutes is not fresh, and its code is settled failed`, async () => {
@@ -104,10 +105,10 @@ describe('ConnectorReauthentication.verify', () => {
       answer: { verified: verified({ authenticatedAt: signedInAt }) },
     });
     clock.advance(REAUTH_FRESH_MS / 1000 - 1);
-    await expect(service.verify(APPLE_PROOF, 'user-1', HTTP)).resolves.toMatchObject({ exchangeId: 'x1' });
+    await expect(service.verify(APPLE_PROOF, CALLER, HTTP)).resolves.toMatchObject({ exchangeId: 'x1' });
     expect(exchanges.fail).not.toHaveBeenCalled();
     clock.advance(2);
-    expect(await codeOf(service.verify(APPLE_PROOF, 'user-1', HTTP))).toBe(ErrorCode.REAUTH_PROOF_INVALID);
+    expect(await codeOf(service.verify(APPLE_PROOF, CALLER, HTTP))).toBe(ErrorCode.REAUTH_PROOF_INVALID);
     expect(exchanges.fail).toHaveBeenCalledWith('x1', ErrorCode.REAUTH_PROOF_INVALID, null);
   });
 });

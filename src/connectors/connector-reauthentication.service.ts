@@ -64,12 +64,21 @@ export class ConnectorReauthentication {
     private readonly clock: Clock,
   ) {}
 
-  /** The provider's verification of the proof; anything wrong with the proof is REAUTH_PROOF_INVALID. */
-  async verify(proof: ReauthProof, userId: string, http: HttpPair): Promise<Reauthenticated> {
+  /**
+   * The provider's verification of the proof; anything wrong with the proof is REAUTH_PROOF_INVALID.
+   * `deviceId` is the caller's session's: a state the app started on that device (or on none) is theirs.
+   */
+  async verify(
+    proof: ReauthProof,
+    caller: { userId: string; deviceId: string | null },
+    http: HttpPair,
+  ): Promise<Reauthenticated> {
     const connector = this.connectorFor(proof);
+    const { userId, deviceId } = caller;
     let authorized;
     try {
-      authorized = await this.verification.authorize(connector, inputOf(proof), { kind: 'link', userId }, http);
+      const input = { ...inputOf(proof), deviceId };
+      authorized = await this.verification.authorize(connector, input, { kind: 'link', userId }, http);
     } catch (error) {
       if (error instanceof DomainError && PASSING.includes(error.code)) throw error;
       throw new DomainError(ErrorCode.REAUTH_PROOF_INVALID);

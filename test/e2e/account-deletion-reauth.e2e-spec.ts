@@ -172,7 +172,7 @@ describe('deleteMyAccount with a fresh proof (reauth)', () => {
     expect(await footprint(cat.userId)).toEqual({ status: 'active', identities: 1, liveSessions: 1 });
   });
 
-  it('a proof is single use and bound to its caller: the login’s own code, or another user’s WeChat state, deletes nothing', async () => {
+  it('a proof is single use and bound to its caller: the login’s own code, or a WeChat state of another user or device, deletes nothing', async () => {
     const proof = await approve(t, 'APPLE', 'reauth-dan');
     const res = await t.gql<{ r: { session: { accessToken: string; user: { id: string } } } }>(LOGINS.APPLE, {
       input: proof,
@@ -187,6 +187,10 @@ describe('deleteMyAccount with a fresh proof (reauth)', () => {
     const foreign = await approve(t, 'WECHAT', 'reauth-eve', dan.accessToken);
     const crossed = await t.gql(DELETE, { reauth: { provider: 'WECHAT', ...foreign } }, bearer(eve.accessToken));
     expect(errorCode(crossed)).toBe('REAUTH_PROOF_INVALID');
+    // Nor one started by this user on another device than their session's.
+    const elsewhere = await approve(t, 'WECHAT', 'reauth-eve', eve.accessToken, 'another-device');
+    const moved = await t.gql(DELETE, { reauth: { provider: 'WECHAT', ...elsewhere } }, bearer(eve.accessToken));
+    expect(errorCode(moved)).toBe('REAUTH_PROOF_INVALID');
     expect(await footprint(eve.userId)).toEqual({ status: 'active', identities: 1, liveSessions: 1 });
   });
 

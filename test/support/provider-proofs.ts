@@ -31,14 +31,21 @@ export async function postJson<T = Record<string, string>>(t: TestApp, path: str
 
 /**
  * The person approves at the provider. WeChat's code comes back with the state the app started
- * with: signed in (`token`), that state is bound to the user (a link or a reauthentication).
+ * with, on `deviceId` (the device of the person's login, unless told); signed in (`token`), that
+ * state is bound to the user (a link or a reauthentication).
  */
-export async function approve(t: TestApp, provider: Provider, person: string, token?: string): Promise<ProofInput> {
+export async function approve(
+  t: TestApp,
+  provider: Provider,
+  person: string,
+  token?: string,
+  deviceId = `device-${person}`,
+): Promise<ProofInput> {
   switch (provider) {
     case 'WECHAT': {
       const started = await t.gql<{ startWechatLogin: { state: string } }>(
         START_WECHAT,
-        { deviceId: token ? null : `device-${person}` },
+        { deviceId },
         token ? bearer(token) : {},
       );
       const state = started.body.data!.startWechatLogin.state;
