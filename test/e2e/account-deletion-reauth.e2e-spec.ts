@@ -92,12 +92,21 @@ describe('deleteMyAccount with a fresh proof (reauth)', () => {
       const person = `leaver-${provider.toLowerCase()}`;
       const user = await login(provider, person);
       expect(await footprint(user.userId)).toEqual({ status: 'active', identities: 1, liveSessions: 1 });
+      const [identity] = await query<{ id: string }>('SELECT id FROM identities WHERE user_id = ?', [user.userId]);
+      const grants = async () =>
+        Number(
+          (
+            await query<{ n: number }>('SELECT COUNT(*) AS n FROM wechat_grants WHERE identity_id = ?', [identity.id])
+          )[0].n,
+        );
+      expect(await grants()).toBe(provider === 'WECHAT' ? 1 : 0);
 
       const proof = await approve(t, provider, person, user.accessToken);
       const res = await t.gql(DELETE, { reauth: { provider, ...proof } }, bearer(user.accessToken));
       expect(res.body).toEqual({ data: { deleteMyAccount: true } });
 
       expect(await footprint(user.userId)).toEqual({ status: 'deleted', identities: 0, liveSessions: 0 });
+      expect(await grants()).toBe(0);
       const audit = await query<{ details: string }>(
         "SELECT details FROM audit_events WHERE action = 'account.delete' AND subject_user_id = ?",
         [user.userId],
