@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AccountModule } from '../account/account.module';
+import { AccountDeletionModule } from '../account/account-deletion.module';
 import { IdentitiesModule } from '../identities/identities.module';
 import { ProviderEventsModule } from '../provider-events/provider-events.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -13,7 +13,7 @@ import { WechatAuthorizationEvents } from './wechat-authorization-events';
 
 /** What the providers' events do to accounts: the handlers, registered in the inbox, and their effects. */
 @Module({
-  imports: [ProviderEventsModule, ProvidersModule, AccountModule, IdentitiesModule, SessionsModule, UsersModule],
+  imports: [ProviderEventsModule, ProvidersModule, AccountDeletionModule, IdentitiesModule, SessionsModule, UsersModule],
   controllers: [AppleNotificationsController, HuaweiEventsController],
   providers: [ProviderEventEffects, WechatAuthorizationEvents, AppleNotifications, HuaweiEvents, PhoneChangeEffect],
 })

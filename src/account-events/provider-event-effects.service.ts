@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { AccountErasure } from '../account/account-erasure.service';
+import { AccountDeletionService } from '../account/account-deletion.service';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { IdentitiesRepository, type IdentityKey } from '../identities/identities.repository';
@@ -26,7 +26,7 @@ export class ProviderEventEffects {
     private readonly identities: IdentitiesService,
     private readonly users: UsersService,
     private readonly sessions: SessionsRepository,
-    private readonly erasure: AccountErasure,
+    private readonly deletion: AccountDeletionService,
     private readonly webhooks: WebhookEvents,
     private readonly audit: AuditService,
     private readonly clock: Clock,
@@ -111,11 +111,6 @@ export class ProviderEventEffects {
     const user = await this.users.findById(userId, manager);
     if (!user || user.status === 'deleted' || user.phone) return;
     if ((await this.identities.forUser(userId, manager)).length > 0) return;
-    await this.erasure.erase(manager, user, {
-      action: 'account.delete',
-      actorUserId: null,
-      ip: null,
-      details: { by: `${event.provider}.${event.eventType}`, eventId: event.id },
-    });
+    await this.deletion.deleteUser(manager, userId, `provider-event:${event.provider}.${event.eventType}`);
   }
 }

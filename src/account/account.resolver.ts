@@ -1,7 +1,6 @@
-import { CaptchaTokenField } from '../captcha/captcha-token.field';
-import { Args, ArgsType, Context, Field, Mutation, Query, Resolver } from '@nestjs/graphql';
-import { IsString, MaxLength } from 'class-validator';
+import { Args, Context, Mutation, Query, Resolver } from '@nestjs/graphql';
 import type { Request } from 'express';
+import type { HttpPair } from '../connectors/connector-verification.service';
 import { Meta, RequestMeta } from '../common/request-meta';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
@@ -18,17 +17,8 @@ import { PhoneLoginService } from './phone-login.service';
 import { SmsCodesService } from '../sms/sms-codes.service';
 import { UsersService } from '../users/users.service';
 import { BindTicketsService } from '../identities/bind-tickets.service';
-
-@ArgsType()
-class DeleteAccountArgs {
-  @Field()
-  @IsString()
-  @MaxLength(16)
-  smsCode: string;
-
-  @CaptchaTokenField()
-  captchaToken?: string | null;
-}
+import { MyAccountDeletionService } from './my-account-deletion.service';
+import { DeleteAccountArgs } from './dto/delete-account.args';
 
 @Resolver(() => User)
 export class AccountResolver {
@@ -38,6 +28,7 @@ export class AccountResolver {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly bindTickets: BindTicketsService,
+    private readonly deletion: MyAccountDeletionService,
   ) {}
 
   @SignedIn()
@@ -88,13 +79,20 @@ export class AccountResolver {
   }
 
   @SignedIn()
-  @Mutation(() => Boolean, { description: 'Erase the account (PIPL). Needs a DELETE_ACCOUNT code.' })
+  @Mutation(() => Boolean, {
+    description:
+      'Erase the account (PIPL). Confirm with the phone’s DELETE_ACCOUNT code or a fresh proof (reauth) of a linked provider.',
+  })
   async deleteMyAccount(
-    @Args() { smsCode, captchaToken }: DeleteAccountArgs,
+    @Args() { smsCode, captchaToken, reauth }: DeleteAccountArgs,
     @CurrentCaller() caller: AuthenticatedCaller,
+    @Context() http: HttpPair,
     @Meta() meta: RequestMeta,
   ): Promise<boolean> {
-    await this.phoneLogin.deleteAccount(caller.userId, { smsCode, captchaToken }, meta);
+    const proof = reauth
+      ? { ...reauth, provider: reauth.provider.toLowerCase() as Lowercase<typeof reauth.provider> }
+      : null;
+    await this.deletion.deleteMyAccount(caller, { smsCode, captchaToken, reauth: proof }, http, meta);
     return true;
   }
 }

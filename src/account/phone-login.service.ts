@@ -4,14 +4,10 @@ import { maskPhone } from '../common/mask';
 import { RequestMeta } from '../common/request-meta';
 import { Platform } from '../common/enums';
 import { AppConfig } from '../config/app-config.service';
-import { Database } from '../database/database.service';
 import { DomainError } from '../errors/domain-error';
 import { SignedIn, SignInService } from '../identities/sign-in.service';
 import { parseMobilePhone } from '../users/phone-number';
 import { SmsCodesService } from '../sms/sms-codes.service';
-import { assertNotGone } from '../users/sign-in-policy';
-import { UsersService } from '../users/users.service';
-import { AccountErasure } from './account-erasure.service';
 
 export interface PhoneLoginRequest {
   phone: string;
@@ -27,12 +23,9 @@ export class PhoneLoginService {
   private readonly regions: string[];
 
   constructor(
-    private readonly database: Database,
     private readonly smsCodes: SmsCodesService,
-    private readonly users: UsersService,
     private readonly audit: AuditService,
     private readonly signIn: SignInService,
-    private readonly erasure: AccountErasure,
     config: AppConfig,
   ) {
     this.regions = config.get('allowedPhoneRegions');
@@ -70,34 +63,5 @@ export class PhoneLoginService {
       }
       throw error;
     }
-  }
-
-  /**
-   * PIPL: sessions revoked and stripped of IP, user agent and device, every identity (and WeChat
-   * grant) removed and revoked at the provider where it allows (through the outbox, retried), personal fields erased, the phone's
-   * SMS codes dropped (they would otherwise keep the number for two more days; counter keys hold only
-   * hashes); the audit event (masked phone) stays.
-   */
-  async deleteAccount(
-    userId: string,
-    confirmation: { smsCode: string; captchaToken?: string | null },
-    meta: RequestMeta,
-  ): Promise<void> {
-    const user = await this.users.findById(userId);
-    assertNotGone(user);
-    if (!user.phone) throw DomainError.badInput('smsCode', 'this account has no phone number to confirm with');
-    const check = {
-      phone: user.phone,
-      purpose: 'DELETE_ACCOUNT' as const,
-      code: confirmation.smsCode,
-      source: { ip: meta.ip, captchaToken: confirmation.captchaToken },
-      // Signed in as the phone's user: the code is theirs from wherever they confirm.
-      owner: true,
-    };
-    await this.smsCodes.redeem(check, () =>
-      this.database.transaction((manager) =>
-        this.erasure.erase(manager, user, { action: 'account.delete', actorUserId: userId, ip: meta.ip }),
-      ),
-    );
   }
 }

@@ -98,7 +98,7 @@ export class CodeExchangesService {
     manager: EntityManager,
     id: string,
     result: {
-      outcome: 'session' | 'bind' | 'link';
+      outcome: 'session' | 'bind' | 'link' | 'reauth';
       identityId: string;
       userId: string | null;
       sessionId: string | null;

@@ -12,6 +12,7 @@ import { CarrierLoginService } from './carrier/carrier-login.service';
 import { CodeExchangesRepository } from './code-exchanges.repository';
 import { CodeExchangesService } from './code-exchanges.service';
 import { ConnectorLoginService } from './connector-login.service';
+import { ConnectorReauthentication } from './connector-reauthentication.service';
 import { ConnectorVerification } from './connector-verification.service';
 import { ConnectorRegistry } from './connector-registry';
 import { CONNECTOR_RESOLVERS, CONNECTORS } from './connectors';
@@ -44,12 +45,13 @@ import { WechatFollowerResolver } from './wechat/wechat-follower.resolver';
     LoginStateStore,
     ConnectorVerification,
     ConnectorLoginService,
+    ConnectorReauthentication,
     ...CONNECTOR_RESOLVERS,
     ProviderWebLoginResolver,
     // Follow login (src/follow-login/) turns a follower into a user or a bind ticket with it.
     WechatFollowerResolver,
   ],
-  exports: [ConnectorLoginService, WechatFollowerResolver],
+  exports: [ConnectorLoginService, ConnectorReauthentication, WechatFollowerResolver],
 })
 export class ConnectorsModule implements OnModuleInit {
   constructor(

@@ -33,6 +33,7 @@ export enum ErrorCode {
   CAPTCHA_REQUIRED = 'CAPTCHA_REQUIRED',
   // part 3
   WECHAT_SNAPSHOT_USER = 'WECHAT_SNAPSHOT_USER',
+  REAUTH_PROOF_INVALID = 'REAUTH_PROOF_INVALID',
   QR_LOGIN_INVALID = 'QR_LOGIN_INVALID',
   WEBHOOK_NOT_CONFIGURED = 'WEBHOOK_NOT_CONFIGURED',
   INTERNAL = 'INTERNAL',
@@ -117,6 +118,11 @@ export function errorPolicy(code: ErrorCode): ErrorPolicy {
         retryable: false,
         message:
           'You are viewing a snapshot of this page. Tap "use the full service" at the bottom, then log in again.',
+      };
+    case ErrorCode.REAUTH_PROOF_INVALID:
+      return {
+        retryable: false,
+        message: 'The sign-in proof is invalid, not fresh, already used, or not of this account. Sign in again.',
       };
     case ErrorCode.QR_LOGIN_INVALID:
       return {

@@ -26,6 +26,8 @@ export interface VerifiedIdentity {
   verifiedPhone?: string | null;
   /** A credential to keep encrypted on the identity (mini-program session_key, Apple refresh token). */
   secret?: string | null;
+  /** When the person last proved themself at the provider, when it says (Apple's `auth_time`). */
+  authenticatedAt?: Date | null;
 }
 
 /** The session method recorded for a provider's logins. */

@@ -34,6 +34,8 @@ export const SESSION_STATEMENTS = {
   findLiveUser: `SELECT ${USER_COLUMNS} FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.family_id = ? AND s.user_id = ? AND ${LIVE_S} LIMIT 1`,
   findLiveHead: lockedOnMysql(`SELECT ${COLUMNS} FROM sessions WHERE family_id = ? AND ${LIVE}`),
   findLoginMethod: 'SELECT login_method FROM sessions WHERE family_id = ? LIMIT 1',
+  // Every row of a family carries the device of its login.
+  findDeviceId: 'SELECT device_id FROM sessions WHERE family_id = ? LIMIT 1',
   findLiveOfUser: `SELECT ${COLUMNS} FROM sessions WHERE user_id = ? AND ${LIVE}`,
   // The live head of each of the user's families (one per family): their ids are the session ids.
   liveFamiliesOfUser: `SELECT family_id FROM sessions WHERE user_id = ? AND ${LIVE}`,
@@ -121,6 +123,12 @@ export class SessionsRepository {
   async findLoginMethod(familyId: string): Promise<string | null> {
     const rows = await this.database.sql.rows<{ login_method: string | null }>(S.findLoginMethod, [familyId]);
     return rows[0]?.login_method ?? null;
+  }
+
+  /** The app installation a session (family) was signed in on, when the client named one. */
+  async findDeviceId(familyId: string): Promise<string | null> {
+    const rows = await this.database.sql.rows<{ device_id: string | null }>(S.findDeviceId, [familyId]);
+    return rows[0]?.device_id ?? null;
   }
 
   async findLiveOfUser(userId: string, now: Date): Promise<SessionEntity[]> {

@@ -9,6 +9,7 @@ const EXPECTED: Record<string, string> = {
   'Query.loginOptions': 'public',
   'Query.errorCodes': 'public',
   'Query.me': 'signed-in',
+  'Query.myPersonalData': 'signed-in',
   'Query.mySessions': 'signed-in',
   'Mutation.sendSmsCode': 'public',
   'Mutation.loginWithPhone': 'public',

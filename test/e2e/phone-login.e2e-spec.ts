@@ -378,6 +378,7 @@ describe('phone login and SMS codes', () => {
       ])) as { details: string }[];
     expect(JSON.parse(event.details)).toEqual({
       phone: expect.stringMatching(/^\+86 138\*{4}\d{4}$/),
+      reason: 'sms',
       sessionsRevoked: 1,
       identitiesRemoved: 0,
     });

@@ -14,6 +14,7 @@ import {
   LinkWechatDocument,
   LoginOptionsDocument,
   LoginWithPhoneDocument,
+  MyPersonalDataDocument,
   SendSmsCodeDocument,
   StartWechatLoginDocument,
   UnlinkIdentityDocument,
@@ -24,7 +25,9 @@ import {
   type AppleLoginInput,
   type IdentityProvider,
   type LoginOptionsQuery,
+  type MyPersonalDataQuery,
   type Platform,
+  type ReauthInput,
   type SendSmsCodeMutation,
   type SmsPurpose,
   type StartWechatLoginMutation,
@@ -320,10 +323,21 @@ export class LoginClient extends QrLoginClientCore {
     return this.sendCode(phone, 'DELETE_ACCOUNT', options, 'required');
   }
 
-  /** Deleting, 2: the code. Every session ends; this one is forgotten here too. */
-  async deleteMyAccount(smsCode: string): Promise<void> {
-    await this.request(DeleteMyAccountDocument, { smsCode }, 'required');
+  /**
+   * Deleting, 2: the code, or instead a fresh sign-in proof of a provider linked to the user
+   * (`{ reauth }`: what that provider's login takes; users without a phone must use it).
+   * REAUTH_PROOF_INVALID: the proof is spent, stale or someone else's. Every session ends; this one
+   * is forgotten here too.
+   */
+  async deleteMyAccount(confirmation: string | { reauth: ReauthInput }): Promise<void> {
+    const variables = typeof confirmation === 'string' ? { smsCode: confirmation } : { reauth: confirmation.reauth };
+    await this.request(DeleteMyAccountDocument, variables, 'required');
     await this.session.clear();
+  }
+
+  /** What the service holds about the user, and which third party received each item. */
+  async myPersonalData(): Promise<MyPersonalDataQuery['myPersonalData']> {
+    return (await this.request(MyPersonalDataDocument, {}, 'required')).myPersonalData;
   }
 
   private async sendCode(

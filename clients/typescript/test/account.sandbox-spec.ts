@@ -139,3 +139,27 @@ describe('deleting the account through the SDK', () => {
     expect((await client.appleLogin(await appleAuthorize(person))).isBind).toBe(false);
   });
 });
+
+describe('deleting with a provider proof, and the personal data, through the SDK', () => {
+  it('lists what is held and who got it, then deletes with a fresh Apple sign-in instead of a code', async () => {
+    const client = new LoginClient({ url: graphqlUrl(), storage: new MemoryStorage(), platform: 'IOS' });
+    const { phone } = await phoneUser(client);
+    const person = `sdk-reauth-${Date.now()}`;
+    await client.linkApple(await appleAuthorize(person));
+
+    const data = await client.myPersonalData();
+    expect(data.items).toContainEqual({ category: 'phone', value: phone, sharedWith: ['SMS vendor'] });
+    expect(data.items.filter((i) => i.category === 'identity' && i.sharedWith.includes('Apple'))).not.toHaveLength(0);
+
+    // Someone else's proof: refused, nothing deleted.
+    const other = await appleAuthorize(`${person}-other`);
+    const refused = await client.deleteMyAccount({ reauth: { provider: 'APPLE', ...other } }).catch((e: unknown) => e);
+    expect(isErrorCode(refused, 'REAUTH_PROOF_INVALID')).toBe(true);
+    expect(await client.isSignedIn()).toBe(true);
+
+    await client.deleteMyAccount({ reauth: { provider: 'APPLE', ...(await appleAuthorize(person)) } });
+    expect(await client.isSignedIn()).toBe(false);
+    // The same Apple ID is a new person now (a bind ticket: the sandbox asks new people for a phone).
+    expect((await client.appleLogin(await appleAuthorize(person))).isBind).toBe(false);
+  });
+});

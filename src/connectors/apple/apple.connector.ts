@@ -66,6 +66,7 @@ export class AppleConnector extends Connector {
         // Private-relay emails are kept as given; the name comes only with the first authorization.
         profile: { email: apple.email, nickname: apple.fullName },
         secret: apple.refreshToken,
+        authenticatedAt: apple.authenticatedAt,
       },
       grant: null,
     };

@@ -48,6 +48,12 @@ SELECT login_method
   WHERE family_id = ?
   LIMIT 1;
 
+-- SessionsRepository.findDeviceId
+SELECT device_id
+  FROM sessions
+  WHERE family_id = ?
+  LIMIT 1;
+
 -- SessionsRepository.findLiveOfUser
 SELECT id, user_id, refresh_token_hash, family_id, login_at, rotated_at, grace_used_at, device_id, platform, login_method, ip, user_agent, created_at, last_used_at, idle_expires_at, absolute_expires_at, revoked_at, revoked_reason, replaced_by
   FROM sessions

@@ -24,6 +24,8 @@ export interface AppleIdentity {
   emailVerified: boolean;
   /** A private-relay address (@privaterelay.appleid.com); kept as given. */
   isPrivateEmail: boolean;
+  /** When the person signed in at Apple (`auth_time`, else the token's `iat`). */
+  authenticatedAt: Date;
 }
 
 export interface AppleTokens {
@@ -104,6 +106,7 @@ export class AppleClient {
           email: typeof payload.email === 'string' ? payload.email : null,
           emailVerified: payload.email_verified === true || payload.email_verified === 'true',
           isPrivateEmail: payload.is_private_email === true || payload.is_private_email === 'true',
+          authenticatedAt: new Date((typeof payload.auth_time === 'number' ? payload.auth_time : payload.iat!) * 1000),
         };
         this.calls.report('apple', 'verify', 'ok', started);
         return identity;

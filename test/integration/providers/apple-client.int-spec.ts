@@ -56,6 +56,7 @@ beforeEach(() => {
 
 describe('verifyIdentityToken', () => {
   it('verifies a token from the fake and returns who it is, with the nonce checked', async () => {
+    const signedInAt = Math.floor(clock.nowMs() / 1000) * 1000;
     const signed = await fake.authorize({ person: 'alice', nonce: sha('raw-nonce-1') });
     const identity = await client.verifyIdentityToken(signed.identityToken, 'raw-nonce-1');
     expect(identity).toEqual({
@@ -64,7 +65,11 @@ describe('verifyIdentityToken', () => {
       email: expect.stringMatching(/@privaterelay\.appleid\.com$/),
       emailVerified: true,
       isPrivateEmail: true,
+      // The token's auth_time (whole seconds): deleteMyAccount's freshness.
+      authenticatedAt: expect.any(Date),
     });
+    expect(identity.authenticatedAt.getTime()).toBeGreaterThanOrEqual(signedInAt);
+    expect(identity.authenticatedAt.getTime()).toBeLessThanOrEqual(clock.nowMs());
     expect(fake.calls('/auth/keys')).toHaveLength(1);
     expect(events).toContainEqual(expect.objectContaining({ provider: 'apple', operation: 'verify', outcome: 'ok' }));
   });

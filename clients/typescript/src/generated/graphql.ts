@@ -137,6 +137,23 @@ export type QrLoginStatus =
   | 'PENDING'
   | 'SCANNED';
 
+/** A fresh sign-in proof from a provider linked to the caller (deleteMyAccount). */
+export type ReauthInput = {
+  /** QQ mobile */
+  accessToken?: string | null | undefined;
+  /** Alipay */
+  authCode?: string | null | undefined;
+  /** Apple, Huawei */
+  authorizationCode?: string | null | undefined;
+  /** WeChat (with state from startWechatLogin while signed in; none for a mini program) or QQ web code */
+  code?: string | null | undefined;
+  /** Apple (with authorizationCode and nonce) */
+  identityToken?: string | null | undefined;
+  nonce?: string | null | undefined;
+  provider: IdentityProvider;
+  state?: string | null | undefined;
+};
+
 export type SendSmsCodeInput = {
   /** required with BIND_PHONE */
   bindTicket?: string | null | undefined;
@@ -373,6 +390,11 @@ export type LinkQqMutationVariables = Exact<{
 
 export type LinkQqMutation = { linkQq: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
 
+export type MyPersonalDataQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MyPersonalDataQuery = { myPersonalData: { generatedAt: string, items: Array<{ category: string, value: string, sharedWith: Array<string> }> } };
+
 export type QqLoginMutationVariables = Exact<{
   input: QqLoginInput;
 }>;
@@ -515,7 +537,8 @@ export type UnlinkWechatMutationVariables = Exact<{ [key: string]: never; }>;
 export type UnlinkWechatMutation = { unlinkWechat: { id: string, nickname: string | null, avatarUrl: string | null, phone: string | null, status: UserStatus, wechatLinked: boolean, createdAt: string } };
 
 export type DeleteMyAccountMutationVariables = Exact<{
-  smsCode: string;
+  smsCode?: string | null | undefined;
+  reauth?: ReauthInput | null | undefined;
 }>;
 
 
@@ -1084,6 +1107,18 @@ export const LinkQqDocument = new TypedDocumentString(`
   wechatLinked
   createdAt
 }`) as unknown as TypedDocumentString<LinkQqMutation, LinkQqMutationVariables>;
+export const MyPersonalDataDocument = new TypedDocumentString(`
+    query MyPersonalData {
+  myPersonalData {
+    items {
+      category
+      value
+      sharedWith
+    }
+    generatedAt
+  }
+}
+    `) as unknown as TypedDocumentString<MyPersonalDataQuery, MyPersonalDataQueryVariables>;
 export const QqLoginDocument = new TypedDocumentString(`
     mutation QqLogin($input: QqLoginInput!) {
   qqLogin(input: $input) {
@@ -1408,7 +1443,7 @@ export const UnlinkWechatDocument = new TypedDocumentString(`
   createdAt
 }`) as unknown as TypedDocumentString<UnlinkWechatMutation, UnlinkWechatMutationVariables>;
 export const DeleteMyAccountDocument = new TypedDocumentString(`
-    mutation DeleteMyAccount($smsCode: String!) {
-  deleteMyAccount(smsCode: $smsCode)
+    mutation DeleteMyAccount($smsCode: String, $reauth: ReauthInput) {
+  deleteMyAccount(smsCode: $smsCode, reauth: $reauth)
 }
     `) as unknown as TypedDocumentString<DeleteMyAccountMutation, DeleteMyAccountMutationVariables>;

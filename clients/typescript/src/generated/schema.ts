@@ -134,6 +134,7 @@ export type ErrorCode =
   | 'PROVIDER_UNAVAILABLE'
   | 'QR_LOGIN_INVALID'
   | 'QUERY_TOO_COMPLEX'
+  | 'REAUTH_PROOF_INVALID'
   | 'REAUTH_REQUIRED'
   | 'REDIRECT_URI_NOT_ALLOWED'
   | 'SERVICE_UNAVAILABLE'
@@ -296,7 +297,7 @@ export type Mutation = {
   carrierLogin: Session;
   /** The user who scanned it says yes: SCANNED -> CONFIRMED. */
   confirmQrLogin: Scalars['Boolean']['output'];
-  /** Erase the account (PIPL). Needs a DELETE_ACCOUNT code. */
+  /** Erase the account (PIPL). Confirm with the phone’s DELETE_ACCOUNT code or a fresh proof (reauth) of a linked provider. */
   deleteMyAccount: Scalars['Boolean']['output'];
   /** Huawei ID (HarmonyOS): a session, or a bind ticket for a new person. */
   huaweiLogin: LoginResult;
@@ -416,7 +417,8 @@ export type MutationConfirmQrLoginArgs = {
 
 export type MutationDeleteMyAccountArgs = {
   captchaToken?: InputMaybe<Scalars['String']['input']>;
-  smsCode: Scalars['String']['input'];
+  reauth?: InputMaybe<ReauthInput>;
+  smsCode?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -530,6 +532,21 @@ export type MutationWechatReloginArgs = {
   refreshToken: Scalars['String']['input'];
 };
 
+/** What this service holds about the caller, and which third party got what. */
+export type PersonalData = {
+  generatedAt: Scalars['DateTime']['output'];
+  items: Array<PersonalDataItem>;
+};
+
+/** One thing this service holds about the caller, and the third parties that received it. */
+export type PersonalDataItem = {
+  /** phone, profile, identity, device, session, login, account, consent (docs/personal-data.md) */
+  category: Scalars['String']['output'];
+  /** WeChat, Apple, Huawei, QQ, Alipay, carrier, SMS vendor: who received it, from what actually happened */
+  sharedWith: Array<Scalars['String']['output']>;
+  value: Scalars['String']['output'];
+};
+
 export type PhoneLoginInput = {
   /** the solved captcha, when the last answer was CAPTCHA_REQUIRED (too many wrong codes from here) */
   captchaToken?: InputMaybe<Scalars['String']['input']>;
@@ -618,6 +635,8 @@ export type Query = {
   loginOptions: LoginOptions;
   /** The signed-in user, with the full phone number. */
   me: User;
+  /** What this service holds about the caller, and which third party received each item. */
+  myPersonalData: PersonalData;
   mySessions: Array<DeviceSession>;
   /** The page polls this; the first answer after CONFIRMED carries the session, later ones do not. */
   qrLoginStatus: QrLoginState;
@@ -675,6 +694,23 @@ export type QueryLoginOptionsArgs = {
 export type QueryQrLoginStatusArgs = {
   id: Scalars['ID']['input'];
   pollToken: Scalars['String']['input'];
+};
+
+/** A fresh sign-in proof from a provider linked to the caller (deleteMyAccount). */
+export type ReauthInput = {
+  /** QQ mobile */
+  accessToken?: InputMaybe<Scalars['String']['input']>;
+  /** Alipay */
+  authCode?: InputMaybe<Scalars['String']['input']>;
+  /** Apple, Huawei */
+  authorizationCode?: InputMaybe<Scalars['String']['input']>;
+  /** WeChat (with state from startWechatLogin while signed in; none for a mini program) or QQ web code */
+  code?: InputMaybe<Scalars['String']['input']>;
+  /** Apple (with authorizationCode and nonce) */
+  identityToken?: InputMaybe<Scalars['String']['input']>;
+  nonce?: InputMaybe<Scalars['String']['input']>;
+  provider: IdentityProvider;
+  state?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type SendSmsCodeInput = {
