@@ -1,5 +1,7 @@
-import { Body, Controller, HttpCode, Injectable, OnModuleInit, Post, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, HttpCode, Injectable, OnModuleInit, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { metaOf } from '../common/request-meta';
+import { ReceiverRateLimit } from './receiver-rate-limit';
 import { AppleClient } from '../providers/apple/apple.client';
 import { ProviderRejectedError } from '../providers/provider-errors';
 import { ProviderEvent, ProviderEventContext } from '../provider-events/provider-event';
@@ -64,13 +66,19 @@ export class AppleNotificationsController {
   constructor(
     private readonly notifications: AppleNotifications,
     private readonly inbox: ProviderEventInbox,
+    private readonly limit: ReceiverRateLimit,
   ) {}
 
   /** 200 once stored; applied after the answer has gone. */
   @Public()
   @Post()
   @HttpCode(200)
-  async receive(@Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<{ ok: true }> {
+  async receive(
+    @Body() body: unknown,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<{ ok: true }> {
+    await refusedAsHttp(this.limit.take('apple', metaOf(req).ip), res);
     const { id, stored } = await refusedAsHttp(this.notifications.receive(body), res);
     if (stored) res.once('finish', () => this.inbox.applySoon(id));
     return { ok: true };

@@ -4,8 +4,9 @@ import type { Response } from 'express';
 /** Why a provider's delivery was refused; the controller answers `status` (nothing was stored). */
 export class ProviderEventRefused extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 429 | 503,
     readonly reason: string,
+    readonly retryAfterSeconds?: number,
   ) {
     super(`provider event refused: ${reason}`);
   }
@@ -18,6 +19,7 @@ export async function refusedAsHttp<T>(work: Promise<T>, res: Response): Promise
   } catch (error) {
     if (!(error instanceof ProviderEventRefused)) throw error;
     if (error.status === 503) res.setHeader('Retry-After', '30');
+    if (error.status === 429) res.setHeader('Retry-After', String(error.retryAfterSeconds ?? 60));
     throw new HttpException({ statusCode: error.status, error: error.reason }, error.status);
   }
 }

@@ -1,5 +1,7 @@
-import { Body, Controller, Headers, HttpCode, Injectable, OnModuleInit, Post, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { Body, Controller, Headers, HttpCode, Injectable, OnModuleInit, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { metaOf } from '../common/request-meta';
+import { ReceiverRateLimit } from './receiver-rate-limit';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Clock } from '../common/clock';
 import type { HuaweiSettings } from '../config/areas/providers.config';
@@ -85,6 +87,7 @@ export class HuaweiEventsController {
   constructor(
     private readonly events: HuaweiEvents,
     private readonly inbox: ProviderEventInbox,
+    private readonly limit: ReceiverRateLimit,
   ) {}
 
   @Public()
@@ -93,8 +96,10 @@ export class HuaweiEventsController {
   async receive(
     @Body() body: unknown,
     @Headers(SIGNATURE_HEADER) signature: string | undefined,
+    @Req() req: Request,
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ ok: true }> {
+    await refusedAsHttp(this.limit.take('huawei', metaOf(req).ip), res);
     const { id, stored } = await refusedAsHttp(this.events.receive(body, signature), res);
     if (stored) res.once('finish', () => this.inbox.applySoon(id));
     return { ok: true };
