@@ -64,6 +64,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       // Likewise the outbox (OutboxDrainer.runOnce); and no webhooks unless a test asks for them.
       OUTBOX_ENABLED: 'false',
       WEBHOOK_SANDBOX_RECEIVER: 'false',
+      // And the provider-events sweeper (ProviderEventInbox.sweepOnce): a timer of its own querying a
+      // database that a test stalls (database-stall) held one of its two connections.
+      PROVIDER_EVENTS_SWEEP_SECONDS: '0',
       // No drain delay at shutdown unless a test sets one.
       SHUTDOWN_DRAIN_MS: '0',
       ...options.env,
