@@ -28,6 +28,11 @@ if [[ -z "$ready" ]]; then
   echo "smoke: sandbox did not become ready"; cat "$log"; exit 1
 fi
 grep -q 'SANDBOX MODE' "$log" || { echo "smoke: no sandbox banner"; cat "$log"; exit 1; }
+# Heap sizing (src/heap-sizing.ts): where node has process.execve, the same pid now runs with the flags.
+if node -e 'process.exit(typeof process.execve === "function" ? 0 : 1)'; then
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- '--max-semi-space-size=16 --heap-growing-percent=50' || {
+    echo "smoke: the service did not restart itself with its heap flags: $(tr '\0' ' ' <"/proc/$pid/cmdline")"; exit 1; }
+fi
 grep -q "http://127.0.0.1:$port/graphql" "$log" || { echo "smoke: banner lacks the GraphQL URL"; exit 1; }
 answer=$(curl -fsS -X POST "http://127.0.0.1:$port/graphql" -H 'content-type: application/json' \
   -d '{"query":"{ loginOptions(platform: IOS, wechatInstalled: false) { showWechatButton methods } }"}')

@@ -1,3 +1,5 @@
+// First: it may restart node with heap flags before anything is loaded (same pid).
+import './heap-sizing';
 import './compile-cache';
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
@@ -9,7 +11,6 @@ import { installGracefulShutdown } from './health/graceful-shutdown';
 import { DatabaseCreationError } from './database/create-database';
 import { migrateDatabase } from './database/migrate';
 import { startRefreshWorker } from './refresh-worker';
-import { limitHeapGrowth } from './heap-sizing';
 import { AppLogger } from './logging/app-logger';
 
 const USAGE = 'usage: node dist/src/main.js [migrate | refresh-worker]';
@@ -76,7 +77,6 @@ async function main(): Promise<void> {
   // SIGTERM and SIGINT: drain first (readiness red, in-flight requests finish), then close.
   installGracefulShutdown(app, { drainMs: config.shutdownDrainMs });
   await app.listen(config.port, config.host);
-  limitHeapGrowth();
   // Logs are written asynchronously: the banner waits for the lines before it.
   await app.get(AppLogger).flush();
   printBanner(config, app.getHttpServer().address(), app.get<readonly BannerFake[]>(BANNER_FAKES));
