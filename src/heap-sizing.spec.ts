@@ -36,6 +36,12 @@ describe('planHeapSizing', () => {
     expect(planHeapSizing({ ...base, env: { NODE_HEAP_SIZING: 'off' } })).toEqual({ missing: [], execArgs: null });
   });
 
+  it('does not restart under a profiler or an inspector (its SIGPROF timer would outlive the exec)', () => {
+    expect(planHeapSizing({ ...base, execArgv: ['--cpu-prof'] })).toEqual({ missing: all, execArgs: null });
+    expect(planHeapSizing({ ...base, env: { NODE_OPTIONS: '--inspect=9229' } }).execArgs).toBeNull();
+    expect(planHeapSizing({ ...base, inspecting: true }).execArgs).toBeNull();
+  });
+
   it('without process.execve (Node 20) it only reports what is missing, to be set at run time', () => {
     expect(planHeapSizing({ ...base, canExec: false })).toEqual({ missing: all, execArgs: null });
   });

@@ -1,3 +1,4 @@
+import { url as inspectorUrl } from 'node:inspector';
 import { dirname } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 
@@ -12,7 +13,8 @@ import { setFlagsFromString } from 'node:v8';
  * Both are read when V8 sets the heap up, so they must be on node's command line: on a Node that has
  * `process.execve` (22.15+, 24), the serving process replaces itself, same pid, same stdio, before
  * loading anything, with the flags added. Elsewhere (Node 20) the growing factor is set at run time,
- * which older V8s still honour. A flag already given to node (argv or NODE_OPTIONS) wins, and
+ * which older V8s still honour; so it is when node runs under a profiler or an inspector (a profiler's
+ * SIGPROF timer would survive the exec and kill the new image). A flag already given to node (argv or NODE_OPTIONS) wins, and
  * NODE_HEAP_SIZING=off leaves V8's defaults alone. `migrate` and other short commands are not touched.
  */
 export const HEAP_FLAGS: Readonly<Record<string, string>> = {
@@ -36,6 +38,8 @@ export function planHeapSizing(p: {
   argv: readonly string[];
   env: NodeJS.ProcessEnv;
   canExec: boolean;
+  /** An inspector is open: a profiler's SIGPROF timer would outlive the exec and kill the new image. */
+  inspecting?: boolean;
 }): HeapSizingPlan {
   const command = p.argv[2];
   if (p.env.NODE_HEAP_SIZING === 'off' || p.env[APPLIED] || (command !== undefined && command !== 'refresh-worker')) {
@@ -47,7 +51,8 @@ export function planHeapSizing(p: {
   const missing = Object.entries(HEAP_FLAGS)
     .filter(([flag]) => !given.includes(flag))
     .map(([flag, value]) => `${flag}=${value}`);
-  if (missing.length === 0 || !p.canExec) return { missing, execArgs: null };
+  const profiling = p.inspecting || given.some((flag) => /^--(cpu-prof|heap-prof|prof|inspect|debug)/.test(flag));
+  if (missing.length === 0 || !p.canExec || profiling) return { missing, execArgs: null };
   return { missing, execArgs: [p.execPath, ...p.execArgv, ...missing, ...p.argv.slice(1)] };
 }
 
@@ -59,6 +64,7 @@ export function applyHeapSizing(): void {
     argv: process.argv,
     env: process.env,
     canExec: typeof execve === 'function',
+    inspecting: inspectorUrl() !== undefined,
   });
   if (plan.execArgs && execve) {
     try {
