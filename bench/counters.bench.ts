@@ -1,6 +1,6 @@
 // The shared counters alone: how many takes a second, and what a send's full rule set costs, on the
-// database (SQLite, or MySQL/MariaDB with BENCH_DATABASE_URL) and on Redis (BENCH_REDIS_URL), next to
-// the old one-row-per-window `rate_limits`. Prints figures; asserts nothing.
+// database (SQLite, or MySQL/MariaDB with BENCH_DATABASE_URL) and on Redis (BENCH_REDIS_URL). Prints
+// figures; asserts nothing. (The old one-row-per-window `rate_limits` it was once compared with is gone.)
 //   npm run bench -- counters [--seconds 5] [--concurrency 16]
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,10 +12,8 @@ import { loadAppConfig } from '../src/config/app-config';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { Database } from '../src/database/database.service';
 import { runMigrations } from '../src/database/migration-runner';
-import { RateLimits } from '../src/database/rate-limits';
 import { DatabaseHitCounter } from '../src/rate-limits/database-hit-counter';
 import { CounterRule, HitCounter } from '../src/rate-limits/hit-counter';
-import { RateLimitHitEntity } from '../src/rate-limits/rate-limit-hit.entity';
 import { RedisHitCounter } from '../src/rate-limits/redis-hit-counter';
 
 async function measure(
@@ -88,25 +86,14 @@ async function main(): Promise<void> {
     DATABASE_URL: process.env.BENCH_DATABASE_URL ?? `sqlite:${join(dataDir, 'bench.sqlite')}`,
     GRAPHQL_SCHEMA_FILE: 'off',
   });
-  const ds = await new DataSource(buildDataSourceOptions(config.database, [RateLimitHitEntity])).initialize();
+  const ds = await new DataSource(buildDataSourceOptions(config.database)).initialize();
   try {
     await runMigrations(ds);
-    await ds.query('DELETE FROM rate_limit_hits');
-    await ds.query('DELETE FROM rate_limits');
+    await ds.query('DELETE FROM rate_limit_rows');
+    await ds.query('DELETE FROM rate_limit_slots');
     const database = new Database(ds);
     console.log(`counter benchmark: ${config.database.type}, ${concurrency} concurrent, ${seconds}s each`);
-    const old = new RateLimits();
-    await measure(`${config.database.type} old rate_limits: one per-IP row`, seconds, concurrency, async (w) => {
-      await database.transaction((m) =>
-        old.hit(m, { bucket: `bench:ip:10.0.0.${w % 4}`, limit: 1e9, windowSeconds: 60 }, new Date()),
-      );
-    });
-    await counterBench(
-      `${config.database.type} rate_limit_hits`,
-      new DatabaseHitCounter(database),
-      seconds,
-      concurrency,
-    );
+    await counterBench(`${config.database.type} counters`, new DatabaseHitCounter(database), seconds, concurrency);
     const redisUrl = process.env.BENCH_REDIS_URL;
     if (redisUrl) {
       const redis = new RedisHitCounter(redisUrl, `wl-bench:${Date.now()}:`);

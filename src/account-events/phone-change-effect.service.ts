@@ -3,7 +3,7 @@ import { AuditService } from '../audit/audit.service';
 import { maskPhone } from '../common/mask';
 import { AppConfig } from '../config/app-config.service';
 import { asSql } from '../database/sql';
-import { isUniqueViolation } from '../database/rate-limits';
+import { isUniqueViolation } from '../database/database-errors';
 import { IdentitiesRepository, type IdentityKey } from '../identities/identities.repository';
 import type { ProviderEvent, ProviderEventContext } from '../provider-events/provider-event';
 import { parseMobilePhone } from '../users/phone-number';

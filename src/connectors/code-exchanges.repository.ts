@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.service';
-import { parseDbDate } from '../database/rate-limits';
-import { asSql, SqlTarget } from '../database/sql';
+import { parseDbDate, asSql, SqlTarget } from '../database/sql';
 import { placeholders, Statement } from '../database/sql-statements';
 import type { CodeExchangeEntity, CodeExchangeStatus } from './entities/code-exchange.entity';
 

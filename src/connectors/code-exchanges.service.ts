@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { sha256Hex } from '../common/secrets';
-import { isUniqueViolation } from '../database/rate-limits';
+import { isUniqueViolation } from '../database/database-errors';
 import { CodeExchangesRepository, NewCodeRecord } from './code-exchanges.repository';
 import { CodeExchangeEntity } from './entities/code-exchange.entity';
 import { LoginStateStore, StateClaim } from './login-state.store';

@@ -114,3 +114,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 export function isTransactionConflict(error: unknown): boolean {
   return classifyDatabaseError(error) === 'conflict';
 }
+
+/** A duplicate key: another writer inserted the same unique value first. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code =
+    (error as { code?: string; driverError?: { code?: string } })?.driverError?.code ??
+    (error as { code?: string })?.code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -16,7 +16,6 @@ export const HOUSEKEEPING_STATEMENTS = {
   deleteBindTickets: 'DELETE FROM bind_tickets WHERE expires_at < ?',
   deleteSmsCodes: 'DELETE FROM sms_codes WHERE expires_at < ?',
   deleteRateLimits: 'DELETE FROM rate_limits WHERE window_start < ?',
-  deleteRateLimitHits: 'DELETE FROM rate_limit_hits WHERE expires_at < ?',
   deleteQrLogins: 'DELETE FROM qr_logins WHERE expires_at < ?',
   deleteDeliveredOutbox: "DELETE FROM outbox WHERE status = 'delivered' AND updated_at < ?",
 } satisfies Record<string, Statement>;
@@ -29,10 +28,9 @@ const RULES: { table: string; statement: string; keepMs: number }[] = [
   { table: 'code_exchanges', statement: S.deleteCodeExchanges, keepMs: DAY_MS },
   { table: 'bind_tickets', statement: S.deleteBindTickets, keepMs: DAY_MS },
   { table: 'sms_codes', statement: S.deleteSmsCodes, keepMs: 2 * DAY_MS },
-  // The longest window is a day (SMS per phone); a closed window is kept one more day.
+  // Written only by instances of the previous release during a rolling upgrade (their refresh budget,
+  // one-minute windows); a later release drops the table, as 1764610000000 did rate_limit_hits.
   { table: 'rate_limits', statement: S.deleteRateLimits, keepMs: 2 * DAY_MS },
-  // Counter hits carry their bucket's longest window as expires_at.
-  { table: 'rate_limit_hits', statement: S.deleteRateLimitHits, keepMs: 0 },
   // Two minutes of life; kept a day for support questions ("who logged in on that screen?").
   { table: 'qr_logins', statement: S.deleteQrLogins, keepMs: DAY_MS },
   // Delivered webhooks and cleanups stay a month for adminWebhookDeliveries; failed ones stay.
@@ -65,16 +63,27 @@ export class HousekeepingService implements OnApplicationBootstrap, BeforeApplic
     if (this.scheduler.doesExist('interval', JOB_NAME)) this.scheduler.deleteInterval(JOB_NAME);
   }
 
-  /** One sweep; returns the rows deleted per table. */
+  /**
+   * One sweep; returns the rows deleted per table. A table that fails (gone: dropped by a newer
+   * release's migration during a rolling upgrade) is logged and left out; the others are still swept.
+   */
   async sweep(): Promise<Record<string, number>> {
     const now = this.clock.nowMs();
     const deleted: Record<string, number> = {};
     for (const rule of RULES) {
-      // In a transaction of its own, for its retries (a deadlock with a racing insert is tried again).
-      deleted[rule.table] = await this.database.sqlTransaction((sql) =>
-        sql.run(rule.statement, [new Date(now - rule.keepMs)]),
-      );
+      try {
+        // In a transaction of its own, for its retries (a deadlock with a racing insert is tried again).
+        deleted[rule.table] = await this.database.sqlTransaction((sql) =>
+          sql.run(rule.statement, [new Date(now - rule.keepMs)]),
+        );
+      } catch (error) {
+        this.logger.warn(`housekeeping of ${rule.table} failed: ${describe(error)}`);
+      }
     }
     return deleted;
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

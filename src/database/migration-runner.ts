@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DataSource, MigrationExecutor, QueryRunner } from 'typeorm';
 import { isMysqlFamily } from './data-source-options';
-import { classifyDatabaseError } from './database-errors';
-import { isUniqueViolation } from './rate-limits';
+import { classifyDatabaseError, isUniqueViolation } from './database-errors';
 
 const LOCK_TABLE = 'migration_lock';
 const LOCK_ID = 'migrations';

@@ -176,3 +176,9 @@ export type SqlTarget = EntityManager | Sql;
 export function asSql(target: SqlTarget): Sql {
   return 'rows' in target && 'run' in target ? target : sqlIn(target);
 }
+
+/** Raw queries return DATETIME as a Date (mysql2) or as 'YYYY-MM-DD HH:MM:SS.SSS' UTC text (SQLite). */
+export function parseDbDate(value: Date | string): Date {
+  if (value instanceof Date) return value;
+  return new Date(`${value.replace(' ', 'T')}${/Z|[+-]\d\d:?\d\d$/.test(value) ? '' : 'Z'}`);
+}

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { TokenCipher } from '../common/token-cipher';
-import { isUniqueViolation } from '../database/rate-limits';
+import { isUniqueViolation } from '../database/database-errors';
 import { Sql, sqlIn } from '../database/sql';
 import type { UserEntity } from '../users/user.entity';
 import { GrantRef, IdentitiesRepository, IdentityProfile } from './identities.repository';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
-import { isUniqueViolation } from '../database/rate-limits';
+import { isUniqueViolation } from '../database/database-errors';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { UserEntity } from '../users/user.entity';

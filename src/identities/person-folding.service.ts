@@ -6,7 +6,7 @@ import { newId } from '../common/ids';
 import { maskPhone } from '../common/mask';
 import { RequestMeta } from '../common/request-meta';
 import { Database } from '../database/database.service';
-import { isUniqueViolation } from '../database/rate-limits';
+import { isUniqueViolation } from '../database/database-errors';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 import { SessionsService } from '../sessions/sessions.service';

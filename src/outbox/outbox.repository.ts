@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.service';
-import { parseDbDate } from '../database/rate-limits';
-import { asSql, Sql, SqlTarget } from '../database/sql';
+import { parseDbDate, asSql, Sql, SqlTarget } from '../database/sql';
 import { Statement, withList } from '../database/sql-statements';
 
 const COLUMNS =

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.service';
-import { isUniqueViolation, parseDbDate } from '../database/rate-limits';
-import { Sql } from '../database/sql';
+import { isUniqueViolation } from '../database/database-errors';
+import { parseDbDate, Sql } from '../database/sql';
 import { Statement } from '../database/sql-statements';
 import type { EventProvider, ProviderEvent } from './provider-event';
 

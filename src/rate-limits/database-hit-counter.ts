@@ -22,13 +22,15 @@ export class DatabaseHitCounter extends HitCounter {
   private syncTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
 
+  /** `fleet`: the app's one FleetCounter (RateLimitsModule), which the refresh budget draws from too. */
   constructor(
     database: Database,
     private readonly now: () => number = Date.now,
+    fleet?: FleetCounter,
   ) {
     super();
     const counters = new CountersRepository(database);
-    this.fleet = new FleetCounter(counters, now);
+    this.fleet = fleet ?? new FleetCounter(counters, now);
     this.rows = new RowHitCounter(counters);
   }
 
@@ -46,8 +48,8 @@ export class DatabaseHitCounter extends HitCounter {
   }
 
   /** One round of sharing now (tests, shutdown). */
-  sync(): Promise<void> {
-    return this.fleet.sync();
+  async sync(): Promise<void> {
+    await this.fleet.sync();
   }
 
   override async close(): Promise<void> {

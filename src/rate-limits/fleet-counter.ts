@@ -2,94 +2,14 @@ import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../common/secrets';
 import { CountersRepository, SlotValues } from './counters.repository';
-import { CounterRule, enforced, RuleState, statesOf, TakeResult, WindowCount } from './hit-counter';
+import { Tally } from './fleet-tally';
+import { CounterRule, enforced, RuleState, statesOf, TakeResult } from './hit-counter';
 
-/** Each window is counted in this many slots (a minute in seconds, an hour in minutes, a day in 24 min). */
-const SLOTS_PER_WINDOW = 60;
 /** Rows other instances wrote within this long (by their clocks) are read again at each sync. */
 const LOOKBACK_MS = 10_000;
 const WRITE_CHUNK = 100;
 /** Expired rows are deleted, and forgotten counts dropped from memory, every this many syncs. */
 const SWEEP_EVERY = 60;
-
-interface Cell {
-  own: number;
-  /** Every other instance's hits in this slot, as last read (and their sum). */
-  remote: Map<string, number> | null;
-  others: number;
-}
-
-/** One rule's counts (a bucket over one window length): only the slots that have hits are kept. */
-class Tally {
-  readonly windowMs: number;
-  readonly slotMs: number;
-  readonly cells = new Map<number, Cell>();
-  /** Slots whose own count changed since the last write. */
-  readonly dirty = new Set<number>();
-  lastSlot = -1;
-
-  constructor(
-    windowSeconds: number,
-    readonly hash: string,
-    public key: string | null,
-  ) {
-    this.windowMs = windowSeconds * 1000;
-    this.slotMs = Math.ceil(this.windowMs / SLOTS_PER_WINDOW);
-  }
-
-  /** Hits in the window ending now (a slot counts while any of it is inside) and, when full, when it reopens. */
-  count(nowMs: number, limit: number): WindowCount {
-    const first = Math.floor((nowMs - this.windowMs) / this.slotMs);
-    let hits = 0;
-    for (const [s, cell] of this.cells) {
-      if (s < first) {
-        if (!this.dirty.has(s)) this.cells.delete(s);
-        continue;
-      }
-      hits += cell.own + cell.others;
-    }
-    if (hits < limit) return { hits, retryAfterMs: 0 };
-    // Full: it reopens when enough of the oldest slots have left the window.
-    const slots = [...this.cells.keys()].filter((s) => s >= first).sort((a, b) => a - b);
-    let left = hits;
-    for (const s of slots) {
-      const cell = this.cells.get(s)!;
-      left -= cell.own + cell.others;
-      if (left < limit) return { hits, retryAfterMs: (s + 1) * this.slotMs + this.windowMs - nowMs };
-    }
-    return { hits, retryAfterMs: this.windowMs };
-  }
-
-  add(nowMs: number): void {
-    const s = Math.floor(nowMs / this.slotMs);
-    this.cell(s).own += 1;
-    this.dirty.add(s);
-  }
-
-  setRemote(s: number, instance: string, hits: number): void {
-    const cell = this.cell(s);
-    const remote = (cell.remote ??= new Map());
-    remote.set(instance, hits);
-    let sum = 0;
-    for (const value of remote.values()) sum += value;
-    cell.others = sum;
-  }
-
-  /** Nothing of it is inside its window any more, and nothing is left to write. */
-  expired(nowMs: number): boolean {
-    return this.dirty.size === 0 && (this.lastSlot + 1) * this.slotMs + this.windowMs < nowMs;
-  }
-
-  private cell(s: number): Cell {
-    let cell = this.cells.get(s);
-    if (!cell) {
-      cell = { own: 0, remote: null, others: 0 };
-      this.cells.set(s, cell);
-      if (s > this.lastSlot) this.lastSlot = s;
-    }
-    return cell;
-  }
-}
 
 /**
  * Approximate counters for busy buckets (per IP, device, number prefix, country, in all; the general
@@ -100,6 +20,13 @@ class Tally {
  * lately (one read). A decision is the fleet's count as last read plus this instance's own hits
  * since: across N instances a budget can be overshot by about what the other instances admit in
  * one sync interval (plus the slot rounding, 1/60 of the window, counted on the safe side).
+ *
+ * `takeUpTo` takes many units of one budget at once (the refresh job's per-minute budget). Its bound
+ * is the same, in units: what the other instances took and this one has not read yet, which for a
+ * bulk take may be a whole portion per instance rather than a request or two. A caller that wants it
+ * tighter shares a round just before the take and writes just after (`syncAfter`, `publish`): then
+ * an instance misses only the other instances' takes still in flight (taken, not yet written) when
+ * it reads, at most one portion per instance that draws one at a time (RefreshBudget).
  */
 export class FleetCounter {
   private readonly logger = new Logger('FleetCounter');
@@ -109,7 +36,11 @@ export class FleetCounter {
   readonly instanceId = randomUUID();
   private loaded = false;
   private syncs = 0;
-  private running: Promise<void> | null = null;
+  private running: Promise<boolean> | null = null;
+  /** Writes run one after another, so that a later write never lands before an earlier one. */
+  private writing: Promise<void> = Promise.resolve();
+  /** When the last read was sent (this instance's clock); 0 before the first. */
+  private lastReadMs = 0;
   private lastWarnedMs = 0;
 
   constructor(
@@ -133,6 +64,23 @@ export class FleetCounter {
     return { taken: true, states: states.map((state) => ({ ...state, hits: state.hits + 1 })) };
   }
 
+  /**
+   * Takes up to `want` units of `rule` at once (always enforced) and returns how many it got: what
+   * the window has left as this instance sees it, 0 when full. Never more than the limit by this
+   * instance's count (the fleet's as last read plus its own since); across instances, over by at most
+   * what the others took that this instance has not read yet (see the class comment). No I/O.
+   */
+  takeUpTo(rule: CounterRule, want: number, nowMs: number): number {
+    if (!(want > 0)) return 0;
+    const tally = this.tally(rule);
+    const room = rule.limit - tally.count(nowMs, rule.limit).hits;
+    const got = Math.min(Math.floor(want), room);
+    if (got <= 0) return 0;
+    tally.add(nowMs, got);
+    this.dirty.add(tally);
+    return got;
+  }
+
   /** Records one hit under every rule, full or not. */
   add(rules: CounterRule[], nowMs: number): void {
     const seen = new Set<Tally>();
@@ -145,10 +93,30 @@ export class FleetCounter {
     }
   }
 
-  /** Writes this instance's changed counts and reads the others' (one sync; concurrent calls share it). */
-  sync(): Promise<void> {
+  /**
+   * Writes this instance's changed counts and reads the others' (one round; concurrent calls share
+   * it). True when both went through; a failed round is logged and tried again at the next one.
+   */
+  sync(): Promise<boolean> {
     this.running ??= this.syncOnce().finally(() => (this.running = null));
     return this.running;
+  }
+
+  /** A round begun after this call: it writes every hit counted before the call, and reads after it. */
+  async syncAfter(): Promise<boolean> {
+    await this.running;
+    return this.sync();
+  }
+
+  /** Writes this instance's changed counts now, without reading (after a bulk take); false if it failed. */
+  publish(): Promise<boolean> {
+    return this.write(this.now()).then(
+      () => true,
+      (error: unknown) => {
+        this.warn(error);
+        return false;
+      },
+    );
   }
 
   /** A last write of this instance's counts (at shutdown); a database already gone is not worth a warning. */
@@ -157,25 +125,40 @@ export class FleetCounter {
     await this.write(this.now()).catch(() => undefined);
   }
 
-  private async syncOnce(): Promise<void> {
+  private async syncOnce(): Promise<boolean> {
     const nowMs = this.now();
     try {
       await this.write(nowMs);
       await this.read(nowMs);
-      if (++this.syncs % SWEEP_EVERY === 0) await this.sweep(nowMs);
     } catch (error) {
-      if (Date.now() - this.lastWarnedMs > 10_000) {
-        this.lastWarnedMs = Date.now();
-        this.logger.warn(`counters not shared this round: ${error instanceof Error ? error.message : 'unknown'}`);
-      }
+      this.warn(error);
+      return false;
+    }
+    if (++this.syncs % SWEEP_EVERY === 0) await this.sweep(nowMs).catch((error: unknown) => this.warn(error));
+    return true;
+  }
+
+  private warn(error: unknown): void {
+    if (Date.now() - this.lastWarnedMs > 10_000) {
+      this.lastWarnedMs = Date.now();
+      this.logger.warn(`counters not shared this round: ${error instanceof Error ? error.message : 'unknown'}`);
     }
   }
 
-  private async write(nowMs: number): Promise<void> {
+  /** One write at a time, each of the counts as they are when it starts. */
+  private write(nowMs: number): Promise<void> {
+    const run = this.writing.then(() => this.writeOnce(nowMs));
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async writeOnce(nowMs: number): Promise<void> {
     const rows: SlotValues[] = [];
-    const written: Tally[] = [];
+    const taken: [Tally, number[]][] = [];
+    // The marks are taken now: a hit counted while the rows are on their way marks its slot again.
     for (const tally of this.dirty) {
-      for (const s of tally.dirty) {
+      const slots = [...tally.dirty];
+      for (const s of slots) {
         rows.push([
           tally.hash,
           tally.windowMs / 1000,
@@ -186,21 +169,31 @@ export class FleetCounter {
           (s + 1) * tally.slotMs + tally.windowMs,
         ]);
       }
-      written.push(tally);
-    }
-    for (let i = 0; i < rows.length; i += WRITE_CHUNK) await this.counters.upsertSlots(rows.slice(i, i + WRITE_CHUNK));
-    // Only once every row landed: a failed round writes the same absolute counts next time.
-    for (const tally of written) {
       tally.dirty.clear();
-      this.dirty.delete(tally);
+      taken.push([tally, slots]);
+    }
+    this.dirty.clear();
+    try {
+      for (let i = 0; i < rows.length; i += WRITE_CHUNK)
+        await this.counters.upsertSlots(rows.slice(i, i + WRITE_CHUNK));
+    } catch (error) {
+      // Marked again: the next write sends the same absolute counts (slots already forgotten have left their window).
+      for (const [tally, slots] of taken) {
+        for (const s of slots) if (tally.cells.has(s)) tally.dirty.add(s);
+        if (tally.dirty.size > 0) this.dirty.add(tally);
+      }
+      throw error;
     }
   }
 
   private async read(nowMs: number): Promise<void> {
-    // The first read takes every live row; later ones what was written lately.
-    const since = this.loaded ? nowMs - LOOKBACK_MS : 0;
+    // The first read takes every live row; later ones what was written lately: in the last
+    // LOOKBACK_MS, or since LOOKBACK_MS before the previous read when that was over a second ago
+    // (a round skipped by a stalled loop, a counter synced only when it takes).
+    const since = this.loaded ? Math.min(nowMs, this.lastReadMs + 1000) - LOOKBACK_MS : 0;
     const rows = await this.counters.findOthersSlots(since, nowMs, this.instanceId);
     this.loaded = true;
+    this.lastReadMs = nowMs;
     for (const row of rows) {
       const windowSeconds = Number(row.window_s);
       let tally = this.byHash.get(`${row.key_hash}|${windowSeconds}`);

@@ -1,6 +1,5 @@
 import { sha256Hex } from '../common/secrets';
-import { classifyDatabaseError } from '../database/database-errors';
-import { isUniqueViolation } from '../database/rate-limits';
+import { classifyDatabaseError, isUniqueViolation } from '../database/database-errors';
 import { CountersRepository } from './counters.repository';
 import { CounterRule, retentionByBucket, WindowCount } from './hit-counter';
 

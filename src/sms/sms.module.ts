@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig } from '../config/app-config.service';
-import { RateLimits } from '../database/rate-limits';
 import { SessionsModule } from '../sessions/sessions.module';
 import { AliyunSmsSender } from './aliyun-sms.sender';
 import { SmsCodeEntity } from './sms-code.entity';
@@ -16,8 +15,6 @@ import { WebhookSmsSender } from './webhook-sms.sender';
 @Module({
   imports: [TypeOrmModule.forFeature([SmsCodeEntity]), SessionsModule],
   providers: [
-    // Still the per-minute budget of the WeChat token refresh job (src/wechat); SMS limits use HitCounter.
-    RateLimits,
     SmsBudgetsService,
     SmsCodesRepository,
     SmsCodesService,
@@ -41,6 +38,6 @@ import { WebhookSmsSender } from './webhook-sms.sender';
       },
     },
   ],
-  exports: [SmsCodesService, RateLimits],
+  exports: [SmsCodesService],
 })
 export class SmsModule {}

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, EntityManager } from 'typeorm';
 import { Database } from '../database/database.service';
-import { parseDbDate } from '../database/rate-limits';
-import { Sql } from '../database/sql';
+import { parseDbDate, Sql } from '../database/sql';
 import { Statement, textOf } from '../database/sql-statements';
 import { UserEntity, UserStatusValue } from './user.entity';
 

@@ -3,7 +3,7 @@ import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config.service';
-import { isUniqueViolation } from '../database/rate-limits';
+import { isUniqueViolation } from '../database/database-errors';
 import { WebhookEvents } from '../webhooks/webhook-events';
 import { asSql, Sql, SqlTarget } from '../database/sql';
 import { toUserModel, User } from './models/user.model';

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { newId } from '../common/ids';
-import { classifyDatabaseError } from '../database/database-errors';
+import { classifyDatabaseError, isUniqueViolation } from '../database/database-errors';
 import { Database } from '../database/database.service';
-import { isUniqueViolation } from '../database/rate-limits';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 

@@ -5,11 +5,11 @@ import { Clock } from '../common/clock';
 import { TokenCipher } from '../common/token-cipher';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
-import { RateLimits } from '../database/rate-limits';
 import { GrantLeases } from './token-refresh/grant-leases';
 import { GrantRefresher } from './token-refresh/grant-refresher';
 import { LoadGate } from './token-refresh/load-gate';
 import { RequestLoad } from '../health/request-load';
+import { FleetCounter } from '../rate-limits/fleet-counter';
 import { RefreshBudget } from './token-refresh/refresh-budget';
 import { describeError } from './token-refresh/refresh-errors';
 import { RefreshOutcome, RefreshPassParts, RefreshRunReport, runRefreshPass } from './token-refresh/refresh-pass';
@@ -32,7 +32,7 @@ export interface TokenRefreshStatusValues {
  * `refresh-worker` process) runs passes back to back while grants are due, and waits the interval
  * when none is due or the budget is spent. A pass (token-refresh/refresh-pass.ts) leases up to a
  * batch of due grants (grant-leases.ts), draws that many units of the per-minute budget shared
- * through the database (refresh-budget.ts), refreshes them with bounded concurrency
+ * on the fleet counters (refresh-budget.ts), refreshes them with bounded concurrency
  * (grant-refresher.ts) and writes them back one statement per chunk. In an API instance the job
  * yields to requests (load-gate.ts): while any is in flight, or the event loop lags, grants start at
  * TOKEN_REFRESH_BUSY_PER_SECOND. A refresh-worker process with nothing due looks again every
@@ -62,7 +62,7 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
     private readonly grants: WechatGrantsRepository,
     client: WechatApiClient,
     cipher: TokenCipher,
-    rateLimits: RateLimits,
+    fleet: FleetCounter,
     private readonly clock: Clock,
     config: AppConfig,
     load: RequestLoad,
@@ -74,7 +74,7 @@ export class TokenRefreshService implements OnApplicationBootstrap, BeforeApplic
       database,
       clock,
       leases: this.leases,
-      budget: new RefreshBudget(database, rateLimits, this.settings.perMinute),
+      budget: new RefreshBudget(fleet, this.settings.perMinute),
       refresher: new GrantRefresher(grants, client, cipher, clock),
       gate: this.gate,
       concurrency: this.settings.concurrency,

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.service';
-import { isUniqueViolation } from '../database/rate-limits';
+import { isUniqueViolation } from '../database/database-errors';
 import { WechatAppTokenEntity } from './entities/wechat-app-token.entity';
 
 /** The `wechat_app_tokens` table (one row per app: its sealed token and the refresh lease), through TypeORM. */

@@ -3,7 +3,6 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { HealthModule } from '../health/health.module';
 import { IdentitiesModule } from '../identities/identities.module';
 import { SessionsModule } from '../sessions/sessions.module';
-import { SmsModule } from '../sms/sms.module';
 import { AppTokensService } from './app-tokens.service';
 import { WechatAppTokenEntity } from './entities/wechat-app-token.entity';
 import { WechatGrantEntity } from './entities/wechat-grant.entity';
@@ -30,8 +29,6 @@ import { WechatReloginService } from './wechat-relogin.service';
     SessionsModule,
     // The refresh job yields to the requests in flight (RequestLoad).
     HealthModule,
-    // The refresh job's per-minute budget is a shared counter (RateLimits).
-    SmsModule,
   ],
   providers: [
     WechatApiClient,

@@ -4,7 +4,7 @@ import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { AppConfig } from '../config/app-config.service';
 import type { GrantRef } from '../identities/identities.service';
-import { isUniqueViolation } from '../database/rate-limits';
+import { isUniqueViolation } from '../database/database-errors';
 import { WechatGrantEntity } from './entities/wechat-grant.entity';
 import { TokenCipher } from '../common/token-cipher';
 import type { WechatTokens } from './wechat-api.client';

@@ -151,21 +151,22 @@ describe('housekeeping', () => {
       await loginWithPhone(t, old);
       await t.gql('mutation { startWechatLogin(deviceId: "d") { state } }');
       const ds = t.app.get(Database).dataSource;
-      // A hit an instance of the previous release counted (this release keeps its counters elsewhere).
+      // A refresh-budget row an instance of the previous release wrote (this release draws the budget
+      // from the fleet counters).
       const clock = t.app.get(Clock);
       await t.app
         .get(Database)
-        .sql.run('INSERT INTO rate_limit_hits (id, bucket, seq, created_at, expires_at) VALUES (?, ?, NULL, ?, ?)', [
-          'old-release-hit',
-          'sms:ip:203.0.113.9',
+        .sql.run('INSERT INTO rate_limits (bucket, window_start, hits) VALUES (?, ?, ?)', [
+          'wechat:refresh-budget:3',
           clock.now(),
-          new Date(clock.nowMs() + 3600_000),
+          12,
         ]);
       clock.advance(3 * 24 * 3600);
       const fresh = nextPhone('139');
       await loginWithPhone(t, fresh);
       const deleted = await t.app.get(HousekeepingService).sweep();
-      expect(deleted).toEqual(expect.objectContaining({ login_states: 1, sms_codes: 1, rate_limit_hits: 1 }));
+      expect(deleted).toEqual(expect.objectContaining({ login_states: 1, sms_codes: 1, rate_limits: 1 }));
+      expect(Object.keys(deleted)).not.toContain('rate_limit_hits');
       // The counters sweep their own rows: the old phone's is gone, the fresh one's kept.
       expect(await (t.app.get(HitCounter) as DatabaseHitCounter).sweep()).toBe(1);
       const rows = (await ds.query('SELECT expires_ms FROM rate_limit_rows')) as { expires_ms: string }[];
@@ -176,6 +177,23 @@ describe('housekeeping', () => {
       // Users and sessions are not housekeeping's business.
       expect(Number(((await ds.query('SELECT COUNT(*) AS n FROM users')) as { n: number }[])[0].n)).toBe(2);
       expect(Number(((await ds.query('SELECT COUNT(*) AS n FROM sessions')) as { n: number }[])[0].n)).toBe(2);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('goes on past a table that fails (one a newer release dropped during a rolling upgrade)', async () => {
+    const t = await startTestApp({ env: { SMS_CONSOLE_LOG_CODES: 'false' } });
+    try {
+      await loginWithPhone(t, nextPhone('139'));
+      const ds = t.app.get(Database).dataSource;
+      await ds.query('DROP TABLE rate_limits');
+      t.app.get(Clock).advance(3 * 24 * 3600);
+      const deleted = await t.app.get(HousekeepingService).sweep();
+      // Swept before the missing table and after it (qr_logins and outbox come later).
+      expect(deleted).toEqual(expect.objectContaining({ login_states: 0, sms_codes: 1, qr_logins: 0, outbox: 0 }));
+      expect(Object.keys(deleted)).not.toContain('rate_limits');
+      expect(t.logs.filter((line) => line.includes('housekeeping of rate_limits failed'))).toHaveLength(1);
     } finally {
       await t.close();
     }

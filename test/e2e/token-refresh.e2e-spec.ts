@@ -1,5 +1,5 @@
 import { Clock } from '../../src/common/clock';
-import { SANDBOX_WECHAT_APP } from '../../src/config/app-config';
+import { SANDBOX_WECHAT_APP, loadAppConfig } from '../../src/config/app-config';
 import { Database } from '../../src/database/database.service';
 import { IdentitiesService } from '../../src/identities/identities.service';
 import { TokenCipher } from '../../src/common/token-cipher';
@@ -8,12 +8,11 @@ import { TokenRefreshService } from '../../src/wechat/token-refresh.service';
 import { RequestLoad } from '../../src/health/request-load';
 import { WechatGrantsRepository } from '../../src/wechat/wechat-grants.repository';
 import { WechatApiClient } from '../../src/wechat/wechat-api.client';
-import { RateLimits } from '../../src/database/rate-limits';
+import { FleetCounter } from '../../src/rate-limits/fleet-counter';
 import { AppConfig } from '../../src/config/app-config.service';
 import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
-import { loadAppConfig } from '../../src/config/app-config';
 import { startRefreshWorker } from '../../src/refresh-worker';
 import { startTestApp, TestApp } from '../support/test-app';
 import { startWechatWorld, WechatWorld } from '../support/wechat';
@@ -199,7 +198,7 @@ describe('token refresh job', () => {
           w.t.app.get(WechatGrantsRepository),
           w.t.app.get(WechatApiClient),
           w.t.app.get(TokenCipher),
-          w.t.app.get(RateLimits),
+          w.t.app.get(FleetCounter),
           clock,
           w.t.app.get(AppConfig),
           w.t.app.get(RequestLoad),

@@ -4,6 +4,7 @@ import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { Database } from '../../src/database/database.service';
 import { runMigrations } from '../../src/database/migration-runner';
 import { MIGRATIONS } from '../../src/database/migrations';
+import { DropRateLimitHits1764610000000 } from '../../src/database/migrations/1764610000000-drop-rate-limit-hits';
 
 const ALL_MIGRATIONS = MIGRATIONS.map((m) => new m().name);
 import { createTestDatabase, TestDatabase } from '../support/test-database';
@@ -35,7 +36,6 @@ const EXPECTED_TABLES: Record<string, string[]> = {
   bind_tickets: ['id', 'ticket_hash', 'identity_id', 'expires_at', 'consumed_at'],
   sms_codes: ['id', 'phone', 'purpose', 'code_hash', 'expires_at', 'attempts', 'consumed_at', 'requester_ip'],
   rate_limits: ['bucket', 'window_start', 'hits'],
-  rate_limit_hits: ['id', 'bucket', 'seq', 'created_at', 'expires_at'],
   rate_limit_rows: ['bucket_key', 'hits', 'version', 'expires_ms'],
   rate_limit_slots: ['key_hash', 'window_s', 'slot_ms', 'instance_id', 'hits', 'updated_ms', 'expires_ms'],
   sessions: [
@@ -94,6 +94,16 @@ describe('migrations on an empty database', () => {
     expect(applied.map((r) => r.name)).toEqual(ALL_MIGRATIONS);
   });
 
+  it('leaves no rate_limit_hits (dropped by DropRateLimitHits1764610000000)', async () => {
+    const runner = ds.createQueryRunner();
+    try {
+      expect(await runner.hasTable('rate_limit_hits')).toBe(false);
+      expect(await runner.hasTable('rate_limits')).toBe(true);
+    } finally {
+      await runner.release();
+    }
+  });
+
   it('keeps emoji nicknames intact', async () => {
     const nickname = '小龙虾🦞 Lucky☘️';
     await ds.query(
@@ -131,6 +141,70 @@ describe('migrations on an empty database', () => {
     await insert('n2', null);
     await insert('p1', '+8613800138000');
     await expect(insert('p2', '+8613800138000')).rejects.toThrow();
+  });
+});
+
+describe('DropRateLimitHits1764610000000', () => {
+  // The table's shape: columns (name, type, length, precision, null, key) and indexes.
+  const shapeOf = async (source: DataSource) => {
+    const runner = source.createQueryRunner();
+    try {
+      const table = await runner.getTable('rate_limit_hits');
+      if (!table) return null;
+      return {
+        columns: table.columns
+          .map((c) => [c.name, c.type, c.length, c.precision ?? null, c.isNullable, c.isPrimary].join(' '))
+          .sort(),
+        indices: table.indices
+          .map((i) => `${i.name} (${i.columnNames.join(', ')})${i.isUnique ? ' unique' : ''}`)
+          .sort(),
+      };
+    } finally {
+      await runner.release();
+    }
+  };
+
+  it('runs down (the table back as 1764200000000 made it) and up again', async () => {
+    const before = await createTestDatabase();
+    const migrated = await createTestDatabase();
+    const previous = await new DataSource({
+      ...dataSourceFor(before).options,
+      migrations: MIGRATIONS.filter((m) => m !== DropRateLimitHits1764610000000),
+    }).initialize();
+    const current = await dataSourceFor(migrated).initialize();
+    try {
+      await runMigrations(previous);
+      const original = await shapeOf(previous);
+      expect(original?.columns).toHaveLength(5);
+      expect(original?.indices).toHaveLength(2);
+      await previous.query(
+        'INSERT INTO rate_limit_hits (id, bucket, seq, created_at, expires_at) VALUES (?, ?, NULL, ?, ?)',
+        ['old-hit', 'sms:ip:203.0.113.9', now, now],
+      );
+      // Up on a database of the previous release: the table goes, rows and all.
+      await previous.destroy();
+      const upgraded = await dataSourceFor(before).initialize();
+      try {
+        expect(await runMigrations(upgraded)).toEqual(['DropRateLimitHits1764610000000']);
+        expect(await shapeOf(upgraded)).toBeNull();
+      } finally {
+        await upgraded.destroy();
+      }
+
+      await runMigrations(current);
+      expect(await shapeOf(current)).toBeNull();
+      await current.undoLastMigration({ transaction: 'each' });
+      expect(await shapeOf(current)).toEqual(original);
+      const applied = (await current.query('SELECT name FROM migrations')) as { name: string }[];
+      expect(applied.map((r) => r.name)).not.toContain('DropRateLimitHits1764610000000');
+      expect(await runMigrations(current)).toEqual(['DropRateLimitHits1764610000000']);
+      expect(await shapeOf(current)).toBeNull();
+    } finally {
+      if (previous.isInitialized) await previous.destroy();
+      await current.destroy();
+      await before.drop();
+      await migrated.drop();
+    }
   });
 });
 

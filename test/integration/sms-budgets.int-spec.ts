@@ -4,7 +4,6 @@ import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { Database } from '../../src/database/database.service';
 import { runMigrations } from '../../src/database/migration-runner';
 import { DatabaseHitCounter } from '../../src/rate-limits/database-hit-counter';
-import { RateLimitHitEntity } from '../../src/rate-limits/rate-limit-hit.entity';
 import { describeSmsBudgets } from '../support/sms-budget-cases';
 import { createTestDatabase } from '../support/test-database';
 
@@ -12,7 +11,7 @@ import { createTestDatabase } from '../support/test-database';
 describeSmsBudgets('the database', async () => {
   const db = await createTestDatabase();
   const config = loadAppConfig({ DATABASE_URL: db.url, DATA_DIR: '/tmp/wl-unused', GRAPHQL_SCHEMA_FILE: 'off' });
-  const ds = await new DataSource(buildDataSourceOptions(config.database, [RateLimitHitEntity])).initialize();
+  const ds = await new DataSource(buildDataSourceOptions(config.database)).initialize();
   await runMigrations(ds);
   return {
     counter: new DatabaseHitCounter(new Database(ds)),

@@ -8,6 +8,7 @@ import { PhoneCallSlots1764420000000 } from './1764420000000-phone-call-slots';
 import { QrLogins1764500000000 } from './1764500000000-qr-logins';
 import { ProviderEvents1764510000000 } from './1764510000000-provider-events';
 import { Outbox1764520000000 } from './1764520000000-outbox';
+import { DropRateLimitHits1764610000000 } from './1764610000000-drop-rate-limit-hits';
 
 // Listed explicitly (not globbed) so that the app, the CLI and the tests run the same set in order.
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   QrLogins1764500000000,
   ProviderEvents1764510000000,
   Outbox1764520000000,
+  DropRateLimitHits1764610000000,
 ];

@@ -26,11 +26,6 @@ DELETE
   FROM rate_limits
   WHERE window_start < ?;
 
--- HousekeepingService.deleteRateLimitHits
-DELETE
-  FROM rate_limit_hits
-  WHERE expires_at < ?;
-
 -- HousekeepingService.deleteQrLogins
 DELETE
   FROM qr_logins

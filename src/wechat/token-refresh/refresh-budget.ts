@@ -1,44 +1,39 @@
-import { randomInt } from 'node:crypto';
-import { Database } from '../../database/database.service';
-import { RateLimits } from '../../database/rate-limits';
+import type { FleetCounter } from '../../rate-limits/fleet-counter';
+import type { CounterRule } from '../../rate-limits/hit-counter';
 
 const BUDGET_BUCKET = 'wechat:refresh-budget';
-// The per-minute budget is split over this many counter rows, so that instances on different nodes
-// of a multi-primary cluster rarely write the same row (a hot row loses certifications there).
-const BUDGET_SHARDS = 16;
 
 /**
- * The per-minute refresh budget shared by every instance. It is split over up to BUDGET_SHARDS
- * counter rows whose limits add up to TOKEN_REFRESH_PER_MINUTE; an instance draws a whole pass's
- * portion from the shard it last used and moves on only when that one is full, so the total holds,
- * instances seldom write the same row, and a pass pays a write or two rather than one per grant.
+ * The per-minute refresh budget (TOKEN_REFRESH_PER_MINUTE) shared by every instance, on the fleet
+ * counters (FleetCounter, rows of `rate_limit_slots` keyed by instance: no row is written by two
+ * instances, so nothing for a multi-primary cluster to certify against). A pass draws its whole
+ * claim at once: a round of sharing (this instance's counts written, the others' read), the take in
+ * memory (up to what the last minute has left as this instance now sees it), and its count written
+ * at once; two or three statements a pass, as the compare-and-set rows of `rate_limits` cost before.
+ *
+ * The bound: an instance misses only the draws of other instances still in flight when it reads
+ * (taken in their memory, not yet written). Each instance draws one pass at a time and writes a draw
+ * before it draws again, so across N instances a minute's draws stay within TOKEN_REFRESH_PER_MINUTE
+ * + (N − 1) × TOKEN_REFRESH_BATCH, and within the budget itself when draws do not overlap in time.
+ * A round that fails (the database unreachable) draws nothing: the grants wait, as they did when
+ * the budget's row could not be read.
  */
 export class RefreshBudget {
-  private shardCursor = randomInt(0, BUDGET_SHARDS);
+  private readonly rule: CounterRule;
 
   constructor(
-    private readonly database: Database,
-    private readonly rateLimits: RateLimits,
-    private readonly perMinute: number,
-  ) {}
+    private readonly fleet: FleetCounter,
+    perMinute: number,
+  ) {
+    this.rule = { bucket: BUDGET_BUCKET, limit: perMinute, windowSeconds: 60 };
+  }
 
-  /** Up to `want` units of this minute's budget. */
+  /** Up to `want` units of the last minute's budget. */
   async take(want: number, now: Date): Promise<number> {
-    const perMinute = this.perMinute;
-    const shards = Math.max(1, Math.min(BUDGET_SHARDS, perMinute));
-    const sql = this.database.sql;
-    const start = this.shardCursor;
-    let got = 0;
-    for (let step = 0; step < shards && got < want; step++) {
-      const shard = (start + step) % shards;
-      const limit = Math.floor(perMinute / shards) + (shard < perMinute % shards ? 1 : 0);
-      const bucket = shards === 1 ? BUDGET_BUCKET : `${BUDGET_BUCKET}:${shard}`;
-      const taken = await this.rateLimits.take(sql, { bucket, limit, windowSeconds: 60 }, want - got, now);
-      if (taken > 0) {
-        got += taken;
-        this.shardCursor = shard;
-      }
-    }
+    if (want <= 0) return 0;
+    if (!(await this.fleet.syncAfter())) return 0;
+    const got = this.fleet.takeUpTo(this.rule, want, now.getTime());
+    if (got > 0) await this.fleet.publish();
     return got;
   }
 }
