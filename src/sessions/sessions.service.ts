@@ -5,20 +5,19 @@ import { newId } from '../common/ids';
 import { randomToken, sha256Hex } from '../common/secrets';
 import { AppConfig } from '../config/app-config.service';
 import { Database } from '../database/database.service';
-import { Sql, SqlTarget } from '../database/sql';
+import { SqlTarget } from '../database/sql';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
-import { assertMaySignIn, signInRefusal } from '../users/sign-in-policy';
+import { assertMaySignIn } from '../users/sign-in-policy';
 import { effectiveRoles } from '../users/user-roles';
 import { UserEntity } from '../users/user.entity';
 import { WebhookEvents } from '../webhooks/webhook-events';
 import { DeviceSession } from './models/device-session.model';
 import { SessionEntity } from './session.entity';
+import { minDate, SessionRotation } from './session-rotation';
 import { SessionsRepository } from './sessions.repository';
 import { TokenSigner } from './token-signer.service';
 
-/** A lost response must not log a user out: the token just rotated may come back once this soon. */
-export const ROTATION_GRACE_MS = 10_000;
 const MAX_REFRESH_TOKEN_LENGTH = 128;
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -49,10 +48,6 @@ export interface AuthenticatedCaller {
 }
 
 type SessionRef = { userId: string; familyId: string };
-type RefreshOutcome =
-  | { kind: 'rotated'; tokens: IssuedTokens; user: UserEntity }
-  | { kind: 'reused'; familyId: string; userId: string }
-  | { kind: 'refused'; code: ErrorCode };
 
 @Injectable()
 export class SessionsService {
@@ -65,6 +60,7 @@ export class SessionsService {
     private readonly clock: Clock,
     private readonly config: AppConfig,
     private readonly webhooks: WebhookEvents,
+    private readonly rotation: SessionRotation,
   ) {
     this.adminPhones = new Set(config.get('adminPhones'));
   }
@@ -118,10 +114,13 @@ export class SessionsService {
       throw DomainError.badInput('refreshToken', 'not a refresh token');
     }
     const hash = sha256Hex(refreshToken);
-    const outcome = await this.database.sqlTransaction((sql) => this.rotate(sql, hash, context));
+    const outcome = await this.rotation.rotate(hash, context);
     switch (outcome.kind) {
       case 'rotated':
-        return { tokens: outcome.tokens, user: outcome.user };
+        return {
+          tokens: await this.tokensFor(outcome.row, outcome.refreshToken, this.rolesOf(outcome.user)),
+          user: outcome.user,
+        };
       case 'reused':
         // Committed on its own: the revocation must survive the error that follows.
         await this.database.transaction((manager) => this.revokeFamily(manager, outcome, 'reuse'));
@@ -139,7 +138,7 @@ export class SessionsService {
     const now = this.clock.now();
     const current = await this.sessions.findLiveHead(target, sessionId, now);
     if (!current) return null;
-    const next = this.successorOf(current, now, {});
+    const next = this.rotation.successorOf(current, now, {});
     const claimed = await this.sessions.claimForReissue(target, current.id, next.row.id, now);
     if (claimed === 0) return null;
     await this.sessions.insert(target, next.row);
@@ -215,70 +214,6 @@ export class SessionsService {
       }));
   }
 
-  private async rotate(
-    sql: Sql,
-    hash: string,
-    context: Pick<SessionContext, 'ip' | 'userAgent'>,
-  ): Promise<RefreshOutcome> {
-    // The session and its user in one read, locked on MySQL so that racing refreshes of one token
-    // queue and each sees the latest row.
-    const found = await this.sessions.findWithUserByRefreshToken(sql, hash);
-    if (!found) return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
-    const { session: row, user } = found;
-    if (row.revokedAt) return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
-    const now = this.clock.now();
-    if (row.absoluteExpiresAt <= now || row.idleExpiresAt <= now)
-      return { kind: 'refused', code: ErrorCode.UNAUTHENTICATED };
-    // The one sign-in policy, answered rather than thrown: the refusal leaves the transaction cleanly.
-    const refusal = signInRefusal(user);
-    if (refusal) return { kind: 'refused', code: refusal };
-
-    const next = this.successorOf(row, now, context);
-    if (row.replacedBy === null) {
-      // The current token: claim it with one conditional update, so two racing refreshes cannot both win.
-      const claimed = await this.sessions.claimCurrent(sql, row.id, next.row.id, now);
-      if (claimed === 0) return { kind: 'reused', familyId: row.familyId, userId: row.userId };
-    } else {
-      // Already rotated: the grace path, or reuse.
-      const withinGrace = row.rotatedAt !== null && now.getTime() - row.rotatedAt.getTime() <= ROTATION_GRACE_MS;
-      if (!withinGrace || row.graceUsedAt !== null)
-        return { kind: 'reused', familyId: row.familyId, userId: row.userId };
-      const supersededPair = await this.sessions.supersede(sql, row.replacedBy, now);
-      if (supersededPair === 0) return { kind: 'reused', familyId: row.familyId, userId: row.userId };
-      const claimed = await this.sessions.claimGrace(sql, row.id, next.row.id, now);
-      if (claimed === 0) return { kind: 'reused', familyId: row.familyId, userId: row.userId };
-    }
-    await this.sessions.insert(sql, next.row);
-    return { kind: 'rotated', tokens: await this.tokensFor(next.row, next.refreshToken, this.rolesOf(user)), user };
-  }
-
-  private successorOf(
-    row: SessionEntity,
-    now: Date,
-    context: Pick<SessionContext, 'ip' | 'userAgent'>,
-  ): { row: SessionEntity; refreshToken: string } {
-    const refreshToken = randomToken(32);
-    const idle = new Date(now.getTime() + this.config.get('session').idleDays * DAY_MS);
-    return {
-      refreshToken,
-      row: {
-        ...row,
-        id: newId(),
-        refreshTokenHash: sha256Hex(refreshToken),
-        rotatedAt: null,
-        graceUsedAt: null,
-        ip: context.ip ?? row.ip,
-        userAgent: context.userAgent ?? row.userAgent,
-        createdAt: now,
-        lastUsedAt: now,
-        idleExpiresAt: minDate(idle, row.absoluteExpiresAt),
-        revokedAt: null,
-        revokedReason: null,
-        replacedBy: null,
-      },
-    };
-  }
-
   private rolesOf(user: { phone: string | null; roles: readonly string[] }): string[] {
     return effectiveRoles(user, this.adminPhones);
   }
@@ -293,8 +228,4 @@ export class SessionsService {
       refreshTokenExpiresAt: row.idleExpiresAt,
     };
   }
-}
-
-function minDate(a: Date, b: Date): Date {
-  return a.getTime() <= b.getTime() ? a : b;
 }
