@@ -24,13 +24,11 @@ export type Rotation =
   | { kind: 'refused'; code: ErrorCode };
 
 /**
- * Rotating a refresh token. The common case, the current token of a live session, takes three
- * statements and no transaction: the read, the successor inserted only while its predecessor is
- * still current and live (one INSERT ... SELECT), and the predecessor claimed by one conditional
- * UPDATE. Whoever loses a race there deletes its successor (its token was never handed out) and, like
- * every rotated, grace or reused token, is decided by the locked transaction, which queues racing
- * refreshes of one token so that each sees the latest row. A logout between the insert and the claim
- * revokes the successor with its family, so no successor of an ended session is ever live.
+ * Rotating a refresh token, in one transaction (5 statements): the session and its user read with a
+ * lock on MySQL, so that racing refreshes of one token queue and each sees the latest row; the claim;
+ * the successor. Tried for issue 23 and measured slower on MariaDB: the same without a transaction
+ * (3 statements: the read, the successor inserted while its predecessor is current, the claim) pays
+ * two commits instead of one, and the kit's refresh ratio fell from 0.63 to 0.59 (docs/benchmarks.md).
  */
 @Injectable()
 export class SessionRotation {
@@ -42,10 +40,7 @@ export class SessionRotation {
   ) {}
 
   async rotate(hash: string, context: Context): Promise<Rotation> {
-    return (
-      (await this.rotateCurrent(hash, context)) ??
-      this.database.sqlTransaction((sql) => this.rotateLocked(sql, hash, context))
-    );
+    return this.database.sqlTransaction((sql) => this.rotateLocked(sql, hash, context));
   }
 
   /** The next row of a session and its new refresh token (nothing written). */
@@ -70,27 +65,6 @@ export class SessionRotation {
         replacedBy: null,
       },
     };
-  }
-
-  /** The current token, without a transaction; null: the locked path decides. */
-  private async rotateCurrent(hash: string, context: Context): Promise<Rotation | null> {
-    const sql = this.database.sql;
-    const found = await this.sessions.peekWithUserByRefreshToken(sql, hash);
-    const now = this.clock.now();
-    const refused = refusalOf(found, now);
-    if (refused) return refused;
-    const { session: row, user } = found!;
-    if (row.replacedBy !== null) return null;
-    const next = this.successorOf(row, now, context);
-    if ((await this.sessions.insertSuccessorIfCurrent(sql, next.row, row.id)) === 0) return null;
-    let claimed = 0;
-    try {
-      claimed = await this.sessions.claimCurrent(sql, row.id, next.row.id, now);
-    } finally {
-      // Lost the race (or the claim failed): the successor's token was never handed out.
-      if (claimed === 0) await this.sessions.deleteUnclaimed(sql, next.row.id).catch(() => undefined);
-    }
-    return claimed === 0 ? null : { kind: 'rotated', row: next.row, refreshToken: next.refreshToken, user };
   }
 
   private async rotateLocked(sql: Sql, hash: string, context: Context): Promise<Rotation> {

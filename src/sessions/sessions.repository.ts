@@ -29,16 +29,6 @@ export const SESSION_STATEMENTS = {
     `SELECT ${COLUMNS_OF_S}, ${USER_COLUMNS_AS_U} FROM sessions s INNER JOIN users u ON u.id = s.user_id ` +
       'WHERE s.refresh_token_hash = ?',
   ),
-  // The rotation's first read (session-rotation.ts): no lock, no transaction.
-  peekWithUserByRefreshToken:
-    `SELECT ${COLUMNS_OF_S}, ${USER_COLUMNS_AS_U} FROM sessions s INNER JOIN users u ON u.id = s.user_id ` +
-    'WHERE s.refresh_token_hash = ?',
-  // The successor of a token, written only while its predecessor is still current and live.
-  insertSuccessorIfCurrent:
-    `INSERT INTO sessions (${COLUMNS}) SELECT ${placeholders(19)} FROM sessions ` +
-    'WHERE id = ? AND replaced_by IS NULL AND revoked_at IS NULL',
-  // A successor whose predecessor another refresh claimed first (its token was never handed out).
-  deleteUnclaimed: 'DELETE FROM sessions WHERE id = ? AND replaced_by IS NULL AND rotated_at IS NULL',
   findOwnerByRefreshToken: 'SELECT user_id, revoked_at FROM sessions WHERE refresh_token_hash = ? LIMIT 1',
   findLiveUser: `SELECT ${USER_COLUMNS} FROM sessions s INNER JOIN users u ON u.id = s.user_id WHERE s.family_id = ? AND s.user_id = ? AND ${LIVE_S} LIMIT 1`,
   findLiveHead: lockedOnMysql(`SELECT ${COLUMNS} FROM sessions WHERE family_id = ? AND ${LIVE}`),
@@ -77,23 +67,6 @@ export class SessionsRepository {
 
   async insert(target: SqlTarget, row: SessionEntity): Promise<void> {
     await asSql(target).run(S.insert, valuesOf(row));
-  }
-
-  /** Inserts `row` only while session `predecessorId` is current and live; 1 when it did. */
-  insertSuccessorIfCurrent(sql: Sql, row: SessionEntity, predecessorId: string): Promise<number> {
-    return sql.run(S.insertSuccessorIfCurrent, [...valuesOf(row), predecessorId]);
-  }
-
-  deleteUnclaimed(sql: Sql, id: string): Promise<number> {
-    return sql.run(S.deleteUnclaimed, [id]);
-  }
-
-  async peekWithUserByRefreshToken(
-    sql: Sql,
-    hash: string,
-  ): Promise<{ session: SessionEntity; user: UserEntity } | null> {
-    const rows = await sql.rows<SessionRow & Record<string, unknown>>(S.peekWithUserByRefreshToken, [hash]);
-    return rows.length === 0 ? null : { session: sessionFromRow(rows[0]), user: userFromJoinedRow(rows[0])! };
   }
 
   /** The session of a refresh token and its user, in one read (locked on MySQL). */

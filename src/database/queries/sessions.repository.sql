@@ -18,23 +18,6 @@ SELECT s.id, s.user_id, s.refresh_token_hash, s.family_id, s.login_at, s.rotated
   INNER JOIN users u ON u.id = s.user_id
   WHERE s.refresh_token_hash = ?;
 
--- SessionsRepository.peekWithUserByRefreshToken
-SELECT s.id, s.user_id, s.refresh_token_hash, s.family_id, s.login_at, s.rotated_at, s.grace_used_at, s.device_id, s.platform, s.login_method, s.ip, s.user_agent, s.created_at, s.last_used_at, s.idle_expires_at, s.absolute_expires_at, s.revoked_at, s.revoked_reason, s.replaced_by, u.id AS u_id, u.phone AS u_phone, u.nickname AS u_nickname, u.avatar_url AS u_avatar_url, u.status AS u_status, u.roles AS u_roles, u.created_at AS u_created_at, u.updated_at AS u_updated_at, u.last_login_at AS u_last_login_at, u.deleted_at AS u_deleted_at, u.merged_into AS u_merged_into
-  FROM sessions s
-  INNER JOIN users u ON u.id = s.user_id
-  WHERE s.refresh_token_hash = ?;
-
--- SessionsRepository.insertSuccessorIfCurrent
-INSERT INTO sessions (id, user_id, refresh_token_hash, family_id, login_at, rotated_at, grace_used_at, device_id, platform, login_method, ip, user_agent, created_at, last_used_at, idle_expires_at, absolute_expires_at, revoked_at, revoked_reason, replaced_by)
-  SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-  FROM sessions
-  WHERE id = ? AND replaced_by IS NULL AND revoked_at IS NULL;
-
--- SessionsRepository.deleteUnclaimed
-DELETE
-  FROM sessions
-  WHERE id = ? AND replaced_by IS NULL AND rotated_at IS NULL;
-
 -- SessionsRepository.findOwnerByRefreshToken
 SELECT user_id, revoked_at
   FROM sessions
