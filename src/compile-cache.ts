@@ -1,11 +1,11 @@
 import * as nodeModule from 'node:module';
 
 /**
- * Imported first by main.ts: on Node 22.1+ the modules loaded from here on keep V8's compiled code in
- * a cache on disk (NODE_COMPILE_CACHE, else the system's temp folder), so that later starts skip most
- * of the compiling: loading some 2,000 modules is most of the start-up. Nothing else changes; where the
- * folder cannot be written, or on Node 20 (no such API), the service starts as before.
- * NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+ * Imported first by main.ts (and by server.ts, the unbundled entry): on Node 22.1+ the code loaded from
+ * here on (the bundle, dist/src/server.bundle.js, and what stays in node_modules) keeps V8's compiled
+ * code in a cache on disk (NODE_COMPILE_CACHE, else the system's temp folder), so that later starts
+ * skip most of the compiling. Nothing else changes: where the folder cannot be created, or on
+ * Node 20 (no such API), the service starts as before. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
  */
 const enable = (nodeModule as { enableCompileCache?: (dir?: string) => unknown }).enableCompileCache;
 if (typeof enable === 'function' && !process.env.NODE_DISABLE_COMPILE_CACHE) {
