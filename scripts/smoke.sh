@@ -63,6 +63,13 @@ cmp -s "$work/schema.gql" "$work/schema-modules.gql" || {
   echo "smoke: the bundle's schema differs from the modules'"; diff "$work/schema-modules.gql" "$work/schema.gql" | head -20; exit 1; }
 echo "smoke: the bundle's schema is the modules' schema"
 
+# --- the Dockerfile's compile-cache step: loads the code into a cache folder and exits 0 ----------
+cache_out=$(env -i PATH="$PATH" HOME="$HOME" NODE_COMPILE_CACHE="$work/compile-cache" node dist/src/main.js compile-cache) || {
+  echo "smoke: compile-cache failed: $cache_out"; exit 1; }
+[[ "$cache_out" == "compile cache: off" || -n "$(ls -A "$work/compile-cache" 2>/dev/null)" ]] || {
+  echo "smoke: compile-cache wrote nothing: $cache_out"; exit 1; }
+echo "smoke: $cache_out"
+
 # --- production without secrets ----------------------------------------------------------------
 set +e
 out=$(env -i PATH="$PATH" HOME="$HOME" NODE_ENV=production DATA_DIR="$work/prod" node dist/src/main.js 2>&1)
