@@ -13,7 +13,7 @@
 // - optional peers of Nest and Apollo that this service does not install.
 // Class and function names are kept: Nest, GraphQL type names and TypeORM read them.
 // `node dist/src/server.js` runs the same service unbundled. A source map is written beside the
-// bundle (node --enable-source-maps shows the TypeScript-compiled files in stack traces).
+// bundle, mapped back to the TypeScript sources (node --enable-source-maps uses it in stack traces).
 import { build } from 'esbuild';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
