@@ -16,8 +16,10 @@ cleanup() {
 trap cleanup EXIT
 
 # --- sandbox: no environment beyond a port and a scratch data dir --------------------------------
-env -i PATH="$PATH" HOME="$HOME" PORT="$port" DATA_DIR="$work/data" GRAPHQL_SCHEMA_FILE=off SHUTDOWN_DRAIN_MS=500 \
-  node dist/src/main.js >"$log" 2>&1 &
+# (With scripts/bundle-check.cjs preloaded: it lists the modules the run loaded, for the bundle check below.)
+env -i PATH="$PATH" HOME="$HOME" PORT="$port" DATA_DIR="$work/data" GRAPHQL_SCHEMA_FILE="$work/schema.gql" \
+  SHUTDOWN_DRAIN_MS=500 BUNDLE_CHECK_OUT="$work/loaded.txt" \
+  node --require ./scripts/bundle-check.cjs dist/src/main.js >"$log" 2>&1 &
 pid=$!
 ready=""
 for _ in $(seq 1 100); do
@@ -58,6 +60,20 @@ grep -q 'draining: readiness is red' "$log" || { echo "smoke: no drain at SIGTER
 grep -q 'SANDBOX SMS to +86 138\*\*\*\*8000' "$log" || { echo "smoke: the sandbox did not print the code"; exit 1; }
 grep -q "SMS outbox .*http://127.0.0.1:$port/sandbox/sms/outbox" "$log" || { echo "smoke: banner lacks the SMS outbox URL"; exit 1; }
 echo "smoke: sandbox ok (port $port): playground, phone login, graceful stop"
+# That run was the bundle (scripts/bundle.mjs), with no package in it loaded a second time, and its
+# schema is the one the separate modules build (class names kept).
+node scripts/check-bundle.mjs "$work/loaded.txt"
+node dist/src/emit-schema.js "$work/schema-modules.gql" >/dev/null
+cmp -s "$work/schema.gql" "$work/schema-modules.gql" || {
+  echo "smoke: the bundle's schema differs from the modules'"; diff "$work/schema-modules.gql" "$work/schema.gql" | head -20; exit 1; }
+echo "smoke: the bundle's schema is the modules' schema"
+
+# --- the Dockerfile's compile-cache step: loads the code into a cache folder and exits 0 ----------
+cache_out=$(env -i PATH="$PATH" HOME="$HOME" NODE_COMPILE_CACHE="$work/compile-cache" node dist/src/main.js compile-cache) || {
+  echo "smoke: compile-cache failed: $cache_out"; exit 1; }
+[[ "$cache_out" == "compile cache: off" || -n "$(ls -A "$work/compile-cache" 2>/dev/null)" ]] || {
+  echo "smoke: compile-cache wrote nothing: $cache_out"; exit 1; }
+echo "smoke: $cache_out"
 
 # --- production without secrets ----------------------------------------------------------------
 set +e

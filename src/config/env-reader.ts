@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 // A variable is declared once, in its area's file (src/config/areas): name, one-line description (the
 // comment in .env.example), whether it is sensitive (masked when printed), and for the simple kinds its
 // default and bounds. The reader only reads declared variables, so none escapes the list.
@@ -90,12 +88,13 @@ export class EnvReader {
     const { name, min, max } = variable;
     const raw = this.string(variable);
     if (raw === undefined) return variable.default;
-    const parsed = z.coerce.number().int().min(min).max(max).safeParse(raw);
-    if (!parsed.success) {
+    // Number() as a coercion does ("0x10", "1e3" and "12.0" are numbers too); a safe integer in bounds.
+    const parsed = Number(raw);
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
       this.problems.push(`${name}: a whole number from ${min} to ${max}`);
       return variable.default;
     }
-    return parsed.data;
+    return parsed;
   }
 
   bool(variable: Named<BoolVariable>): boolean {
@@ -110,12 +109,12 @@ export class EnvReader {
   enum<T extends string>(variable: Named<EnumVariable<T>>): T | undefined {
     const raw = this.string(variable);
     if (raw === undefined) return undefined;
-    const parsed = z.enum(variable.values).safeParse(raw.toLowerCase());
-    if (!parsed.success) {
+    const value = raw.toLowerCase();
+    if (!(variable.values as readonly string[]).includes(value)) {
       this.problems.push(`${variable.name}: one of ${variable.values.join(', ')}`);
       return undefined;
     }
-    return parsed.data as T;
+    return value as T;
   }
 
   /** A required variable that is absent: named, and the caller carries on with a stand-in. */

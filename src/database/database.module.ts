@@ -23,8 +23,9 @@ import { runMigrations } from './migration-runner';
       dataSourceFactory: async (options) => {
         const logger = new Logger('Database');
         // Migrations run on their own connection without the query bound (a schema change may take
-        // long, and GET_LOCK waits for another instance's); the service's DataSource is bounded.
-        const migrator = await new DataSource(withoutQueryBound(options!)).initialize();
+        // long, and GET_LOCK waits for another instance's); the service's DataSource is bounded. The
+        // migrator needs no entities (as `migrate` and the CLI): their metadata is built once, below.
+        const migrator = await new DataSource({ ...withoutQueryBound(options!), entities: [] }).initialize();
         try {
           const applied = await runMigrations(migrator, logger);
           logger.log(applied.length > 0 ? `applied migrations: ${applied.join(', ')}` : 'schema is up to date');

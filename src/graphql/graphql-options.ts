@@ -1,5 +1,6 @@
 import { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, ValidationContext } from 'graphql';
 import type { Request, Response } from 'express';
 import { AppConfig } from '../config/app-config.service';
@@ -55,6 +56,9 @@ export function buildGraphqlOptions(config: AppConfig, sessions: SessionsService
     parseOptions: { maxTokens: limits.maxTokens },
     validationRules: protection.validationRules,
     plugins: [
+      // Apollo otherwise loads its federation trace plugin (and its protobuf, ~0.4 MB) at every start
+      // to find out that this schema is not a subgraph: it would do nothing here.
+      ApolloServerPluginInlineTraceDisabled(),
       ...noStoreResponses(),
       ...protection.plugins,
       ...(config.isProduction ? [adminOnlySchemaHelp(sessions)] : []),

@@ -1,5 +1,10 @@
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { isLocalException, type UnavailableReason } from './provider-call-error';
+
+// undici (some 110 modules) is required on the first call, not at start: an instance whose providers
+// are never called does not load it.
+let undiciModule: typeof import('undici') | undefined;
+const undici = (): typeof import('undici') => (undiciModule ??= require('undici') as typeof import('undici'));
 
 // Connection errors that prove the request never left: safe to retry even a code exchange.
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
@@ -31,11 +36,10 @@ export type TransportFailure = { reason: UnavailableReason } | { local: string }
  * Each call has the per-call timeout (connect to last byte); `budget` ends it with the operation.
  */
 export class OutboundHttp {
-  private readonly agent: Agent;
+  private agent: Agent | undefined;
+  private closed = false;
 
-  constructor(private readonly timeoutMs: number) {
-    this.agent = new Agent({ keepAliveTimeout: 30_000, connections: 128 });
-  }
+  constructor(private readonly timeoutMs: number) {}
 
   async send(outbound: OutboundRequest, budget: AbortSignal): Promise<OutboundAnswer> {
     const headers: Record<string, string> = { accept: 'application/json', ...outbound.headers };
@@ -52,8 +56,8 @@ export class OutboundHttp {
     // Our own timer for the whole call: undici's header and body timeouts tick at about a second.
     const call = perCallSignal(budget, this.timeoutMs);
     try {
-      const response = await request(outbound.url, {
-        dispatcher: this.agent,
+      const response = await undici().request(outbound.url, {
+        dispatcher: this.pool(),
         method: outbound.method,
         headers,
         body,
@@ -68,7 +72,17 @@ export class OutboundHttp {
   }
 
   close(): Promise<void> {
-    return this.agent.close().catch(() => undefined);
+    this.closed = true;
+    return this.agent ? this.agent.close().catch(() => undefined) : Promise.resolve();
+  }
+
+  private pool(): Agent {
+    if (!this.agent) {
+      this.agent = new (undici().Agent)({ keepAliveTimeout: 30_000, connections: 128 });
+      // A call after close() fails as it did when the pool was made up front and closed.
+      if (this.closed) void this.agent.close();
+    }
+    return this.agent;
   }
 }
 

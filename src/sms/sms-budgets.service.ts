@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
+import { parsePhoneNumberFromString } from '../common/libphonenumber';
 import { sha256Hex } from '../common/secrets';
 import type { SmsLimits } from '../config/app-config';
 import { AppConfig } from '../config/app-config.service';

@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
+import { parsePhoneNumberFromString } from '../common/libphonenumber';
 import { DomainError } from '../errors/domain-error';
 import { ErrorCode } from '../errors/error-code';
 

@@ -1,6 +1,6 @@
 import type { GetMobileRequest } from '@alicloud/dypnsapi20170525';
 import { Injectable, Logger } from '@nestjs/common';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
+import { parsePhoneNumberFromString } from '../../common/libphonenumber';
 import { isClientToken } from '../../common/client-token';
 import { AppConfig } from '../../config/app-config.service';
 import type { CarrierSettings } from '../../config/providers-config';

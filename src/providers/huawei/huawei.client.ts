@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { parsePhoneNumberFromString } from 'libphonenumber-js/mobile';
+import { parsePhoneNumberFromString } from '../../common/libphonenumber';
 import { isClientToken } from '../../common/client-token';
 import { Clock } from '../../common/clock';
 import { AppConfig } from '../../config/app-config.service';

@@ -2,9 +2,12 @@
 // who you are, "Allow") and the website's QR page (a QR code, "Approve as <person>" buttons standing
 // in for the phone that scans it). Both submit back to the same page with `person`, which answers
 // with WeChat's redirect to redirect_uri?code=…&state=….
-import { toString as qrSvg } from 'qrcode';
 import { escapeHtml, htmlPage } from '../pages/html';
 import type { AppRecord } from './fake-wechat.types';
+
+// qrcode is required when a page first draws one, not when the sandbox starts.
+const qrSvg = (text: string, options: import('qrcode').QRCodeToStringOptions): Promise<string> =>
+  (require('qrcode') as typeof import('qrcode')).toString(text, options);
 
 export interface ApprovalPageInput {
   app: AppRecord;
