@@ -12,7 +12,7 @@ const loaded = readFileSync(process.argv[2], 'utf8').split('\n').filter(Boolean)
 const inside = new Set(JSON.parse(readFileSync(join(root, 'dist/src/server.bundle.packages.json'), 'utf8')));
 const problems = [];
 if (!loaded.includes(join(root, 'dist/src/server.bundle.js'))) problems.push('dist/src/server.bundle.js was not loaded');
-const separate = loaded.filter((file) => file.startsWith(join(root, 'dist/src/')) && !file.endsWith('main.js') && !file.endsWith('compile-cache.js') && !file.endsWith('server.bundle.js'));
+const separate = loaded.filter((file) => file.startsWith(join(root, 'dist/src/')) && !file.endsWith('main.js') && !file.endsWith('compile-cache.js') && !file.endsWith('heap-sizing.js') && !file.endsWith('server.bundle.js'));
 if (separate.length > 0) problems.push(`modules of dist/src loaded beside the bundle: ${separate.slice(0, 5).join(', ')}`);
 const twice = new Set();
 for (const file of loaded) {
