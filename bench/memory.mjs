@@ -1,6 +1,6 @@
 // Memory under a bounded mixed load: does the service's RSS level off?
 //   npm run build && npm run bench:memory -- [--minutes 10] [--concurrency 8] [--persons 200]
-//        [--sample-seconds 30] [--log-level warn] [--node-args "--max-semi-space-size=8"]
+//        [--sample-seconds 30] [--log-level warn] [--node-args "--max-semi-space-size=8"] [--plain]
 //        [--env MALLOC_ARENA_MAX=2] [--snapshots] [--dist DIR (another build to compare; default dist)]
 // Starts, each in its own process group, on 127.0.0.1 only: the standalone fake WeChat behind an HTTPS
 // front (a throw-away certificate given as NODE_EXTRA_CA_CERTS), an SMS webhook receiver (in this
@@ -25,12 +25,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { Stack, ROOT, baseEnv, freePort, freshKeys, rssBytes, sleep, waitHttp } from './lib/stack.mjs';
+import { productionNodeArgs, Stack, ROOT, baseEnv, freePort, freshKeys, rssBytes, sleep, waitHttp } from './lib/stack.mjs';
 
 const { values: a } = parseArgs({ options: {
   minutes: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '8' },
   persons: { type: 'string', default: '200' }, 'sample-seconds': { type: 'string', default: '30' },
-  'log-level': { type: 'string', default: 'warn' }, 'node-args': { type: 'string', default: '' },
+  'log-level': { type: 'string', default: 'warn' }, 'node-args': { type: 'string', default: '' }, plain: { type: 'boolean', default: false },
   env: { type: 'string', multiple: true, default: [] }, dist: { type: 'string', default: 'dist' }, snapshots: { type: 'boolean', default: false },
 } });
 const MINUTES = Number(a.minutes);
@@ -94,7 +94,7 @@ async function main() {
   target = `http://127.0.0.1:${port}`;
   const snapshotDir = join(stack.work, 'snapshots');
   // --trace-gc: every major GC prints the heap used after it, i.e. what is live: the leak detector.
-  const nodeArgs = ['--trace-gc', ...a['node-args'].split(/\s+/).filter(Boolean)];
+  const nodeArgs = ['--trace-gc', ...(a.plain ? [] : await productionNodeArgs(a.dist)), ...a['node-args'].split(/\s+/).filter(Boolean)];
   if (a.snapshots) {
     mkdirSync(snapshotDir);
     nodeArgs.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`);

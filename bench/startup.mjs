@@ -3,7 +3,7 @@
 // 127.0.0.1:3306, dropped at the end; the standalone fake WeChat behind an HTTPS front, SMS by webhook)
 // and the sandbox on SQLite (a file in a scratch folder). Each is migrated once
 // (`node dist/src/main.js migrate`), then started --runs times; prints every start and the median.
-//   npm run build && npm run bench:startup -- [--runs 5] [--only mariadb|sqlite] [--node-args="--cpu-prof"]
+//   npm run build && npm run bench:startup -- [--runs 5] [--only mariadb|sqlite] [--node-args="--cpu-prof"] [--plain]
 //        [--dist DIR]   another build to compare (default dist)
 // Also prints the CPU time (user + system) of the process's main thread until ready: the start's
 // critical path, less sensitive than the wall clock to other work on the machine.
@@ -12,14 +12,15 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Stack, baseEnv, cpuMs, freePort, freshKeys, median, rssBytes, waitHttp } from './lib/stack.mjs';
+import { productionNodeArgs, Stack, baseEnv, cpuMs, freePort, freshKeys, median, rssBytes, waitHttp } from './lib/stack.mjs';
 
 const { values: a } = parseArgs({ options: {
-  runs: { type: 'string', default: '5' }, dist: { type: 'string', default: 'dist' }, only: { type: 'string' }, 'node-args': { type: 'string', default: '' },
+  runs: { type: 'string', default: '5' }, dist: { type: 'string', default: 'dist' }, only: { type: 'string' }, 'node-args': { type: 'string', default: '' }, plain: { type: 'boolean', default: false },
 } });
 const RUNS = Math.max(1, Number(a.runs));
 const MAIN = join(a.dist, 'src/main.js');
-const nodeArgs = a['node-args'].split(/\s+/).filter(Boolean);
+// The production command's flags (--plain: bare `node dist/src/main.js`, which restarts itself with them).
+const nodeArgs = [...(a.plain ? [] : await productionNodeArgs(a.dist)), ...a['node-args'].split(/\s+/).filter(Boolean)];
 const stack = new Stack('bench-startup');
 stack.stopOnSignals();
 

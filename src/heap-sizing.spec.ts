@@ -46,3 +46,18 @@ describe('planHeapSizing', () => {
     expect(planHeapSizing({ ...base, canExec: false })).toEqual({ missing: all, execArgs: null });
   });
 });
+
+describe('the documented production command', () => {
+  const { readFileSync } = jest.requireActual<typeof import('node:fs')>('node:fs');
+  const { join } = jest.requireActual<typeof import('node:path')>('node:path');
+  const flags = Object.entries(HEAP_FLAGS).map(([flag, value]) => `${flag}=${value}`);
+
+  it('npm run start:prod and the Docker image pass the heap flags, so the service need not restart itself', () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(pkg.scripts['start:prod']).toBe(`node ${flags.join(' ')} dist/src/main.js`);
+    const dockerfile = readFileSync(join(__dirname, '..', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toContain(`CMD ["node", ${flags.map((f) => JSON.stringify(f)).join(', ')}, "dist/src/main.js"]`);
+  });
+});
