@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ROOT } from './lib/stack.mjs';
+import { median, ROOT } from './lib/stack.mjs';
 
 const TARGET_RATIO = 0.7;
 const TARGET_P99 = 1.5;
@@ -25,11 +25,6 @@ if (!existsSync(join(ROOT, 'dist/src/main.js'))) {
   process.exit(0);
 }
 
-const median = (values) => {
-  const v = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-};
 const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
 const runs = [];
