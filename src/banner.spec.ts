@@ -15,12 +15,14 @@ describe('the banner', () => {
       flavor: 'mariadb',
       url: 'mariadb://app:s3cret@db.internal:3306/login',
       poolSize: 10,
+      batchStatements: true,
     };
     expect(describeDatabase(mariadb)).toBe('MariaDB database at db.internal:3306/login');
     const mysql: DatabaseSettings = {
       ...BOUNDS,
       type: 'mysql',
       poolSize: 10,
+      batchStatements: true,
       flavor: 'mysql',
       url: 'mysql://app:s3cret@db:3306/login',
     };

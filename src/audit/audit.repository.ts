@@ -29,7 +29,7 @@ export class AuditRepository {
 
   /** In the caller's transaction when given one, else as a statement of its own. */
   async insert(row: AuditEventEntity, target?: SqlTarget): Promise<void> {
-    await (target ? asSql(target) : this.database.sql).run(S.insert, [
+    await (target ? asSql(target) : this.database.sql).write(S.insert, [
       row.id,
       row.action,
       row.actorUserId,

@@ -168,7 +168,7 @@ export class CodeExchangesRepository {
     result: { outcome: string; identityId: string; userId: string | null; sessionId: string | null },
     now: Date,
   ): Promise<void> {
-    await asSql(target).run(S.complete, [result.outcome, result.identityId, result.userId, result.sessionId, now, id]);
+    await asSql(target).write(S.complete, [result.outcome, result.identityId, result.userId, result.sessionId, now, id]);
   }
 
   async fail(
@@ -182,7 +182,7 @@ export class CodeExchangesRepository {
   }
 
   async markReplayed(target: SqlTarget, id: string, now: Date): Promise<void> {
-    await asSql(target).run(S.markReplayed, [now, id]);
+    await asSql(target).write(S.markReplayed, [now, id]);
   }
 }
 

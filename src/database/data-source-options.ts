@@ -48,6 +48,9 @@ export function buildDataSourceOptions(
       maxQueryExecutionTime: settings.queryTimeoutMs,
       subscribers: [DropTimedOutConnections],
       poolSize: settings.poolSize,
+      // A transaction's queued writes and its COMMIT go in one round trip (ConnectionSql). Every
+      // statement of the service is a constant text with `?` placeholders (src/database/queries).
+      multipleStatements: settings.batchStatements,
       extra: { enableKeepAlive: true, keepAliveInitialDelay: 10000, maxIdle: settings.poolSize, idleTimeout: 60000 },
     };
   }

@@ -32,6 +32,9 @@ function scripted(steps: Step[]) {
           log.push('rollback');
         },
         release: async () => undefined,
+        // The connection the transaction holds (Database shares it with its plain SQL).
+        connect: async () => ({ query: () => undefined, release: () => undefined, destroy: () => undefined }),
+        query: async () => undefined,
       };
       return runner;
     },

@@ -8,7 +8,8 @@ import { withinBudget } from '../common/database-budget';
 import { currentDatabaseBudget } from '../common/request-context';
 import { classifyDatabaseError, DatabaseTimeoutError } from './database-errors';
 import { boundPoolCheckout } from './query-bounds';
-import { driverHandles, MysqlConnection, MysqlPool, MysqlSql, Sql, SqliteSql } from './sql';
+import { ConnectionSql, shareWithRunner } from './connection-sql';
+import { driverHandles, holdSql, MysqlConnection, MysqlPool, MysqlSql, Sql, SqliteSql } from './sql';
 
 const DEFAULT_RETRY: DatabaseRetrySettings = { attempts: 10, baseMs: 10, maxMs: 500 };
 // A lost connection before COMMIT is tried again on a fresh connection (behind a proxy, another
@@ -48,6 +49,8 @@ export class Database {
   private readonly acquireTimeoutMs: number;
   readonly stats: TransactionRetryStats = { conflictRetries: 0, unavailableRetries: 0, exhausted: 0 };
   private readonly queryTimeoutMs: number | undefined;
+  /** Several statements per round trip in a transaction (DATABASE_BATCH_STATEMENTS). */
+  private readonly batching: boolean;
   private autocommit: Sql | null = null;
 
   constructor(
@@ -58,6 +61,7 @@ export class Database {
     this.retry = config?.get('databaseRetry') ?? DEFAULT_RETRY;
     this.acquireTimeoutMs = config?.get('database')?.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
     this.queryTimeoutMs = config?.get('database')?.queryTimeoutMs;
+    this.batching = (dataSource.options as { multipleStatements?: boolean }).multipleStatements === true;
     boundPoolCheckout(dataSource, this.acquireTimeoutMs);
   }
 
@@ -156,21 +160,17 @@ export class Database {
     const connection = await new Promise<MysqlConnection>((resolve, reject) =>
       pool.getConnection((error, conn) => (error ? reject(error) : resolve(conn!))),
     );
-    const sql = new MysqlSql({ connection }, this.queryTimeoutMs);
-    let started = false;
+    const sql = new ConnectionSql(connection, this.queryTimeoutMs, this.batching);
     try {
-      await sql.run('START TRANSACTION');
-      started = true;
+      sql.begin();
       const result = await work(sql);
       phase.committing = true;
-      await sql.run('COMMIT');
-      started = false;
+      await sql.commit();
       connection.release();
       return result;
     } catch (error) {
-      if (started) await sql.run('ROLLBACK').catch(() => undefined);
-      // A connection whose query timed out, or whose COMMIT failed, is not given back.
-      if ((error as { code?: string }).code === 'PROTOCOL_SEQUENCE_TIMEOUT' || phase.committing) connection.destroy();
+      await sql.rollback().catch(() => undefined);
+      if (unsafeToReuse(error, phase)) connection.destroy();
       else connection.release();
       throw error;
     }
@@ -211,9 +211,18 @@ export class Database {
     }
   }
 
+  /**
+   * A TypeORM transaction whose BEGIN, COMMIT and plain SQL go through one ConnectionSql: `sqlIn` of
+   * its manager answers it, and TypeORM's own statements on the runner keep their order with it.
+   */
   private async runOnce<T>(work: (manager: EntityManager) => Promise<T>, phase: { committing: boolean }): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
+    let connection: MysqlConnection | null = null;
     try {
+      connection = (await runner.connect()) as MysqlConnection;
+      const sql = new ConnectionSql(connection, this.queryTimeoutMs, this.batching);
+      holdSql(runner, sql);
+      shareWithRunner(runner, sql);
       await runner.startTransaction();
       const result = await work(runner.manager);
       phase.committing = true;
@@ -221,11 +230,23 @@ export class Database {
       return result;
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      if (connection && unsafeToReuse(error, phase)) connection.destroy();
       throw error;
     } finally {
       await runner.release().catch(() => undefined);
     }
   }
+}
+
+/**
+ * A connection whose query timed out still waits for that answer, and one lost during COMMIT is in
+ * an unknown state: neither goes back to the pool. An error the server itself answered leaves the
+ * connection sound.
+ */
+function unsafeToReuse(error: unknown, phase: { committing: boolean }): boolean {
+  const { code, sqlState } = error as { code?: string; sqlState?: string };
+  if (code === 'PROTOCOL_SEQUENCE_TIMEOUT') return true;
+  return phase.committing && typeof sqlState !== 'string';
 }
 
 export async function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { ConnectionSql, query } from './connection-sql';
 
 /**
  * Plain SQL on the driver's own connection, for the hot paths: no query building, no entity
@@ -12,6 +13,12 @@ export interface Sql {
   rows<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** A write; the number of rows it changed (MySQL: changed, not merely matched). */
   run(text: string, params?: readonly unknown[]): Promise<number>;
+  /**
+   * A write whose count nobody reads. In a MySQL transaction it is queued and sent with the next
+   * statement batch or with COMMIT (ConnectionSql), and its failure fails the transaction there;
+   * elsewhere it runs now, like `run`.
+   */
+  write(text: string, params?: readonly unknown[]): Promise<void>;
 }
 
 interface MysqlResult {
@@ -59,6 +66,10 @@ export class MysqlSql implements Sql {
     return result.affectedRows ?? 0;
   }
 
+  async write(text: string, params: readonly unknown[] = []): Promise<void> {
+    await this.exec(text, params);
+  }
+
   private async exec(text: string, params: readonly unknown[]): Promise<unknown> {
     if ('connection' in this.source) return query(this.source.connection, text, params, this.timeoutMs);
     const connection = await new Promise<MysqlConnection>((resolve, reject) =>
@@ -77,19 +88,6 @@ export class MysqlSql implements Sql {
       throw error;
     }
   }
-}
-
-function query(
-  connection: MysqlConnection,
-  text: string,
-  params: readonly unknown[],
-  timeout?: number,
-): Promise<unknown> {
-  return new Promise((resolve, reject) =>
-    connection.query({ sql: text, values: params as unknown[], timeout }, (error, result) =>
-      error ? reject(error) : resolve(result),
-    ),
-  );
 }
 
 /**
@@ -122,6 +120,10 @@ export class SqliteSql implements Sql {
       if (statement.reader) return statement.all(...params.map(sqliteValue)).length;
       return statement.run(...params.map(sqliteValue)).changes;
     });
+  }
+
+  async write(text: string, params: readonly unknown[] = []): Promise<void> {
+    await this.run(text, params);
   }
 
   private inTurn<T>(work: () => T): Promise<T> {
@@ -159,11 +161,20 @@ export function driverHandles(dataSource: DataSource): { pool?: MysqlPool; sqlit
   return driver.pool ? { pool: driver.pool } : { sqlite: driver.databaseConnection };
 }
 
+const held = new WeakMap<object, ConnectionSql>();
+
+/** `sql` is the plain SQL of the transaction `runner` holds: `sqlIn` of its manager answers it. */
+export function holdSql(runner: object, sql: ConnectionSql): void {
+  held.set(runner, sql);
+}
+
 /** Plain SQL on the connection of a transaction TypeORM opened (`Database.transaction`'s manager). */
 export function sqlIn(manager: EntityManager, timeoutMs?: number): Sql {
   const { sqlite } = driverHandles(manager.connection);
   // SQLite: one connection, which the open transaction holds.
   if (sqlite) return new SqliteSql(sqlite, null);
+  const own = manager.queryRunner && held.get(manager.queryRunner);
+  if (own) return own;
   const connection = (manager.queryRunner as unknown as { databaseConnection?: MysqlConnection } | undefined)
     ?.databaseConnection;
   if (!connection) throw new Error('sqlIn needs the manager of an open transaction');

@@ -88,7 +88,7 @@ export class OutboxRepository {
       params.push(r.id, r.kind, r.type, r.endpoint, r.payload, r.createdAt, r.orderingKey, r.createdAt, r.createdAt);
     }
     const text = S.insert + `, ${INSERT_ROW}`.repeat(rows.length - 1);
-    await asSql(target).run(text, params);
+    await asSql(target).write(text, params);
   }
 
   async pickDue(sql: Sql, limit: number, now: Date): Promise<string[]> {

@@ -24,9 +24,10 @@ export type Rotation =
   | { kind: 'refused'; code: ErrorCode };
 
 /**
- * Rotating a refresh token, in one transaction (5 statements): the session and its user read with a
- * lock on MySQL, so that racing refreshes of one token queue and each sees the latest row; the claim;
- * the successor. Tried for issue 23 and measured slower on MariaDB: the same without a transaction
+ * Rotating a refresh token, in one transaction (5 statements in 2 round trips on MySQL: BEGIN with
+ * the read, then the claim, the successor and COMMIT): the session and its user read with a lock on
+ * MySQL, so that racing refreshes of one token queue and each sees the latest row; the claim; the
+ * successor. Tried for issue 23 and measured slower on MariaDB: the same without a transaction
  * (3 statements: the read, the successor inserted while its predecessor is current, the claim) pays
  * two commits instead of one, and the kit's refresh ratio fell from 0.63 to 0.59 (docs/benchmarks.md).
  */
@@ -78,8 +79,8 @@ export class SessionRotation {
     const reused: Rotation = { kind: 'reused', familyId: row.familyId, userId: row.userId };
     const next = this.successorOf(row, now, context);
     if (row.replacedBy === null) {
-      // The current token: claim it with one conditional update, so two racing refreshes cannot both win.
-      if ((await this.sessions.claimCurrent(sql, row.id, next.row.id, now)) === 0) return reused;
+      // The current token, locked by the read: claimed, and its successor written, with the COMMIT.
+      await this.sessions.claimCurrent(sql, row.id, next.row.id, now);
     } else {
       // Already rotated: the grace path, or reuse.
       const withinGrace = row.rotatedAt !== null && now.getTime() - row.rotatedAt.getTime() <= ROTATION_GRACE_MS;

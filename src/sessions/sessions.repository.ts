@@ -66,7 +66,7 @@ export class SessionsRepository {
   constructor(private readonly database: Database) {}
 
   async insert(target: SqlTarget, row: SessionEntity): Promise<void> {
-    await asSql(target).run(S.insert, valuesOf(row));
+    await asSql(target).write(S.insert, valuesOf(row));
   }
 
   /** The session of a refresh token and its user, in one read (locked on MySQL). */
@@ -143,9 +143,13 @@ export class SessionsRepository {
     return (await this.database.sql.rows(S.deviceKnownToPhoneOwner, [phone, deviceId])).length > 0;
   }
 
-  /** Marks the current row rotated, unless a racing refresh did first; rows changed (0 or 1). */
-  claimCurrent(sql: Sql, id: string, successorId: string, now: Date): Promise<number> {
-    return sql.run(S.claimCurrent, [successorId, now, id]);
+  /**
+   * Marks the current row rotated, queued (`Sql.write`): it runs in the transaction whose read
+   * (`findWithUserByRefreshToken`) locked the row and saw it current, so no racing refresh can have
+   * claimed it since (SQLite: transactions take turns; Galera: a racing node loses at certification).
+   */
+  claimCurrent(sql: Sql, id: string, successorId: string, now: Date): Promise<void> {
+    return sql.write(S.claimCurrent, [successorId, now, id]);
   }
 
   /** Like `claimCurrent`, and the grace is spent too: a reissued pair leaves no grace behind. */

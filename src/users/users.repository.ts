@@ -68,7 +68,7 @@ export class UsersRepository {
   }
 
   async markLogin(sql: Sql, id: string, roles: readonly string[], now: Date): Promise<void> {
-    await sql.run(S.markLogin, [now, now, roles.join(','), id]);
+    await sql.write(S.markLogin, [now, now, roles.join(','), id]);
   }
 
   async insert(manager: EntityManager, user: UserEntity): Promise<void> {

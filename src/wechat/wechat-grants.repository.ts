@@ -199,8 +199,8 @@ export class WechatGrantsRepository {
       now,
       now,
     ];
-    if (grant.refreshMode) await asSql(target).run(S.refreshKnownAsNew, [...values, grant.refreshMode, grant.id]);
-    else await asSql(target).run(S.refreshKnown, [...values, grant.id]);
+    if (grant.refreshMode) await asSql(target).write(S.refreshKnownAsNew, [...values, grant.refreshMode, grant.id]);
+    else await asSql(target).write(S.refreshKnown, [...values, grant.id]);
   }
 
   // The TypeORM calls on the table (entity reads and writes outside the hot paths).

@@ -23,8 +23,11 @@ describe('statements per operation: WeChat login, me, refresh', () => {
   ) => {
     const requestId = `stmt-sessions-${process.pid}-${++seq}`;
     const res = await world.t.gql<T>(query, variables, { ...headers, 'x-request-id': requestId });
-    return { res, statements: counter.statementsOf(requestId) };
+    return { res, statements: counter.statementsOf(requestId), trips: counter.roundTripsOf(requestId) };
   };
+  // On MySQL a transaction's BEGIN rides with its first statement and its queued writes with its
+  // COMMIT (ConnectionSql); SQLite runs each statement on its own.
+  const mysql = process.env.TEST_DATABASE_URL !== undefined;
 
   beforeAll(async () => {
     world = await startWechatWorld();
@@ -54,6 +57,10 @@ describe('statements per operation: WeChat login, me, refresh', () => {
     // then one transaction: the identity read with its user, grant and unionid holders; the login
     // stamp; the session; the audit row; the grant; the code's outcome.
     expect({ start: start.statements.length, login: login.statements.length }).toEqual({ start: 1, login: 9 });
+    // MySQL round trips: the claim; BEGIN with the read; the stamp, session, audit row, grant and
+    // outcome with COMMIT.
+    expect(login.trips).toBe(mysql ? 3 : 9);
+    expect(login.statements.slice(-1)).toEqual(['COMMIT']);
   });
 
   it('me: one statement (the session and its user, read once by the access check)', async () => {
@@ -74,5 +81,7 @@ describe('statements per operation: WeChat login, me, refresh', () => {
     });
     expect(refreshed.res.body.data?.refreshSession.refreshToken).toEqual(expect.any(String));
     expect(refreshed.statements).toHaveLength(5);
+    // MySQL: BEGIN with the locked read; the claim and the successor with COMMIT.
+    expect(refreshed.trips).toBe(mysql ? 2 : 5);
   });
 });

@@ -1,4 +1,5 @@
 import { currentRequestId } from '../../src/common/request-context';
+import { BATCH_SEPARATOR } from '../../src/database/connection-sql';
 import { loadSqliteDriver } from '../../src/database/sqlite-driver';
 
 type Method = (...args: unknown[]) => unknown;
@@ -7,18 +8,23 @@ type Method = (...args: unknown[]) => unknown;
  * Counts every statement sent to the database (BEGIN / START TRANSACTION and COMMIT included),
  * grouped by the request that issued it (its X-Request-Id). Statements outside any request (timers,
  * background jobs) are grouped under ''. It patches the drivers themselves (better-sqlite3's
- * statements and mysql2's connections), so TypeORM and the plain SQL layer are both seen.
+ * statements and mysql2's connections), so TypeORM and the plain SQL layer are both seen. A round
+ * trip that carries several statements (ConnectionSql's batches) counts each of them, and once in
+ * `roundTripsOf`.
  */
 export class StatementCounter {
   private readonly byRequest = new Map<string, string[]>();
+  private readonly tripsByRequest = new Map<string, number>();
   private readonly restores: (() => void)[] = [];
 
   install(): this {
     const record = (text: unknown) => {
       const key = currentRequestId() ?? '';
       const list = this.byRequest.get(key) ?? [];
-      list.push(String(typeof text === 'object' && text !== null ? (text as { sql?: string }).sql : text));
+      const sent = String(typeof text === 'object' && text !== null ? (text as { sql?: string }).sql : text);
+      list.push(...sent.split(BATCH_SEPARATOR));
       this.byRequest.set(key, list);
+      this.tripsByRequest.set(key, (this.tripsByRequest.get(key) ?? 0) + 1);
     };
 
     // better-sqlite3: every execution goes through a Statement (TypeORM and SqliteSql both prepare).
@@ -59,6 +65,11 @@ export class StatementCounter {
   /** The statements a request issued, in order. */
   statementsOf(requestId: string): string[] {
     return this.byRequest.get(requestId) ?? [];
+  }
+
+  /** How many times the request went to the database (a batch of statements is one). */
+  roundTripsOf(requestId: string): number {
+    return this.tripsByRequest.get(requestId) ?? 0;
   }
 
   uninstall(): void {

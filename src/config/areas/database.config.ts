@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { defineVariables, EnvReader, int, safeUrl, secret } from '../env-reader';
+import { bool, defineVariables, EnvReader, int, safeUrl, secret } from '../env-reader';
 
 // The database: MySQL/MariaDB in production, SQLite under DATA_DIR in the sandbox; the bounds on each
 // query and connection wait, and the retries of transactions that lost a deadlock.
@@ -7,6 +7,10 @@ import { defineVariables, EnvReader, int, safeUrl, secret } from '../env-reader'
 export const DATABASE_VARIABLES = defineVariables({
   DATABASE_URL: secret('mysql://… or mariadb://… (required in production); default SQLite under DATA_DIR'),
   DATABASE_POOL_SIZE: int('MySQL connection pool size (default 10)', 10, 1, 500),
+  DATABASE_BATCH_STATEMENTS: bool(
+    "MySQL: a transaction's queued writes and its COMMIT share one round trip (multi-statement queries); false for a proxy that refuses them (default true)",
+    true,
+  ),
   DATABASE_QUERY_TIMEOUT_MS: int(
     'longest a query may take; then SERVICE_UNAVAILABLE (default 5000; SQLite: busy wait)',
     5000,
@@ -46,7 +50,10 @@ export interface DatabaseBounds {
 }
 
 export type DatabaseSettings = DatabaseBounds &
-  ({ type: 'sqlite'; path: string } | { type: 'mysql'; flavor: 'mysql' | 'mariadb'; url: string; poolSize: number });
+  (
+    | { type: 'sqlite'; path: string }
+    | { type: 'mysql'; flavor: 'mysql' | 'mariadb'; url: string; poolSize: number; batchStatements: boolean }
+  );
 
 export interface DatabaseRetrySettings {
   /** Tries in all, the first included. */
@@ -74,7 +81,15 @@ export function readDatabase(reader: EnvReader, production: boolean, dataDir: st
     if (!url || url.pathname.length < 2) {
       problems.push('DATABASE_URL: mysql://user:password@host:3306/database, with the database name');
     }
-    return { ...bounds, type: 'mysql', flavor: /^mariadb:/i.test(raw) ? 'mariadb' : 'mysql', url: raw, poolSize };
+    const flavor = /^mariadb:/i.test(raw) ? 'mariadb' : 'mysql';
+    return {
+      ...bounds,
+      type: 'mysql',
+      flavor,
+      url: raw,
+      poolSize,
+      batchStatements: reader.bool(V.DATABASE_BATCH_STATEMENTS),
+    };
   }
   if (/^sqlite:/i.test(raw)) {
     if (production) problems.push('DATABASE_URL: production runs on MySQL (mysql://...), not SQLite');
