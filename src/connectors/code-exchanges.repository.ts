@@ -168,7 +168,14 @@ export class CodeExchangesRepository {
     result: { outcome: string; identityId: string; userId: string | null; sessionId: string | null },
     now: Date,
   ): Promise<void> {
-    await asSql(target).write(S.complete, [result.outcome, result.identityId, result.userId, result.sessionId, now, id]);
+    await asSql(target).write(S.complete, [
+      result.outcome,
+      result.identityId,
+      result.userId,
+      result.sessionId,
+      now,
+      id,
+    ]);
   }
 
   async fail(

@@ -14,20 +14,22 @@ interface MysqlResult {
 
 const BEGIN: Statement = { text: 'START TRANSACTION', params: [] };
 const COMMIT: Statement = { text: 'COMMIT', params: [] };
+const READ = /^\s*SELECT\b/i;
 
 /**
  * Plain SQL on one held MySQL/MariaDB connection, a transaction's, with write-behind (a unit of work,
  * as ORMs flush one): each statement still runs on its own, in the order it was given, but fewer
  * round trips carry them.
- * - `write` queues a statement whose count nobody reads. The queue goes to the server in one round
- *   trip before the next statement that answers something (`rows`, `run`, a TypeORM query on this
- *   connection: `flush`), or together with COMMIT.
+ * - `write` queues a statement whose count nobody reads. The queue goes to the server with the next
+ *   SELECT, in one round trip, or on its own before any other statement that answers something
+ *   (`rows`, `run`, a TypeORM query on this connection: `flush`), or together with COMMIT.
  * - BEGIN is queued too (`begin`), and goes in front of the transaction's first statement; a
  *   transaction that never needed the database costs no round trip at all.
  * - A queued write that fails fails every later statement on this connection, COMMIT included, so
  *   the transaction rolls back. Queued writes never share a round trip with a statement whose own
- *   error a caller may handle (a duplicate key, say): an error is always the statement's it is
- *   reported for.
+ *   error a caller may handle (a duplicate key, say): such an error is always its own.
+ * - Outside a transaction (`Database.sqlSession`) each statement commits on its own, as on the pool;
+ *   the queue is sent when the session ends.
  * Several statements in one round trip need the connection's multi-statement flag (mysql2's
  * `multipleStatements`, on unless DATABASE_BATCH_STATEMENTS=false); without it the same statements
  * go one per round trip, in the same order, with the same outcome.
@@ -94,13 +96,14 @@ export class ConnectionSql implements Sql {
   private async send(statement: Statement): Promise<unknown> {
     if (this.failure) throw this.failure;
     const head = this.takeQueued();
-    // Queued writes ahead of a statement go in a round trip of their own (unless BEGIN is all there
-    // is), so that the statement's error, which its caller may handle, is never a queued write's.
-    if (head.length > 1 || (head.length === 1 && head[0] !== BEGIN)) {
-      await this.sendQueued(head);
-      return this.exec([statement]);
-    }
-    return this.exec([...head, statement]);
+    const writes = head.length > 1 || (head.length === 1 && head[0] !== BEGIN);
+    if (!writes) return this.exec([...head, statement]);
+    // A read carries the queued writes ahead of it: no caller goes on after a failed SELECT, so a
+    // failure of that round trip is the unit's. Any other statement goes on its own after them, so
+    // that its error, which its caller may handle (a duplicate key), is never a queued write's.
+    if (READ.test(statement.text)) return this.sendQueued([...head, statement]);
+    await this.sendQueued(head);
+    return this.exec([statement]);
   }
 
   private takeQueued(): Statement[] {
@@ -112,9 +115,9 @@ export class ConnectionSql implements Sql {
   }
 
   /** Queued statements: their failure is the transaction's. */
-  private async sendQueued(statements: Statement[]): Promise<void> {
+  private async sendQueued(statements: Statement[]): Promise<unknown> {
     try {
-      await this.exec(statements);
+      return await this.exec(statements);
     } catch (error) {
       this.failure = error;
       throw error;

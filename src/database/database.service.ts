@@ -152,6 +152,32 @@ export class Database {
     return this.withRetry((phase) => this.runOnceSql(handles.pool!, work, phase));
   }
 
+  /**
+   * Plain SQL on one held connection, each statement committing on its own as on `sql`, for a run of
+   * statements that stand alone: writes queued with `Sql.write` ride with the next SELECT or go
+   * together at the end (ConnectionSql), in fewer round trips. Queued writes not yet sent when `work`
+   * fails are dropped. SQLite: `sql` itself.
+   */
+  async sqlSession<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    const { pool } = driverHandles(this.dataSource);
+    if (!pool) return work(this.sql);
+    const connection = await new Promise<MysqlConnection>((resolve, reject) =>
+      pool.getConnection((error, conn) => (error ? reject(error) : resolve(conn!))),
+    );
+    const sql = new ConnectionSql(connection, this.queryTimeoutMs, this.batching);
+    try {
+      const result = await work(sql);
+      await sql.flush();
+      connection.release();
+      return result;
+    } catch (error) {
+      await sql.rollback();
+      if (unsafeToReuse(error, { committing: false })) connection.destroy();
+      else connection.release();
+      throw error;
+    }
+  }
+
   private async runOnceSql<T>(
     pool: MysqlPool,
     work: (sql: Sql) => Promise<T>,

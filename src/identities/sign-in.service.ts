@@ -46,9 +46,10 @@ export class SignInService {
 
   /**
    * The owner of a phone someone verified (an SMS code, the carrier), created on first login.
-   * Autocommit statements, no transaction: each stands on its own. The user row is found or created
-   * (and stamped) first, so a retry finds it; then the session, then the audit row. A failure after
-   * the session leaves a session whose tokens were never handed out, and the call fails.
+   * Autocommit statements, no transaction: each stands on its own, in 2 round trips on MySQL
+   * (`Database.sqlSession`). The user row is created (unless the phone has an owner) and read first,
+   * so a retry finds it; then the stamp, the session and the audit row together. A failure after the
+   * session leaves a session whose tokens were never handed out, and the call fails.
    */
   async signInByPhone(
     phone: string,
@@ -56,25 +57,27 @@ export class SignInService {
     device: DeviceInfo,
     meta: RequestMeta,
   ): Promise<SignedIn> {
-    const sql = this.database.sql;
-    // loginByPhone stamps the login in the same statements (and leaves a banned owner untouched).
-    const { user, created } = await this.users.loginByPhone(sql, phone);
-    const refusal = signInRefusal(user);
-    if (refusal) {
-      // Outside any transaction: recorded here, with the user, so the outer layers do not again.
-      const error = new DomainError(refusal);
-      await this.audit.recordLoginFailure(error, method, meta, { userId: user.id });
-      throw error;
-    }
-    return this.open(sql, user, {
-      method,
-      device,
-      meta,
-      audit: {
-        action: method === 'PHONE' ? 'login.phone' : 'login.carrier',
-        details: { method, newUser: created, phone: maskPhone(phone), platform: device.platform ?? null },
-      },
+    const outcome = await this.database.sqlSession(async (sql) => {
+      // loginByPhone stamps the login (and leaves a banned owner untouched).
+      const { user, created } = await this.users.loginByPhone(sql, phone);
+      const refusal = signInRefusal(user);
+      if (refusal) return { refusal, user };
+      return this.open(sql, user, {
+        method,
+        device,
+        meta,
+        audit: {
+          action: method === 'PHONE' ? 'login.phone' : 'login.carrier',
+          details: { method, newUser: created, phone: maskPhone(phone), platform: device.platform ?? null },
+        },
+      });
     });
+    if ('tokens' in outcome) return outcome;
+    // Recorded here, with the user (and once the session's connection is back), so the outer layers
+    // do not again.
+    const error = new DomainError(outcome.refusal);
+    await this.audit.recordLoginFailure(error, method, meta, { userId: outcome.user.id });
+    throw error;
   }
 
   /**

@@ -43,8 +43,9 @@ export class UsersService {
 
   /**
    * Phone login's user step, in two statements: the owner of the phone stamped as logged in (roles
-   * brought in line with ADMIN_PHONES), or a new user created already logged in. A banned owner is
-   * answered as it is, untouched.
+   * brought in line with ADMIN_PHONES; the stamp is queued, `Sql.write`, and rides with the caller's
+   * next writes in a `Database.sqlSession`), or a new user created already logged in. A banned owner
+   * is answered as it is, untouched.
    */
   async loginByPhone(target: SqlTarget, phone: string): Promise<{ user: UserEntity; created: boolean }> {
     const sql = asSql(target);

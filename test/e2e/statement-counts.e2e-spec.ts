@@ -19,8 +19,9 @@ describe('statements per operation', () => {
   const counted = async (query: string, variables?: Record<string, unknown>) => {
     const requestId = `stmt-count-${process.pid}-${++seq}`;
     const res = await t.gql(query, variables, { 'x-request-id': requestId });
-    return { res, statements: counter.statementsOf(requestId) };
+    return { res, statements: counter.statementsOf(requestId), trips: counter.roundTripsOf(requestId) };
   };
+  const mysql = process.env.TEST_DATABASE_URL !== undefined;
 
   beforeAll(async () => {
     t = await startTestApp({ env: { SMS_CONSOLE_LOG_CODES: 'false' } });
@@ -51,6 +52,13 @@ describe('statements per operation', () => {
     // loginWithPhone: the code consumed (one conditional UPDATE), the user looked up and created,
     // the session, the audit row. No BEGIN/COMMIT: each is atomic on its own.
     expect({ send: send.statements.length, login: login.statements.length }).toEqual({ send: 2, login: 5 });
+    // MySQL round trips: the claim; the lookup; the insert (its duplicate key is handled: alone);
+    // the session with its audit row (Database.sqlSession).
+    expect(login.trips).toBe(mysql ? 4 : 5);
+    expect(login.statements.slice(-2).map((text) => text.split(' (')[0])).toEqual([
+      'INSERT INTO sessions',
+      'INSERT INTO audit_events',
+    ]);
     expect([...send.statements, ...login.statements].some((text) => /^(BEGIN|START|COMMIT)/i.test(text))).toBe(false);
   });
 });
