@@ -39,6 +39,10 @@ export const EXTERNAL = [
   'tinyglobby',
   'tslib',
   'ws',
+  // Apollo's hash of each query: it takes node:crypto through `module.require`, which a bundled
+  // module does not have, and falls back to sha.js (SHA-256 in JavaScript) there; with what it loads
+  '@apollo/utils.createhash',
+  '@apollo/utils.isnodelike',
   // native, or loading files of their own
   'better-sqlite3',
   'better-sqlite3-node20',

@@ -21,6 +21,10 @@ for (const file of loaded) {
   if (name && inside.has(name)) twice.add(name);
 }
 if (twice.size > 0) problems.push(`in the bundle and loaded again from node_modules: ${[...twice].join(', ')} (add them to EXTERNAL in scripts/bundle.mjs)`);
+// Apollo hashes each query; bundled, its createhash lost node:crypto and used sha.js (pure JavaScript).
+if (loaded.some((file) => file.includes('/node_modules/sha.js/')) || inside.has('sha.js')) {
+  problems.push('sha.js is in use: Apollo should hash with node:crypto (@apollo/utils.createhash external)');
+}
 if (problems.length > 0) {
   console.error(`check-bundle: ${problems.join('; ')}`);
   process.exit(1);

@@ -15,6 +15,7 @@ import { logAccess } from './logging/logger-options';
 import { jsonBody, parseByteSize } from './common/json-body';
 import { corsOptions, varyOnOrigin } from './common/cors-policy';
 import { latchUrlParseDeprecation } from './common/url-parse-latch';
+import { cacheValidationLookups } from './common/validation-metadata-cache';
 
 /** Builds the whole service, initialised but not yet listening (tests use it as it is). */
 export async function createApp(
@@ -64,6 +65,7 @@ export async function createApp(
   app.use(jsonBody(parseByteSize(config.httpBodyLimit)));
   mountPlayground(app);
 
+  cacheValidationLookups();
   app.useGlobalPipes(
     new ValidationPipe({
       transform: true,
