@@ -4,7 +4,7 @@
 // two copies of a package with state (Nest's container, GraphQL's classes, a metadata store) break
 // quietly. A package that something reaches by createRequire or a computed name must be external in
 // scripts/bundle.mjs. Exits 1 with what it found.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
@@ -21,6 +21,16 @@ for (const file of loaded) {
   if (name && inside.has(name)) twice.add(name);
 }
 if (twice.size > 0) problems.push(`in the bundle and loaded again from node_modules: ${[...twice].join(', ')} (add them to EXTERNAL in scripts/bundle.mjs)`);
+// Bundled without keepNames (scripts/bundle.mjs): a class of ours must keep its name (GraphQL type
+// names, TypeORM metadata, log contexts read it). esbuild renames a class only where its name clashes.
+const ours = new Set();
+for (const file of readdirSync(join(root, 'dist/src'), { recursive: true })) {
+  if (!String(file).endsWith('.js') || String(file).includes('bundle')) continue;
+  for (const [, name] of readFileSync(join(root, 'dist/src', String(file)), 'utf8').matchAll(/\bclass ([A-Za-z_$][\w$]*)/g)) ours.add(name);
+}
+const bundle = readFileSync(join(root, 'dist/src/server.bundle.js'), 'utf8');
+const renamed = [...bundle.matchAll(/\bclass ([A-Za-z_$][\w$]*?)(\d+)\b/g)].map(([, base]) => base).filter((base) => ours.has(base));
+if (renamed.length > 0) problems.push(`classes of ours renamed in the bundle: ${[...new Set(renamed)].slice(0, 5).join(', ')}`);
 // Apollo hashes each query; bundled, its createhash lost node:crypto and used sha.js (pure JavaScript).
 if (loaded.some((file) => file.includes('/node_modules/sha.js/')) || inside.has('sha.js')) {
   problems.push('sha.js is in use: Apollo should hash with node:crypto (@apollo/utils.createhash external)');
