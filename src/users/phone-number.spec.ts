@@ -34,4 +34,15 @@ describe('parseMobilePhone', () => {
   it('accepts them once their country is allowed', () => {
     expect(parseMobilePhone('+85251234567', ['CN', 'HK'])).toBe('+85251234567');
   });
+
+  it('answers a number it parsed before the same way, whatever regions the caller allows now', () => {
+    for (let round = 0; round < 2; round++) {
+      expect(parseMobilePhone('138 0013 8000', ['CN'])).toBe('+8613800138000');
+      expect(codeOf(() => parseMobilePhone('+86 010 1234 5678', ['CN']))).toBe('BAD_USER_INPUT');
+      expect(codeOf(() => parseMobilePhone('+85291234567', ['CN']))).toBe('PHONE_NOT_ALLOWED');
+      expect(parseMobilePhone('+85291234567', ['CN', 'HK'])).toBe('+85291234567');
+    }
+    // Without CN allowed, a number without +86 is not taken as mainland (another default region).
+    expect(codeOf(() => parseMobilePhone('13800138000', ['HK']))).toBe('BAD_USER_INPUT');
+  });
 });
