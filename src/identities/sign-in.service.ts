@@ -5,6 +5,7 @@ import { Platform } from '../common/enums';
 import { maskPhone } from '../common/mask';
 import { RequestMeta } from '../common/request-meta';
 import { Database } from '../database/database.service';
+import { isUniqueViolation } from '../database/database-errors';
 import { SqlTarget } from '../database/sql';
 import { DomainError } from '../errors/domain-error';
 import { IssuedTokens, SessionContext, SessionsService } from '../sessions/sessions.service';
@@ -47,8 +48,8 @@ export class SignInService {
   /**
    * The owner of a phone someone verified (an SMS code, the carrier), created on first login.
    * Autocommit statements, no transaction: each stands on its own, in 2 round trips on MySQL
-   * (`Database.sqlSession`). The user row is created (unless the phone has an owner) and read first,
-   * so a retry finds it; then the stamp, the session and the audit row together. A failure after the
+   * (`Database.sqlSession`): the phone's owner read; then the new user (or the stamp), the session
+   * and the audit row together, in that order, so a retry finds the user. A failure after the
    * session leaves a session whose tokens were never handed out, and the call fails.
    */
   async signInByPhone(
@@ -57,20 +58,27 @@ export class SignInService {
     device: DeviceInfo,
     meta: RequestMeta,
   ): Promise<SignedIn> {
-    const outcome = await this.database.sqlSession(async (sql) => {
-      // loginByPhone stamps the login (and leaves a banned owner untouched).
-      const { user, created } = await this.users.loginByPhone(sql, phone);
-      const refusal = signInRefusal(user);
-      if (refusal) return { refusal, user };
-      return this.open(sql, user, {
-        method,
-        device,
-        meta,
-        audit: {
-          action: method === 'PHONE' ? 'login.phone' : 'login.carrier',
-          details: { method, newUser: created, phone: maskPhone(phone), platform: device.platform ?? null },
-        },
+    const attempt = () =>
+      this.database.sqlSession(async (sql) => {
+        // loginByPhone stamps the login (and leaves a banned owner untouched).
+        const { user, created } = await this.users.loginByPhone(sql, phone);
+        const refusal = signInRefusal(user);
+        if (refusal) return { refusal, user };
+        return this.open(sql, user, {
+          method,
+          device,
+          meta,
+          audit: {
+            action: method === 'PHONE' ? 'login.phone' : 'login.carrier',
+            details: { method, newUser: created, phone: maskPhone(phone), platform: device.platform ?? null },
+          },
+        });
       });
+    // A first login that lost the race for its phone to another wrote nothing (the new user's insert
+    // went first and failed): once more, it finds the winner.
+    const outcome = await attempt().catch((error: unknown) => {
+      if (isUniqueViolation(error)) return attempt();
+      throw error;
     });
     if ('tokens' in outcome) return outcome;
     // Recorded here, with the user (and once the session's connection is back), so the outer layers

@@ -55,16 +55,14 @@ export class UsersRepository {
     return row ? userFromRow(row) : null;
   }
 
-  /** A new user with a phone (nickname, avatar and merge empty, status active); throws on a taken phone. */
-  async insertWithPhone(sql: Sql, user: UserEntity): Promise<void> {
-    await sql.run(S.insertWithPhone, [
-      user.id,
-      user.phone,
-      user.roles.join(','),
-      user.createdAt,
-      user.updatedAt,
-      user.lastLoginAt,
-    ]);
+  /**
+   * A new user with a phone (nickname, avatar and merge empty, status active); throws on a taken phone,
+   * at once, or, 'queued' (`Sql.write`), when the queue is sent.
+   */
+  async insertWithPhone(sql: Sql, user: UserEntity, when: 'now' | 'queued' = 'now'): Promise<void> {
+    const values = [user.id, user.phone, user.roles.join(','), user.createdAt, user.updatedAt, user.lastLoginAt];
+    if (when === 'queued') await sql.write(S.insertWithPhone, values);
+    else await sql.run(S.insertWithPhone, values);
   }
 
   async markLogin(sql: Sql, id: string, roles: readonly string[], now: Date): Promise<void> {

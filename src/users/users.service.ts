@@ -53,18 +53,18 @@ export class UsersService {
     if (existing) {
       return { user: existing.status === 'banned' ? existing : await this.markLogin(sql, existing), created: false };
     }
-    const { user, created } = await this.createWithPhone(sql, phone, this.clock.now());
-    if (created || user.status === 'banned') return { user, created };
-    return { user: await this.markLogin(sql, user), created: false };
+    // Queued with the session and audit row that follow (one round trip in a Database.sqlSession).
+    // Two first logins of one phone: the loser's duplicate key surfaces when the queue is sent, and
+    // the server has run nothing after it; the caller runs this step again, and finds the winner.
+    const user = this.newPhoneUser(phone, this.clock.now());
+    await this.rows.insertWithPhone(sql, user, 'queued');
+    await this.webhooks.emit(sql, 'user.created', { userId: user.id });
+    return { user, created: true };
   }
 
-  private async createWithPhone(
-    sql: Sql,
-    phone: string,
-    loginAt: Date | null,
-  ): Promise<{ user: UserEntity; created: boolean }> {
+  private newPhoneUser(phone: string, loginAt: Date | null): UserEntity {
     const now = this.clock.now();
-    const user: UserEntity = {
+    return {
       id: newId(),
       phone,
       nickname: null,
@@ -77,6 +77,14 @@ export class UsersService {
       deletedAt: null,
       mergedInto: null,
     };
+  }
+
+  private async createWithPhone(
+    sql: Sql,
+    phone: string,
+    loginAt: Date | null,
+  ): Promise<{ user: UserEntity; created: boolean }> {
+    const user = this.newPhoneUser(phone, loginAt);
     try {
       await this.rows.insertWithPhone(sql, user);
       // In the caller's transaction; on the phone login's autocommit path, the statement right after.

@@ -211,6 +211,26 @@ describe('the sign-in core', () => {
       expect(rows[0].details).not.toContain(phone);
     });
 
+    it('ten first logins of one new number at once: one user, each a session of it and its own login.phone row', async () => {
+      const phone = nextPhone('137');
+      const logins = await Promise.all(
+        Array.from({ length: 10 }, () => core.signInByPhone(phone, 'PHONE', { deviceId: 'd1' }, meta)),
+      );
+      const ids = new Set(logins.map((login) => login.user.id));
+      expect(ids.size).toBe(1);
+      const [userId] = [...ids];
+      expect(await query('SELECT id FROM users WHERE phone = ?', [phone])).toEqual([{ id: userId }]);
+      expect(await liveSessions(userId)).toBe(10);
+      const rows = await query<{ details: string }>(
+        "SELECT details FROM audit_events WHERE subject_user_id = ? AND action = 'login.phone'",
+        [userId],
+      );
+      expect(rows.map((row) => (JSON.parse(row.details) as { newUser: boolean }).newUser).sort()).toEqual([
+        ...Array<boolean>(9).fill(false),
+        true,
+      ]);
+    });
+
     it('a provider login of a linked identity: one session, one login.apple row', async () => {
       const { userId, verified } = await linkedIdentity('active');
       const before = await auditActions(userId);
