@@ -1,4 +1,4 @@
-import type { MysqlConnection, Sql } from './sql';
+import { MysqlConnection, query, Sql } from './sql-port';
 
 /** The statements of one round trip are joined with this (test/support/statement-counter.ts splits on it). */
 export const BATCH_SEPARATOR = ';\n';
@@ -136,19 +136,6 @@ export class ConnectionSql implements Sql {
     const results = (await query(this.connection, text, params, this.timeoutMs)) as unknown[];
     return results[results.length - 1];
   }
-}
-
-export function query(
-  connection: MysqlConnection,
-  text: string,
-  params: readonly unknown[],
-  timeout?: number,
-): Promise<unknown> {
-  return new Promise((resolve, reject) =>
-    connection.query({ sql: text, values: params as unknown[], timeout }, (error, result) =>
-      error ? reject(error) : resolve(result),
-    ),
-  );
 }
 
 interface TypeormRunner {
