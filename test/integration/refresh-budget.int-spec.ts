@@ -1,13 +1,11 @@
 import { DataSource } from 'typeorm';
-import { loadAppConfig } from '../../src/config/app-config';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { Database } from '../../src/database/database.service';
-import { runMigrations } from '../../src/database/migration-runner';
 import { CountersRepository } from '../../src/rate-limits/counters.repository';
 import { FleetCounter } from '../../src/rate-limits/fleet-counter';
 import { RefreshBudget } from '../../src/wechat/token-refresh/refresh-budget';
 import { StatementCounter } from '../support/statement-counter';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { openMigratedDatabase } from '../support/migrated-database';
+import { TestDatabase } from '../support/test-database';
 
 // The WeChat refresh budget (TOKEN_REFRESH_PER_MINUTE) on the fleet counters, as instances see it:
 // each instance is its own FleetCounter (own instance id and memory) with its own RefreshBudget, all
@@ -32,11 +30,7 @@ describe('the refresh budget shared by instances', () => {
 
   beforeAll(async () => {
     statements = new StatementCounter().install();
-    db = await createTestDatabase();
-    const config = loadAppConfig({ DATABASE_URL: db.url, DATA_DIR: '/tmp/wl-unused', GRAPHQL_SCHEMA_FILE: 'off' });
-    ds = await new DataSource(buildDataSourceOptions(config.database)).initialize();
-    await runMigrations(ds);
-    database = new Database(ds);
+    ({ db, ds, database } = await openMigratedDatabase());
   });
 
   afterAll(async () => {

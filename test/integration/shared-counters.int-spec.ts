@@ -1,12 +1,10 @@
 import { DataSource } from 'typeorm';
-import { loadAppConfig } from '../../src/config/app-config';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { Database } from '../../src/database/database.service';
-import { runMigrations } from '../../src/database/migration-runner';
 import { DatabaseHitCounter } from '../../src/rate-limits/database-hit-counter';
 import { CounterRule } from '../../src/rate-limits/hit-counter';
 import { StatementCounter } from '../support/statement-counter';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { openMigratedDatabase } from '../support/migrated-database';
+import { TestDatabase } from '../support/test-database';
 
 // The database counters as two instances see them (two counters on one database: each has its own
 // instance id, memory and row cache). SQLite here, MariaDB under npm run test:mysql.
@@ -28,11 +26,7 @@ describe('counters shared by instances through the database', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const config = loadAppConfig({ DATABASE_URL: db.url, DATA_DIR: '/tmp/wl-unused', GRAPHQL_SCHEMA_FILE: 'off' });
-    ds = await new DataSource(buildDataSourceOptions(config.database)).initialize();
-    await runMigrations(ds);
-    database = new Database(ds);
+    ({ db, ds, database } = await openMigratedDatabase());
   });
 
   afterAll(async () => {

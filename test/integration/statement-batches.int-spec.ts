@@ -1,12 +1,10 @@
 import { DataSource } from 'typeorm';
-import { loadAppConfig } from '../../src/config/app-config';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { Database } from '../../src/database/database.service';
-import { runMigrations } from '../../src/database/migration-runner';
 import { sqlIn } from '../../src/database/sql';
 import { runWithRequestContext } from '../../src/common/request-context';
 import { StatementCounter } from '../support/statement-counter';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { openMigratedDatabase } from '../support/migrated-database';
+import { TestDatabase } from '../support/test-database';
 
 // Queued writes (Sql.write) on a real database: what commits, what rolls back, and, on MariaDB, how
 // many round trips carry a transaction. SQLite here, MariaDB under npm run test:mysql (where queued
@@ -37,11 +35,7 @@ describe('queued writes in transactions and sessions', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const config = loadAppConfig({ DATABASE_URL: db.url, DATA_DIR: '/tmp/wl-unused', GRAPHQL_SCHEMA_FILE: 'off' });
-    ds = await new DataSource(buildDataSourceOptions(config.database)).initialize();
-    await runMigrations(ds);
-    database = new Database(ds);
+    ({ db, ds, database } = await openMigratedDatabase());
     counter = new StatementCounter().install();
   });
 
