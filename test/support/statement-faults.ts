@@ -1,3 +1,4 @@
+import { BATCH_SEPARATOR } from '../../src/database/connection-sql';
 import { loadSqliteDriver } from '../../src/database/sqlite-driver';
 
 type Method = (...args: unknown[]) => unknown;
@@ -41,14 +42,21 @@ export class StatementFaults {
     if (active === this) active = null;
   }
 
-  /** Whether this statement fails, and when. */
+  /**
+   * Whether this statement fails, and when. A round trip of several statements (ConnectionSql's
+   * batches) fails whole when one of them is planned to: the connection is lost before it is sent,
+   * or, `afterRunning`, once the server ran them all.
+   */
   outcomeOf(text: unknown): Outcome {
-    const sql = String(typeof text === 'object' && text !== null ? (text as { sql?: string }).sql : text);
-    const plan = this.planned.find((p) => p.times > 0 && p.pattern.test(sql));
-    if (!plan) return null;
-    plan.times -= 1;
-    this.failed.push(sql);
-    return plan.afterRunning ? 'after' : 'before';
+    const sent = String(typeof text === 'object' && text !== null ? (text as { sql?: string }).sql : text);
+    for (const sql of sent.split(BATCH_SEPARATOR)) {
+      const plan = this.planned.find((p) => p.times > 0 && p.pattern.test(sql));
+      if (!plan) continue;
+      plan.times -= 1;
+      this.failed.push(sql);
+      return plan.afterRunning ? 'after' : 'before';
+    }
+    return null;
   }
 }
 
