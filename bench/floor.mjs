@@ -1,13 +1,15 @@
 // The service against the bare floor, per operation: runs the perf kit (../shared/perf/compare.mjs,
 // or --kit PATH) on this checkout with the Node that runs this script (use Node 24, the machine to
 // itself), then prints for each operation the throughput ratio, p99 and CPU per op of both sides and
-// their ratios, statements per flow, and where each stands against issue 23's targets (throughput
+// their ratios, round trips to the database per flow (the kit's "statements": MariaDB's general log
+// shows a round trip of several statements as one line), and where each stands against issue 23's targets (throughput
 // >= 0.7 x the floor's, p99 <= 1.5 x). Extra arguments go to the kit:
 //   npm run build && node bench/floor.mjs [--kit PATH] [--ops wechat,me,refresh,phone] [--rounds 3] [--seconds 15]
 // Writes the kit's JSON lines to stderr as they come; exits 0 (it measures, it does not judge).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { median, ROOT } from './lib/stack.mjs';
 
 const TARGET_RATIO = 0.7;
@@ -30,22 +32,15 @@ const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const runs = [];
 const statements = new Map();
 const child = spawn(process.execPath, [kit, '--project', ROOT, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-let pending = '';
-child.stdout.on('data', (chunk) => {
-  pending += chunk;
-  let i;
-  while ((i = pending.indexOf('\n')) >= 0) {
-    const line = pending.slice(0, i);
-    pending = pending.slice(i + 1);
-    if (!line.startsWith('{')) continue;
-    process.stderr.write(`${line}\n`);
-    try {
-      const step = JSON.parse(line);
-      if (step.step === 'run') runs.push(step);
-      if (step.step === 'statements') statements.set(`${step.op}:${step.side}`, step.perOp);
-    } catch {
-      // not a step line
-    }
+createInterface({ input: child.stdout }).on('line', (line) => {
+  if (!line.startsWith('{')) return;
+  process.stderr.write(`${line}\n`);
+  try {
+    const step = JSON.parse(line);
+    if (step.step === 'run') runs.push(step);
+    if (step.step === 'statements') statements.set(`${step.op}:${step.side}`, step.perOp);
+  } catch {
+    // not a step line
   }
 });
 process.on('SIGINT', () => child.kill('SIGINT'));
@@ -75,7 +70,7 @@ const rows = ops.map((op) => {
 });
 
 console.log(`\nservice against the floor, Node ${process.version}, ${new Date().toISOString().slice(0, 10)} (kit exit ${code})`);
-console.log('| op | ratio | p99 service / floor ms | p99 x floor | CPU ms/op service / floor | CPU x floor | statements floor / service | targets (>= 0.7, p99 <= 1.5 x) |');
+console.log('| op | ratio | p99 service / floor ms | p99 x floor | CPU ms/op service / floor | CPU x floor | round trips floor / service | targets (>= 0.7, p99 <= 1.5 x) |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {
   console.log(

@@ -9,7 +9,7 @@ import { currentDatabaseBudget } from '../common/request-context';
 import { classifyDatabaseError, DatabaseTimeoutError } from './database-errors';
 import { boundPoolCheckout } from './query-bounds';
 import { ConnectionSql, shareWithRunner } from './connection-sql';
-import { driverHandles, holdSql, MysqlConnection, MysqlPool, MysqlSql, Sql, SqliteSql } from './sql';
+import { checkout, driverHandles, holdSql, MysqlConnection, MysqlPool, MysqlSql, Sql, SqliteSql } from './sql';
 
 const DEFAULT_RETRY: DatabaseRetrySettings = { attempts: 10, baseMs: 10, maxMs: 500 };
 // A lost connection before COMMIT is tried again on a fresh connection (behind a proxy, another
@@ -161,37 +161,33 @@ export class Database {
   async sqlSession<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     const { pool } = driverHandles(this.dataSource);
     if (!pool) return work(this.sql);
-    const connection = await new Promise<MysqlConnection>((resolve, reject) =>
-      pool.getConnection((error, conn) => (error ? reject(error) : resolve(conn!))),
-    );
-    const sql = new ConnectionSql(connection, this.queryTimeoutMs, this.batching);
-    try {
+    return this.onConnection(pool, { committing: false }, async (sql) => {
       const result = await work(sql);
       await sql.flush();
-      connection.release();
       return result;
-    } catch (error) {
-      await sql.rollback();
-      if (unsafeToReuse(error, { committing: false })) connection.destroy();
-      else connection.release();
-      throw error;
-    }
+    });
   }
 
-  private async runOnceSql<T>(
-    pool: MysqlPool,
-    work: (sql: Sql) => Promise<T>,
-    phase: { committing: boolean },
-  ): Promise<T> {
-    const connection = await new Promise<MysqlConnection>((resolve, reject) =>
-      pool.getConnection((error, conn) => (error ? reject(error) : resolve(conn!))),
-    );
-    const sql = new ConnectionSql(connection, this.queryTimeoutMs, this.batching);
-    try {
+  private runOnceSql<T>(pool: MysqlPool, work: (sql: Sql) => Promise<T>, phase: { committing: boolean }): Promise<T> {
+    return this.onConnection(pool, phase, async (sql) => {
       sql.begin();
       const result = await work(sql);
       phase.committing = true;
       await sql.commit();
+      return result;
+    });
+  }
+
+  /** `work` on a ConnectionSql of one pooled connection; on failure its queue is dropped (and rolled back). */
+  private async onConnection<T>(
+    pool: MysqlPool,
+    phase: { committing: boolean },
+    work: (sql: ConnectionSql) => Promise<T>,
+  ): Promise<T> {
+    const connection = await checkout(pool);
+    const sql = new ConnectionSql(connection, this.queryTimeoutMs, this.batching);
+    try {
+      const result = await work(sql);
       connection.release();
       return result;
     } catch (error) {

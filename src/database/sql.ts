@@ -13,6 +13,13 @@ export interface MysqlPool {
   getConnection(callback: (error: Error | null, connection?: MysqlConnection) => void): void;
 }
 
+/** A connection of the pool (bounded by boundPoolCheckout); give it back with release() or destroy(). */
+export function checkout(pool: MysqlPool): Promise<MysqlConnection> {
+  return new Promise((resolve, reject) =>
+    pool.getConnection((error, conn) => (error ? reject(error) : resolve(conn!))),
+  );
+}
+
 interface SqliteStatement {
   reader: boolean;
   all(...params: unknown[]): unknown[];
@@ -47,11 +54,7 @@ export class MysqlSql implements Sql {
 
   private async exec(text: string, params: readonly unknown[]): Promise<unknown> {
     if ('connection' in this.source) return query(this.source.connection, text, params, this.timeoutMs);
-    const connection = await new Promise<MysqlConnection>((resolve, reject) =>
-      (this.source as { pool: MysqlPool }).pool.getConnection((error, conn) =>
-        error ? reject(error) : resolve(conn!),
-      ),
-    );
+    const connection = await checkout(this.source.pool);
     try {
       const result = await query(connection, text, params, this.timeoutMs);
       connection.release();
